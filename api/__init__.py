@@ -1,0 +1,1 @@
+"""Kith's interfaces: the command line and the GraphQL API."""

@@ -1,0 +1,1 @@
+"""Kith's graph: the model, the stores, and the logic that ranks relationships above them."""

@@ -1,0 +1,238 @@
+"""The graph model: plain records that flow from readers through identity resolution into a store.
+
+Times are UTC epoch seconds (int); ``None`` means unknown, never 1970 and never "now".
+Every record carries the provenance of the source record that established it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class InteractionKind(StrEnum):
+    EMAIL = "email"
+    MEETING = "meeting"
+    CALL = "call"
+    NOTE = "note"
+
+
+class Role(StrEnum):
+    """A participant's part in an interaction."""
+
+    FROM = "from"
+    TO = "to"
+    CC = "cc"
+    BCC = "bcc"
+    ORGANIZER = "organizer"
+    ATTENDEE = "attendee"
+    AUTHOR = "author"  # of a note
+    SUBJECT = "subject"  # the person a note is about
+
+
+class Attendance(StrEnum):
+    ACCEPTED = "accepted"
+    TENTATIVE = "tentative"
+    DECLINED = "declined"
+    NEEDS_ACTION = "needs-action"
+    UNKNOWN = "unknown"
+
+
+class Category(StrEnum):
+    """What kind of traffic an interaction is. Only PERSONAL counts towards relationship strength."""
+
+    PERSONAL = "personal"
+    BULK = "bulk"
+    MAILING_LIST = "mailing-list"
+    AUTO_REPLY = "auto-reply"
+    BOUNCE = "bounce"
+    NO_REPLY = "no-reply"
+
+
+class DealStatus(StrEnum):
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+
+
+class DealRoleKind(StrEnum):
+    DECISION_MAKER = "decision-maker"
+    CHAMPION = "champion"
+    INFLUENCER = "influencer"
+    ECONOMIC_BUYER = "economic-buyer"
+    TEAM_MEMBER = "team-member"  # one of ours
+
+
+class Sharing(StrEnum):
+    """How much of a colleague's interactions others may see."""
+
+    ALL = "all"
+    SUBJECTS = "subjects"
+    HIDE = "hide"
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    source_kind: str  # email | calendar | deals | contacts | note | manual
+    source: str  # file path or system name
+    record: str  # record id within the source (Message-ID, UID, row number...)
+    ingested_at: int = field(default_factory=lambda: int(time.time()))
+
+
+@dataclass(slots=True)
+class Person:
+    id: str
+    name: str = ""
+    emails: list[str] = field(default_factory=list)  # normalised
+    phones: list[str] = field(default_factory=list)
+    given_name: str = ""
+    family_name: str = ""
+    is_internal: bool = False
+    opted_out: bool = False  # asked not to be used as an intermediary or shown to others
+    blocked: bool = False  # a colleague blocked this contact
+    sharing: Sharing = Sharing.ALL  # for colleagues: what others see of their interactions
+    provenance: Provenance | None = None
+
+
+@dataclass(slots=True)
+class Organization:
+    id: str
+    name: str
+    normalized_name: str
+    domains: list[str] = field(default_factory=list)
+    provenance: Provenance | None = None
+
+
+@dataclass(slots=True)
+class WorksAt:
+    """One period of employment. A job change adds a row; it never overwrites one."""
+
+    person_id: str
+    org_id: str
+    title: str = ""
+    since: int | None = None
+    until: int | None = None
+    provenance: Provenance | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    person_id: str
+    role: Role
+    status: Attendance = Attendance.UNKNOWN
+
+
+@dataclass(slots=True)
+class Interaction:
+    id: str
+    kind: InteractionKind
+    occurred_at: int | None
+    participants: list[Participant]
+    subject: str = ""  # empty in metadata privacy mode
+    topics: list[str] = field(default_factory=list)
+    body: str = ""  # kept only in full privacy mode
+    thread_id: str = ""
+    parent_id: str = ""  # the interaction this one replies to
+    category: Category = Category.PERSONAL
+    duration_s: int | None = None
+    provenance: Provenance | None = None
+
+    def people(self, *roles: Role) -> list[str]:
+        """Distinct participant ids, optionally only those in the given roles, in order."""
+        seen: dict[str, None] = {}
+        for p in self.participants:
+            if not roles or p.role in roles:
+                seen.setdefault(p.person_id, None)
+        return list(seen)
+
+
+@dataclass(frozen=True, slots=True)
+class DealRole:
+    person_id: str
+    role: DealRoleKind
+
+
+@dataclass(slots=True)
+class Deal:
+    id: str
+    name: str
+    org_id: str = ""
+    stage: str = ""
+    status: DealStatus = DealStatus.OPEN
+    amount: float | None = None
+    currency: str = ""
+    opened_at: int | None = None
+    closed_at: int | None = None
+    roles: list[DealRole] = field(default_factory=list)
+    provenance: Provenance | None = None
+
+
+# Signals a KNOWS edge accumulates. Counters add; first_at/last_at take min/max.
+KNOWS_COUNTERS: tuple[str, ...] = (
+    "emails_ab",  # emails a sent with b as a recipient
+    "emails_ba",
+    "email_weight",  # group-size dampened sum over those emails
+    "meetings",
+    "meeting_weight",  # group-size dampened
+    "calls",
+    "notes",
+    "replies_ab",  # a replied to b
+    "replies_ba",
+    "reply_hours_ab",  # summed latency of a's replies to b
+    "reply_hours_ba",
+)
+
+
+@dataclass(slots=True)
+class Knows:
+    """The derived relationship signals of one unordered pair (a < b)."""
+
+    a: str
+    b: str
+    first_at: int | None = None
+    last_at: int | None = None
+    emails_ab: float = 0
+    emails_ba: float = 0
+    email_weight: float = 0
+    meetings: float = 0
+    meeting_weight: float = 0
+    calls: float = 0
+    notes: float = 0
+    replies_ab: float = 0
+    replies_ba: float = 0
+    reply_hours_ab: float = 0
+    reply_hours_ba: float = 0
+
+    def add(self, other: Knows) -> None:
+        """Fold another delta for the same pair into this one."""
+        for name in KNOWS_COUNTERS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.first_at = _min(self.first_at, other.first_at)
+        self.last_at = _max(self.last_at, other.last_at)
+
+
+@dataclass(frozen=True, slots=True)
+class InteractionWrite:
+    """An interaction and the KNOWS deltas it contributes, written together: the deltas apply only
+    when the interaction is new, so re-ingesting changes nothing."""
+
+    interaction: Interaction
+    knows: tuple[Knows, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TextHit:
+    doc_id: str
+    kind: str  # interaction kind or "deal"
+    occurred_at: int | None
+    text: str
+    score: float  # the store's own relevance; comparable only within one result list
+
+
+def _min(x: int | None, y: int | None) -> int | None:
+    return y if x is None else x if y is None else min(x, y)
+
+
+def _max(x: int | None, y: int | None) -> int | None:
+    return y if x is None else x if y is None else max(x, y)

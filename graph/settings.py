@@ -1,0 +1,82 @@
+"""One typed settings object, read from the environment (KITH_*) and an optional TOML file.
+
+Precedence: command-line options > environment > config file > defaults. The config file is
+``$KITH_CONFIG`` or ``kith.toml`` in the user's config directory.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+
+import platformdirs
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import TomlConfigSettingsSource
+
+PrivacyMode = Literal["metadata", "topics", "full"]
+
+
+def default_db_path() -> Path:
+    return Path(platformdirs.user_data_dir("kith", appauthor=False)) / "kith.db"
+
+
+def config_file_path() -> Path:
+    explicit = os.environ.get("KITH_CONFIG")
+    if explicit:
+        return Path(explicit)
+    return Path(platformdirs.user_config_dir("kith", appauthor=False)) / "kith.toml"
+
+
+def _split_list(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip().lower() for part in value.split(",") if part.strip()]
+    if isinstance(value, list):
+        return [str(part).strip().lower() for part in value if str(part).strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KITH_", extra="ignore")
+
+    db: Path = Field(default_factory=default_db_path, description="SQLite database file (embedded store)")
+    neo4j_uri: str = Field("", description="bolt:// or neo4j:// URI; when set, Neo4j is the store")
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr = SecretStr("")
+    neo4j_database: str = "neo4j"
+    internal_domains: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="the firm's own email domains, comma-separated"
+    )
+    privacy: PrivacyMode = Field("topics", description="metadata | topics | full")
+    exclude_addresses: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    exclude_domains: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    _split = field_validator("internal_domains", "exclude_addresses", "exclude_domains", mode="before")(
+        _split_list
+    )
+
+    @property
+    def store_kind(self) -> Literal["sqlite", "neo4j"]:
+        return "neo4j" if self.neo4j_uri else "sqlite"
+
+    def is_internal_domain(self, domain: str) -> bool:
+        domain = domain.lower()
+        return any(domain == d or domain.endswith("." + d) for d in self.internal_domains)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file_path())
+        return init_settings, env_settings, toml
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from file and environment, with explicit overrides (e.g. CLI options) on top."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,534 @@
+"""The embedded store: one SQLite file in WAL mode, one writer and many readers across processes."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from graph import ids as kith_ids
+from graph.errors import NotFound, SchemaTooNew, StoreError
+from graph.model import (
+    KNOWS_COUNTERS,
+    Attendance,
+    Category,
+    Deal,
+    DealRole,
+    DealRoleKind,
+    DealStatus,
+    Interaction,
+    InteractionKind,
+    InteractionWrite,
+    Knows,
+    Organization,
+    Participant,
+    Person,
+    Provenance,
+    Role,
+    Sharing,
+    TextHit,
+    WorksAt,
+)
+from graph.sqlite_schema import LATEST, MIGRATIONS
+from graph.store import COUNT_KEYS
+from graph.text import document_text, index_text
+
+_CHUNK = 500  # ids per IN (...) list
+_KNOWS_SELECT = "a, b, first_at, last_at, " + ", ".join(KNOWS_COUNTERS)
+_KNOWS_UPSERT = (
+    f"INSERT INTO knows ({_KNOWS_SELECT}) VALUES ({', '.join('?' * (4 + len(KNOWS_COUNTERS)))}) "
+    "ON CONFLICT (a, b) DO UPDATE SET "
+    "first_at = CASE WHEN first_at IS NULL OR excluded.first_at < first_at THEN excluded.first_at ELSE first_at END, "
+    "last_at = CASE WHEN last_at IS NULL OR excluded.last_at > last_at THEN excluded.last_at ELSE last_at END, "
+    + ", ".join(f"{c} = {c} + excluded.{c}" for c in KNOWS_COUNTERS)
+)
+
+
+def _prov(p: Provenance | None) -> tuple:
+    return (p.source_kind, p.source, p.record, p.ingested_at) if p else (None, None, None, None)
+
+
+def _prov_of(row: sqlite3.Row) -> Provenance | None:
+    if row["src_kind"] is None:
+        return None
+    return Provenance(row["src_kind"], row["src"], row["src_record"], row["ingested_at"])
+
+
+def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for value in dict.fromkeys(values):
+        batch.append(value)
+        if len(batch) == _CHUNK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _marks(values: Sequence) -> str:
+    return ",".join("?" * len(values))
+
+
+class SQLiteStore:
+    kind = "sqlite"
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._local = threading.local()
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path) -> SQLiteStore:
+        """Open (creating and migrating if needed) the database at ``path``."""
+        path = Path(path).expanduser()
+        found = _existing_version(path)
+        if found > LATEST:
+            raise SchemaTooNew(str(path), found, LATEST)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"Cannot create the folder for the Kith database {path}: {exc.strerror}. "
+                "Choose a writable path with --db or KITH_DB."
+            ) from None
+        store = cls(path)
+        try:
+            store._migrate()
+        except sqlite3.OperationalError as exc:
+            raise StoreError(
+                f"Cannot write the Kith database {path}: {exc}. Choose a writable path with --db or KITH_DB."
+            ) from None
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{path} is not a Kith database ({exc}). Point --db or KITH_DB at another file."
+            ) from None
+        return store
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA busy_timeout = 30000")
+            conn.execute("PRAGMA temp_store = MEMORY")
+            conn.execute("PRAGMA cache_size = -65536")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction. BEGIN IMMEDIATE takes the write lock up front, so concurrent
+        writers queue (busy_timeout) instead of failing half-way."""
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+            conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > LATEST:
+                raise SchemaTooNew(str(self.path), version, LATEST)
+            for number in range(version, LATEST):
+                for statement in _statements(MIGRATIONS[number]):
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {LATEST}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def schema_version(self) -> int:
+        return self._conn().execute("PRAGMA user_version").fetchone()[0]
+
+    def generation(self) -> int:
+        return int(self.get_meta("generation") or 0)
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- writes ----------------------------------------------------------------------------------
+    def upsert_people(self, people: Sequence[Person]) -> None:
+        with self._write() as conn:
+            conn.executemany(
+                "INSERT INTO people (id, name, given_name, family_name, is_internal, opted_out, blocked, "
+                "sharing, src_kind, src, src_record, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
+                "ON CONFLICT (id) DO UPDATE SET "
+                "name = CASE WHEN name = '' THEN excluded.name ELSE name END, "
+                "given_name = CASE WHEN given_name = '' THEN excluded.given_name ELSE given_name END, "
+                "family_name = CASE WHEN family_name = '' THEN excluded.family_name ELSE family_name END, "
+                "is_internal = max(is_internal, excluded.is_internal)",
+                [
+                    (p.id, p.name, p.given_name, p.family_name, int(p.is_internal), int(p.opted_out),
+                     int(p.blocked), str(p.sharing), *_prov(p.provenance))
+                    for p in people
+                ],
+            )
+            conn.executemany(
+                "INSERT OR IGNORE INTO person_emails (email, person_id, src_kind, src, src_record, ingested_at) "
+                "VALUES (?,?,?,?,?,?)",
+                [(e, p.id, *_prov(p.provenance)) for p in people for e in p.emails],
+            )
+            conn.executemany(
+                "INSERT OR IGNORE INTO person_phones (person_id, phone, src_kind, src, src_record, ingested_at) "
+                "VALUES (?,?,?,?,?,?)",
+                [(p.id, ph, *_prov(p.provenance)) for p in people for ph in p.phones],
+            )
+
+    def update_person(
+        self,
+        person_id: str,
+        *,
+        opted_out: bool | None = None,
+        blocked: bool | None = None,
+        sharing: Sharing | None = None,
+        is_internal: bool | None = None,
+    ) -> None:
+        changes = {
+            k: (str(v) if isinstance(v, Sharing) else int(v))
+            for k, v in dict(opted_out=opted_out, blocked=blocked, sharing=sharing, is_internal=is_internal).items()
+            if v is not None
+        }
+        with self._write() as conn:
+            if not conn.execute("SELECT 1 FROM people WHERE id = ?", (person_id,)).fetchone():
+                raise NotFound(f"No person with id {person_id}.")
+            if changes:
+                sets = ", ".join(f"{k} = ?" for k in changes)
+                conn.execute(f"UPDATE people SET {sets} WHERE id = ?", (*changes.values(), person_id))
+
+    def upsert_organizations(self, orgs: Sequence[Organization]) -> None:
+        with self._write() as conn:
+            conn.executemany(
+                "INSERT INTO organizations (id, name, normalized_name, src_kind, src, src_record, ingested_at) "
+                "VALUES (?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING",
+                [(o.id, o.name, o.normalized_name, *_prov(o.provenance)) for o in orgs],
+            )
+            conn.executemany(
+                "INSERT OR IGNORE INTO org_domains (domain, org_id, src_kind, src, src_record, ingested_at) "
+                "VALUES (?,?,?,?,?,?)",
+                [(d, o.id, *_prov(o.provenance)) for o in orgs for d in o.domains],
+            )
+
+    def add_works_at(self, rows: Sequence[WorksAt]) -> None:
+        with self._write() as conn:
+            conn.executemany(
+                "INSERT INTO works_at (person_id, org_id, title, since, until, src_kind, src, src_record, "
+                "ingested_at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (person_id, org_id, title) DO UPDATE SET "
+                "since = CASE WHEN since IS NULL OR excluded.since < since THEN excluded.since ELSE since END, "
+                "until = CASE WHEN until IS NULL OR excluded.until > until THEN excluded.until ELSE until END",
+                [(w.person_id, w.org_id, w.title, w.since, w.until, *_prov(w.provenance)) for w in rows],
+            )
+
+    def add_interactions(self, writes: Sequence[InteractionWrite]) -> list[str]:
+        unique = {w.interaction.id: w for w in reversed(writes)}  # first occurrence wins
+        with self._write() as conn:
+            existing: set[str] = set()
+            for chunk in _chunks(unique):
+                existing.update(
+                    r[0] for r in conn.execute(f"SELECT id FROM interactions WHERE id IN ({_marks(chunk)})", chunk)
+                )
+            new = [w for i, w in unique.items() if i not in existing][::-1]
+            items = [w.interaction for w in new]
+            conn.executemany(
+                "INSERT INTO interactions (id, kind, occurred_at, subject, body, thread_id, parent_id, category, "
+                "duration_s, src_kind, src, src_record, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    (i.id, str(i.kind), i.occurred_at, i.subject, i.body, i.thread_id, i.parent_id,
+                     str(i.category), i.duration_s, *_prov(i.provenance))
+                    for i in items
+                ],
+            )
+            conn.executemany(
+                "INSERT OR IGNORE INTO participants (interaction_id, person_id, role, status, position) "
+                "VALUES (?,?,?,?,?)",
+                [(i.id, p.person_id, str(p.role), str(p.status), n) for i in items for n, p in enumerate(i.participants)],
+            )
+            conn.executemany(
+                "INSERT OR IGNORE INTO interaction_topics (interaction_id, topic) VALUES (?,?)",
+                [(i.id, t) for i in items for t in i.topics],
+            )
+            self._index(conn, [(i.id, str(i.kind), i.occurred_at, document_text(i.subject, i.topics, i.body)) for i in items])
+            conn.executemany(_KNOWS_UPSERT, [_knows_row(k) for w in new for k in w.knows])
+        return [i.id for i in items]
+
+    def _index(self, conn: sqlite3.Connection, docs: list[tuple[str, str, int | None, str]]) -> None:
+        """(Re)index searchable documents; empty text removes a document."""
+        self._unindex(conn, [d[0] for d in docs])
+        for doc_id, kind, occurred_at, text in docs:
+            if not text:
+                continue
+            cur = conn.execute(
+                "INSERT INTO documents (doc_id, kind, occurred_at, text) VALUES (?,?,?,?)",
+                (doc_id, kind, occurred_at, text),
+            )
+            conn.execute("INSERT INTO documents_fts (rowid, tokens) VALUES (?, ?)", (cur.lastrowid, index_text(text)))
+
+    def _unindex(self, conn: sqlite3.Connection, doc_ids: list[str]) -> None:
+        for chunk in _chunks(doc_ids):
+            rows = [r[0] for r in conn.execute(f"SELECT rowid FROM documents WHERE doc_id IN ({_marks(chunk)})", chunk)]
+            if rows:
+                conn.execute(f"DELETE FROM documents_fts WHERE rowid IN ({_marks(rows)})", rows)
+                conn.execute(f"DELETE FROM documents WHERE rowid IN ({_marks(rows)})", rows)
+
+    def upsert_deals(self, deals: Sequence[Deal]) -> None:
+        with self._write() as conn:
+            conn.executemany(
+                "INSERT INTO deals (id, name, org_id, stage, status, amount, currency, opened_at, closed_at, "
+                "src_kind, src, src_record, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                "ON CONFLICT (id) DO UPDATE SET name = excluded.name, org_id = excluded.org_id, "
+                "stage = excluded.stage, status = excluded.status, amount = excluded.amount, "
+                "currency = excluded.currency, opened_at = excluded.opened_at, closed_at = excluded.closed_at",
+                [
+                    (d.id, d.name, d.org_id or None, d.stage, str(d.status), d.amount, d.currency, d.opened_at,
+                     d.closed_at, *_prov(d.provenance))
+                    for d in deals
+                ],
+            )
+            conn.executemany(
+                "INSERT OR IGNORE INTO deal_roles (deal_id, person_id, role) VALUES (?,?,?)",
+                [(d.id, r.person_id, str(r.role)) for d in deals for r in d.roles],
+            )
+            self._index(conn, [(d.id, "deal", d.opened_at, d.name) for d in deals])
+
+    def erase_person(self, person_id: str) -> dict[str, int]:
+        with self._write() as conn:
+            if not conn.execute("SELECT 1 FROM people WHERE id = ?", (person_id,)).fetchone():
+                raise NotFound(f"No person with id {person_id}.")
+            emails = [r[0] for r in conn.execute("SELECT email FROM person_emails WHERE person_id = ?", (person_id,))]
+            now = int(time.time())
+            conn.executemany(
+                "INSERT OR IGNORE INTO erased (email_hash, erased_at) VALUES (?, ?)",
+                [(kith_ids.email_hash(e), now) for e in emails],
+            )
+            touched = [r[0] for r in conn.execute(
+                "SELECT DISTINCT interaction_id FROM participants WHERE person_id = ?", (person_id,))]
+            # Notes about them go entirely; so does anything left with fewer than two people.
+            doomed = [r[0] for r in conn.execute(
+                "SELECT DISTINCT interaction_id FROM participants WHERE person_id = ? AND role = ?",
+                (person_id, str(Role.SUBJECT)))]
+            knows = conn.execute("SELECT count(*) FROM knows WHERE a = ? OR b = ?", (person_id, person_id)).fetchone()[0]
+            conn.execute("DELETE FROM people WHERE id = ?", (person_id,))  # cascades to facts and edges
+            for chunk in _chunks(touched):
+                doomed += [r[0] for r in conn.execute(
+                    f"SELECT i.id FROM interactions i LEFT JOIN participants p ON p.interaction_id = i.id "
+                    f"WHERE i.id IN ({_marks(chunk)}) GROUP BY i.id HAVING count(DISTINCT p.person_id) < 2",
+                    chunk)]
+            doomed = list(dict.fromkeys(doomed))
+            self._unindex(conn, doomed)
+            for chunk in _chunks(doomed):
+                conn.execute(f"DELETE FROM interactions WHERE id IN ({_marks(chunk)})", chunk)
+        return {"emails": len(emails), "interactions": len(doomed), "knows": knows}
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._write() as conn:
+            conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                         (key, value))
+
+    # -- reads -----------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self._conn().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def _rows(self, sql: str, values: Iterable[str], *extra: object) -> Iterator[sqlite3.Row]:
+        """Run ``sql`` (with one ``{marks}`` placeholder list) over chunks of ``values``."""
+        conn = self._conn()
+        for chunk in _chunks(values):
+            yield from conn.execute(sql.format(marks=_marks(chunk)), (*chunk, *extra))
+
+    def get_people(self, ids: Iterable[str]) -> dict[str, Person]:
+        people = {
+            r["id"]: Person(
+                id=r["id"], name=r["name"], given_name=r["given_name"], family_name=r["family_name"],
+                is_internal=bool(r["is_internal"]), opted_out=bool(r["opted_out"]), blocked=bool(r["blocked"]),
+                sharing=Sharing(r["sharing"]), provenance=_prov_of(r),
+            )
+            for r in self._rows("SELECT * FROM people WHERE id IN ({marks})", ids)
+        }
+        for r in self._rows("SELECT person_id, email FROM person_emails WHERE person_id IN ({marks}) "
+                            "ORDER BY ingested_at, email", people):
+            people[r[0]].emails.append(r[1])
+        for r in self._rows("SELECT person_id, phone FROM person_phones WHERE person_id IN ({marks}) "
+                            "ORDER BY phone", people):
+            people[r[0]].phones.append(r[1])
+        return people
+
+    def people_by_email(self, emails: Iterable[str]) -> dict[str, str]:
+        return {r[0]: r[1] for r in self._rows("SELECT email, person_id FROM person_emails WHERE email IN ({marks})", emails)}
+
+    def erased_hashes(self, hashes: Iterable[str]) -> set[str]:
+        return {r[0] for r in self._rows("SELECT email_hash FROM erased WHERE email_hash IN ({marks})", hashes)}
+
+    def get_organizations(self, ids: Iterable[str]) -> dict[str, Organization]:
+        orgs = {
+            r["id"]: Organization(r["id"], r["name"], r["normalized_name"], provenance=_prov_of(r))
+            for r in self._rows("SELECT * FROM organizations WHERE id IN ({marks})", ids)
+        }
+        for r in self._rows("SELECT org_id, domain FROM org_domains WHERE org_id IN ({marks}) ORDER BY domain", orgs):
+            orgs[r[0]].domains.append(r[1])
+        return orgs
+
+    def orgs_by_domain(self, domains: Iterable[str]) -> dict[str, str]:
+        return {r[0]: r[1] for r in self._rows("SELECT domain, org_id FROM org_domains WHERE domain IN ({marks})", domains)}
+
+    def orgs_by_normalized_name(self, names: Iterable[str]) -> dict[str, str]:
+        return {
+            r[0]: r[1]
+            for r in self._rows(
+                "SELECT normalized_name, min(id) FROM organizations WHERE normalized_name IN ({marks}) "
+                "GROUP BY normalized_name", names)
+        }
+
+    def works_at(self, person_ids: Iterable[str] = (), org_ids: Iterable[str] = ()) -> list[WorksAt]:
+        rows = [
+            *self._rows("SELECT * FROM works_at WHERE person_id IN ({marks})", person_ids),
+            *self._rows("SELECT * FROM works_at WHERE org_id IN ({marks})", org_ids),
+        ]
+        unique = {(r["person_id"], r["org_id"], r["title"]): r for r in rows}
+        return sorted(
+            (WorksAt(r["person_id"], r["org_id"], r["title"], r["since"], r["until"], _prov_of(r)) for r in unique.values()),
+            key=lambda w: (w.person_id, w.since is None, w.since or 0, w.org_id, w.title),
+        )
+
+    def get_interactions(self, ids: Iterable[str]) -> dict[str, Interaction]:
+        items = {r["id"]: _interaction(r) for r in self._rows("SELECT * FROM interactions WHERE id IN ({marks})", ids)}
+        for r in self._rows("SELECT * FROM participants WHERE interaction_id IN ({marks}) "
+                            "ORDER BY interaction_id, position", items):
+            items[r["interaction_id"]].participants.append(
+                Participant(r["person_id"], Role(r["role"]), Attendance(r["status"])))
+        for r in self._rows("SELECT interaction_id, topic FROM interaction_topics WHERE interaction_id IN ({marks}) "
+                            "ORDER BY interaction_id, topic", items):
+            items[r[0]].topics.append(r[1])
+        return items
+
+    def interactions_of(self, person_id: str, before: int | None = None, limit: int | None = None) -> list[Interaction]:
+        sql = ("SELECT DISTINCT i.id, i.occurred_at FROM participants p JOIN interactions i ON i.id = p.interaction_id "
+               "WHERE p.person_id = ?")
+        args: list[object] = [person_id]
+        if before is not None:
+            sql += " AND i.occurred_at < ?"
+            args.append(before)
+        sql += " ORDER BY i.occurred_at IS NULL, i.occurred_at DESC, i.id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        order = [r[0] for r in self._conn().execute(sql, args)]
+        found = self.get_interactions(order)
+        return [found[i] for i in order]
+
+    def get_deals(self, ids: Iterable[str]) -> dict[str, Deal]:
+        deals = {r["id"]: _deal(r) for r in self._rows("SELECT * FROM deals WHERE id IN ({marks})", ids)}
+        for r in self._rows("SELECT * FROM deal_roles WHERE deal_id IN ({marks}) ORDER BY deal_id, role, person_id", deals):
+            deals[r["deal_id"]].roles.append(DealRole(r["person_id"], DealRoleKind(r["role"])))
+        return deals
+
+    def deals_of(self, person_ids: Iterable[str] = (), org_ids: Iterable[str] = ()) -> list[Deal]:
+        ids = [
+            *(r[0] for r in self._rows("SELECT deal_id FROM deal_roles WHERE person_id IN ({marks})", person_ids)),
+            *(r[0] for r in self._rows("SELECT id FROM deals WHERE org_id IN ({marks})", org_ids)),
+        ]
+        deals = self.get_deals(ids)
+        return sorted(deals.values(), key=lambda d: (d.opened_at is None, -(d.opened_at or 0), d.id))
+
+    def knows_of(self, person_ids: Iterable[str]) -> list[Knows]:
+        person_ids = list(person_ids)
+        rows = {
+            (r["a"], r["b"]): r
+            for sql in ("SELECT {cols} FROM knows WHERE a IN ({{marks}})", "SELECT {cols} FROM knows WHERE b IN ({{marks}})")
+            for r in self._rows(sql.format(cols=_KNOWS_SELECT), person_ids)
+        }
+        return [_knows(r) for _, r in sorted(rows.items())]
+
+    def iter_knows(self) -> Iterator[Knows]:
+        cur = self._conn().execute(f"SELECT {_KNOWS_SELECT} FROM knows ORDER BY a, b")
+        while batch := cur.fetchmany(10_000):
+            yield from map(_knows, batch)
+
+    def search_text(self, phrases: Sequence[str], limit: int = 100, before: int | None = None) -> list[TextHit]:
+        if not phrases:
+            return []
+        sql = ("SELECT d.doc_id, d.kind, d.occurred_at, d.text, -bm25(documents_fts) AS score "
+               "FROM documents_fts JOIN documents d ON d.rowid = documents_fts.rowid WHERE documents_fts MATCH ?")
+        args: list[object] = [" OR ".join(phrases)]
+        if before is not None:
+            sql += " AND d.occurred_at < ?"
+            args.append(before)
+        sql += " ORDER BY score DESC, d.doc_id LIMIT ?"
+        args.append(limit)
+        try:
+            rows = self._conn().execute(sql, args).fetchall()
+        except sqlite3.OperationalError as exc:  # a phrase FTS5 cannot parse
+            raise StoreError(f"Cannot search for {phrases!r}: {exc}.") from None
+        return [TextHit(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        conn = self._conn()
+        tables = dict(zip(COUNT_KEYS, ("people", "organizations", "interactions", "deals", "knows", "works_at")))
+        counts = {key: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for key, table in tables.items()}
+        counts["topics"] = conn.execute("SELECT count(DISTINCT topic) FROM interaction_topics").fetchone()[0]
+        return counts
+
+
+def _existing_version(path: Path) -> int:
+    """The schema version of an existing file, read without modifying it (0 if absent or empty)."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return 0
+    try:
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            return conn.execute("PRAGMA user_version").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} is not a Kith database ({exc}). Point --db or KITH_DB at another file.") from None
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a migration into statements (sqlite3.complete_statement knows about strings and triggers)."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            yield buffer.strip()
+            buffer = ""
+    if buffer.strip():
+        yield buffer.strip()
+
+
+def _knows_row(k: Knows) -> tuple:
+    return (k.a, k.b, k.first_at, k.last_at, *(getattr(k, c) for c in KNOWS_COUNTERS))
+
+
+def _knows(r: sqlite3.Row) -> Knows:
+    return Knows(r["a"], r["b"], r["first_at"], r["last_at"], **{c: r[c] for c in KNOWS_COUNTERS})
+
+
+def _interaction(r: sqlite3.Row) -> Interaction:
+    return Interaction(
+        id=r["id"], kind=InteractionKind(r["kind"]), occurred_at=r["occurred_at"], participants=[],
+        subject=r["subject"], body=r["body"], thread_id=r["thread_id"], parent_id=r["parent_id"],
+        category=Category(r["category"]), duration_s=r["duration_s"], provenance=_prov_of(r),
+    )
+
+
+def _deal(r: sqlite3.Row) -> Deal:
+    return Deal(
+        id=r["id"], name=r["name"], org_id=r["org_id"] or "", stage=r["stage"], status=DealStatus(r["status"]),
+        amount=r["amount"], currency=r["currency"], opened_at=r["opened_at"], closed_at=r["closed_at"],
+        provenance=_prov_of(r),
+    )

@@ -1,0 +1,128 @@
+"""The store interface: a narrow, batch-oriented seam between Kith's logic and its databases.
+
+Stores persist and fetch records; they hold no ranking logic. Two implementations exist:
+``SQLiteStore`` (embedded, the default) and ``Neo4jStore``; ``open_store`` picks one from settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Protocol, runtime_checkable
+
+from graph.model import (
+    Deal,
+    Interaction,
+    InteractionWrite,
+    Knows,
+    Organization,
+    Person,
+    Sharing,
+    TextHit,
+    WorksAt,
+)
+from graph.settings import Settings
+
+# Keys of Store.counts().
+COUNT_KEYS = ("people", "organizations", "interactions", "deals", "knows", "works_at", "topics")
+
+
+@runtime_checkable
+class Store(Protocol):
+    kind: str  # "sqlite" | "neo4j"
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def schema_version(self) -> int: ...
+    def close(self) -> None: ...
+    def generation(self) -> int:
+        """A number that changes whenever the graph changes, for caches above the store."""
+        ...
+
+    # -- writes (each call is one transaction) ----------------------------------------------------
+    def upsert_people(self, people: Sequence[Person]) -> None:
+        """Insert people; for existing ids fill empty name fields and add new emails/phones."""
+        ...
+
+    def update_person(
+        self,
+        person_id: str,
+        *,
+        opted_out: bool | None = None,
+        blocked: bool | None = None,
+        sharing: Sharing | None = None,
+        is_internal: bool | None = None,
+    ) -> None:
+        """Set a person's flags; ``None`` leaves one as it is. Raises NotFound for an unknown id."""
+        ...
+
+    def upsert_organizations(self, orgs: Sequence[Organization]) -> None: ...
+    def add_works_at(self, rows: Sequence[WorksAt]) -> None:
+        """Add employment periods; an existing (person, org, title) widens its since/until."""
+        ...
+
+    def add_interactions(self, writes: Sequence[InteractionWrite]) -> list[str]:
+        """Store new interactions and apply their KNOWS deltas; known ids are left untouched.
+        Returns the ids that were new."""
+        ...
+
+    def upsert_deals(self, deals: Sequence[Deal]) -> None: ...
+    def erase_person(self, person_id: str) -> dict[str, int]:
+        """Remove a person and everything derived from them; remember their addresses (hashed) so
+        they are not re-ingested. Returns counts of what was removed."""
+        ...
+
+    def set_meta(self, key: str, value: str) -> None: ...
+
+    # -- reads -----------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None: ...
+    def get_people(self, ids: Iterable[str]) -> dict[str, Person]: ...
+    def people_by_email(self, emails: Iterable[str]) -> dict[str, str]:
+        """Normalised email -> person id, for the addresses known."""
+        ...
+
+    def erased_hashes(self, hashes: Iterable[str]) -> set[str]:
+        """The subset of these email hashes that belong to erased people."""
+        ...
+
+    def get_organizations(self, ids: Iterable[str]) -> dict[str, Organization]: ...
+    def orgs_by_domain(self, domains: Iterable[str]) -> dict[str, str]: ...
+    def orgs_by_normalized_name(self, names: Iterable[str]) -> dict[str, str]: ...
+    def works_at(self, person_ids: Iterable[str] = (), org_ids: Iterable[str] = ()) -> list[WorksAt]: ...
+    def get_interactions(self, ids: Iterable[str]) -> dict[str, Interaction]: ...
+    def interactions_of(
+        self, person_id: str, before: int | None = None, limit: int | None = None
+    ) -> list[Interaction]:
+        """A person's interactions, newest first; those of unknown time come last."""
+        ...
+
+    def get_deals(self, ids: Iterable[str]) -> dict[str, Deal]: ...
+    def deals_of(self, person_ids: Iterable[str] = (), org_ids: Iterable[str] = ()) -> list[Deal]: ...
+    def knows_of(self, person_ids: Iterable[str]) -> list[Knows]:
+        """KNOWS edges touching any of these people."""
+        ...
+
+    def iter_knows(self) -> Iterator[Knows]:
+        """Every KNOWS edge, streamed."""
+        ...
+
+    def search_text(self, phrases: Sequence[str], limit: int = 100, before: int | None = None) -> list[TextHit]:
+        """Documents (interactions, deals) matching any of the quoted phrases from
+        ``graph.text.query_phrases``, best first."""
+        ...
+
+    def counts(self) -> dict[str, int]: ...
+
+
+def open_store(settings: Settings) -> Store:
+    """The store the settings choose: Neo4j when a URI is configured, otherwise the SQLite file."""
+    if settings.store_kind == "neo4j":
+        from graph.neo4j_store import Neo4jStore
+
+        return Neo4jStore.connect(
+            settings.neo4j_uri,
+            settings.neo4j_user,
+            settings.neo4j_password.get_secret_value(),
+            settings.neo4j_database,
+        )
+    from graph.sqlite_store import SQLiteStore
+
+    return SQLiteStore.open(settings.db)

@@ -1,0 +1,59 @@
+"""Text as both stores index it: lower-cased, accents folded, CJK runs split into overlapping bigrams.
+
+Chinese and Japanese are written without spaces, so a word tokenizer sees a whole sentence as one
+token. Indexing character bigrams (出口管制 -> 出口 口管 管制) and searching for the query's bigrams as a
+phrase finds words of any length without a dictionary, the way Lucene's CJK analyzer does.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_CJK = (
+    "\u3040-\u30ff"  # hiragana, katakana
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # han
+    "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af"  # hangul
+)
+_TOKEN = re.compile(rf"[{_CJK}]+|[^\W_]+", re.UNICODE)
+_CJK_RUN = re.compile(rf"[{_CJK}]+")
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents (Müller -> muller), leaving CJK untouched."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def _bigrams(run: str) -> list[str]:
+    if len(run) == 1:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def phrases(text: str) -> list[list[str]]:
+    """Each word as a one-token phrase; each CJK run as the phrase of its bigrams."""
+    out: list[list[str]] = []
+    for match in _TOKEN.finditer(fold(text)):
+        token = match.group()
+        out.append(_bigrams(token) if _CJK_RUN.fullmatch(token) else [token])
+    return out
+
+
+def index_text(text: str) -> str:
+    """The space-separated token string a store indexes for full-text search."""
+    return " ".join(token for phrase in phrases(text) for token in phrase)
+
+
+def query_phrases(text: str) -> list[str]:
+    """The query as distinct quoted phrases, a syntax FTS5 and Lucene both read (joined with OR)."""
+    seen: dict[str, None] = {}
+    for phrase in phrases(text):
+        seen.setdefault('"' + " ".join(phrase) + '"', None)
+    return list(seen)
+
+
+def document_text(subject: str, topics: list[str], body: str = "") -> str:
+    """What a store indexes for an interaction: whatever text the privacy mode let through."""
+    parts = [subject, " ".join(topics), body]
+    return "\n".join(p for p in parts if p)

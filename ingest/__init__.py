@@ -1,0 +1,1 @@
+"""Readers that turn mail, calendars, deal records and contacts into plain graph records."""
