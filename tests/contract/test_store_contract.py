@@ -1,0 +1,277 @@
+"""The store contract: what every store must do, run unchanged on SQLite and on Neo4j."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph import ids
+from graph.errors import NotFound
+from graph.knows import deltas
+from graph.model import (
+    Attendance,
+    Category,
+    Deal,
+    DealRole,
+    DealRoleKind,
+    DealStatus,
+    Interaction,
+    InteractionKind,
+    InteractionWrite,
+    Organization,
+    Participant,
+    Person,
+    Provenance,
+    Role,
+    Sharing,
+    WorksAt,
+)
+from graph.text import query_phrases
+
+PROV = Provenance("email", "/mail/inbox.mbox", "msg-1", ingested_at=1_700_000_000)
+DAY = 86_400
+T0 = 1_700_000_000
+
+
+def person(email: str, name: str = "", internal: bool = False) -> Person:
+    return Person(ids.person_id(email), name=name, emails=[email], is_internal=internal, provenance=PROV)
+
+
+ANA = person("ana@firm.com", "Ana Alves", internal=True)
+BEN = person("ben@acme.com", "Ben Baker")
+CHO = person("cho@acme.com", "Cho Chen")
+DEV = person("dev@firm.com", "Dev Patel", internal=True)
+
+
+def email(key: str, sender: Person, to: list[Person], at: int | None, subject: str = "", parent: str = "",
+          category: Category = Category.PERSONAL, topics: list[str] | None = None) -> Interaction:
+    return Interaction(
+        id=ids.interaction_id("email", key),
+        kind=InteractionKind.EMAIL,
+        occurred_at=at,
+        participants=[Participant(sender.id, Role.FROM)] + [Participant(p.id, Role.TO) for p in to],
+        subject=subject,
+        topics=topics or [],
+        parent_id=parent,
+        category=category,
+        provenance=Provenance("email", "/mail/inbox.mbox", key, ingested_at=T0),
+    )
+
+
+def write(store, *items: Interaction, parents: dict[str, Interaction] | None = None) -> list[str]:
+    parents = parents or {}
+    return store.add_interactions(
+        [InteractionWrite(i, tuple(deltas(i, parents.get(i.parent_id)))) for i in items]
+    )
+
+
+@pytest.fixture
+def people(store):
+    store.upsert_people([ANA, BEN, CHO, DEV])
+    return store
+
+
+def test_a_new_store_is_empty_and_versioned(store):
+    assert store.schema_version() >= 1
+    counts = store.counts()
+    assert {"people", "organizations", "interactions", "deals", "knows"} <= counts.keys()
+    assert all(v == 0 for v in counts.values())
+
+
+def test_people_round_trip_with_provenance(people):
+    got = people.get_people([ANA.id, BEN.id, "p_missing"])
+    assert set(got) == {ANA.id, BEN.id}
+    assert got[ANA.id].name == "Ana Alves"
+    assert got[ANA.id].emails == ["ana@firm.com"]
+    assert got[ANA.id].is_internal and not got[BEN.id].is_internal
+    assert got[BEN.id].provenance == PROV
+
+
+def test_upserting_a_person_again_adds_addresses_but_keeps_the_known_name(people):
+    people.upsert_people([Person(BEN.id, name="B. Baker", emails=["ben.baker@acme.com"], phones=["+14155550100"])])
+    ben = people.get_people([BEN.id])[BEN.id]
+    assert ben.name == "Ben Baker"
+    assert sorted(ben.emails) == ["ben.baker@acme.com", "ben@acme.com"]
+    assert ben.phones == ["+14155550100"]
+    assert people.people_by_email(["ben.baker@acme.com", "nobody@x.com"]) == {"ben.baker@acme.com": BEN.id}
+    assert people.counts()["people"] == 4
+
+
+def test_person_flags(people):
+    people.update_person(BEN.id, opted_out=True, blocked=True)
+    people.update_person(ANA.id, sharing=Sharing.SUBJECTS)
+    got = people.get_people([ANA.id, BEN.id])
+    assert got[BEN.id].opted_out and got[BEN.id].blocked
+    assert got[ANA.id].sharing == Sharing.SUBJECTS and not got[ANA.id].opted_out
+    people.upsert_people([BEN])  # a re-ingest does not undo an opt-out
+    assert people.get_people([BEN.id])[BEN.id].opted_out
+    with pytest.raises(NotFound):
+        people.update_person("p_missing", blocked=True)
+
+
+def test_organizations_by_domain_and_name(store):
+    acme = Organization(ids.org_id("acme"), "Acme", "acme", ["acme.com", "acme.co.uk"], PROV)
+    store.upsert_organizations([acme])
+    store.upsert_organizations([acme])
+    assert store.counts()["organizations"] == 1
+    assert store.orgs_by_domain(["acme.co.uk", "other.com"]) == {"acme.co.uk": acme.id}
+    assert store.orgs_by_normalized_name(["acme", "globex"]) == {"acme": acme.id}
+    got = store.get_organizations([acme.id])[acme.id]
+    assert (got.name, got.domains, got.provenance) == ("Acme", ["acme.co.uk", "acme.com"], PROV)
+
+
+def test_a_job_change_adds_history(people):
+    acme = Organization(ids.org_id("acme"), "Acme", "acme", ["acme.com"])
+    globex = Organization(ids.org_id("globex"), "Globex", "globex", ["globex.com"])
+    people.upsert_organizations([acme, globex])
+    people.add_works_at([WorksAt(BEN.id, acme.id, "Counsel", since=T0, until=T0 + 10 * DAY, provenance=PROV)])
+    people.add_works_at([WorksAt(BEN.id, acme.id, "Counsel", since=T0 - 5 * DAY, until=T0 + 20 * DAY)])
+    people.add_works_at([WorksAt(BEN.id, globex.id, "General Counsel", since=T0 + 30 * DAY)])
+    history = people.works_at(person_ids=[BEN.id])
+    assert [(w.org_id, w.title, w.since, w.until) for w in history] == [
+        (acme.id, "Counsel", T0 - 5 * DAY, T0 + 20 * DAY),
+        (globex.id, "General Counsel", T0 + 30 * DAY, None),
+    ]
+    assert history[0].provenance == PROV
+    assert [w.person_id for w in people.works_at(org_ids=[globex.id])] == [BEN.id]
+
+
+def test_interactions_are_idempotent_and_feed_knows(people):
+    first = email("m1@acme.com", BEN, [ANA, CHO], T0, "Export controls review", topics=["export controls"])
+    reply = email("m2@firm.com", ANA, [BEN], T0 + 3600, "Re: Export controls review", parent=first.id)
+    assert write(people, first) == [first.id]
+    assert write(people, reply, parents={first.id: first}) == [reply.id]
+    before = {(k.a, k.b): k for k in people.iter_knows()}
+    assert write(people, first, reply, parents={first.id: first}) == []  # re-ingest changes nothing
+    assert {(k.a, k.b): k for k in people.iter_knows()} == before
+    assert people.counts()["interactions"] == 2
+
+    edge = next(k for k in people.knows_of([ANA.id]) if {k.a, k.b} == {ANA.id, BEN.id})
+    ana_is_a = edge.a == ANA.id
+    sent_by_ana = edge.emails_ab if ana_is_a else edge.emails_ba
+    sent_by_ben = edge.emails_ba if ana_is_a else edge.emails_ab
+    ana_replies = edge.replies_ab if ana_is_a else edge.replies_ba
+    ana_reply_hours = edge.reply_hours_ab if ana_is_a else edge.reply_hours_ba
+    assert (sent_by_ana, sent_by_ben, ana_replies, ana_reply_hours) == (1, 1, 1, 1.0)
+    assert edge.email_weight == pytest.approx(0.5 + 1.0)  # one of two recipients, then 1:1
+    assert (edge.first_at, edge.last_at) == (T0, T0 + 3600)
+
+    got = people.get_interactions([first.id])[first.id]
+    assert got.participants == first.participants
+    assert got.topics == ["export controls"] and got.subject == "Export controls review"
+    assert got.provenance == first.provenance
+
+
+def test_duplicates_within_one_batch_count_once(people):
+    m = email("dup@acme.com", BEN, [ANA], T0)
+    assert write(people, m, m) == [m.id]
+    assert sum(k.emails_ab + k.emails_ba for k in people.iter_knows()) == 1
+
+
+def test_bulk_mail_is_stored_but_adds_no_strength(people):
+    newsletter = email("news@acme.com", BEN, [ANA], T0, "Acme newsletter", category=Category.BULK)
+    assert write(people, newsletter) == [newsletter.id]
+    assert people.counts()["knows"] == 0
+    assert people.get_interactions([newsletter.id])[newsletter.id].category == Category.BULK
+
+
+def test_meetings_link_every_attendee_who_did_not_decline(people):
+    meeting = Interaction(
+        id=ids.interaction_id("meeting", "uid-1"),
+        kind=InteractionKind.MEETING,
+        occurred_at=T0,
+        participants=[
+            Participant(ANA.id, Role.ORGANIZER, Attendance.ACCEPTED),
+            Participant(BEN.id, Role.ATTENDEE, Attendance.ACCEPTED),
+            Participant(CHO.id, Role.ATTENDEE, Attendance.DECLINED),
+        ],
+        duration_s=1800,
+    )
+    write(people, meeting)
+    pairs = {frozenset((k.a, k.b)): k for k in people.iter_knows()}
+    assert set(pairs) == {frozenset((ANA.id, BEN.id))}
+    assert pairs[frozenset((ANA.id, BEN.id))].meetings == 1
+    got = people.get_interactions([meeting.id])[meeting.id]
+    assert got.participants[2].status == Attendance.DECLINED and got.duration_s == 1800
+
+
+def test_interactions_of_a_person_newest_first_and_as_of(people):
+    old = email("old@acme.com", BEN, [ANA], T0)
+    new = email("new@acme.com", BEN, [ANA], T0 + DAY)
+    undated = email("undated@acme.com", BEN, [ANA], None)
+    other = email("other@acme.com", CHO, [DEV], T0)
+    write(people, old, new, undated, other)
+    assert [i.id for i in people.interactions_of(ANA.id)] == [new.id, old.id, undated.id]
+    assert [i.id for i in people.interactions_of(ANA.id, before=T0 + 1)] == [old.id]
+    assert [i.id for i in people.interactions_of(ANA.id, limit=1)] == [new.id]
+
+
+def test_full_text_search_latin_accents_and_cjk(people):
+    write(
+        people,
+        email("a@acme.com", BEN, [ANA], T0, "GDPR transfers to the US"),
+        email("b@acme.com", BEN, [ANA], T0 + DAY, "出口管制に関する相談"),
+        email("c@acme.com", CHO, [ANA], T0 + 2 * DAY, "Übernahme der Müller GmbH"),
+    )
+    hit = people.search_text(query_phrases("gdpr"))
+    assert [h.text for h in hit] == ["GDPR transfers to the US"]
+    assert hit[0].kind == "email" and hit[0].occurred_at == T0
+    assert [h.text for h in people.search_text(query_phrases("出口管制"))] == ["出口管制に関する相談"]
+    assert [h.text for h in people.search_text(query_phrases("muller"))] == ["Übernahme der Müller GmbH"]
+    assert people.search_text(query_phrases("gdpr"), before=T0) == []
+    assert people.search_text(query_phrases("merger")) == []
+    assert len(people.search_text(query_phrases("gdpr müller"))) == 2
+
+
+def test_deals_with_roles_are_stored_and_searchable(people):
+    acme = Organization(ids.org_id("acme"), "Acme", "acme", ["acme.com"])
+    people.upsert_organizations([acme])
+    deal = Deal(
+        id=ids.deal_id("crm", "OPP-1"), name="Acme export compliance programme", org_id=acme.id, stage="Proposal",
+        status=DealStatus.OPEN, amount=250_000.0, currency="EUR", opened_at=T0,
+        roles=[DealRole(BEN.id, DealRoleKind.DECISION_MAKER), DealRole(ANA.id, DealRoleKind.TEAM_MEMBER)],
+        provenance=PROV,
+    )
+    people.upsert_deals([deal])
+    people.upsert_deals([deal])
+    assert people.counts()["deals"] == 1
+    got = people.get_deals([deal.id])[deal.id]
+    assert (got.amount, got.currency, got.status, got.org_id) == (250_000.0, "EUR", DealStatus.OPEN, acme.id)
+    assert sorted(got.roles, key=lambda r: r.role) == sorted(deal.roles, key=lambda r: r.role)
+    assert [d.id for d in people.deals_of(person_ids=[BEN.id])] == [deal.id]
+    assert [d.id for d in people.deals_of(org_ids=[acme.id])] == [deal.id]
+    assert [h.doc_id for h in people.search_text(query_phrases("compliance"))] == [deal.id]
+
+
+def test_erasing_a_person_removes_them_and_what_derives_from_them(people):
+    only_ben = email("e1@acme.com", BEN, [ANA], T0, "Private matter for Ben")
+    group = email("e2@firm.com", ANA, [BEN, DEV], T0, "Team sync")
+    write(people, only_ben, group)
+    removed = people.erase_person(BEN.id)
+    assert removed["emails"] == 1 and removed["interactions"] == 1
+    assert people.get_people([BEN.id]) == {}
+    assert people.people_by_email(["ben@acme.com"]) == {}
+    assert all(BEN.id not in (k.a, k.b) for k in people.iter_knows())
+    assert people.get_interactions([only_ben.id]) == {}
+    assert people.search_text(query_phrases("private")) == []
+    remaining = people.get_interactions([group.id])[group.id]
+    assert [p.person_id for p in remaining.participants] == [ANA.id, DEV.id]
+    assert people.erased_hashes([ids.email_hash("ben@acme.com"), ids.email_hash("ana@firm.com")]) == {
+        ids.email_hash("ben@acme.com")
+    }
+    with pytest.raises(NotFound):
+        people.erase_person(BEN.id)
+
+
+def test_generation_moves_on_every_write_and_meta_round_trips(store):
+    g0 = store.generation()
+    store.set_meta("checkpoint:/mail", "42")
+    assert store.get_meta("checkpoint:/mail") == "42"
+    assert store.get_meta("missing") is None
+    assert store.generation() > g0
+
+
+def test_iter_knows_streams_every_edge(people):
+    write(people, *(email(f"k{n}@x", ANA, [p], T0 + n) for n, p in enumerate([BEN, CHO, DEV])))
+    edges = list(people.iter_knows())
+    assert len(edges) == 3 == people.counts()["knows"]
+    assert all(k.a < k.b for k in edges)
