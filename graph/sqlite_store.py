@@ -137,6 +137,8 @@ class SQLiteStore:
 
     def _migrate(self) -> None:
         conn = self._conn()
+        if conn.execute("PRAGMA user_version").fetchone()[0] == LATEST:
+            return  # the usual case takes no write lock, so opening never waits for a writer
         conn.execute("BEGIN IMMEDIATE")
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]

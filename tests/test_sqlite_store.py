@@ -1,0 +1,90 @@
+"""What only the embedded store has: a file, its schema versions, and several processes sharing it."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from graph import ids
+from graph.errors import SchemaTooNew, StoreError
+from graph.model import Person
+from graph.sqlite_schema import LATEST
+from graph.sqlite_store import SQLiteStore
+
+
+def test_a_new_file_uses_wal_and_the_latest_schema(tmp_path):
+    store = SQLiteStore.open(tmp_path / "sub" / "kith.db")
+    assert store.schema_version() == LATEST
+    conn = sqlite3.connect(tmp_path / "sub" / "kith.db")
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'documents_fts'").fetchone()[0] == 1
+
+
+def test_reopening_keeps_data_and_migrates_nothing_twice(tmp_path):
+    path = tmp_path / "kith.db"
+    SQLiteStore.open(path).upsert_people([Person(ids.person_id("a@x.com"), "A", ["a@x.com"])])
+    again = SQLiteStore.open(path)
+    assert again.counts()["people"] == 1 and again.schema_version() == LATEST
+
+
+def test_a_file_from_a_newer_kith_is_refused_untouched(tmp_path):
+    path = tmp_path / "future.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE people(id TEXT)")
+    conn.execute(f"PRAGMA user_version = {LATEST + 3}")
+    conn.commit()
+    conn.close()
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    with pytest.raises(SchemaTooNew) as err:
+        SQLiteStore.open(path)
+    assert f"schema version {LATEST + 3}" in str(err.value) and f"schema version {LATEST}" in str(err.value)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    assert not (tmp_path / "future.db-wal").exists()
+
+
+def test_a_file_that_is_not_a_database_says_so(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("hello, this is not SQLite" * 100)
+    with pytest.raises(StoreError, match="is not a Kith database"):
+        SQLiteStore.open(path)
+
+
+def test_an_unwritable_location_gives_a_clear_error(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StoreError, match="Choose a writable path"):
+        SQLiteStore.open(blocker / "kith.db")
+
+
+def test_readers_are_not_blocked_by_a_writer_in_another_process(tmp_path):
+    """A CLI ingest holding the write lock must not stop the API from reading."""
+    path = tmp_path / "kith.db"
+    store = SQLiteStore.open(path)
+    store.upsert_people([Person(ids.person_id("a@x.com"), "A", ["a@x.com"])])
+    writer = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import sqlite3, sys, time
+            conn = sqlite3.connect({str(path)!r}, isolation_level=None)
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("INSERT INTO people (id, name) VALUES ('p_writer', 'W')")
+            print("locked", flush=True)
+            sys.stdin.readline()
+            conn.execute("COMMIT")
+        """)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert writer.stdout.readline().strip() == "locked"
+        reader = SQLiteStore.open(path)  # opening and reading while the lock is held
+        assert reader.counts()["people"] == 1  # the uncommitted row is not visible
+        writer.stdin.write("\n")
+        writer.stdin.flush()
+        assert writer.wait(timeout=30) == 0
+        assert reader.counts()["people"] == 2
+    finally:
+        writer.kill()
