@@ -121,6 +121,7 @@ class Participant:
     person_id: str
     role: Role
     status: Attendance = Attendance.UNKNOWN
+    address: str = ""  # the address they took part through, so a split can move exactly these
 
 
 @dataclass(slots=True)
@@ -228,6 +229,50 @@ class TextHit:
     occurred_at: int | None
     text: str
     score: float  # the store's own relevance; comparable only within one result list
+
+
+class IdentityEventKind(StrEnum):
+    MERGE = "merge"  # two people found to be one; other_id's facts moved to person_id
+    ATTACH = "attach"  # a new address recognised as an existing person's
+    SPLIT = "split"  # addresses moved out of person_id into other_id
+
+
+@dataclass(slots=True)
+class IdentityEvent:
+    """An auditable, reversible identity decision: what, when, why, by whom."""
+
+    kind: IdentityEventKind
+    person_id: str
+    other_id: str
+    emails: list[str]  # the addresses that moved
+    reason: str
+    actor: str  # "kith" for automatic decisions, else the user
+    at: int
+    snapshot: dict = field(default_factory=dict)  # other_id's person record before a merge
+    id: int | None = None
+    undone_at: int | None = None
+    undone_by: str = ""
+
+
+class ReviewStatus(StrEnum):
+    OPEN = "open"
+    MERGED = "merged"
+    REJECTED = "rejected"
+
+
+@dataclass(slots=True)
+class ReviewItem:
+    """Two people who may be one, left for a person to decide."""
+
+    person_id: str
+    other_id: str
+    score: float
+    reason: str
+    created_at: int
+    status: ReviewStatus = ReviewStatus.OPEN
+    id: int | None = None
+    resolved_by: str = ""
+    resolved_at: int | None = None
 
 
 def _min(x: int | None, y: int | None) -> int | None:

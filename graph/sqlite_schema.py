@@ -81,6 +81,7 @@ CREATE TABLE participants(
   role TEXT NOT NULL,
   status TEXT NOT NULL,
   position INTEGER NOT NULL,
+  address TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (interaction_id, person_id, role)
 ) WITHOUT ROWID;
 CREATE INDEX participants_person ON participants(person_id, interaction_id);
@@ -132,6 +133,37 @@ CREATE TABLE documents(
   text TEXT NOT NULL
 );
 CREATE VIRTUAL TABLE documents_fts USING fts5(tokens, tokenize = 'unicode61 remove_diacritics 0');
+
+-- Identity decisions (merge / attach / split), kept for audit and undo.
+CREATE TABLE identity_events(
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  person_id TEXT NOT NULL,
+  other_id TEXT NOT NULL,
+  emails TEXT NOT NULL,  -- JSON list
+  snapshot TEXT NOT NULL,  -- JSON object
+  reason TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  undone_at INTEGER,
+  undone_by TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX identity_events_person ON identity_events(person_id);
+CREATE INDEX identity_events_other ON identity_events(other_id);
+
+-- Possible duplicates waiting for a person's decision (kith review).
+CREATE TABLE review_queue(
+  id INTEGER PRIMARY KEY,
+  person_id TEXT NOT NULL,
+  other_id TEXT NOT NULL,
+  score REAL NOT NULL,
+  reason TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  status TEXT NOT NULL DEFAULT 'open',
+  resolved_by TEXT NOT NULL DEFAULT '',
+  resolved_at INTEGER,
+  UNIQUE (person_id, other_id)
+);
 
 -- Addresses of erased people (sha256), so a re-ingest does not bring them back.
 CREATE TABLE erased(email_hash TEXT PRIMARY KEY, erased_at INTEGER NOT NULL) WITHOUT ROWID;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -17,6 +18,8 @@ from graph.model import (
     Category,
     Deal,
     DealRole,
+    IdentityEvent,
+    IdentityEventKind,
     DealRoleKind,
     DealStatus,
     Interaction,
@@ -27,6 +30,8 @@ from graph.model import (
     Participant,
     Person,
     Provenance,
+    ReviewItem,
+    ReviewStatus,
     Role,
     Sharing,
     TextHit,
@@ -257,9 +262,13 @@ class SQLiteStore:
                 ],
             )
             conn.executemany(
-                "INSERT OR IGNORE INTO participants (interaction_id, person_id, role, status, position) "
-                "VALUES (?,?,?,?,?)",
-                [(i.id, p.person_id, str(p.role), str(p.status), n) for i in items for n, p in enumerate(i.participants)],
+                "INSERT OR IGNORE INTO participants (interaction_id, person_id, role, status, position, address) "
+                "VALUES (?,?,?,?,?,?)",
+                [
+                    (i.id, p.person_id, str(p.role), str(p.status), n, p.address)
+                    for i in items
+                    for n, p in enumerate(i.participants)
+                ],
             )
             conn.executemany(
                 "INSERT OR IGNORE INTO interaction_topics (interaction_id, topic) VALUES (?,?)",
@@ -342,6 +351,68 @@ class SQLiteStore:
             conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                          (key, value))
 
+    # -- identity --------------------------------------------------------------------------------
+    def reassign_person(self, from_id: str, to_id: str, emails: Sequence[str] | None = None) -> list[str]:
+        with self._write() as conn:
+            for pid in (from_id, to_id):
+                if not conn.execute("SELECT 1 FROM people WHERE id = ?", (pid,)).fetchone():
+                    raise NotFound(f"No person with id {pid}.")
+            if emails is None:
+                return _merge_rows(conn, from_id, to_id)
+            touched: list[str] = []
+            for chunk in _chunks(emails):
+                args = (to_id, from_id, *chunk)
+                conn.execute(
+                    f"UPDATE person_emails SET person_id = ? WHERE person_id = ? AND email IN ({_marks(chunk)})", args)
+                touched += [r[0] for r in conn.execute(
+                    f"SELECT DISTINCT interaction_id FROM participants WHERE person_id = ? "
+                    f"AND address IN ({_marks(chunk)})", args[1:])]
+                conn.execute(
+                    f"UPDATE OR IGNORE participants SET person_id = ? WHERE person_id = ? "
+                    f"AND address IN ({_marks(chunk)})", args)
+            return list(dict.fromkeys(touched))
+
+    def replace_knows(self, person_ids: Sequence[str], edges: Sequence[Knows]) -> None:
+        with self._write() as conn:
+            for chunk in _chunks(person_ids):
+                conn.execute(f"DELETE FROM knows WHERE a IN ({_marks(chunk)}) OR b IN ({_marks(chunk)})", chunk * 2)
+            conn.executemany(_KNOWS_UPSERT, [_knows_row(k) for k in edges])
+
+    def add_identity_event(self, event: IdentityEvent) -> int:
+        with self._write() as conn:
+            cur = conn.execute(
+                "INSERT INTO identity_events (kind, person_id, other_id, emails, snapshot, reason, actor, at) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                (str(event.kind), event.person_id, event.other_id, json.dumps(event.emails),
+                 json.dumps(event.snapshot, default=str), event.reason, event.actor, event.at),
+            )
+            return cur.lastrowid
+
+    def mark_identity_event_undone(self, event_id: int, actor: str, at: int) -> None:
+        with self._write() as conn:
+            cur = conn.execute(
+                "UPDATE identity_events SET undone_at = ?, undone_by = ? WHERE id = ? AND undone_at IS NULL",
+                (at, actor, event_id))
+            if cur.rowcount == 0:
+                raise NotFound(f"No identity event {event_id} that is still in force.")
+
+    def add_review_items(self, items: Sequence[ReviewItem]) -> int:
+        rows = [(*sorted((i.person_id, i.other_id)), i.score, i.reason, i.created_at, str(i.status)) for i in items]
+        with self._write() as conn:
+            before = conn.total_changes
+            conn.executemany(
+                "INSERT OR IGNORE INTO review_queue (person_id, other_id, score, reason, created_at, status) "
+                "VALUES (?,?,?,?,?,?)", rows)
+            return conn.total_changes - before
+
+    def set_review_status(self, item_id: int, status: ReviewStatus, actor: str, at: int) -> None:
+        with self._write() as conn:
+            cur = conn.execute(
+                "UPDATE review_queue SET status = ?, resolved_by = ?, resolved_at = ? WHERE id = ?",
+                (str(status), actor, at, item_id))
+            if cur.rowcount == 0:
+                raise NotFound(f"No review item {item_id}.")
+
     # -- reads -----------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
         row = self._conn().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -412,7 +483,7 @@ class SQLiteStore:
         for r in self._rows("SELECT * FROM participants WHERE interaction_id IN ({marks}) "
                             "ORDER BY interaction_id, position", items):
             items[r["interaction_id"]].participants.append(
-                Participant(r["person_id"], Role(r["role"]), Attendance(r["status"])))
+                Participant(r["person_id"], Role(r["role"]), Attendance(r["status"]), r["address"]))
         for r in self._rows("SELECT interaction_id, topic FROM interaction_topics WHERE interaction_id IN ({marks}) "
                             "ORDER BY interaction_id, topic", items):
             items[r[0]].topics.append(r[1])
@@ -478,6 +549,42 @@ class SQLiteStore:
             raise StoreError(f"Cannot search for {phrases!r}: {exc}.") from None
         return [TextHit(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
+    def identity_events(self, person_ids: Iterable[str] = (), event_ids: Iterable[int] = ()) -> list[IdentityEvent]:
+        person_ids = list(person_ids)
+        rows = {
+            r["id"]: r
+            for r in [
+                *self._rows("SELECT * FROM identity_events WHERE person_id IN ({marks})", person_ids),
+                *self._rows("SELECT * FROM identity_events WHERE other_id IN ({marks})", person_ids),
+                *self._rows("SELECT * FROM identity_events WHERE id IN ({marks})", [str(i) for i in event_ids]),
+            ]
+        }
+        return [
+            IdentityEvent(
+                kind=IdentityEventKind(r["kind"]), person_id=r["person_id"], other_id=r["other_id"],
+                emails=json.loads(r["emails"]), reason=r["reason"], actor=r["actor"], at=r["at"],
+                snapshot=json.loads(r["snapshot"]), id=r["id"], undone_at=r["undone_at"], undone_by=r["undone_by"],
+            )
+            for _, r in sorted(rows.items())
+        ]
+
+    def review_items(self, status: ReviewStatus | None = ReviewStatus.OPEN, limit: int = 100) -> list[ReviewItem]:
+        sql = "SELECT * FROM review_queue"
+        args: list[object] = []
+        if status is not None:
+            sql += " WHERE status = ?"
+            args.append(str(status))
+        sql += " ORDER BY score DESC, id LIMIT ?"
+        args.append(limit)
+        return [
+            ReviewItem(
+                person_id=r["person_id"], other_id=r["other_id"], score=r["score"], reason=r["reason"],
+                created_at=r["created_at"], status=ReviewStatus(r["status"]), id=r["id"],
+                resolved_by=r["resolved_by"], resolved_at=r["resolved_at"],
+            )
+            for r in self._conn().execute(sql, args)
+        ]
+
     def counts(self) -> dict[str, int]:
         conn = self._conn()
         tables = dict(zip(COUNT_KEYS, ("people", "organizations", "interactions", "deals", "knows", "works_at")))
@@ -510,6 +617,34 @@ def _statements(script: str) -> Iterator[str]:
             buffer = ""
     if buffer.strip():
         yield buffer.strip()
+
+
+def _merge_rows(conn: sqlite3.Connection, from_id: str, to_id: str) -> list[str]:
+    """Move every fact of ``from_id`` to ``to_id`` and delete ``from_id``; the kept person's
+    non-empty names win and an opt-out or block on either side is kept."""
+    touched = [r[0] for r in conn.execute(
+        "SELECT DISTINCT interaction_id FROM participants WHERE person_id = ?", (from_id,))]
+    merged = conn.execute("SELECT * FROM people WHERE id = ?", (from_id,)).fetchone()
+    conn.execute(
+        "UPDATE people SET name = CASE WHEN name = '' THEN ? ELSE name END, "
+        "given_name = CASE WHEN given_name = '' THEN ? ELSE given_name END, "
+        "family_name = CASE WHEN family_name = '' THEN ? ELSE family_name END, "
+        "opted_out = max(opted_out, ?), blocked = max(blocked, ?), is_internal = max(is_internal, ?) WHERE id = ?",
+        (merged["name"], merged["given_name"], merged["family_name"], merged["opted_out"], merged["blocked"],
+         merged["is_internal"], to_id),
+    )
+    conn.execute("UPDATE person_emails SET person_id = ? WHERE person_id = ?", (to_id, from_id))
+    for table, cols in (
+        ("person_phones", "phone, src_kind, src, src_record, ingested_at"),
+        ("works_at", "org_id, title, since, until, src_kind, src, src_record, ingested_at"),
+        ("deal_roles", "deal_id, role"),
+        ("participants", "interaction_id, role, status, position, address"),
+    ):
+        conn.execute(
+            f"INSERT OR IGNORE INTO {table} (person_id, {cols}) SELECT ?, {cols} FROM {table} WHERE person_id = ?",
+            (to_id, from_id))
+    conn.execute("DELETE FROM people WHERE id = ?", (from_id,))  # cascades what was copied
+    return touched
 
 
 def _knows_row(k: Knows) -> tuple:

@@ -11,11 +11,14 @@ from typing import Protocol, runtime_checkable
 
 from graph.model import (
     Deal,
+    IdentityEvent,
     Interaction,
     InteractionWrite,
     Knows,
     Organization,
     Person,
+    ReviewItem,
+    ReviewStatus,
     Sharing,
     TextHit,
     WorksAt,
@@ -72,6 +75,27 @@ class Store(Protocol):
 
     def set_meta(self, key: str, value: str) -> None: ...
 
+    # -- identity (merges, splits, review) -------------------------------------------------------
+    def reassign_person(self, from_id: str, to_id: str, emails: Sequence[str] | None = None) -> list[str]:
+        """Move facts between two existing people. ``emails=None`` moves everything and deletes
+        ``from_id`` (a merge); otherwise only those addresses and the participations made through
+        them move (a split). Returns the ids of the interactions whose participants changed.
+        KNOWS edges are not touched: the caller recomputes them with ``replace_knows``."""
+        ...
+
+    def replace_knows(self, person_ids: Sequence[str], edges: Sequence[Knows]) -> None:
+        """Delete every KNOWS edge touching these people and write ``edges`` in their place."""
+        ...
+
+    def add_identity_event(self, event: IdentityEvent) -> int: ...
+    def mark_identity_event_undone(self, event_id: int, actor: str, at: int) -> None: ...
+    def add_review_items(self, items: Sequence[ReviewItem]) -> int:
+        """Queue possible duplicates; a pair already queued (either order) is left as it is.
+        Returns how many were new."""
+        ...
+
+    def set_review_status(self, item_id: int, status: ReviewStatus, actor: str, at: int) -> None: ...
+
     # -- reads -----------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None: ...
     def get_people(self, ids: Iterable[str]) -> dict[str, Person]: ...
@@ -107,6 +131,14 @@ class Store(Protocol):
     def search_text(self, phrases: Sequence[str], limit: int = 100, before: int | None = None) -> list[TextHit]:
         """Documents (interactions, deals) matching any of the quoted phrases from
         ``graph.text.query_phrases``, best first."""
+        ...
+
+    def identity_events(self, person_ids: Iterable[str] = (), event_ids: Iterable[int] = ()) -> list[IdentityEvent]:
+        """Events naming any of these people (as either side) or with these ids, oldest first."""
+        ...
+
+    def review_items(self, status: ReviewStatus | None = ReviewStatus.OPEN, limit: int = 100) -> list[ReviewItem]:
+        """Queued pairs, best score first (all statuses when ``status`` is None)."""
         ...
 
     def counts(self) -> dict[str, int]: ...
