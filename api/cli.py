@@ -1,19 +1,17 @@
-"""The ``kith`` command line. Commands live in small modules and register on ``app``."""
+"""The ``kith`` command line. Commands live in small modules and register on ``app`` here."""
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from api import cli_ingest, cli_review
+from api.context import describe, err, out, print_json, settings_of, store_of
 from graph.errors import KithError
-from graph.settings import Settings, load_settings
-from graph.store import Store, open_store
+from graph.settings import load_settings
 
 app = typer.Typer(
     name="kith",
@@ -22,8 +20,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-out = Console()
-err = Console(stderr=True)
+app.add_typer(cli_ingest.app, name="ingest")
+app.add_typer(cli_review.app, name="review")
 
 
 @app.callback()
@@ -40,25 +38,6 @@ def _global_options(
     if neo4j is not None:
         overrides["neo4j_uri"] = neo4j
     ctx.obj = load_settings(**overrides)
-
-
-def settings_of(ctx: typer.Context) -> Settings:
-    return ctx.find_root().obj
-
-
-def store_of(ctx: typer.Context) -> Store:
-    """The configured store, closed when the command ends."""
-    store = open_store(settings_of(ctx))
-    ctx.call_on_close(store.close)
-    return store
-
-
-def print_json(value: object) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
-
-
-def describe(store: Store, settings: Settings) -> str:
-    return str(settings.db) if store.kind == "sqlite" else settings.neo4j_uri
 
 
 @app.command()

@@ -45,17 +45,6 @@ def deltas(item: Interaction, parent: Interaction | None = None) -> list[Knows]:
                 else:
                     k.emails_ba += 1
                 k.email_weight += 1 / len(recipients)
-            replied_to = parent.people(*_SENDER) if parent is not None else []
-            if replied_to and replied_to[0] != sender:
-                k, sender_is_a = edge(sender, replied_to[0])
-                hours = (at - parent.occurred_at) / 3600 if at is not None and parent.occurred_at is not None else None
-                hours = hours if hours is not None and hours >= 0 else 0.0
-                if sender_is_a:
-                    k.replies_ab += 1
-                    k.reply_hours_ab += hours
-                else:
-                    k.replies_ba += 1
-                    k.reply_hours_ba += hours
     elif item.kind in (InteractionKind.MEETING, InteractionKind.CALL):
         met = [
             p.person_id
@@ -82,7 +71,33 @@ def deltas(item: Interaction, parent: Interaction | None = None) -> list[Knows]:
                 if subject != author:
                     k, _ = edge(author, subject)
                     k.notes += 1
+    for k in reply_deltas(item, parent):
+        if (k.a, k.b) in out:
+            out[(k.a, k.b)].add(k)
+        else:
+            out[(k.a, k.b)] = k
     return list(out.values())
+
+
+def reply_deltas(item: Interaction, parent: Interaction | None) -> list[Knows]:
+    """What ``item`` replying to ``parent`` adds: a reply, and its latency, from its sender to the
+    parent's sender. Ingest applies this once, with whichever of the two arrives second."""
+    if parent is None or item.kind != InteractionKind.EMAIL or item.category != Category.PERSONAL:
+        return []
+    if parent.category != Category.PERSONAL:
+        return []
+    senders, replied_to = item.people(*_SENDER), parent.people(*_SENDER)
+    if not senders or not replied_to or senders[0] == replied_to[0]:
+        return []
+    at = item.occurred_at
+    k, sender_is_a = _edge(senders[0], replied_to[0], at)
+    hours = (at - parent.occurred_at) / 3600 if at is not None and parent.occurred_at is not None else 0.0
+    hours = max(hours, 0.0)
+    if sender_is_a:
+        k.replies_ab, k.reply_hours_ab = 1, hours
+    else:
+        k.replies_ba, k.reply_hours_ba = 1, hours
+    return [k]
 
 
 def fold(items: Iterable[Interaction], parent_of: Callable[[Interaction], Interaction | None]) -> dict[tuple[str, str], Knows]:

@@ -6,7 +6,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -346,10 +346,11 @@ class SQLiteStore:
                 conn.execute(f"DELETE FROM interactions WHERE id IN ({_marks(chunk)})", chunk)
         return {"emails": len(emails), "interactions": len(doomed), "knows": knows}
 
-    def set_meta(self, key: str, value: str) -> None:
+    def set_meta(self, items: Mapping[str, str]) -> None:
         with self._write() as conn:
-            conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                         (key, value))
+            conn.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                list(items.items()))
 
     # -- identity --------------------------------------------------------------------------------
     def reassign_person(self, from_id: str, to_id: str, emails: Sequence[str] | None = None) -> list[str]:
@@ -477,6 +478,17 @@ class SQLiteStore:
             (WorksAt(r["person_id"], r["org_id"], r["title"], r["since"], r["until"], _prov_of(r)) for r in unique.values()),
             key=lambda w: (w.person_id, w.since is None, w.since or 0, w.org_id, w.title),
         )
+
+    def iter_people(self) -> Iterator[Person]:
+        cur = self._conn().execute("SELECT id FROM people ORDER BY id")
+        while batch := cur.fetchmany(_CHUNK):
+            found = self.get_people([r[0] for r in batch])
+            yield from (found[r[0]] for r in batch)
+
+    def replies_to(self, parent_ids: Iterable[str]) -> list[Interaction]:
+        ids = [r[0] for r in self._rows("SELECT id FROM interactions WHERE parent_id IN ({marks}) ORDER BY id", parent_ids)]
+        found = self.get_interactions(ids)
+        return [found[i] for i in ids]
 
     def get_interactions(self, ids: Iterable[str]) -> dict[str, Interaction]:
         items = {r["id"]: _interaction(r) for r in self._rows("SELECT * FROM interactions WHERE id IN ({marks})", ids)}

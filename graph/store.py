@@ -6,7 +6,7 @@ Stores persist and fetch records; they hold no ranking logic. Two implementation
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 from graph.model import (
@@ -73,7 +73,9 @@ class Store(Protocol):
         they are not re-ingested. Returns counts of what was removed."""
         ...
 
-    def set_meta(self, key: str, value: str) -> None: ...
+    def set_meta(self, items: Mapping[str, str]) -> None:
+        """Store small key/value facts (checkpoints, settings) in one transaction."""
+        ...
 
     # -- identity (merges, splits, review) -------------------------------------------------------
     def reassign_person(self, from_id: str, to_id: str, emails: Sequence[str] | None = None) -> list[str]:
@@ -111,7 +113,15 @@ class Store(Protocol):
     def orgs_by_domain(self, domains: Iterable[str]) -> dict[str, str]: ...
     def orgs_by_normalized_name(self, names: Iterable[str]) -> dict[str, str]: ...
     def works_at(self, person_ids: Iterable[str] = (), org_ids: Iterable[str] = ()) -> list[WorksAt]: ...
+    def iter_people(self) -> Iterator[Person]:
+        """Every person with their addresses, streamed in id order."""
+        ...
+
     def get_interactions(self, ids: Iterable[str]) -> dict[str, Interaction]: ...
+    def replies_to(self, parent_ids: Iterable[str]) -> list[Interaction]:
+        """Stored interactions whose ``parent_id`` is one of these ids."""
+        ...
+
     def interactions_of(
         self, person_id: str, before: int | None = None, limit: int | None = None
     ) -> list[Interaction]:

@@ -264,10 +264,25 @@ def test_erasing_a_person_removes_them_and_what_derives_from_them(people):
 
 def test_generation_moves_on_every_write_and_meta_round_trips(store):
     g0 = store.generation()
-    store.set_meta("checkpoint:/mail", "42")
-    assert store.get_meta("checkpoint:/mail") == "42"
+    store.set_meta({"checkpoint:/mail": "42", "checkpoint:/other": "7"})
+    store.set_meta({"checkpoint:/mail": "43"})
+    assert (store.get_meta("checkpoint:/mail"), store.get_meta("checkpoint:/other")) == ("43", "7")
     assert store.get_meta("missing") is None
     assert store.generation() > g0
+
+
+def test_iter_people_streams_everyone_with_addresses(people):
+    streamed = list(people.iter_people())
+    assert sorted(p.id for p in streamed) == sorted(p.id for p in (ANA, BEN, CHO, DEV))
+    assert {p.id: p.emails for p in streamed}[CHO.id] == ["cho@acme.com"]
+
+
+def test_replies_to_finds_stored_children(people):
+    root = email("root@acme.com", BEN, [ANA], T0)
+    child = email("child@firm.com", ANA, [BEN], T0 + 60, parent=root.id)
+    write(people, child)
+    assert [i.id for i in people.replies_to([root.id, "i_other"])] == [child.id]
+    assert people.replies_to([child.id]) == []
 
 
 def test_iter_knows_streams_every_edge(people):

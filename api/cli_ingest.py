@@ -1,0 +1,79 @@
+"""`kith ingest ...`: read sources into the graph with a progress bar and a run report."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from api.context import err, out, print_json, settings_of, store_of
+from ingest.email.pipeline import ingest_email
+from ingest.report import RunReport
+
+app = typer.Typer(help="Read mail, calendars, deal records or contacts into the graph.", no_args_is_help=True)
+
+ERRORS_SHOWN = 20
+
+
+def total_bytes(paths: list[Path]) -> int:
+    total = 0
+    for path in paths:
+        if path.is_file():
+            total += path.stat().st_size
+        elif path.is_dir():
+            for folder, _, files in os.walk(path):
+                total += sum(os.path.getsize(os.path.join(folder, f)) for f in files
+                             if os.path.isfile(os.path.join(folder, f)))
+    return total
+
+
+def progress_bar(label: str) -> Progress:
+    return Progress(TextColumn(label), BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=err,
+                    transient=True)
+
+
+def show_report(report: RunReport, record_name: str, as_json: bool) -> None:
+    if as_json:
+        print_json(report.as_dict(record_name))
+        return
+    table = Table(title=f"kith ingest {report.kind}", show_header=False)
+    for label, value in (("files", report.files), (record_name, report.records), ("ingested", report.ingested),
+                         ("duplicates (already in the graph)", report.duplicates),
+                         ("resumed (committed by an earlier run)", report.resumed),
+                         ("people created", report.people), ("possible duplicates for `kith review`", report.review)):
+        table.add_row(label, f"{value:,}")
+    for reason, count in sorted(report.skipped.items()):
+        table.add_row(f"skipped: {reason}", f"{count:,}")
+    out.print(table)
+    for e in report.errors[:ERRORS_SHOWN]:
+        err.print(f"[yellow]skipped[/] {e.file} ({e.position}): {e.reason}", highlight=False, soft_wrap=True)
+    if report.error_count > ERRORS_SHOWN:
+        err.print(f"... and {report.error_count - ERRORS_SHOWN:,} more; `--json` lists them all.")
+
+
+@app.command()
+def email(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help=".eml files, mbox files, maildirs, Outlook .msg, or folders of them.")],
+    include: Annotated[list[str], typer.Option("--include", help="Only files matching this glob (repeatable).")] = [],
+    exclude: Annotated[list[str], typer.Option("--exclude", help="Skip files matching this glob (repeatable).")] = [],
+    exclude_address: Annotated[list[str], typer.Option("--exclude-address", help="Never ingest mail with this address (repeatable).")] = [],
+    exclude_domain: Annotated[list[str], typer.Option("--exclude-domain", help="Never ingest mail with this domain (repeatable).")] = [],
+    workers: Annotated[int, typer.Option(help="Parser processes (default: one per core, at most 4).")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run report as one JSON object.")] = False,
+) -> None:
+    """Ingest email. Safe to re-run: known messages are skipped and an interrupted run resumes."""
+    settings = settings_of(ctx)
+    store = store_of(ctx)
+    with progress_bar("reading mail") as bar:
+        task = bar.add_task("mail", total=total_bytes(paths))
+        report = ingest_email(
+            store, settings, paths, include=include, exclude=exclude, exclude_addresses=exclude_address,
+            exclude_domains=exclude_domain, workers=workers or None,
+            on_progress=lambda n: bar.advance(task, n),
+        )
+    show_report(report, "messages", as_json)

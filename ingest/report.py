@@ -1,0 +1,55 @@
+"""The report of one ingest run: what was read, what went in, what was skipped and why."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+MAX_LISTED_ERRORS = 1000  # beyond this only the count grows
+
+
+@dataclass(frozen=True, slots=True)
+class RecordError:
+    file: str
+    position: str
+    reason: str
+
+
+@dataclass(slots=True)
+class RunReport:
+    kind: str  # email | calendar | deals | contacts
+    files: int = 0
+    records: int = 0  # messages, events, rows or cards read
+    ingested: int = 0
+    duplicates: int = 0
+    resumed: int = 0  # records passed over because an earlier run already committed them
+    skipped: Counter = field(default_factory=Counter)  # reason -> count
+    errors: list[RecordError] = field(default_factory=list)
+    error_count: int = 0
+    people: int = 0  # people created
+    review: int = 0  # possible duplicates queued for `kith review`
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] += 1
+
+    def error(self, file: str, position: str, reason: str) -> None:
+        """A record that could not be read: counted as skipped ("error") and listed."""
+        self.skipped["error"] += 1
+        self.error_count += 1
+        if len(self.errors) < MAX_LISTED_ERRORS:
+            self.errors.append(RecordError(file, position, reason))
+
+    def as_dict(self, record_name: str = "records") -> dict:
+        return {
+            "kind": self.kind,
+            "files": self.files,
+            record_name: self.records,
+            "ingested": self.ingested,
+            "duplicates": self.duplicates,
+            "resumed": self.resumed,
+            "skipped": dict(sorted(self.skipped.items())),
+            "errors": [{"file": e.file, "position": e.position, "reason": e.reason} for e in self.errors],
+            "error_count": self.error_count,
+            "people_created": self.people,
+            "review_queued": self.review,
+        }

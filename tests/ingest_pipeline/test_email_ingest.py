@@ -1,0 +1,235 @@
+"""Email into a real SQLite file: threads, idempotency, resume, privacy, exclusions and identities."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graph import ids
+from graph.model import Category, ReviewStatus
+from graph.settings import Settings
+from graph.sqlite_store import SQLiteStore
+from ingest.email.pipeline import ingest_email
+
+
+def eml(folder: Path, name: str, *, frm: str, to: str, subject: str, date: str, mid: str = "", reply_to_mid: str = "",
+        body: str = "Hello.", extra: str = "") -> Path:
+    headers = [f"From: {frm}", f"To: {to}", f"Subject: {subject}", f"Date: {date}"]
+    if mid:
+        headers.append(f"Message-ID: <{mid}>")
+    if reply_to_mid:
+        headers += [f"In-Reply-To: <{reply_to_mid}>", f"References: <{reply_to_mid}>"]
+    if extra:
+        headers.append(extra)
+    path = folder / name
+    path.write_text("\n".join(headers) + "\n\n" + body + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = SQLiteStore.open(tmp_path / "kith.db")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return Settings(db=tmp_path / "kith.db", internal_domains=["firm.com"])
+
+
+def thread(folder: Path) -> Path:
+    folder.mkdir(exist_ok=True)
+    eml(folder, "a.eml", frm="Ben Baker <ben@acme.com>", to="Ana Alves <ana@firm.com>",
+        subject="Export controls review", date="Mon, 6 Nov 2023 10:00:00 +0000", mid="m1@acme.com",
+        body="Could you review the export controls classification?\n\nBest,\nBen Baker\nGeneral Counsel\nAcme Corporation\n"
+             "Tel: +1 415 555 0100")
+    eml(folder, "b.eml", frm='"Alves, Ana" <Ana@Firm.com>', to="Ben Baker <ben+legal@acme.com>",
+        subject="Re: Export controls review", date="Mon, 6 Nov 2023 12:00:00 +0000", mid="m2@firm.com",
+        reply_to_mid="m1@acme.com", body="Yes, this week.\n\n> Could you review")
+    eml(folder, "c.eml", frm="MAILER-DAEMON@mx.acme.com", to="ana@firm.com",
+        subject="Undelivered Mail Returned to Sender", date="Tue, 7 Nov 2023 10:00:00 +0000", mid="bounce1@mx",
+        extra="Auto-Submitted: auto-replied")
+    eml(folder, "d.eml", frm="Acme News <news@acme.com>", to="ana@firm.com", subject="Acme quarterly newsletter",
+        date="Wed, 8 Nov 2023 10:00:00 +0000", mid="news1@acme.com", extra="Precedence: bulk")
+    return folder
+
+
+def pair(store, x: str, y: str):
+    px, py = (store.people_by_email([e])[e] for e in (x, y))
+    return next((k for k in store.knows_of([px]) if {k.a, k.b} == {px, py}), None), px
+
+
+def test_a_thread_becomes_people_an_organisation_and_a_reciprocal_relationship(tmp_path, store, settings):
+    report = ingest_email(store, settings, [thread(tmp_path / "mail")], workers=1)
+    assert (report.files, report.records, report.ingested, report.error_count) == (4, 4, 4, 0)
+    k, ana = pair(store, "ana@firm.com", "ben@acme.com")
+    ana_is_a = k.a == ana
+    assert (k.emails_ab, k.emails_ba) == (1, 1)
+    assert (k.replies_ab if ana_is_a else k.replies_ba) == 1
+    assert (k.reply_hours_ab if ana_is_a else k.reply_hours_ba) == pytest.approx(2.0)
+    people = store.get_people([ana, store.people_by_email(["ben@acme.com"])["ben@acme.com"]])
+    assert people[ana].is_internal and people[ana].name == "Ana Alves"
+    ben = next(p for p in people.values() if not p.is_internal)
+    assert ben.phones == ["+14155550100"]
+    titles = {(w.title, store.get_organizations([w.org_id])[w.org_id].name) for w in store.works_at([ben.id])}
+    assert ("General Counsel", "Acme") in titles
+    # the bounce and the newsletter are kept and classified, and add no relationship
+    categories = {i.subject: i.category for i in store.interactions_of(ana)}
+    assert categories["Undelivered Mail Returned to Sender"] == Category.BOUNCE
+    assert categories["Acme quarterly newsletter"] == Category.BULK
+    assert store.counts()["knows"] == 1
+
+
+def test_running_the_same_ingest_again_changes_nothing(tmp_path, store, settings):
+    mail = thread(tmp_path / "mail")
+    ingest_email(store, settings, [mail], workers=1)
+    counts, edges = store.counts(), list(store.iter_knows())
+    again = ingest_email(store, settings, [mail], workers=1)
+    assert again.ingested == 0 and again.resumed == 4
+    assert store.counts() == counts and list(store.iter_knows()) == edges
+    # a file changed since (so its checkpoint no longer applies) is re-read, and deduplicated by Message-ID
+    (mail / "a.eml").write_text((mail / "a.eml").read_text() + "\n")
+    third = ingest_email(store, settings, [mail], workers=1)
+    assert (third.ingested, third.duplicates, third.resumed) == (0, 1, 3)
+    assert list(store.iter_knows()) == edges
+
+
+def test_an_interrupted_ingest_resumes_where_it_stopped(tmp_path, store, settings):
+    mbox = tmp_path / "inbox.mbox"
+    messages = []
+    for n in range(30):
+        messages.append(
+            f"From ben@acme.com Mon Nov  6 10:00:00 2023\nFrom: Ben <ben@acme.com>\nTo: ana@firm.com\n"
+            f"Subject: Update {n}\nDate: Mon, 6 Nov 2023 10:{n:02d}:00 +0000\nMessage-ID: <u{n}@acme.com>\n\nText {n}\n\n")
+    mbox.write_text("".join(messages))
+    seen = 0
+
+    def crash_after_twelve(_):
+        nonlocal seen
+        seen += 1
+        if seen == 12:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ingest_email(store, settings, [mbox], workers=1, batch_size=5, on_progress=crash_after_twelve)
+    assert store.counts()["interactions"] == 10  # two batches of five were committed
+    report = ingest_email(store, settings, [mbox], workers=1, batch_size=5)
+    assert (report.resumed, report.ingested, report.duplicates) == (10, 20, 0)
+    k, _ = pair(store, "ana@firm.com", "ben@acme.com")
+    assert k.emails_ab + k.emails_ba == 30
+
+
+def test_a_reply_read_before_its_parent_counts_once(tmp_path, store, settings):
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    eml(folder, "1-reply.eml", frm="ana@firm.com", to="ben@acme.com", subject="Re: Terms",
+        date="Mon, 6 Nov 2023 11:00:00 +0000", mid="r@firm.com", reply_to_mid="p@acme.com")
+    eml(folder, "2-parent.eml", frm="ben@acme.com", to="ana@firm.com", subject="Terms",
+        date="Mon, 6 Nov 2023 10:00:00 +0000", mid="p@acme.com")
+    ingest_email(store, settings, [folder / "1-reply.eml"], workers=1)
+    ingest_email(store, settings, [folder], workers=1)
+    k, ana = pair(store, "ana@firm.com", "ben@acme.com")
+    assert (k.replies_ab, k.replies_ba) == ((1, 0) if k.a == ana else (0, 1))
+    assert k.reply_hours_ab + k.reply_hours_ba == pytest.approx(1.0)
+
+
+def test_a_reply_without_in_reply_to_is_threaded_by_subject(tmp_path, store, settings):
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    eml(folder, "1.eml", frm="ben@acme.com", to="ana@firm.com", subject="Board pack",
+        date="Mon, 6 Nov 2023 10:00:00 +0000", mid="bp@acme.com")
+    eml(folder, "2.eml", frm="ana@firm.com", to="ben@acme.com", subject="RE: Board pack",
+        date="Mon, 6 Nov 2023 10:30:00 +0000", mid="bp2@firm.com")
+    ingest_email(store, settings, [folder], workers=1)
+    reply = store.get_interactions([ids.interaction_id("email", "bp2@firm.com")])
+    assert next(iter(reply.values())).parent_id == ids.interaction_id("email", "bp@acme.com")
+
+
+@pytest.mark.parametrize("privacy, subject_kept, body_kept", [
+    ("metadata", False, False), ("topics", True, False), ("full", True, True)])
+def test_privacy_modes_decide_what_is_kept(tmp_path, store, privacy, subject_kept, body_kept):
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    eml(folder, "1.eml", frm="ben@acme.com", to="ana@firm.com", subject="GDPR transfer impact assessment",
+        date="Mon, 6 Nov 2023 10:00:00 +0000", mid="p1@acme.com", body="Standard contractual clauses attached.")
+    ingest_email(store, Settings(db=tmp_path / "kith.db", privacy=privacy), [folder], workers=1)
+    [item] = store.get_interactions([ids.interaction_id("email", "p1@acme.com")]).values()
+    assert (item.subject != "") == subject_kept
+    assert ("contractual" in item.body) == body_kept
+    assert bool(item.topics) == (privacy != "metadata")
+    assert bool(store.search_text(['"gdpr"'])) == subject_kept
+
+
+def test_excluded_addresses_and_domains_are_never_ingested(tmp_path, store, settings):
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    eml(folder, "1.eml", frm="doctor@clinic.example", to="ana@firm.com", subject="Appointment",
+        date="Mon, 6 Nov 2023 10:00:00 +0000", mid="x1@clinic")
+    eml(folder, "2.eml", frm="ana@firm.com", to="spouse@home.example, ben@acme.com", subject="Dinner",
+        date="Mon, 6 Nov 2023 10:00:00 +0000", mid="x2@firm")
+    report = ingest_email(store, settings, [folder], workers=1, exclude_domains=["clinic.example"],
+                          exclude_addresses=["Spouse@home.example"])
+    assert report.skipped["excluded"] == 1
+    assert store.people_by_email(["doctor@clinic.example", "spouse@home.example"]) == {}
+    assert store.people_by_email(["ben@acme.com"])
+
+
+def test_an_erased_person_stays_erased_when_their_mail_is_read_again(tmp_path, store, settings):
+    mail = thread(tmp_path / "mail")
+    ingest_email(store, settings, [mail], workers=1)
+    store.erase_person(store.people_by_email(["ben@acme.com"])["ben@acme.com"])
+    for f in mail.iterdir():  # touch every file so no checkpoint applies
+        f.write_text(f.read_text() + "\n")
+    report = ingest_email(store, settings, [mail], workers=1)
+    assert report.skipped["erased person"] == 1
+    assert store.people_by_email(["ben@acme.com"]) == {}
+
+
+def test_a_known_name_at_the_same_company_is_attached_and_elsewhere_reviewed(tmp_path, store, settings):
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    eml(folder, "1.eml", frm="Robert Baker <rbaker@acme.com>", to="ana@firm.com", subject="One",
+        date="Mon, 6 Nov 2023 10:00:00 +0000", mid="n1@acme.com")
+    eml(folder, "2.eml", frm="Robert Baker <robert.baker@acme.com>", to="ana@firm.com", subject="Two",
+        date="Tue, 7 Nov 2023 10:00:00 +0000", mid="n2@acme.com")
+    eml(folder, "3.eml", frm="Bob Baker <bobbybaker@gmail.com>", to="ana@firm.com", subject="Three",
+        date="Wed, 8 Nov 2023 10:00:00 +0000", mid="n3@gmail.com")
+    report = ingest_email(store, settings, [folder], workers=1)
+    found = store.people_by_email(["rbaker@acme.com", "robert.baker@acme.com", "bobbybaker@gmail.com"])
+    assert found["rbaker@acme.com"] == found["robert.baker@acme.com"] != found["bobbybaker@gmail.com"]
+    [event] = store.identity_events(person_ids=[found["rbaker@acme.com"]])
+    assert event.emails == ["robert.baker@acme.com"] and "acme.com" in event.reason
+    assert report.review == 1
+    [item] = store.review_items()
+    assert {item.person_id, item.other_id} == {found["rbaker@acme.com"], found["bobbybaker@gmail.com"]}
+    assert item.status == ReviewStatus.OPEN
+
+
+def test_a_new_signature_records_a_job_change(tmp_path, store, settings):
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    sig = "Thanks,\n\nCarla Diaz\n{title}\n{company}\nMobile: +44 20 7946 0000"
+    eml(folder, "1.eml", frm="Carla Diaz <carla@gmail.com>", to="ana@firm.com", subject="Catch-up",
+        date="Mon, 6 Mar 2023 10:00:00 +0000", mid="s1@gmail.com",
+        body="Good to see you.\n\n" + sig.format(title="Head of Compliance", company="Globex Ltd"))
+    eml(folder, "2.eml", frm="Carla Diaz <carla@gmail.com>", to="ana@firm.com", subject="News",
+        date="Mon, 6 Nov 2023 10:00:00 +0000", mid="s2@gmail.com",
+        body="I have moved on.\n\n" + sig.format(title="Chief Compliance Officer", company="Initech GmbH"))
+    ingest_email(store, settings, [folder], workers=1)
+    carla = store.people_by_email(["carla@gmail.com"])["carla@gmail.com"]
+    history = store.works_at([carla])
+    orgs = store.get_organizations([w.org_id for w in history])
+    assert [(w.title, orgs[w.org_id].name) for w in history] == [
+        ("Head of Compliance", "Globex"), ("Chief Compliance Officer", "Initech")]
+
+
+def test_the_parallel_parser_gives_the_same_graph(tmp_path, settings):
+    mail = thread(tmp_path / "mail")
+    one = SQLiteStore.open(tmp_path / "one.db")
+    two = SQLiteStore.open(tmp_path / "two.db")
+    ingest_email(one, settings, [mail], workers=1)
+    ingest_email(two, settings, [mail], workers=2)
+    assert list(one.iter_knows()) == list(two.iter_knows())
+    assert one.counts() == two.counts()
