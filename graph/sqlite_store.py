@@ -243,14 +243,16 @@ class SQLiteStore:
             )
 
     def add_interactions(self, writes: Sequence[InteractionWrite]) -> list[str]:
-        unique = {w.interaction.id: w for w in reversed(writes)}  # first occurrence wins
+        unique: dict[str, InteractionWrite] = {}
+        for w in writes:
+            unique.setdefault(w.interaction.id, w)  # the first occurrence wins
         with self._write() as conn:
             existing: set[str] = set()
             for chunk in _chunks(unique):
                 existing.update(
                     r[0] for r in conn.execute(f"SELECT id FROM interactions WHERE id IN ({_marks(chunk)})", chunk)
                 )
-            new = [w for i, w in unique.items() if i not in existing][::-1]
+            new = [w for i, w in unique.items() if i not in existing]
             items = [w.interaction for w in new]
             conn.executemany(
                 "INSERT INTO interactions (id, kind, occurred_at, subject, body, thread_id, parent_id, category, "

@@ -163,8 +163,9 @@ def test_interactions_are_idempotent_and_feed_knows(people):
 
 def test_duplicates_within_one_batch_count_once(people):
     m = email("dup@acme.com", BEN, [ANA], T0)
-    assert write(people, m, m) == [m.id]
-    assert sum(k.emails_ab + k.emails_ba for k in people.iter_knows()) == 1
+    other = email("other@acme.com", CHO, [ANA], T0)
+    assert write(people, m, other, m) == [m.id, other.id]  # in order of first occurrence
+    assert sum(k.emails_ab + k.emails_ba for k in people.iter_knows()) == 2
 
 
 def test_bulk_mail_is_stored_but_adds_no_strength(people):
