@@ -19,10 +19,14 @@ _TOKEN = re.compile(rf"[{_CJK}]+|[^\W_]+", re.UNICODE)
 _CJK_RUN = re.compile(rf"[{_CJK}]+")
 
 
+_KANA_VOICING = "\u3099\u309a"  # combining marks that make プ and ジ: part of the letter, not an accent
+
+
 def fold(text: str) -> str:
     """Lower-case and strip accents (Müller -> muller), leaving CJK untouched."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c) or c in _KANA_VOICING)
+    return unicodedata.normalize("NFC", kept)
 
 
 def _bigrams(run: str) -> list[str]:

@@ -50,7 +50,7 @@ def prepare(item: RawMessage | ReadError, privacy: str) -> Prepared | RecordErro
     try:
         msg = parse_message(item)
     except MessageError as exc:
-        return RecordError(item.source, item.position, str(exc))
+        return RecordError(item.source, item.position, exc.reason)
     except Exception as exc:  # a parser bug must not stop a batch: report it with the message's place
         return RecordError(item.source, item.position, f"unexpected {type(exc).__name__}: {exc}")
     prepared = Prepared(msg)

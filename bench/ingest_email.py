@@ -1,0 +1,111 @@
+"""Email ingest throughput and memory, against the raw header-parse floor of the same files.
+
+    python bench/ingest_email.py [--messages 200000] [--small 50000] [--workers N] [--keep DIR]
+
+Generates a synthetic firm's mail (threads, cc lists, CJK and accented names, signatures, bulk mail,
+bounces) as mbox files, then prints, from one run:
+- raw header parsing: messages/s of reading the same files and parsing only their headers (stdlib
+  BytesHeaderParser, one process): the floor no ingester could beat;
+- end to end: messages/s of `kith ingest email` into a fresh SQLite file in the default privacy mode;
+- their ratio (target >= 0.5);
+- peak RSS of the ingest process at --small and at --messages messages (target: within 10 %).
+Each ingest runs in its own process so that its peak RSS is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ingest.email.sources import RawMessage, iter_messages  # noqa: E402
+from ingest.synthetic import FIRM_DOMAIN, make_firm, write_corpus  # noqa: E402
+
+
+def header_parse_rate(paths: list[Path]) -> tuple[int, float]:
+    parser = BytesHeaderParser(policy=compat32)
+    start = time.perf_counter()
+    n = 0
+    for item in iter_messages(paths):
+        if isinstance(item, RawMessage):
+            msg = parser.parsebytes(item.data)
+            msg.get("from"), msg.get("to"), msg.get("date"), msg.get("message-id")
+            n += 1
+    return n, time.perf_counter() - start
+
+
+def ingest_in_child(paths: list[Path], db: Path, workers: int) -> dict:
+    """Run the ingest in a fresh process; return its report, seconds and peak RSS (MiB)."""
+    code = (
+        "import json, resource, sys, time\n"
+        "from graph.settings import Settings\n"
+        "from graph.sqlite_store import SQLiteStore\n"
+        "from ingest.email.pipeline import ingest_email\n"
+        f"settings = Settings(db={str(db)!r}, internal_domains=[{FIRM_DOMAIN!r}])\n"
+        "store = SQLiteStore.open(settings.db)\n"
+        "start = time.perf_counter()\n"
+        f"report = ingest_email(store, settings, {[str(p) for p in paths]!r}, workers={workers})\n"
+        "seconds = time.perf_counter() - start\n"
+        "rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        "workers_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
+        "print(json.dumps({'report': report.as_dict('messages'), 'seconds': seconds, 'rss_mib': rss,"
+        " 'worker_rss_mib': workers_rss}))\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--messages", type=int, default=200_000)
+    ap.add_argument("--small", type=int, default=50_000)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--keep", type=Path, help="generate into (and keep) this folder")
+    args = ap.parse_args()
+
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="kith-bench-mail-"))
+    firm = make_firm(seed=7, colleagues=120, organizations=150, contacts_per_org=12)
+    t = time.perf_counter()
+    paths = write_corpus(folder / "mail", firm, args.messages, per_file=10_000)
+    size = sum(p.stat().st_size for p in paths)
+    print(f"corpus: {args.messages:,} messages in {len(paths)} mbox files, {size / 2**20:,.0f} MiB "
+          f"(generated in {time.perf_counter() - t:.0f} s)")
+    small = [p for p in paths][: max(1, args.small // 10_000)]
+
+    n, seconds = header_parse_rate(paths)
+    floor = n / seconds
+    print(f"raw header parse (1 process):      {floor:10,.0f} messages/s  ({n:,} in {seconds:.1f} s)")
+
+    big = ingest_in_child(paths, folder / "big.db", args.workers)
+    rate = big["report"]["messages"] / big["seconds"]
+    print(f"end to end into SQLite ({args.workers} workers): {rate:10,.0f} messages/s  "
+          f"({big['report']['ingested']:,} ingested in {big['seconds']:.1f} s; "
+          f"skipped {big['report']['skipped']})")
+    print(f"ratio end-to-end / header parse:   {rate / floor:10.2f}   (target >= 0.50)")
+
+    little = ingest_in_child(small, folder / "small.db", args.workers)
+    print(f"peak RSS, ingest process: {little['report']['messages']:,} msgs {little['rss_mib']:.0f} MiB; "
+          f"{big['report']['messages']:,} msgs {big['rss_mib']:.0f} MiB; "
+          f"ratio {big['rss_mib'] / little['rss_mib']:.3f} (target <= 1.10)")
+    print(f"peak RSS, largest parser worker: {little['worker_rss_mib']:.0f} MiB / {big['worker_rss_mib']:.0f} MiB")
+    print(f"database: {(folder / 'big.db').stat().st_size / 2**20:,.0f} MiB; self RSS of this script "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    if not args.keep:
+        import shutil
+
+        shutil.rmtree(folder)
+
+
+if __name__ == "__main__":
+    main()

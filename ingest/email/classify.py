@@ -1,0 +1,158 @@
+"""Tell the mail that is not a relationship (bounces, auto-replies, lists, bulk, no-reply senders)
+from personal mail, from headers alone. The first rule that fires wins; bounces are checked first.
+"""
+
+from __future__ import annotations
+
+import re
+from email.message import Message
+from typing import TYPE_CHECKING
+
+from graph.model import Category
+
+if TYPE_CHECKING:
+    from ingest.email.parse import Address
+
+_BOUNCE_SENDERS = re.compile(
+    r"^(mailer-daemon|mailer_daemon|mailerdaemon|mail-daemon|postmaster|post_master|mail\.?delivery"
+    r"|maildelivery|mdaemon|mail-delivery-system|bounces?|double-bounce|nobody-bounce)$"
+)
+_BOUNCE_SUBJECTS = re.compile(
+    r"undeliver|undelivered mail|returned mail|return(ed)? to sender|delivery status notif"
+    r"|delivery (has )?fail|delivery notification|delivery problem|failure notice|failed delivery"
+    r"|mail delivery failed|mail delivery (subsystem|system)|could not be delivered"
+    r"|not (be )?delivered|non[- ]?delivery|message not delivered|delivery report"
+    r"|nondeliverable|mail system error|unzustellbar|nicht zustellbar|non remis"
+    r"|no se puede entregar|email bounce|bounced mail|mail could not|rejected:|mail failure"
+    r"|warning: could not send|delayed mail|delivery delay|message delayed"
+    r"|complaint about message from|abuse report"
+    r"|配信(エラー|不能|失敗)|エラーメール|メールエラー|送信エラー|未送達|退信|投递失败",
+    re.IGNORECASE,
+)
+# Robot addresses of list servers (Mailman, Majordomo, fml): owner-x, x-owner, x-request...
+_LIST_MANAGER_SENDERS = re.compile(r"^(owner-.+|.+-(owner|request|bounces|admin))$")
+_REPLY_PREFIX = re.compile(r"^\s*(re|fwd?|aw|wg|sv|vs|tr|rif|antw)\s*(\[\d+\])?\s*:", re.IGNORECASE)
+_AUTO_REPLY_SUBJECTS = re.compile(
+    r"^\s*(out of (the )?office|automatic reply|auto(matic)?[- ]?re(ply|sponse)|autoreply"
+    r"|abwesenheitsnotiz|abwesend|automatische antwort|réponse automatique"
+    r"|respuesta automática|fuera de la oficina|risposta automatica|fuori sede"
+    r"|automatisch antwoord|afwezig|automatiskt svar|autosvar|自動応答)",
+    re.IGNORECASE,
+)
+_NO_REPLY_SENDERS = re.compile(
+    r"(^|[._+-])(no[-_.]?reply|do[-_.]?not[-_.]?reply|dont[-_.]?reply|notifications?|notify"
+    r"|alerts?|automailer|auto-confirm)($|[._+-])"
+)
+_ESP_HEADER_PREFIXES = (
+    "x-mailgun", "x-ses-", "x-campaign", "feedback-id", "x-sg-eid", "x-sg-id", "x-mc-user",
+    "x-mandrill", "x-mailchimp", "x-msfbl", "x-csa-complaints", "x-marketoid", "x-sfmc-",
+    "x-emarsys", "x-rpcampaign", "x-job", "x-mailjet", "x-sib-", "x-ems-",
+)
+
+
+def classify(msg: Message, from_: list[Address], subject: str) -> tuple[Category, str]:
+    """The category of a message and a short human reason for it."""
+    for category, rule in _RULES:
+        reason = rule(msg, subject)
+        if reason:
+            return category, reason
+    for addr in from_:
+        if _NO_REPLY_SENDERS.search(addr.address.rpartition("@")[0].lower()):
+            return Category.NO_REPLY, f"sender {addr.address}"
+    return Category.PERSONAL, "no automated-mail markers"
+
+
+def _header(msg: Message, name: str) -> str:
+    return " ".join(str(msg.get(name) or "").split())
+
+
+def _report_type(msg: Message) -> str:
+    try:
+        return str(msg.get_param("report-type") or "").strip().lower()
+    except (ValueError, LookupError):
+        return ""
+
+
+def _part_types(msg: Message) -> set[str]:
+    try:
+        return {part.get_content_type() for part in msg.walk()}
+    except RecursionError:
+        return set()
+
+
+def _sender_local_parts(msg: Message) -> list[str]:
+    """Local parts of From/Sender/Return-Path, read loosely (bounce senders are often odd)."""
+    text = " ".join(_header(msg, h) for h in ("from", "sender")).lower()
+    return re.findall(r"([\w.+-]+)@", text) + re.findall(r"^\s*\"?([\w.-]+)\"?\s*$", text)
+
+
+def _bounce(msg: Message, subject: str) -> str:
+    ctype, report = msg.get_content_type(), _report_type(msg)
+    if ctype == "multipart/report" and report in ("delivery-status", "global-delivery-status"):
+        return f"Content-Type multipart/report; report-type={report}"
+    if ctype == "multipart/report" and report == "feedback-report":
+        return "Content-Type multipart/report; report-type=feedback-report (abuse report)"
+    if msg.get("x-failed-recipients") is not None:
+        return "X-Failed-Recipients header"
+    for local in _sender_local_parts(msg):
+        if _BOUNCE_SENDERS.match(local):
+            return f"sender {local}"
+    if _BOUNCE_SUBJECTS.search(subject) and not _REPLY_PREFIX.match(subject):
+        return f"Subject {subject[:60]!r}"
+    if {"message/delivery-status", "message/global-delivery-status"} & _part_types(msg):
+        return "message/delivery-status part"
+    # A null reverse-path is reserved for notifications: DSNs, read receipts, auto-replies.
+    if _header(msg, "return-path").replace(" ", "") == "<>" and not _auto_reply(msg, subject):
+        return "null Return-Path <> (delivery notification)"
+    return ""
+
+
+def _auto_reply(msg: Message, subject: str) -> str:
+    auto = _header(msg, "auto-submitted").lower()
+    if auto and not auto.startswith("no"):
+        return f"Auto-Submitted: {auto}"
+    if msg.get_content_type() == "multipart/report" and _report_type(msg) == (
+        "disposition-notification"
+    ):
+        return "Content-Type multipart/report; report-type=disposition-notification (read receipt)"
+    for name in ("x-autoreply", "x-autorespond", "x-autoresponder", "x-autogenerated"):
+        if msg.get(name) is not None:
+            return f"{name} header"
+    precedence = _header(msg, "precedence").lower()
+    if precedence in ("auto_reply", "auto-reply"):
+        return f"Precedence: {precedence}"
+    if _AUTO_REPLY_SUBJECTS.match(subject):
+        return f"Subject {subject[:60]!r}"
+    return ""
+
+
+def _mailing_list(msg: Message, subject: str) -> str:
+    for name in ("list-id", "list-post", "mailing-list", "x-ml-name", "x-mlserver"):
+        if msg.get(name) is not None:
+            return f"{name.title()}: {_header(msg, name)[:80]}"
+    if _header(msg, "precedence").lower() == "list":
+        return "Precedence: list"
+    for local in _sender_local_parts(msg):
+        if _LIST_MANAGER_SENDERS.match(local):
+            return f"list-manager sender {local}"
+    return ""
+
+
+def _bulk(msg: Message, subject: str) -> str:
+    precedence = _header(msg, "precedence").lower()
+    if precedence in ("bulk", "junk"):
+        return f"Precedence: {precedence}"
+    for name in msg.keys():
+        if name.lower().startswith(_ESP_HEADER_PREFIXES):
+            return f"bulk-mail service header {name}"
+    if msg.get("list-unsubscribe") is not None and msg.get("list-unsubscribe-post") is not None:
+        return "List-Unsubscribe with one-click List-Unsubscribe-Post"
+    return ""
+
+
+_RULES = (
+    (Category.BOUNCE, _bounce),
+    (Category.AUTO_REPLY, _auto_reply),
+    (Category.MAILING_LIST, _mailing_list),
+    (Category.BULK, _bulk),
+)

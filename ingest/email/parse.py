@@ -1,0 +1,468 @@
+"""Turn one raw message into a plain ``ParsedEmail``: decoded addresses, date, threading ids,
+category and the new text of the body.
+
+The stdlib parser runs with ``compat32``, which never raises on bad headers; header values are
+then decoded here, so legacy charsets, broken RFC 2047 words and raw 8-bit headers all survive.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import calendar
+import codecs
+import hashlib
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import compat32
+from email.utils import getaddresses, parsedate_tz
+
+import charset_normalizer
+
+from graph.model import Category
+from ingest.email.bodies import html_to_text, split_body
+from ingest.email.classify import classify
+from ingest.email.sources import RawMessage
+
+
+class MessageError(ValueError):
+    """The bytes are not a usable email. ``reason`` says why; str() also names where it is."""
+
+    def __init__(self, reason: str, source: str = "", position: str = "") -> None:
+        self.reason, self.source, self.position = reason, source, position
+        where = f"{source} ({position}): " if source else ""
+        super().__init__(f"{where}{reason}")
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return MessageError, (self.reason, self.source, self.position)
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    name: str  # decoded display name, '' if none
+    address: str  # addr-spec as written, stripped; only the domain part lower-cased
+
+
+@dataclass(slots=True)
+class ParsedEmail:
+    source: str
+    position: str
+    message_id: str = ""  # without <>, '' if missing
+    content_hash: str = ""  # sha256 of the normalised header block + body
+    date: int | None = None  # UTC epoch seconds; None when missing or not believable
+    from_: list[Address] = field(default_factory=list)
+    sender: Address | None = None
+    reply_to: list[Address] = field(default_factory=list)
+    to: list[Address] = field(default_factory=list)
+    cc: list[Address] = field(default_factory=list)
+    bcc: list[Address] = field(default_factory=list)
+    subject: str = ""
+    in_reply_to: str = ""
+    references: list[str] = field(default_factory=list)
+    list_id: str = ""
+    category: Category = Category.PERSONAL
+    category_reason: str = ""
+    body: str = ""  # new text only: no quoted replies, forwarded blocks or signature
+    signature: str = ""
+
+
+def parse_message(raw: RawMessage) -> ParsedEmail:
+    """Parse one message; raise ``MessageError`` when the bytes are not a usable email."""
+    data = _normalise(raw.data)
+    if not data.strip():
+        raise MessageError("empty message", raw.source, raw.position)
+    try:
+        msg = BytesParser(policy=compat32).parsebytes(data)
+    except RecursionError:
+        raise MessageError("MIME nesting too deep to parse", raw.source, raw.position) from None
+    headers = _Headers(msg)
+    if not headers.names:
+        raise MessageError("no header block: not an email", raw.source, raw.position)
+    if not headers.names & {"from", "to", "date"}:
+        raise MessageError("no From, To or Date header: not an email", raw.source, raw.position)
+
+    from_ = headers.addresses("from")
+    subject = headers.text("subject")
+    text = _body_text(msg)
+    body, signature = split_body(text)
+    category, reason = classify(msg, from_, subject)
+    senders = headers.addresses("sender")
+    return ParsedEmail(
+        source=raw.source,
+        position=raw.position,
+        message_id=next(iter(_message_ids(headers.raw("message-id"))), ""),
+        content_hash=_content_hash(data),
+        date=_date(headers.text("date"), headers.all_raw("received")),
+        from_=from_,
+        sender=senders[0] if senders else None,
+        reply_to=headers.addresses("reply-to"),
+        to=headers.addresses("to"),
+        cc=headers.addresses("cc"),
+        bcc=headers.addresses("bcc"),
+        subject=subject,
+        in_reply_to=next(iter(_message_ids(headers.raw("in-reply-to"))), ""),
+        references=_message_ids(" ".join(headers.all_raw("references"))),
+        list_id=_list_id(headers.text("list-id")),
+        category=category,
+        category_reason=reason,
+        body=body,
+        signature=signature,
+    )
+
+
+def _normalise(data: bytes) -> bytes:
+    """LF line endings, no BOM, no leading blank lines or mbox From_ line."""
+    data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").removeprefix(b"\xef\xbb\xbf")
+    data = data.lstrip(b"\n")
+    if data.startswith(b"From "):
+        data = data.partition(b"\n")[2]
+    return _drop_stray_header_lines(data)
+
+
+_HEADER_FIELD = re.compile(rb"^[!-9;-~]+[ \t]*:")
+_COMMON_HEADER = re.compile(
+    rb"^(received|from|to|cc|date|subject|message-id|delivered-to|return-path|mime-version"
+    rb"|content-type|reply-to|sender|references|in-reply-to|x-[!-9;-~]+)[ \t]*:",
+    re.IGNORECASE,
+)
+
+
+def _drop_stray_header_lines(data: bytes) -> bytes:
+    """Drop a garbage line inside the header block (followed by more headers), which would
+    otherwise end the headers early and push From/To/Date into the body."""
+    end = data.find(b"\n\n")
+    lines = data[: end if end >= 0 else len(data)].split(b"\n")
+    stray = [
+        i
+        for i, line in enumerate(lines[1:-1], start=1)
+        if not _HEADER_FIELD.match(line) and line[:1] not in (b" ", b"\t")
+    ]
+    if not stray or not _COMMON_HEADER.match(lines[stray[0] + 1]):
+        return data
+    i = stray[0]
+    return b"\n".join(lines[:i] + lines[i + 1 :]) + (data[end:] if end >= 0 else b"")
+
+
+# --- charsets ---------------------------------------------------------------------------------
+
+# Declared names mapped to the codec that decodes what senders really meant (supersets).
+_CHARSET_ALIASES = {
+    **dict.fromkeys(
+        ("ks_c_5601-1987", "ks_c_5601", "ksc5601", "ks_c_5601_1987", "euc-kr", "euckr",
+         "x-windows-949", "windows-949", "korean"),
+        "cp949",
+    ),
+    **dict.fromkeys(
+        ("gb2312", "gb_2312-80", "gbk", "x-gbk", "cp936", "euc-cn", "chinese", "csgb2312"),
+        "gb18030",
+    ),
+    **dict.fromkeys(("big5", "big-5", "x-x-big5", "cn-big5", "csbig5", "big5-hkscs"), "big5hkscs"),
+    **dict.fromkeys(
+        ("shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji", "windows-31j", "csshiftjis"),
+        "cp932",
+    ),
+    "unicode-1-1-utf-7": "utf-7",
+}
+_FALLBACK_CODECS = {
+    "iso2022_jp": ("iso2022_jp", "iso2022_jp_ext", "iso2022_jp_2", "cp932"),
+    "euc_jp": ("euc_jp", "euc_jis_2004", "cp932"),
+    # Latin-1 labels are often on UTF-8 text; real Latin-1 is almost never valid UTF-8.
+    "iso8859-1": ("utf-8", "cp1252", "latin-1"),
+    "cp1252": ("utf-8", "cp1252", "latin-1"),
+    "iso8859-15": ("utf-8", "iso8859-15"),
+    "ascii": ("ascii", "utf-8", "cp1252", "latin-1"),
+}
+_UNKNOWN_CHARSETS = {"", "unknown-8bit", "x-unknown", "unknown", "default", "8bit", "charset"}
+
+
+def _codecs_for(charset: str | None) -> tuple[str, ...]:
+    """Codecs to try, in order, for a declared charset; () when it names nothing usable."""
+    name = (charset or "").strip().strip("\"'").lower().split("*", 1)[0]
+    if name in _UNKNOWN_CHARSETS:
+        return ()
+    name = _CHARSET_ALIASES.get(name, name)
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        return ()
+    return _FALLBACK_CODECS.get(codec, (codec,))
+
+
+def decode_bytes(data: bytes, *charsets: str | None) -> str:
+    """Decode text from the first declared charset that fits, else by detection. Never raises."""
+    if not data:
+        return ""
+    tried: list[str] = []
+    for charset in charsets:
+        for codec in _codecs_for(charset):
+            if codec not in tried:
+                tried.append(codec)
+                try:
+                    return data.decode(codec)
+                except UnicodeDecodeError:
+                    pass
+    if data.isascii() and b"\x1b" not in data:
+        return data.decode("ascii")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(data[:65536]).best()
+    codec = best.encoding if best is not None else (tried[0] if tried else "utf-8")
+    return data.decode(codec, errors="replace")
+
+
+# --- headers ----------------------------------------------------------------------------------
+
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=")
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+_SPACES = re.compile(r"\s+")
+
+
+def _decode_word_bytes(encoding: str, text: str) -> bytes | None:
+    if encoding in "bB":
+        text = re.sub(r"[^A-Za-z0-9+/]", "", text)
+        text = text[: len(text) - len(text) % 4] if len(text) % 4 == 1 else text
+        try:
+            return base64.b64decode(text + "=" * (-len(text) % 4))
+        except binascii.Error:
+            return None
+    return binascii.a2b_qp(text.encode("ascii", "replace"), header=True)
+
+
+def decode_words(text: str, *hints: str | None) -> str:
+    """Decode RFC 2047 encoded words leniently; a word that cannot be decoded stays as written."""
+    pieces: list[tuple[str, bytes] | str] = []  # (charset, bytes) for encoded words, else text
+    pos = 0
+    for m in _ENCODED_WORD.finditer(text):
+        between = text[pos : m.start()]
+        decoded = _decode_word_bytes(m.group(2), m.group(3))
+        if decoded is None:
+            pieces.append(between + m.group(0))
+        else:
+            # whitespace between two encoded words is not part of the text (RFC 2047 §6.2)
+            if between and not (between.isspace() and pieces and isinstance(pieces[-1], tuple)):
+                pieces.append(between)
+            charset = m.group(1).split("*", 1)[0].lower()
+            last = pieces[-1] if pieces else None
+            if isinstance(last, tuple) and last[0] == charset:  # words split mid-character
+                pieces[-1] = (charset, last[1] + decoded)
+            else:
+                pieces.append((charset, decoded))
+        pos = m.end()
+    pieces.append(text[pos:])
+    return "".join(
+        decode_bytes(p[1], p[0], *hints) if isinstance(p, tuple) else _decode_raw_jis(p)
+        for p in pieces
+    )
+
+
+def _decode_raw_jis(text: str) -> str:
+    """Headers written in raw 7-bit ISO-2022-JP (escape sequences, no encoded words)."""
+    if "\x1b$" not in text and "\x1b(" not in text:
+        return text
+    return decode_bytes(text.encode("ascii", "replace"), "iso-2022-jp")
+
+
+class _Headers:
+    """Header values of one message, unfolded, with raw 8-bit bytes decoded (RFC 6532)."""
+
+    def __init__(self, msg: Message) -> None:
+        try:
+            hint = msg.get_content_charset()
+        except (ValueError, LookupError):
+            hint = None
+        self.hints = ("utf-8", hint)
+        self._values: dict[str, list[str]] = {}
+        for name, value in msg.raw_items():
+            self._values.setdefault(name.strip().lower(), []).append(self._unfold(value))
+        self.names = set(self._values)
+
+    def _unfold(self, value: str) -> str:
+        value = _FOLD.sub("", str(value))
+        if any("\udc80" <= c <= "\udcff" for c in value):  # raw 8-bit bytes in the header
+            value = decode_bytes(value.encode("utf-8", "surrogateescape"), *self.hints)
+        return value.strip()
+
+    def all_raw(self, name: str) -> list[str]:
+        return self._values.get(name, [])
+
+    def raw(self, name: str) -> str:
+        values = self._values.get(name)
+        return values[0] if values else ""
+
+    def text(self, name: str) -> str:
+        return _SPACES.sub(" ", decode_words(self.raw(name), *self.hints)).strip()
+
+    def addresses(self, name: str) -> list[Address]:
+        out: dict[str, Address] = {}
+        for value in self.all_raw(name):
+            for addr in _addresses(value, self.hints):
+                out.setdefault(addr.address.lower(), addr)
+        return list(out.values())
+
+
+_ADDR_LOCAL = re.compile(r'^(?:"[^"]*"|[^\s@<>()\[\],;:"]+)$')
+_ADDR_DOMAIN = re.compile(r"^(?:\[[^\[\]\s]+\]|[^\s@<>()\[\],;:\"'\\]+)$")
+
+
+def _addresses(value: str, hints: tuple[str | None, ...]) -> list[Address]:
+    """Parse an address-list header; groups are flattened and invalid entries dropped."""
+    # Encoded words may hide commas or quotes: swap them for plain atoms while parsing.
+    words: list[str] = []
+
+    def protect(m: re.Match[str]) -> str:
+        words.append(m.group(0))
+        return f"kithencodedword{len(words) - 1}x"
+
+    def restore(s: str) -> str:
+        return re.sub(r"kithencodedword(\d+)x", lambda m: words[int(m.group(1))], s)
+
+    out = []
+    for name, addr in getaddresses([_ENCODED_WORD.sub(protect, value)]):
+        spec = _clean_addr_spec(restore(addr))
+        if not spec:
+            continue
+        name = _SPACES.sub(" ", decode_words(restore(name), *hints)).strip().strip("\"'").strip()
+        if name.lower() in (spec.lower(), f"<{spec.lower()}>"):
+            name = ""
+        out.append(Address(name, spec))
+    return out
+
+
+def _clean_addr_spec(addr: str) -> str:
+    """The addr-spec stripped with a lower-case domain, or '' when it is not an address."""
+    addr = addr.strip().strip("<>").strip()
+    if addr.lower().startswith("mailto:"):
+        addr = addr[7:]
+    local, at, domain = addr.rpartition("@")
+    domain = domain.rstrip(".")
+    if not (at and local and domain and len(addr) <= 254):
+        return ""
+    if not _ADDR_LOCAL.match(local) or not _ADDR_DOMAIN.match(domain):
+        return ""
+    return f"{local}@{domain.lower()}"
+
+
+_MESSAGE_ID = re.compile(r"<\s*([^<>]+?)\s*>")
+
+
+def _message_ids(value: str) -> list[str]:
+    """Message ids in a header, without <>, in order, de-duplicated."""
+    ids = [_SPACES.sub("", m) for m in _MESSAGE_ID.findall(value)]
+    if not ids:  # written without brackets
+        ids = [t for t in re.split(r"[\s,]+", value) if "@" in t]
+    return list(dict.fromkeys(i for i in ids if i))
+
+
+def _list_id(value: str) -> str:
+    m = _MESSAGE_ID.search(value)
+    return m.group(1) if m else value
+
+
+# --- dates ------------------------------------------------------------------------------------
+
+_EARLIEST = calendar.timegm((1980, 1, 1, 0, 0, 0))
+_FUTURE_SLACK = 2 * 86400
+
+
+def _timestamp(value: str) -> int | None:
+    """UTC epoch seconds of an RFC 5322 (or ISO 8601) date, None if it is not one."""
+    if not value:
+        return None
+    try:
+        parts = parsedate_tz(value)
+    except (ValueError, TypeError, IndexError, OverflowError):
+        parts = None
+    if parts is not None:
+        try:
+            datetime(*parts[:6])  # rejects a day 45 or hour 99 that timegm would roll over
+        except (ValueError, TypeError, OverflowError):
+            return None
+        return calendar.timegm(parts[:6] + (0, 0, 0)) - (parts[9] or 0)  # no zone = UTC
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return int(parsed.timestamp())
+
+
+def _date(value: str, received: list[str]) -> int | None:
+    """The Date header, unless it is missing or not believable (before 1980, or more than two
+    days after the message's own Received stamps or now)."""
+    ts = _timestamp(value)
+    if ts is None or ts < _EARLIEST:
+        return None
+    now = int(time.time())
+    stamps = [t for r in received if (t := _timestamp(r.rpartition(";")[2])) and t <= now]
+    latest = max(stamps, default=now)
+    return None if ts > latest + _FUTURE_SLACK else ts
+
+
+# --- body -------------------------------------------------------------------------------------
+
+_MAX_TEXT_BYTES = 1 << 20  # longer text parts are cut before quote/signature stripping
+_MAX_DEPTH = 50
+
+
+def _body_text(msg: Message) -> str:
+    """The first inline text/plain part (else text/html as text), outside attached messages."""
+    html: Message | None = None
+    stack: list[tuple[Message, int]] = [(msg, 0)]
+    while stack:
+        part, depth = stack.pop()
+        if part.is_multipart():
+            if depth < _MAX_DEPTH and part.get_content_maintype() != "message":
+                subparts = part.get_payload()
+                if isinstance(subparts, list):
+                    stack.extend((p, depth + 1) for p in reversed(subparts))
+            continue
+        if str(part.get("content-disposition") or "").strip().lower().startswith("attachment"):
+            continue
+        ctype = part.get_content_type()
+        if ctype == "text/plain":
+            return _part_text(part)
+        if ctype == "text/html" and html is None:
+            html = part
+    return html_to_text(_part_text(html)) if html is not None else ""
+
+
+def _part_text(part: Message) -> str:
+    try:
+        payload = part.get_payload(decode=True)
+    except (ValueError, LookupError, binascii.Error):
+        payload = None
+    if not isinstance(payload, bytes):
+        return ""
+    try:
+        charset = part.get_content_charset()
+    except (ValueError, LookupError):
+        charset = None
+    return decode_bytes(payload[:_MAX_TEXT_BYTES], charset)
+
+
+# --- content hash -----------------------------------------------------------------------------
+
+# Headers a mail client adds to its own copy; dropped so mbox and .eml copies hash the same.
+_LOCAL_HEADERS = {
+    b"status", b"x-status", b"x-keywords", b"x-uid", b"x-mozilla-status", b"x-mozilla-status2",
+    b"x-mozilla-keys", b"content-length", b"lines", b"x-gmail-labels", b"x-gm-thrid",
+    b"x-imapbase", b"x-imap",
+}
+
+
+def _content_hash(data: bytes) -> str:
+    head, sep, body = data.partition(b"\n\n")
+    kept, keep = [], True
+    for line in head.split(b"\n"):
+        if line[:1] not in (b" ", b"\t"):
+            keep = line.partition(b":")[0].strip().lower() not in _LOCAL_HEADERS
+        if keep:
+            kept.append(line)
+    return hashlib.sha256(b"\n".join(kept) + b"\n\n" + body.rstrip()).hexdigest()

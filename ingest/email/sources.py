@@ -1,0 +1,322 @@
+"""Streaming readers for mail stores: mbox, maildir, single RFC 822 files and Outlook .msg.
+
+``iter_messages`` yields one ``RawMessage`` per message found under the given paths, or a
+``ReadError`` for input it cannot read. It never raises for bad input, and it reads mbox files
+incrementally so memory stays flat however large the mailbox is.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+_BOM = b"\xef\xbb\xbf"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Outlook .msg is an OLE compound file
+_SNIFF_BYTES = 8192
+_CHUNK = 1 << 20
+MAX_MESSAGE_BYTES = 256 << 20  # one message larger than this is skipped with a ReadError
+_MUNGED_FROM = re.compile(rb">+From ")
+_SINGLE_MESSAGE_SUFFIXES = {".eml"}  # read whole even when they start with a From_ line
+
+
+@dataclass(frozen=True, slots=True)
+class RawMessage:
+    """The bytes of one message and where they came from."""
+
+    source: str  # file path
+    position: str  # human-readable locator within the source, stable across runs
+    data: bytes = field(repr=False)
+    key: str = ""  # stable resume checkpoint; defaults to "source#position"
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            object.__setattr__(self, "key", f"{self.source}#{self.position}")
+
+
+@dataclass(frozen=True, slots=True)
+class ReadError:
+    """Input that could not be read as mail; iteration carries on after it."""
+
+    source: str
+    position: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.source} ({self.position})" if self.position else self.source
+        return f"{where}: {self.reason}"
+
+
+def iter_messages(
+    paths: Sequence[Path | str], include: Sequence[str] = (), exclude: Sequence[str] = ()
+) -> Iterator[RawMessage | ReadError]:
+    """Yield every message under ``paths`` (files or directories), in a deterministic order.
+
+    ``include``/``exclude`` are fnmatch globs on a file's path relative to the directory being
+    walked (``*`` also matches ``/``); files named directly in ``paths`` are always read.
+    """
+    for path in map(Path, paths):
+        if path.is_dir():
+            yield from _walk(path, path, tuple(include), tuple(exclude), set())
+        elif path.exists():
+            yield from _read_file(path)
+        else:
+            yield ReadError(str(path), "", "no such file or directory")
+
+
+def _selected(rel: str, include: tuple[str, ...], exclude: tuple[str, ...]) -> bool:
+    if include and not any(fnmatch.fnmatch(rel, g) for g in include):
+        return False
+    return not any(fnmatch.fnmatch(rel, g) for g in exclude)
+
+
+def _is_maildir(path: Path) -> bool:
+    return all((path / sub).is_dir() for sub in ("cur", "new", "tmp"))
+
+
+def _walk(
+    directory: Path, root: Path, include: tuple[str, ...], exclude: tuple[str, ...], seen: set[Path]
+) -> Iterator[RawMessage | ReadError]:
+    real = directory.resolve()
+    if real in seen:  # a symlink loop
+        return
+    seen.add(real)
+    try:
+        entries = sorted(directory.iterdir(), key=lambda p: p.name)
+    except OSError as exc:
+        yield ReadError(str(directory), "", f"cannot list directory: {exc.strerror or exc}")
+        return
+
+    def wanted(p: Path) -> bool:
+        return _selected(p.relative_to(root).as_posix(), include, exclude)
+
+    if _is_maildir(directory):
+        # Messages live in cur/ and new/ (tmp/ holds deliveries in progress); other subfolders
+        # are Maildir++ folders such as .Sent. Files at the maildir's root are index files.
+        for sub in ("cur", "new"):
+            for p in sorted((directory / sub).iterdir(), key=lambda p: p.name):
+                if p.is_file() and not p.name.startswith(".") and wanted(p):
+                    yield from _read_maildir_file(directory, p)
+        entries = [p for p in entries if p.is_dir() and p.name not in ("cur", "new", "tmp")]
+
+    for p in entries:
+        if p.is_dir():
+            yield from _walk(p, root, include, exclude, seen)
+        elif p.is_file() and not p.name.startswith(".") and wanted(p):
+            yield from _read_file(p)
+
+
+def _read_maildir_file(maildir: Path, path: Path) -> Iterator[RawMessage | ReadError]:
+    unique = path.name.split(":", 1)[0]  # the ":2,FLAGS" suffix changes as mail is read
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        yield ReadError(str(path), unique, f"cannot read file: {exc.strerror or exc}")
+        return
+    problem = _sniff_problem(data[:_SNIFF_BYTES])
+    if problem:
+        yield ReadError(str(path), unique, problem)
+    else:
+        yield RawMessage(str(path), unique, data, key=f"{maildir}#{unique}")
+
+
+_HEADER_LINE = re.compile(rb"^(From |[!-9;-~]+[ \t]*:)")
+
+
+def _sniff_problem(head: bytes) -> str:
+    """Why the first bytes of a file cannot be mail, or '' if they might be."""
+    if not head.strip():
+        return "empty file"
+    # NUL bytes in a file that does not even start like a message: an image, archive, database.
+    if b"\x00" in head and not _HEADER_LINE.match(head.removeprefix(_BOM).lstrip()):
+        return "binary file, not an email"
+    return ""
+
+
+def _read_file(path: Path) -> Iterator[RawMessage | ReadError]:
+    source = str(path)
+    try:
+        with path.open("rb") as f:
+            head = f.read(_SNIFF_BYTES)
+            if head.startswith(_OLE_MAGIC):
+                yield _read_outlook_msg(path)
+                return
+            if path.suffix.lower() == ".msg":
+                yield ReadError(source, path.name, "not an Outlook .msg file (no OLE header)")
+                return
+            problem = _sniff_problem(head)
+            if problem:
+                yield ReadError(source, path.name, problem)
+                return
+            if head.removeprefix(_BOM).startswith(b"From ") and (
+                path.suffix.lower() not in _SINGLE_MESSAGE_SUFFIXES
+            ):
+                f.seek(3 if head.startswith(_BOM) else 0)
+                yield from _read_mbox(f, source, _line_separator(head))
+                return
+            if os.fstat(f.fileno()).st_size > MAX_MESSAGE_BYTES:
+                yield ReadError(source, path.name, "file too large for a single message")
+                return
+            yield RawMessage(source, path.name, head + f.read(), key=source)
+    except OSError as exc:
+        yield ReadError(source, path.name, f"cannot read file: {exc.strerror or exc}")
+
+
+def _line_separator(head: bytes) -> bytes:
+    """LF for LF and CRLF files; CR for old Mac files that use bare CR line endings."""
+    return b"\r" if b"\r" in head and b"\n" not in head else b"\n"
+
+
+class _Lines:
+    """Line-at-a-time reading of a binary file with tell/seek, ending lines at ``sep``.
+
+    Lines keep their terminator, so byte offsets stay exact for any line-ending style.
+    """
+
+    def __init__(self, f: BinaryIO, sep: bytes) -> None:
+        self._f, self._sep = f, sep
+        self._buf, self._pos, self._base = b"", 0, f.tell()
+
+    def readline(self) -> bytes:
+        if self._sep == b"\n":
+            return self._f.readline()
+        while True:  # bare-CR files: buffer and split by hand
+            end = self._buf.find(self._sep, self._pos)
+            if end >= 0:
+                line, self._pos = self._buf[self._pos : end + 1], end + 1
+                return line
+            chunk = self._f.read(_CHUNK)
+            if not chunk:
+                line = self._buf[self._pos :]
+                self._base += len(self._buf)
+                self._buf, self._pos = b"", 0
+                return line
+            self._base += self._pos
+            self._buf, self._pos = self._buf[self._pos :] + chunk, 0
+
+    def tell(self) -> int:
+        return self._f.tell() if self._sep == b"\n" else self._base + self._pos
+
+    def seek(self, offset: int) -> None:
+        self._f.seek(offset)
+        self._buf, self._pos, self._base = b"", 0, offset
+
+    def read(self, n: int) -> bytes:
+        self.seek(self.tell())
+        return self._f.read(n)
+
+
+def _is_blank(line: bytes) -> bool:
+    return line in (b"\n", b"\r\n", b"\r")
+
+
+def _content_length(header_lines: list[bytes]) -> int | None:
+    for line in header_lines:
+        if line[:15].lower() == b"content-length:":
+            value = line[15:].strip()
+            return int(value) if value.isdigit() and len(value) < 12 else None
+    return None
+
+
+def _at_next_message(lines: _Lines) -> bool:
+    """True if only blank lines stand between here and the next From_ line (or the end).
+
+    On success the reader is left at that From_ line; otherwise it is put back.
+    """
+    start = lines.tell()
+    while True:
+        pos = lines.tell()
+        line = lines.readline()
+        if not line or line.startswith(b"From "):
+            lines.seek(pos)
+            return True
+        if not _is_blank(line):
+            lines.seek(start)
+            return False
+
+
+def _read_mbox(f: BinaryIO, source: str, sep: bytes) -> Iterator[RawMessage | ReadError]:
+    lines = _Lines(f, sep)
+    line = lines.readline()
+    index = 0
+    while line:
+        index += 1
+        start = lines.tell() - len(line)
+        position = f"message {index} at byte {start}"
+        # The header block, up to and including the blank line.
+        header: list[bytes] = []
+        line = lines.readline()
+        while line and not line.startswith(b"From "):
+            header.append(line)
+            if _is_blank(line):
+                break
+            line = lines.readline()
+        else:
+            if not header:
+                yield ReadError(source, position, "truncated: nothing after the From_ line")
+                continue  # ``line`` is the next From_ line or the end
+            yield RawMessage(source, position, b"".join(header), key=f"{source}#{start}")
+            continue
+        # The body: Content-Length bytes when that lands on the next From_ line, else up to it.
+        length = _content_length(header)
+        if length is not None and length <= MAX_MESSAGE_BYTES:
+            body_start = lines.tell()
+            body = lines.read(length)
+            if len(body) == length and _at_next_message(lines):
+                yield RawMessage(source, position, b"".join(header) + body, key=f"{source}#{start}")
+                line = lines.readline()
+                continue
+            lines.seek(body_start)
+        parts, size, too_big = list(header), 0, False
+        line = lines.readline()
+        while line and not line.startswith(b"From "):
+            if _MUNGED_FROM.match(line):
+                line = line[1:]  # un-munge ">From " (mboxrd/mboxo quoting)
+            size += len(line)
+            if size > MAX_MESSAGE_BYTES:
+                too_big, parts = True, []
+            if not too_big:
+                parts.append(line)
+            line = lines.readline()
+        if too_big:
+            yield ReadError(source, position, "message larger than 256 MiB, skipped")
+            continue
+        if line and parts and _is_blank(parts[-1]) and len(parts) > len(header):
+            parts.pop()  # the blank line before a From_ line belongs to the separator
+        yield RawMessage(source, position, b"".join(parts), key=f"{source}#{start}")
+
+
+def _read_outlook_msg(path: Path) -> RawMessage | ReadError:
+    """Convert an Outlook .msg file to RFC 822 bytes with extract-msg."""
+    import extract_msg  # imported lazily: it is slow to import and rarely needed
+
+    source = str(path)
+    try:
+        msg = extract_msg.openMsg(str(path))
+    except Exception as exc:  # extract-msg raises many types for corrupt files
+        return ReadError(source, path.name, f"unreadable Outlook .msg file: {exc}")
+    try:
+        try:
+            data = msg.asEmailMessage().as_bytes()
+        except Exception:  # attachments that cannot be converted: keep headers and text
+            data = _outlook_headers_and_text(msg)
+    except Exception as exc:
+        return ReadError(source, path.name, f"cannot convert Outlook .msg file: {exc}")
+    finally:
+        msg.close()
+    return RawMessage(source, path.name, data, key=source)
+
+
+def _outlook_headers_and_text(msg) -> bytes:  # type: ignore[no-untyped-def]
+    from email.message import EmailMessage
+
+    out = EmailMessage()
+    for name, value in msg.header.items():
+        if name.lower() not in ("content-type", "content-transfer-encoding", "mime-version"):
+            out[name] = str(value)
+    out.set_content(msg.body or "")
+    return out.as_bytes()

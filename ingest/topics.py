@@ -1,0 +1,152 @@
+"""Key phrases of a subject or body, for expertise search, by token statistics (no model).
+
+1. Words are folded (graph.text.fold) and the text is cut into runs of content words: stop words, email
+   boilerplate (re:, fwd:, aw:, meeting, call, update, weekdays ...), anything with a digit, email
+   addresses, URLs and punctuation all end a run. Stop words are English plus the spaCy list of
+   whichever other language has more stop words in the text.
+2. Candidates are the 1-3 word n-grams inside runs. Score = occurrences x (1 + 0.5 x (words - 1)),
+   so "data transfers" once outranks "data" once, but "data" five times outranks both.
+3. Best first (ties: earliest first), skipping a phrase that lies inside an already chosen one that
+   occurs at least as often ("data" inside "gdpr data transfers").
+
+Chinese and Japanese have no spaces: a CJK run is cut at hiragana (Japanese particles and endings),
+a few Chinese function words (关于, 的 ...) and between katakana and kanji; each piece of 2-6
+characters is a one-word candidate (出口管制に関する相談 -> 出口管制; 関 is too short, 相談 "consultation"
+is boilerplate). Longer kanji pieces are cut into 4-character words, a rough stand-in for a dictionary.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+from collections import Counter
+from functools import cache, lru_cache
+
+from graph.text import fold
+
+_LANGUAGES = ("de", "fr", "es", "it", "nl", "pt", "sv", "da", "nb", "pl")
+_BOILERPLATE = frozenset(
+    """re fw fwd aw wg sv tr rv antw ant vs fyi eom urgent important reminder meeting meetings call
+    calls update updates updated review question questions request follow followup follow-up invitation
+    invite accepted declined tentative canceled cancelled agenda minutes notes draft final summary
+    discussion intro introduction sync catch catchup catch-up hi hello dear thanks thank regards best
+    attached attachment please today tomorrow yesterday week weekly daily monthly month year quarter
+    am pm ok re-scheduled rescheduled new est edt cst cdt pst pdt gmt utc bst cet cest ist jst
+    monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri sat sun
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec
+    besprechung termin anruf einladung frage anfrage ruckmeldung aktualisiert abgesagt angenommen
+    montag dienstag mittwoch donnerstag freitag januar februar marz juni juli oktober dezember
+    会議 会议 電話 电话 相談 确认 確認 回复 返信 转发 転送 打合 件名""".split()
+)
+_MAX_WORDS = 3
+_CJK_WORD = 6  # longest CJK piece kept whole
+
+_fold_word = lru_cache(maxsize=65536)(fold)
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_KANA = "\u3040-\u30ff"  # hiragana and katakana; Korean is written with spaces and reads as words
+_PIECE = re.compile(
+    r"(?P<skip>https?://\S+|www\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)"
+    rf"|(?P<cjk>[{_HAN}{_KANA}]+)"
+    r"|(?P<word>[^\W\d_]+(?:[-'&][^\W\d_]+)*)"
+    r"|(?P<other>\S)"
+)
+# Where a CJK run is cut: hiragana (Japanese particles, endings) and a few Chinese function words.
+# Most single characters of spaCy's Chinese stop list also start content words (出口, 管制), so not those.
+_CJK_BREAK = re.compile(
+    r"[\u3040-\u309f]+|关于|有关|对于|以及|或者|还是|我们|你们|他们|请问|是否|[的了之吗呢吧]"
+)
+_KATAKANA = re.compile(r"[\u30a0-\u30ff]+")
+_CJK_WORD_PIECE = re.compile(rf"[\u30a0-\u30ff]+|[{_HAN}]+")
+
+
+def key_phrases(text: str, limit: int = 8) -> list[str]:
+    """Up to ``limit`` lower-cased key phrases of ``text``, best first."""
+    counts: Counter[tuple[str, ...]] = Counter()
+    for run in _runs(text):
+        for size in range(1, min(_MAX_WORDS, len(run)) + 1):
+            grams = (tuple(run[i : i + size]) for i in range(len(run) - size + 1))
+            counts.update(g for g in grams if len(set(g)) == size)  # not "data data"
+    ranked = sorted(counts, key=lambda p: -counts[p] * (1 + 0.5 * (len(p) - 1)))  # stable: earliest first
+    chosen: list[tuple[str, ...]] = []
+    for phrase in ranked:
+        if len(chosen) == limit:
+            break
+        if not any(counts[c] >= counts[phrase] and _inside(phrase, c) for c in chosen):
+            chosen.append(phrase)
+    return [" ".join(p) for p in chosen]
+
+
+def _runs(text: str) -> list[list[str]]:
+    """Runs of consecutive content words; every CJK word is a run of its own.
+
+    Words are folded one by one; CJK is left as written, since folding strips the voicing marks of
+    kana (プ -> フ), which would garble the phrase shown to people."""
+    pieces = [(m.lastgroup, m.group()) for m in _PIECE.finditer(text)]
+    pieces = [(kind, _fold_word(token) if kind == "word" else token) for kind, token in pieces]
+    stop = _stop_words([token for kind, token in pieces if kind == "word"])
+    runs: list[list[str]] = []
+    run: list[str] = []
+    for kind, token in pieces:
+        if kind == "word" and len(token) > 1 and token not in stop and token not in _BOILERPLATE:
+            run.append(token)
+            continue
+        if run:
+            runs.append(run)
+            run = []
+        if kind == "cjk":
+            runs.extend([w] for w in _cjk_words(token) if w not in stop and w not in _BOILERPLATE)
+    if run:
+        runs.append(run)
+    return runs
+
+
+def _cjk_words(run: str) -> list[str]:
+    words: list[str] = []
+    for part in _CJK_BREAK.split(run):
+        for piece in _CJK_WORD_PIECE.findall(part):
+            if len(piece) <= _CJK_WORD or _KATAKANA.fullmatch(piece):  # katakana words stay whole
+                words.append(piece)
+            else:
+                words.extend(piece[i : i + 4] for i in range(0, len(piece), 4))
+    return [w for w in words if len(w) >= 2]
+
+
+def _inside(small: tuple[str, ...], big: tuple[str, ...]) -> bool:
+    n = len(small)
+    return n < len(big) and any(big[i : i + n] == small for i in range(len(big) - n + 1))
+
+
+def _stop_words(tokens: list[str]) -> frozenset[str]:
+    """English stop words, plus those of the language whose stop words the text uses most."""
+    lists = _stop_lists()
+    words = set(tokens)
+    english = len(words & lists["en"])
+    best = max(_LANGUAGES, key=lambda lang: len(words & lists[lang]))
+    return lists[("en", best)] if len(words & lists[best]) > english else lists["en"]
+
+
+@cache
+def _stop_lists() -> dict[str | tuple[str, str], frozenset[str]]:
+    """spaCy's stop word lists, folded like the text; CJK lists join the English one."""
+    lists: dict[str | tuple[str, str], frozenset[str]] = {}
+    for lang in ("en", "zh", "ja", *_LANGUAGES):
+        lists[lang] = frozenset(fold(w) for w in _spacy_stop_words(lang))
+    lists["en"] = lists["en"] | lists["zh"] | lists["ja"]
+    for lang in _LANGUAGES:
+        lists[("en", lang)] = lists["en"] | lists[lang]
+    return lists
+
+
+def _spacy_stop_words(lang: str) -> set[str]:
+    """spacy/lang/<lang>/stop_words.py, loaded on its own: importing a spaCy language package can take
+    seconds (the French tokenizer exceptions take four), and only the word list is needed."""
+    spec = importlib.util.find_spec("spacy")
+    assert spec is not None and spec.submodule_search_locations
+    path = os.path.join(spec.submodule_search_locations[0], "lang", lang, "stop_words.py")
+    module_spec = importlib.util.spec_from_file_location(f"_kith_stop_words_{lang}", path)
+    assert module_spec is not None and module_spec.loader is not None
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return set(module.STOP_WORDS)

@@ -1,0 +1,359 @@
+"""The Cypher the Neo4j store emits, checked without a database through a recording executor.
+
+The behaviour is the store contract's job (tests/contract, against a real server when NEO4J_URI is
+set); these tests pin the shape: constants only, values only as parameters, batched writes, one
+transaction per call, and the one-line errors a user sees when the server is unreachable.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from neo4j import exceptions as neo4j_errors
+
+from graph import ids
+from graph import neo4j_queries as q
+from graph.errors import NotFound, SchemaTooNew, StoreUnavailable
+from graph.knows import deltas
+from graph.model import (
+    KNOWS_COUNTERS,
+    Deal,
+    DealRole,
+    DealRoleKind,
+    Interaction,
+    InteractionKind,
+    InteractionWrite,
+    Organization,
+    Participant,
+    Person,
+    Provenance,
+    Role,
+    Sharing,
+    WorksAt,
+)
+from graph.neo4j_store import (
+    DOCUMENTS_INDEX,
+    GENERATION_KEY,
+    SCHEMA_VERSION,
+    SCHEMA_VERSION_KEY,
+    Neo4jStore,
+    schema_script,
+)
+from graph.text import query_phrases
+
+REPO = Path(__file__).resolve().parents[1]
+STATEMENTS = {name: value for name, value in vars(q).items() if name.isupper() and isinstance(value, str)}
+BY_TEXT = {value: name for name, value in STATEMENTS.items()}
+SCHEMA = q.split_statements((REPO / "schema.cypher").read_text(encoding="utf-8"))
+PARAM = re.compile(r"\$(\w+)")
+PROV = Provenance("email", "/mail/inbox.mbox", "msg-1", ingested_at=1_700_000_000)
+T0 = 1_700_000_000
+
+
+# -- the recording executor ----------------------------------------------------------------------
+class RecordingExecutor:
+    """A CypherExecutor that records (transaction, statement name, params) and answers canned rows.
+
+    ``answers`` maps a statement name to rows, or to a function of the params returning rows."""
+
+    def __init__(self, answers: dict[str, Any] | None = None):
+        self.answers = answers or {}
+        self.calls: list[tuple[str, str, dict[str, Any]]] = []
+        self.transactions = 0
+        self.committed: list[int] = []
+
+    def _answer(self, where: str, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        assert query in BY_TEXT or query in SCHEMA, f"not a constant of graph/neo4j_queries.py:\n{query}"
+        name = BY_TEXT.get(query, "SCHEMA")
+        # The driver fails on a missing parameter; an unused one means the statement lost a condition.
+        assert set(PARAM.findall(query)) == set(params), (name, sorted(params))
+        self.calls.append((where, name, params))
+        answer = self.answers.get(name, [])
+        return answer(params) if callable(answer) else list(answer)
+
+    def run(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return self._answer("read", query, params)
+
+    def stream(self, query: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        yield from self._answer("stream", query, params)
+
+    def write(self, work: Callable[[Any], Any]) -> Any:
+        self.transactions += 1
+        number = self.transactions
+        executor = self
+
+        class Tx:
+            def run(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+                return executor._answer(f"write#{number}", query, params)
+
+        result = work(Tx())
+        self.committed.append(number)
+        return result
+
+    def close(self) -> None:
+        pass
+
+    def names(self, where: str | None = None) -> list[str]:
+        return [name for w, name, _ in self.calls if where is None or w == where]
+
+    def params(self, name: str) -> list[dict[str, Any]]:
+        return [p for _, n, p in self.calls if n == name]
+
+
+def person(email: str, name: str = "") -> Person:
+    return Person(ids.person_id(email), name=name, emails=[email], provenance=PROV)
+
+
+ANA, BEN, CHO = person("ana@firm.com", "Ana Alves"), person("ben@acme.com", "Ben Baker"), person("cho@acme.com")
+
+
+def email(key: str, sender: Person, to: list[Person], at: int | None = T0, subject: str = "") -> Interaction:
+    return Interaction(
+        id=ids.interaction_id("email", key), kind=InteractionKind.EMAIL, occurred_at=at,
+        participants=[Participant(sender.id, Role.FROM)] + [Participant(p.id, Role.TO) for p in to],
+        subject=subject, topics=["export controls"], provenance=PROV,
+    )
+
+
+def write_of(item: Interaction) -> InteractionWrite:
+    return InteractionWrite(item, tuple(deltas(item)))
+
+
+# -- the statements themselves -------------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(STATEMENTS))
+def test_statements_take_values_only_as_parameters(name):
+    text = STATEMENTS[name]
+    assert "'" not in text and '"' not in text, "a string literal: pass the value as a parameter"
+    assert not re.search(r"\{\s*\w*\s*\}", text), "a format placeholder left in the text"
+    assert "%s" not in text and "?" not in text
+    assert PARAM.search(text) or name in {"ALL_KNOWS", "COUNTS"}, "a statement that takes no parameters"
+    if re.search(r"\b(MERGE|CREATE)\b", text) and "$rows" in text:
+        assert text.strip().startswith("UNWIND $rows AS row"), "batched writes start with UNWIND $rows"
+
+
+def test_every_schema_statement_is_idempotent_and_the_packaged_copy_matches():
+    assert (REPO / "schema.cypher").read_bytes() == (REPO / "graph" / "schema.cypher").read_bytes(), (
+        "graph/schema.cypher (shipped in the package) must be a copy of schema.cypher: cp schema.cypher graph/"
+    )
+    assert schema_script() == (REPO / "schema.cypher").read_text(encoding="utf-8")
+    assert SCHEMA and all("IF NOT EXISTS" in s for s in SCHEMA)
+    unique = {m.group(1, 2) for s in SCHEMA for m in [re.search(r"\(n:(\w+)\) REQUIRE n\.(\w+) IS UNIQUE", s)] if m}
+    assert unique == {("Person", "id"), ("Email", "address"), ("Organization", "id"), ("Domain", "name"),
+                      ("Interaction", "id"), ("Deal", "id"), ("Topic", "name"), ("Erased", "email_hash"),
+                      ("Meta", "key")}
+    fulltext = [s for s in SCHEMA if "FULLTEXT" in s]
+    assert len(fulltext) == 1 and f"INDEX {DOCUMENTS_INDEX} " in fulltext[0]
+    assert "(n:Interaction|Deal) ON EACH [n.search_tokens]" in fulltext[0] and "'whitespace'" in fulltext[0]
+
+
+def test_knows_statements_cover_every_counter():
+    for counter in KNOWS_COUNTERS:
+        assert f"k.{counter} = 0.0" in q.MERGE_KNOWS
+        assert f"k.{counter} = k.{counter} + row.{counter}" in q.MERGE_KNOWS
+        assert counter in q.PROPERTY_KEYS
+
+
+# -- what each call sends ------------------------------------------------------------------------
+def test_upsert_people_sends_one_batched_statement_per_batch_in_one_transaction():
+    db = RecordingExecutor()
+    crowd = [person(f"p{n}@x.com") for n in range(2500)]
+    Neo4jStore(db).upsert_people([ANA, *crowd])
+    assert db.names() == ["UPSERT_PEOPLE"] * 3 + ["BUMP_GENERATION"]
+    assert {w for w, _, _ in db.calls} == {"write#1"}
+    batches = db.params("UPSERT_PEOPLE")
+    assert [len(p["rows"]) for p in batches] == [1000, 1000, 501]
+    first = batches[0]["rows"][0]
+    assert first["emails"] == ["ana@firm.com"] and first["name"] == "Ana Alves"
+    assert first["prov"] == {"src_kind": "email", "src": "/mail/inbox.mbox", "src_record": "msg-1",
+                             "ingested_at": 1_700_000_000}
+    assert "ana@firm.com" not in q.UPSERT_PEOPLE and "Ana" not in q.UPSERT_PEOPLE
+    assert db.params("BUMP_GENERATION") == [{"key": GENERATION_KEY}]
+
+
+def test_add_interactions_looks_up_and_writes_in_one_transaction_and_skips_known_ids():
+    known = email("known@acme.com", BEN, [ANA], subject="Old news")
+    fresh = email("fresh@acme.com", BEN, [ANA, CHO], T0 + 60, subject="GDPR transfers")
+    db = RecordingExecutor({"EXISTING_INTERACTIONS": [{"id": known.id}]})
+    new = Neo4jStore(db).add_interactions([write_of(known), write_of(fresh), write_of(fresh)])
+    assert new == [fresh.id]
+    assert db.transactions == 1 and {w for w, _, _ in db.calls} == {"write#1"}
+    assert db.names() == ["EXISTING_INTERACTIONS", "CREATE_INTERACTIONS", "ADD_PARTICIPANTS", "ADD_TOPICS",
+                          "MERGE_KNOWS", "BUMP_GENERATION"]
+    assert db.params("EXISTING_INTERACTIONS") == [{"ids": [fresh.id, known.id]}]
+    [created] = db.params("CREATE_INTERACTIONS")[0]["rows"]
+    assert created["props"]["id"] == fresh.id and created["props"]["search_text"] == "GDPR transfers\nexport controls"
+    assert created["props"]["search_tokens"] == "gdpr transfers export controls"
+    assert "occurred_at" in created["props"] and "duration_s" not in created["props"]  # no nulls stored
+    participants = db.params("ADD_PARTICIPANTS")[0]["rows"]
+    assert {r["interaction_id"] for r in participants} == {fresh.id}
+    assert [r["position"] for r in participants] == [0, 1, 2]
+    knows = db.params("MERGE_KNOWS")[0]["rows"]
+    assert {frozenset((r["a"], r["b"])) for r in knows} == {frozenset((BEN.id, ANA.id)), frozenset((BEN.id, CHO.id))}
+    assert all(r["a"] < r["b"] and set(KNOWS_COUNTERS) <= r.keys() for r in knows)
+    assert sum(r["emails_ab"] + r["emails_ba"] for r in knows) == 2  # the duplicate counted once
+
+
+def test_a_re_ingest_sends_nothing_but_the_lookup():
+    item = email("m1@acme.com", BEN, [ANA])
+    db = RecordingExecutor({"EXISTING_INTERACTIONS": lambda p: [{"id": i} for i in p["ids"]]})
+    assert Neo4jStore(db).add_interactions([write_of(item)]) == []
+    assert db.names() == ["EXISTING_INTERACTIONS", "BUMP_GENERATION"]
+
+
+def test_update_person_of_an_unknown_id_raises_inside_the_transaction():
+    db = RecordingExecutor()  # UPDATE_PERSON matches no row
+    with pytest.raises(NotFound):
+        Neo4jStore(db).update_person("p_missing", blocked=True)
+    assert db.names() == ["UPDATE_PERSON"] and db.committed == []  # no generation bump, rolled back
+    db = RecordingExecutor({"UPDATE_PERSON": [{"id": BEN.id}]})
+    Neo4jStore(db).update_person(BEN.id, sharing=Sharing.SUBJECTS)
+    assert db.params("UPDATE_PERSON") == [
+        {"id": BEN.id, "opted_out": None, "blocked": None, "sharing": "subjects", "is_internal": None}]
+
+
+def test_erase_person_records_hashes_not_addresses_and_drops_what_is_left_alone():
+    lookup = {"emails": ["ben@acme.com"], "touched": ["i_1", "i_2"], "subject_of": ["i_note"], "knows": 2}
+    db = RecordingExecutor({"ERASE_LOOKUP": [lookup], "UNDERPOPULATED_INTERACTIONS": [{"id": "i_1"}]})
+    removed = Neo4jStore(db).erase_person(BEN.id)
+    assert removed == {"emails": 1, "interactions": 2, "knows": 2}
+    assert db.transactions == 1
+    assert db.names() == ["ERASE_LOOKUP", "RECORD_ERASED", "DELETE_PERSON", "UNDERPOPULATED_INTERACTIONS",
+                          "DELETE_INTERACTIONS", "BUMP_GENERATION"]
+    assert db.params("ERASE_LOOKUP")[0]["subject_role"] == "subject"
+    assert db.params("RECORD_ERASED")[0]["hashes"] == [ids.email_hash("ben@acme.com")]
+    assert db.params("DELETE_INTERACTIONS") == [{"ids": ["i_note", "i_1"]}]
+    with pytest.raises(NotFound):
+        Neo4jStore(RecordingExecutor()).erase_person("p_missing")
+
+
+def test_search_sends_the_or_joined_phrases_and_maps_deals():
+    rows = [{"doc_id": "d_1", "is_deal": True, "kind": None, "occurred_at": T0, "text": "Acme deal", "score": 2.0},
+            {"doc_id": "i_1", "is_deal": False, "kind": "email", "occurred_at": None, "text": "x", "score": 1.0}]
+    db = RecordingExecutor({"SEARCH_TEXT": rows})
+    store = Neo4jStore(db)
+    hits = store.search_text(query_phrases("gdpr 出口管制"), limit=5, before=T0)
+    assert [(h.doc_id, h.kind) for h in hits] == [("d_1", "deal"), ("i_1", "email")]
+    assert db.params("SEARCH_TEXT") == [
+        {"index": DOCUMENTS_INDEX, "query": '"gdpr" OR "出口 口管 管制"', "before": T0, "limit": 5}]
+    assert store.search_text([]) == [] and len(db.calls) == 1
+
+
+def test_reads_of_nothing_send_nothing():
+    db = RecordingExecutor()
+    store = Neo4jStore(db)
+    assert store.get_people([]) == {} and store.people_by_email([]) == {} and store.knows_of([]) == []
+    assert store.works_at() == [] and store.deals_of() == [] and store.get_interactions([]) == {}
+    assert db.calls == []
+
+
+def test_migrate_applies_the_schema_one_statement_per_transaction_and_refuses_a_newer_database():
+    db = RecordingExecutor()
+    Neo4jStore(db).migrate()
+    assert db.names("read") == ["GET_META", "AWAIT_INDEXES"]
+    assert db.names().count("SCHEMA") == len(SCHEMA) == db.transactions - 1
+    assert db.params("SET_META") == [{"key": SCHEMA_VERSION_KEY, "value": str(SCHEMA_VERSION)}]
+    newer = RecordingExecutor({"GET_META": [{"value": str(SCHEMA_VERSION + 1)}]})
+    with pytest.raises(SchemaTooNew):
+        Neo4jStore(newer, "The Neo4j database 'neo4j' at bolt://db:7687").migrate()
+    assert newer.transactions == 0  # nothing modified
+
+
+def test_every_statement_is_used_by_some_store_method():
+    """Drive every Store method once; together they must send every constant (none is dead)."""
+    db = RecordingExecutor({
+        "UPDATE_PERSON": [{"id": BEN.id}],
+        "ERASE_LOOKUP": [{"emails": ["ben@acme.com"], "touched": ["i_1"], "subject_of": [], "knows": 0}],
+        "UNDERPOPULATED_INTERACTIONS": [{"id": "i_1"}],
+        "INTERACTIONS_OF": [{"id": "i_1"}],
+        "COUNTS": [dict.fromkeys(("people", "organizations", "interactions", "deals", "knows", "works_at",
+                                  "topics"), 0)],
+        "WIPE_BATCH": [{"deleted": 0}],
+    })
+    store = Neo4jStore(db)
+    acme = Organization(ids.org_id("acme"), "Acme", "acme", ["acme.com"], PROV)
+    store.migrate()
+    store.wipe()
+    store.upsert_people([ANA, BEN])
+    store.update_person(BEN.id, opted_out=True)
+    store.upsert_organizations([acme])
+    store.add_works_at([WorksAt(BEN.id, acme.id, "Counsel", since=T0)])
+    store.add_interactions([write_of(email("m@acme.com", BEN, [ANA], subject="Hello"))])
+    store.upsert_deals([Deal("d_1", "Acme programme", acme.id, roles=[DealRole(BEN.id, DealRoleKind.CHAMPION)])])
+    store.erase_person(BEN.id)
+    store.set_meta("k", "v")
+    store.get_people([ANA.id])
+    store.people_by_email(["ana@firm.com"])
+    store.erased_hashes(["h"])
+    store.get_organizations([acme.id])
+    store.orgs_by_domain(["acme.com"])
+    store.orgs_by_normalized_name(["acme"])
+    store.works_at(person_ids=[ANA.id], org_ids=[acme.id])
+    store.interactions_of(ANA.id)
+    store.get_deals(["d_1"])
+    store.deals_of(person_ids=[ANA.id], org_ids=[acme.id])
+    store.knows_of([ANA.id])
+    list(store.iter_knows())
+    store.search_text(['"hello"'])
+    store.counts()
+    store.generation()
+    store.schema_version()
+    assert set(STATEMENTS) == set(db.names()) - {"SCHEMA"}
+    assert db.names("stream") == ["ALL_KNOWS"]
+
+
+# -- errors a user sees --------------------------------------------------------------------------
+class _FailingDriver:
+    def __init__(self, error: Exception):
+        self.error = error
+        self.closed = False
+
+    def verify_connectivity(self) -> None:
+        raise self.error
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (neo4j_errors.ServiceUnavailable("Failed to DNS resolve address db:7687: [Errno -2] Name or\nservice not known"),
+         "Cannot reach Neo4j at bolt://db:7687: Failed to DNS resolve address db:7687: [Errno -2] Name or service "
+         "not known. Is the server running (docker compose up neo4j) and the URI right?"),
+        (neo4j_errors.AuthError("The client is unauthorized due to authentication failure."),
+         "Neo4j at bolt://db:7687 refused the credentials for user 'neo4j': check KITH_NEO4J_USER / "
+         "KITH_NEO4J_PASSWORD."),
+    ],
+)
+def test_connection_errors_become_one_line_store_unavailable(error, message):
+    drivers: list[_FailingDriver] = []
+
+    def factory(uri: str, auth: tuple[str, str]) -> _FailingDriver:
+        drivers.append(_FailingDriver(error))
+        return drivers[-1]
+
+    with pytest.raises(StoreUnavailable) as caught:
+        Neo4jStore.connect("bolt://db:7687", "neo4j", "secret", "neo4j", driver_factory=factory)
+    assert str(caught.value) == message
+    assert "\n" not in str(caught.value) and "secret" not in str(caught.value)
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    assert drivers[0].closed
+
+
+def test_a_closed_port_is_reported_by_the_real_driver():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again when the block ends: nothing listens there
+    with pytest.raises(StoreUnavailable, match=rf"^Cannot reach Neo4j at bolt://127\.0\.0\.1:{port}: .*refused.*"
+                                               r"Is the server running \(docker compose up neo4j\)"):
+        Neo4jStore.connect(f"bolt://127.0.0.1:{port}", "neo4j", "x", "neo4j")
+
+
+def test_a_uri_that_is_not_bolt_is_refused_before_connecting():
+    with pytest.raises(StoreUnavailable, match="is not a Neo4j URI: use bolt://host:7687"):
+        Neo4jStore.connect("http://localhost:7474", "neo4j", "x", "neo4j", driver_factory=pytest.fail)
