@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from graph import ids
@@ -181,7 +182,7 @@ class Resolver:
             row.since = at if row.since is None else min(row.since, at)
             row.until = at if row.until is None else max(row.until, at)
 
-    def add_phones(self, pid: str, phones: list[str], prov: Provenance) -> None:
+    def add_phones(self, pid: str, phones: Sequence[str], prov: Provenance) -> None:
         person = self.pending.people.get(pid) or Person(pid, provenance=prov)
         person.phones = list(dict.fromkeys([*person.phones, *phones]))
         self.pending.people[pid] = person

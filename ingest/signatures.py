@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 import spacy
 from spacy.matcher import Matcher
@@ -75,15 +75,17 @@ _TRUNK_ZERO = re.compile(r"^(\+\d{1,3})\s*\(0\)")
 class SignatureFacts:
     title: str = ""
     company: str = ""
-    phones: list[str] = field(default_factory=list)
+    phones: tuple[str, ...] = ()
 
 
+@lru_cache(maxsize=1 << 14)  # people send the same signature again and again
 def read_signature(text: str, sender_name: str = "") -> SignatureFacts:
     """What a signature block says about its sender: job title, company and phone numbers."""
     lines = [" ".join(line.split()) for line in text.splitlines()]
     lines = [line for line in lines if line and not _FOOTER.search(line)]
     title, title_at, remainder = _find_title(lines, sender_name)
-    return SignatureFacts(title, _find_company(lines, title_at, remainder, sender_name), _find_phones(lines))
+    return SignatureFacts(title, _find_company(lines, title_at, remainder, sender_name),
+                          tuple(_find_phones(lines)))
 
 
 def _find_title(lines: list[str], sender_name: str) -> tuple[str, int, str]:

@@ -20,6 +20,7 @@ from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
 from email.utils import getaddresses, parsedate_tz
+from functools import lru_cache
 
 import charset_normalizer
 
@@ -268,6 +269,9 @@ def _decode_raw_jis(text: str) -> str:
     return decode_bytes(text.encode("ascii", "replace"), "iso-2022-jp")
 
 
+_RAW_BYTES = re.compile("[\udc80-\udcff]")
+
+
 class _Headers:
     """Header values of one message, unfolded, with raw 8-bit bytes decoded (RFC 6532)."""
 
@@ -284,7 +288,7 @@ class _Headers:
 
     def _unfold(self, value: str) -> str:
         value = _FOLD.sub("", str(value))
-        if any("\udc80" <= c <= "\udcff" for c in value):  # raw 8-bit bytes in the header
+        if not value.isascii() and _RAW_BYTES.search(value):  # raw 8-bit bytes in the header
             value = decode_bytes(value.encode("utf-8", "surrogateescape"), *self.hints)
         return value.strip()
 
@@ -310,7 +314,8 @@ _ADDR_LOCAL = re.compile(r'^(?:"[^"]*"|[^\s@<>()\[\],;:"]+)$')
 _ADDR_DOMAIN = re.compile(r"^(?:\[[^\[\]\s]+\]|[^\s@<>()\[\],;:\"'\\]+)$")
 
 
-def _addresses(value: str, hints: tuple[str | None, ...]) -> list[Address]:
+@lru_cache(maxsize=1 << 15)  # the same To and Cc lines recur across a thread
+def _addresses(value: str, hints: tuple[str | None, ...]) -> tuple[Address, ...]:
     """Parse an address-list header; groups are flattened and invalid entries dropped."""
     # Encoded words may hide commas or quotes: swap them for plain atoms while parsing.
     words: list[str] = []
@@ -331,7 +336,7 @@ def _addresses(value: str, hints: tuple[str | None, ...]) -> list[Address]:
         if name.lower() in (spec.lower(), f"<{spec.lower()}>"):
             name = ""
         out.append(Address(name, spec))
-    return out
+    return tuple(out)
 
 
 def _clean_addr_spec(addr: str) -> str:
