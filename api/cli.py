@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from api import cli_ingest, cli_review
+from api import cli_demo, cli_ingest, cli_review
 from api.context import describe, err, out, print_json, settings_of, store_of
 from graph.errors import KithError
 from graph.settings import load_settings
@@ -22,6 +22,7 @@ app = typer.Typer(
 )
 app.add_typer(cli_ingest.app, name="ingest")
 app.add_typer(cli_review.app, name="review")
+app.command()(cli_demo.demo)
 
 
 @app.callback()

@@ -7,12 +7,35 @@ Rules (tested in tests/test_neo4j_queries.py and linted by .ci/lint_cypher.py):
 - writes are batched: ``UNWIND $rows AS row`` then MERGE/CREATE.
 
 Model: (:Person)<-[:EMAIL_OF]-(:Email {address}); (:Domain {name})-[:DOMAIN_OF]->(:Organization);
-(:Person)-[:WORKS_AT {title}]->(:Organization); (:Person)-[:PARTICIPATED {role}]->(:Interaction);
-(:Interaction)-[:ABOUT]->(:Topic); (:Deal)-[:WITH_ORG]->(:Organization); (:Person)-[:DEAL_ROLE {role}]->(:Deal);
-(:Person)-[:KNOWS]->(:Person) from a to b (a < b); (:Erased {email_hash}); (:Meta {key, value}).
+(:Person)-[:WORKS_AT {title}]->(:Organization);
+(:Person)-[:PARTICIPATED {role, status, position, address}]->(:Interaction); (:Interaction)-[:ABOUT]->(:Topic);
+(:Deal)-[:WITH_ORG]->(:Organization); (:Person)-[:DEAL_ROLE {role}]->(:Deal);
+(:Person)-[:KNOWS]->(:Person) from a to b (a < b); (:Erased {email_hash}); (:Meta {key, value});
+(:IdentityEvent {id, kind, person_id, other_id, emails, snapshot (JSON), reason, actor, at, undone_at, undone_by});
+(:ReviewItem {id, person_id < other_id, score, reason, created_at, status, resolved_by, resolved_at}).
+Integer ids of events and review items come from counters in (:Meta {key}) (see RESERVE_IDS).
 Interactions and deals carry ``search_tokens`` (graph.text.index_text, full-text indexed) and
 ``search_text`` (what a hit shows) when they have searchable text. Times are epoch seconds (int).
 """
+
+# The vocabulary the statements may use (CI lints against it, so a misspelt name fails the build).
+LABELS = ("Person", "Email", "Organization", "Domain", "Interaction", "Topic", "Deal", "Erased", "Meta",
+          "IdentityEvent", "ReviewItem")
+RELATIONSHIP_TYPES = ("EMAIL_OF", "DOMAIN_OF", "WORKS_AT", "PARTICIPATED", "ABOUT", "WITH_ORG", "DEAL_ROLE", "KNOWS")
+PROPERTY_KEYS = (
+    "id", "name", "given_name", "family_name", "is_internal", "opted_out", "blocked", "sharing", "phones",
+    "address", "normalized_name", "title", "since", "until", "kind", "occurred_at", "subject", "body",
+    "thread_id", "parent_id", "category", "duration_s", "role", "status", "position", "stage", "amount",
+    "currency", "opened_at", "closed_at", "email_hash", "erased_at", "key", "value", "first_at", "last_at",
+    "emails_ab", "emails_ba", "email_weight", "meetings", "meeting_weight", "calls", "notes", "replies_ab",
+    "replies_ba", "reply_hours_ab", "reply_hours_ba", "search_tokens", "search_text",
+    "src_kind", "src", "src_record", "ingested_at",
+    "person_id", "other_id", "emails", "snapshot", "reason", "actor", "at", "undone_at", "undone_by",
+    "score", "created_at", "resolved_by", "resolved_at",
+)
+# Keys of the parameter rows (``row.person_id``); the linter reads them like property keys.
+ROW_KEYS = ("a", "b", "person_id", "org_id", "interaction_id", "deal_id", "topic", "prov", "props", "emails",
+            "domains", "other_id")
 
 # -- meta ----------------------------------------------------------------------------------------
 GET_META = """
@@ -20,15 +43,25 @@ MATCH (m:Meta {key: $key})
 RETURN m.value AS value
 """
 
+# row: {key, value}
 SET_META = """
-MERGE (m:Meta {key: $key})
-SET m.value = $value
+UNWIND $rows AS row
+MERGE (m:Meta {key: row.key})
+SET m.value = row.value
 """
 
 # Run at the end of every write transaction ($key is the generation key).
 BUMP_GENERATION = """
 MERGE (m:Meta {key: $key})
 SET m.value = toString(coalesce(toInteger(m.value), 0) + 1)
+"""
+
+# Reserve $count consecutive integer ids from the counter $key; returns the last (ids last-count+1..last).
+# The right-hand side reads m.value, so Cypher write-locks m first: concurrent writers never share an id.
+RESERVE_IDS = """
+MERGE (m:Meta {key: $key})
+SET m.value = toString(coalesce(toInteger(m.value), 0) + $count)
+RETURN toInteger(m.value) AS last
 """
 
 # -- people --------------------------------------------------------------------------------------
@@ -50,9 +83,9 @@ ON CREATE SET
   p.sharing = row.sharing,
   p.phones = []
 ON MATCH SET
-  p.name = CASE WHEN p.name = '' THEN row.name ELSE p.name END,
-  p.given_name = CASE WHEN p.given_name = '' THEN row.given_name ELSE p.given_name END,
-  p.family_name = CASE WHEN p.family_name = '' THEN row.family_name ELSE p.family_name END,
+  p.name = CASE WHEN p.name IS NULL OR size(p.name) = 0 THEN row.name ELSE p.name END,
+  p.given_name = CASE WHEN p.given_name IS NULL OR size(p.given_name) = 0 THEN row.given_name ELSE p.given_name END,
+  p.family_name = CASE WHEN p.family_name IS NULL OR size(p.family_name) = 0 THEN row.family_name ELSE p.family_name END,
   p.is_internal = p.is_internal OR row.is_internal
 SET p.phones = coalesce(p.phones, []) + [phone IN row.phones WHERE NOT phone IN coalesce(p.phones, [])]
 WITH p, row
@@ -80,6 +113,14 @@ UNWIND $ids AS id
 MATCH (p:Person {id: id})
 RETURN p {.*} AS person,
   [(e:Email)-[:EMAIL_OF]->(p) | e {.address, .ingested_at}] AS emails
+"""
+
+# Everyone, in id order (streamed).
+ALL_PEOPLE = """
+MATCH (p:Person)
+RETURN p {.*} AS person,
+  [(e:Email)-[:EMAIL_OF]->(p) | e {.address, .ingested_at}] AS emails
+ORDER BY p.id
 """
 
 PEOPLE_BY_EMAIL = """
@@ -203,13 +244,13 @@ CREATE (i:Interaction)
 SET i = row.props
 """
 
-# row: {interaction_id, person_id, role, status, position}; the first (person, role) wins.
+# row: {interaction_id, person_id, role, status, position, address}; the first (person, role) wins.
 ADD_PARTICIPANTS = """
 UNWIND $rows AS row
 MATCH (i:Interaction {id: row.interaction_id})
 MATCH (p:Person {id: row.person_id})
 MERGE (p)-[r:PARTICIPATED {role: row.role}]->(i)
-ON CREATE SET r.status = row.status, r.position = row.position
+ON CREATE SET r.status = row.status, r.position = row.position, r.address = row.address
 """
 
 # row: {interaction_id, topic}
@@ -261,9 +302,16 @@ GET_INTERACTIONS = """
 UNWIND $ids AS id
 MATCH (i:Interaction {id: id})
 RETURN i {.*} AS interaction,
-  [(p:Person)-[r:PARTICIPATED]->(i) | {person_id: p.id, role: r.role, status: r.status, position: r.position}]
-    AS participants,
+  [(p:Person)-[r:PARTICIPATED]->(i) |
+    {person_id: p.id, role: r.role, status: r.status, position: r.position, address: r.address}] AS participants,
   [(i)-[:ABOUT]->(t:Topic) | t.name] AS topics
+"""
+
+# Stored interactions replying to any of these ids.
+REPLIES_TO = """
+UNWIND $ids AS id
+MATCH (i:Interaction {parent_id: id})
+RETURN i.id AS id
 """
 
 # Newest first, unknown times last. $before may be null; $limit is always set.
@@ -333,6 +381,149 @@ RETURN a.id AS a, b.id AS b, properties(k) AS knows
 ORDER BY a, b
 """
 
+# Every KNOWS edge touching these people (replace_knows then writes the new ones with MERGE_KNOWS).
+DELETE_KNOWS_OF = """
+UNWIND $ids AS id
+MATCH (:Person {id: id})-[k:KNOWS]-(:Person)
+WITH DISTINCT k
+DELETE k
+"""
+
+# -- identity: merges and splits -----------------------------------------------------------------
+# Both people (null when unknown) and the interactions $from_id took part in: all of them for a merge
+# ($emails null), else those it took part in through one of $emails (a split). Always one row.
+REASSIGN_LOOKUP = """
+OPTIONAL MATCH (f:Person {id: $from_id})
+OPTIONAL MATCH (t:Person {id: $to_id})
+OPTIONAL MATCH (f)-[r:PARTICIPATED]->(i:Interaction)
+WHERE $emails IS NULL OR r.address IN $emails
+RETURN f.id AS from_id, t.id AS to_id, collect(DISTINCT i.id) AS touched
+"""
+
+# A merge: the kept person fills empty names from the other, keeps an opt-out, block or internal flag
+# either had, and gains the other's phones.
+MERGE_PERSON_FIELDS = """
+MATCH (f:Person {id: $from_id})
+MATCH (t:Person {id: $to_id})
+SET
+  t.name = CASE WHEN t.name IS NULL OR size(t.name) = 0 THEN f.name ELSE t.name END,
+  t.given_name = CASE WHEN t.given_name IS NULL OR size(t.given_name) = 0 THEN f.given_name ELSE t.given_name END,
+  t.family_name = CASE WHEN t.family_name IS NULL OR size(t.family_name) = 0 THEN f.family_name ELSE t.family_name END,
+  t.opted_out = coalesce(t.opted_out, false) OR coalesce(f.opted_out, false),
+  t.blocked = coalesce(t.blocked, false) OR coalesce(f.blocked, false),
+  t.is_internal = coalesce(t.is_internal, false) OR coalesce(f.is_internal, false),
+  t.phones = coalesce(t.phones, []) + [phone IN coalesce(f.phones, []) WHERE NOT phone IN coalesce(t.phones, [])]
+"""
+
+# All of $from_id's addresses ($emails null, a merge) or those of $emails (a split) become $to_id's.
+MOVE_EMAILS = """
+MATCH (f:Person {id: $from_id})
+MATCH (t:Person {id: $to_id})
+MATCH (e:Email)-[old:EMAIL_OF]->(f)
+WHERE $emails IS NULL OR e.address IN $emails
+DELETE old
+CREATE (e)-[:EMAIL_OF]->(t)
+"""
+
+# Participations (all, or those made through $emails) move with their role, status, position and
+# address; one whose (interaction, role) $to_id already holds stays where it is (a merge then deletes it).
+MOVE_PARTICIPATIONS = """
+MATCH (f:Person {id: $from_id})-[r:PARTICIPATED]->(i:Interaction)
+WHERE $emails IS NULL OR r.address IN $emails
+MATCH (t:Person {id: $to_id})
+WHERE NOT EXISTS { (t)-[held:PARTICIPATED]->(i) WHERE held.role = r.role }
+CREATE (t)-[moved:PARTICIPATED]->(i)
+SET moved = properties(r)
+DELETE r
+"""
+
+# A merge: employment periods move; one the kept person already has (same org and title) widens.
+MOVE_WORKS_AT = """
+MATCH (f:Person {id: $from_id})-[w:WORKS_AT]->(o:Organization)
+MATCH (t:Person {id: $to_id})
+MERGE (t)-[kept:WORKS_AT {title: w.title}]->(o)
+ON CREATE SET kept = properties(w)
+ON MATCH SET
+  kept.since = CASE WHEN kept.since IS NULL OR w.since < kept.since THEN w.since ELSE kept.since END,
+  kept.until = CASE WHEN kept.until IS NULL OR w.until > kept.until THEN w.until ELSE kept.until END
+"""
+
+# A merge: deal roles move (DELETE_PERSON then removes the other person and its KNOWS edges).
+MOVE_DEAL_ROLES = """
+MATCH (f:Person {id: $from_id})-[r:DEAL_ROLE]->(d:Deal)
+MATCH (t:Person {id: $to_id})
+MERGE (t)-[:DEAL_ROLE {role: r.role}]->(d)
+"""
+
+# -- identity: events and the review queue -------------------------------------------------------
+# $id from RESERVE_IDS; $emails a list of addresses, $snapshot a JSON object.
+ADD_IDENTITY_EVENT = """
+CREATE (e:IdentityEvent {
+  id: $id, kind: $kind, person_id: $person_id, other_id: $other_id, emails: $emails, snapshot: $snapshot,
+  reason: $reason, actor: $actor, at: $at, undone_by: $undone_by
+})
+"""
+
+# Returns no row for an unknown id or one already undone.
+MARK_IDENTITY_EVENT_UNDONE = """
+MATCH (e:IdentityEvent {id: $id})
+WHERE e.undone_at IS NULL
+SET e.undone_at = $at, e.undone_by = $actor
+RETURN e.id AS id
+"""
+
+IDENTITY_EVENTS = """
+UNWIND $person_ids AS pid
+MATCH (e:IdentityEvent {person_id: pid})
+RETURN e {.*} AS event
+UNION
+UNWIND $person_ids AS pid
+MATCH (e:IdentityEvent {other_id: pid})
+RETURN e {.*} AS event
+UNION
+UNWIND $event_ids AS eid
+MATCH (e:IdentityEvent {id: eid})
+RETURN e {.*} AS event
+"""
+
+# row: {person_id, other_id} with person_id < other_id.
+EXISTING_REVIEW_ITEMS = """
+UNWIND $rows AS row
+MATCH (r:ReviewItem {person_id: row.person_id, other_id: row.other_id})
+RETURN r.person_id AS person_id, r.other_id AS other_id
+"""
+
+# row: {id (from RESERVE_IDS), person_id < other_id, score, reason, created_at, status, resolved_by};
+# a pair already queued is left as it is. Returns how many were added.
+ADD_REVIEW_ITEMS = """
+UNWIND $rows AS row
+MERGE (r:ReviewItem {person_id: row.person_id, other_id: row.other_id})
+ON CREATE SET
+  r.id = row.id,
+  r.score = row.score,
+  r.reason = row.reason,
+  r.created_at = row.created_at,
+  r.status = row.status,
+  r.resolved_by = row.resolved_by
+RETURN count(CASE WHEN r.id = row.id THEN 1 END) AS added
+"""
+
+# Returns no row for an unknown id.
+SET_REVIEW_STATUS = """
+MATCH (r:ReviewItem {id: $id})
+SET r.status = $status, r.resolved_by = $actor, r.resolved_at = $at
+RETURN r.id AS id
+"""
+
+# Best score first; $status null means every status. $limit is always set.
+REVIEW_ITEMS = """
+MATCH (r:ReviewItem)
+WHERE $status IS NULL OR r.status = $status
+RETURN r {.*} AS item
+ORDER BY r.score DESC, r.id
+LIMIT $limit
+"""
+
 # -- search --------------------------------------------------------------------------------------
 # $index is the full-text index of schema.cypher; $query the OR-joined quoted phrases.
 SEARCH_TEXT = """
@@ -356,6 +547,11 @@ RETURN
   COUNT { MATCH (t:Topic) WHERE EXISTS { (:Interaction)-[:ABOUT]->(t) } } AS topics
 """
 
+# After schema.cypher: wait until new indexes are online (a populating full-text index cannot be queried).
+AWAIT_INDEXES = """
+CALL db.awaitIndexes($seconds)
+"""
+
 # Tests only: delete up to $batch nodes; run until it reports 0.
 WIPE_BATCH = """
 MATCH (n)
@@ -363,3 +559,10 @@ WITH n LIMIT $batch
 DETACH DELETE n
 RETURN count(*) AS deleted
 """
+
+
+def split_statements(script: str) -> list[str]:
+    """The ';'-separated statements of a Cypher script such as schema.cypher, without // comment lines.
+    (Our scripts hold no ';' inside strings.)"""
+    lines = [line for line in script.splitlines() if not line.lstrip().startswith("//")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]

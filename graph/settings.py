@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     privacy: PrivacyMode = Field("topics", description="metadata | topics | full")
     exclude_addresses: Annotated[list[str], NoDecode] = Field(default_factory=list)
     exclude_domains: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    recurrence_horizon_days: int = Field(365, ge=0, description="expand recurring meetings this far past now")
+    recurrence_lookback_days: int = Field(3650, ge=0, description="and no further back than this before now")
+    strength_half_life_days: float = Field(90.0, gt=0, description="days after which contact counts half (recency)")
+    strength_weights: dict[str, float] = Field(
+        default_factory=dict, description='other graph.strength.Weights overrides, JSON: {"meeting": 4, "tenure": 0.1}'
+    )
+    teams: dict[str, list[str]] = Field(
+        default_factory=dict, description='named teams for `kith paths --team`, JSON: {"m-and-a": ["ana@firm.com"]}'
+    )
 
     _split = field_validator("internal_domains", "exclude_addresses", "exclude_domains", mode="before")(
         _split_list

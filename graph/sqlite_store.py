@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from graph import ids as kith_ids
-from graph.errors import NotFound, SchemaTooNew, StoreError
+from graph.errors import KithError, NotFound, SchemaTooNew, StoreError
 from graph.model import (
     KNOWS_COUNTERS,
     Attendance,
@@ -49,6 +49,13 @@ _KNOWS_UPSERT = (
     "first_at = CASE WHEN first_at IS NULL OR excluded.first_at < first_at THEN excluded.first_at ELSE first_at END, "
     "last_at = CASE WHEN last_at IS NULL OR excluded.last_at > last_at THEN excluded.last_at ELSE last_at END, "
     + ", ".join(f"{c} = {c} + excluded.{c}" for c in KNOWS_COUNTERS)
+)
+
+
+# On a (person, org, title) that exists already: the period widens to cover both.
+_WIDEN = (
+    "since = CASE WHEN since IS NULL OR excluded.since < since THEN excluded.since ELSE since END, "
+    "until = CASE WHEN until IS NULL OR excluded.until > until THEN excluded.until ELSE until END"
 )
 
 
@@ -237,8 +244,7 @@ class SQLiteStore:
             conn.executemany(
                 "INSERT INTO works_at (person_id, org_id, title, since, until, src_kind, src, src_record, "
                 "ingested_at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (person_id, org_id, title) DO UPDATE SET "
-                "since = CASE WHEN since IS NULL OR excluded.since < since THEN excluded.since ELSE since END, "
-                "until = CASE WHEN until IS NULL OR excluded.until > until THEN excluded.until ELSE until END",
+                + _WIDEN,
                 [(w.person_id, w.org_id, w.title, w.since, w.until, *_prov(w.provenance)) for w in rows],
             )
 
@@ -356,6 +362,8 @@ class SQLiteStore:
 
     # -- identity --------------------------------------------------------------------------------
     def reassign_person(self, from_id: str, to_id: str, emails: Sequence[str] | None = None) -> list[str]:
+        if from_id == to_id:
+            raise KithError("Cannot move a person's facts onto themselves.")
         with self._write() as conn:
             for pid in (from_id, to_id):
                 if not conn.execute("SELECT 1 FROM people WHERE id = ?", (pid,)).fetchone():
@@ -495,7 +503,7 @@ class SQLiteStore:
     def get_interactions(self, ids: Iterable[str]) -> dict[str, Interaction]:
         items = {r["id"]: _interaction(r) for r in self._rows("SELECT * FROM interactions WHERE id IN ({marks})", ids)}
         for r in self._rows("SELECT * FROM participants WHERE interaction_id IN ({marks}) "
-                            "ORDER BY interaction_id, position", items):
+                            "ORDER BY interaction_id, position, person_id, role", items):
             items[r["interaction_id"]].participants.append(
                 Participant(r["person_id"], Role(r["role"]), Attendance(r["status"]), r["address"]))
         for r in self._rows("SELECT interaction_id, topic FROM interaction_topics WHERE interaction_id IN ({marks}) "
@@ -648,9 +656,13 @@ def _merge_rows(conn: sqlite3.Connection, from_id: str, to_id: str) -> list[str]
          merged["is_internal"], to_id),
     )
     conn.execute("UPDATE person_emails SET person_id = ? WHERE person_id = ?", (to_id, from_id))
+    conn.execute(
+        "INSERT INTO works_at (person_id, org_id, title, since, until, src_kind, src, src_record, ingested_at) "
+        "SELECT ?, org_id, title, since, until, src_kind, src, src_record, ingested_at FROM works_at "
+        "WHERE person_id = ? ON CONFLICT (person_id, org_id, title) DO UPDATE SET " + _WIDEN,
+        (to_id, from_id))
     for table, cols in (
         ("person_phones", "phone, src_kind, src, src_record, ingested_at"),
-        ("works_at", "org_id, title, since, until, src_kind, src, src_record, ingested_at"),
         ("deal_roles", "deal_id, role"),
         ("participants", "interaction_id, role, status, position, address"),
     ):

@@ -18,14 +18,26 @@ Signals and why (defaults in ``Weights``):
   worth reconnecting rather than nothing.
 Bulk and automated mail never reaches a KNOWS edge (graph.knows), so it contributes nothing.
 Bands: strong >= 60, medium >= 35, weak >= 15, cold below.
+
+``contributions`` splits a score into points per signal (what ``explain`` shows); ``score_columns``
+is the same formula over numpy columns, so the in-memory network scores millions of edges at once
+(tests pin it to ``signals``). Settings override any weight: ``weights_from(settings)``.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import TYPE_CHECKING
 
+import numpy as np
+
+from graph.errors import KithError
 from graph.model import Knows
+
+if TYPE_CHECKING:
+    from graph.settings import Settings
 
 DAY = 86_400
 BANDS = ((60.0, "strong"), (35.0, "medium"), (15.0, "weak"), (0.0, "cold"))
@@ -49,6 +61,22 @@ class Weights:
 
 
 DEFAULT_WEIGHTS = Weights()
+ADDITIVE = ("frequency", "reciprocity", "responsiveness", "tenure")
+
+
+def weights_from(settings: Settings) -> Weights:
+    """The weights the settings choose: ``strength_half_life_days`` and any ``strength_weights`` overrides."""
+    names = {f.name for f in fields(Weights)}
+    unknown = sorted(set(settings.strength_weights) - names)
+    if unknown:
+        raise KithError(f"Unknown strength weight {', '.join(unknown)} in KITH_STRENGTH_WEIGHTS; "
+                        f"known weights are {', '.join(sorted(names))}.")
+    w = replace(DEFAULT_WEIGHTS, half_life_days=settings.strength_half_life_days, **settings.strength_weights)
+    if any(getattr(w, f.name) < 0 for f in fields(w)) or w.half_life_days <= 0 or w.saturation <= 0:
+        raise KithError("Strength weights must be >= 0 (half-life and saturation > 0); fix KITH_STRENGTH_*.")
+    if not 0 <= w.floor <= 1 or sum(getattr(w, n) for n in ADDITIVE) <= 0:
+        raise KithError("Strength floor must be within 0..1 and at least one signal weight positive; fix KITH_STRENGTH_*.")
+    return w
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,3 +137,39 @@ def signals(k: Knows, now: int, w: Weights = DEFAULT_WEIGHTS) -> Signals:
 
 def score(k: Knows, now: int, w: Weights = DEFAULT_WEIGHTS) -> float:
     return signals(k, now, w).score
+
+
+def contributions(s: Signals, w: Weights = DEFAULT_WEIGHTS) -> dict[str, float]:
+    """The score split into points: each additive signal's share before decay, and ``recency`` as
+    what time since the last contact took off (<= 0). The values sum to the score."""
+    total = sum(getattr(w, n) for n in ADDITIVE)
+    points = {n: 100 * getattr(w, n) * getattr(s, n) / total for n in ADDITIVE}
+    points["recency"] = s.score - sum(points.values())
+    return points
+
+
+def score_columns(cols: Mapping[str, np.ndarray], now: int, w: Weights = DEFAULT_WEIGHTS) -> np.ndarray:
+    """``signals(...).score`` for many edges: ``cols`` holds each Knows counter as a float array and
+    ``first_at``/``last_at`` as float arrays with NaN for unknown."""
+    vol = cols["email_weight"] * w.email + cols["meeting_weight"] * w.meeting + cols["calls"] * w.call + cols["notes"] * w.note
+    frequency = 1 - np.exp(-vol / w.saturation)
+    mutual = cols["meetings"] + cols["calls"]
+    high = np.maximum(cols["emails_ab"], cols["emails_ba"]) + mutual
+    low = np.minimum(cols["emails_ab"], cols["emails_ba"]) + mutual
+    with np.errstate(divide="ignore", invalid="ignore"):
+        reciprocity = np.where(high > 0, low / np.where(high > 0, high, 1), 0.0)
+        replies = cols["replies_ab"] + cols["replies_ba"]
+        sent = cols["emails_ab"] + cols["emails_ba"]
+        answered = (replies > 0) & (sent > 0)
+        mean_hours = (cols["reply_hours_ab"] + cols["reply_hours_ba"]) / np.where(replies > 0, replies, 1)
+        share = np.minimum(1.0, replies / np.where(sent > 0, sent, 1))
+        responsiveness = np.where(answered, share * w.reply_half_hours / (w.reply_half_hours + mean_hours), 0.0)
+    first, last = cols["first_at"], cols["last_at"]
+    known = ~np.isnan(first) & ~np.isnan(last)
+    tenure = np.where(known, np.minimum(1.0, np.maximum(0, np.nan_to_num(last - first)) / (w.tenure_days * DAY)), 0.0)
+    age_days = np.maximum(0, now - np.nan_to_num(last)) / DAY
+    recency = np.where(np.isnan(last), 0.0, 0.5 ** (age_days / w.half_life_days))
+    total = w.frequency + w.reciprocity + w.responsiveness + w.tenure
+    base = (w.frequency * frequency + w.reciprocity * reciprocity + w.responsiveness * responsiveness
+            + w.tenure * tenure) / total
+    return np.round(100 * base * (w.floor + (1 - w.floor) * recency), 4)

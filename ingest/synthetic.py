@@ -70,14 +70,19 @@ class Firm:
 
 def make_firm(seed: int = 7, colleagues: int = 40, organizations: int = 30, contacts_per_org: int = 8) -> Firm:
     rng = random.Random(seed)
+    used: set[str] = set()  # one person per name, so the sample has no look-alikes to review
 
     def person(domain: str, titles: list[str], company: str, n: int) -> Contact:
-        if rng.random() < 0.12:
-            k = rng.randrange(len(CJK_NAMES))
+        k = rng.randrange(len(CJK_NAMES))
+        if rng.random() < 0.12 and CJK_NAMES[k] not in used:
             name, local = CJK_NAMES[k], f"{CJK_LATIN[k]}{n}"
+            used.add(name)
         else:
             given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+            while f"{given} {family}" in used and len(used) < len(GIVEN) * len(FAMILY):
+                given, family = rng.choice(GIVEN), rng.choice(FAMILY)
             name = f"{given} {family}"
+            used.add(name)
             local = f"{_ascii(given)}.{_ascii(family)}{n}".lower().replace(" ", "")
         phone = f"+{rng.choice([1, 44, 49, 33, 81, 86])} {rng.randint(20, 99)} {rng.randint(1000, 9999)} {rng.randint(1000, 9999)}"
         return Contact(name, f"{local}@{domain}", rng.choice(titles), company, phone)

@@ -25,13 +25,18 @@ from graph.model import (
     Deal,
     DealRole,
     DealRoleKind,
+    IdentityEvent,
+    IdentityEventKind,
     Interaction,
     InteractionKind,
     InteractionWrite,
     Organization,
     Participant,
     Person,
+    Knows,
     Provenance,
+    ReviewItem,
+    ReviewStatus,
     Role,
     Sharing,
     WorksAt,
@@ -39,6 +44,8 @@ from graph.model import (
 from graph.neo4j_store import (
     DOCUMENTS_INDEX,
     GENERATION_KEY,
+    IDENTITY_EVENT_SEQ_KEY,
+    REVIEW_ITEM_SEQ_KEY,
     SCHEMA_VERSION,
     SCHEMA_VERSION_KEY,
     Neo4jStore,
@@ -131,7 +138,7 @@ def test_statements_take_values_only_as_parameters(name):
     assert "'" not in text and '"' not in text, "a string literal: pass the value as a parameter"
     assert not re.search(r"\{\s*\w*\s*\}", text), "a format placeholder left in the text"
     assert "%s" not in text and "?" not in text
-    assert PARAM.search(text) or name in {"ALL_KNOWS", "COUNTS"}, "a statement that takes no parameters"
+    assert PARAM.search(text) or name in {"ALL_KNOWS", "ALL_PEOPLE", "COUNTS"}, "a statement that takes no parameters"
     if re.search(r"\b(MERGE|CREATE)\b", text) and "$rows" in text:
         assert text.strip().startswith("UNWIND $rows AS row"), "batched writes start with UNWIND $rows"
 
@@ -145,7 +152,10 @@ def test_every_schema_statement_is_idempotent_and_the_packaged_copy_matches():
     unique = {m.group(1, 2) for s in SCHEMA for m in [re.search(r"\(n:(\w+)\) REQUIRE n\.(\w+) IS UNIQUE", s)] if m}
     assert unique == {("Person", "id"), ("Email", "address"), ("Organization", "id"), ("Domain", "name"),
                       ("Interaction", "id"), ("Deal", "id"), ("Topic", "name"), ("Erased", "email_hash"),
-                      ("Meta", "key")}
+                      ("Meta", "key"), ("IdentityEvent", "id"), ("ReviewItem", "id")}
+    # Either order of a pair is one queue entry: the store sorts the pair, the constraint keeps it single.
+    assert any("(n:ReviewItem) REQUIRE (n.person_id, n.other_id) IS UNIQUE" in s for s in SCHEMA)
+    assert {"IdentityEvent", "ReviewItem"} <= set(q.LABELS)
     fulltext = [s for s in SCHEMA if "FULLTEXT" in s]
     assert len(fulltext) == 1 and f"INDEX {DOCUMENTS_INDEX} " in fulltext[0]
     assert "(n:Interaction|Deal) ON EACH [n.search_tokens]" in fulltext[0] and "'whitespace'" in fulltext[0]
@@ -184,7 +194,7 @@ def test_add_interactions_looks_up_and_writes_in_one_transaction_and_skips_known
     assert db.transactions == 1 and {w for w, _, _ in db.calls} == {"write#1"}
     assert db.names() == ["EXISTING_INTERACTIONS", "CREATE_INTERACTIONS", "ADD_PARTICIPANTS", "ADD_TOPICS",
                           "MERGE_KNOWS", "BUMP_GENERATION"]
-    assert db.params("EXISTING_INTERACTIONS") == [{"ids": [fresh.id, known.id]}]
+    assert db.params("EXISTING_INTERACTIONS") == [{"ids": [known.id, fresh.id]}]
     [created] = db.params("CREATE_INTERACTIONS")[0]["rows"]
     assert created["props"]["id"] == fresh.id and created["props"]["search_text"] == "GDPR transfers\nexport controls"
     assert created["props"]["search_tokens"] == "gdpr transfers export controls"
@@ -192,6 +202,7 @@ def test_add_interactions_looks_up_and_writes_in_one_transaction_and_skips_known
     participants = db.params("ADD_PARTICIPANTS")[0]["rows"]
     assert {r["interaction_id"] for r in participants} == {fresh.id}
     assert [r["position"] for r in participants] == [0, 1, 2]
+    assert all(r["address"] == "" for r in participants)  # the Participant field travels (empty here)
     knows = db.params("MERGE_KNOWS")[0]["rows"]
     assert {frozenset((r["a"], r["b"])) for r in knows} == {frozenset((BEN.id, ANA.id)), frozenset((BEN.id, CHO.id))}
     assert all(r["a"] < r["b"] and set(KNOWS_COUNTERS) <= r.keys() for r in knows)
@@ -231,6 +242,198 @@ def test_erase_person_records_hashes_not_addresses_and_drops_what_is_left_alone(
         Neo4jStore(RecordingExecutor()).erase_person("p_missing")
 
 
+def test_set_meta_sends_one_batched_statement_in_one_transaction():
+    db = RecordingExecutor()
+    Neo4jStore(db).set_meta({"checkpoint:/mail": "42", "checkpoint:/other": "7"})
+    assert db.names() == ["SET_META", "BUMP_GENERATION"] and db.committed == [1]
+    assert db.params("SET_META") == [{"rows": [{"key": "checkpoint:/mail", "value": "42"},
+                                               {"key": "checkpoint:/other", "value": "7"}]}]
+    assert q.SET_META.strip().startswith("UNWIND $rows AS row")
+
+
+# -- identity ------------------------------------------------------------------------------------
+MERGED = IdentityEvent(IdentityEventKind.MERGE, BEN.id, CHO.id, ["cho@acme.com"], "same phone", "ana", T0,
+                       snapshot={"id": CHO.id, "name": "", "sharing": "all"})
+
+
+def test_a_merge_moves_every_fact_and_participation_in_one_transaction():
+    lookup = {"from_id": CHO.id, "to_id": BEN.id, "touched": ["i_2", "i_1", "i_2"]}
+    db = RecordingExecutor({"REASSIGN_LOOKUP": [lookup]})
+    touched = Neo4jStore(db).reassign_person(CHO.id, BEN.id)
+    assert touched == ["i_1", "i_2"]
+    assert db.transactions == 1 and db.committed == [1] and {w for w, _, _ in db.calls} == {"write#1"}
+    assert db.names() == ["REASSIGN_LOOKUP", "MERGE_PERSON_FIELDS", "MOVE_EMAILS", "MOVE_WORKS_AT",
+                          "MOVE_DEAL_ROLES", "MOVE_PARTICIPATIONS", "DELETE_PERSON", "BUMP_GENERATION"]
+    both = {"from_id": CHO.id, "to_id": BEN.id}
+    assert db.params("REASSIGN_LOOKUP") == [{**both, "emails": None}]  # null: every participation
+    assert db.params("MOVE_EMAILS") == db.params("MOVE_PARTICIPATIONS") == [{**both, "emails": None}]
+    assert db.params("MOVE_WORKS_AT") == db.params("MOVE_DEAL_ROLES") == db.params("MERGE_PERSON_FIELDS") == [both]
+    assert db.params("DELETE_PERSON") == [{"id": CHO.id}]
+    # A participation moves whole (role, status, position and the address it was made through) unless
+    # the kept person already holds that role there; employment widens like add_works_at.
+    assert "SET moved = properties(r)" in q.MOVE_PARTICIPATIONS and "DELETE r" in q.MOVE_PARTICIPATIONS
+    assert "WHERE held.role = r.role" in q.MOVE_PARTICIPATIONS
+    assert "ON MATCH SET" in q.MOVE_WORKS_AT and "w.since < kept.since" in q.MOVE_WORKS_AT
+    for flag in ("opted_out", "blocked", "is_internal"):
+        assert f"t.{flag} = coalesce(t.{flag}, false) OR coalesce(f.{flag}, false)" in q.MERGE_PERSON_FIELDS
+
+
+def test_a_split_moves_only_those_addresses_and_what_was_done_through_them():
+    lookup = {"from_id": BEN.id, "to_id": CHO.id, "touched": ["i_9"]}
+    db = RecordingExecutor({"REASSIGN_LOOKUP": [lookup]})
+    assert Neo4jStore(db).reassign_person(BEN.id, CHO.id, ["cho@acme.com", "cho@acme.com"]) == ["i_9"]
+    assert db.names() == ["REASSIGN_LOOKUP", "MOVE_EMAILS", "MOVE_PARTICIPATIONS", "BUMP_GENERATION"]
+    assert db.transactions == 1
+    expected = {"from_id": BEN.id, "to_id": CHO.id, "emails": ["cho@acme.com"]}
+    assert db.params("REASSIGN_LOOKUP") == db.params("MOVE_EMAILS") == db.params("MOVE_PARTICIPATIONS") == [expected]
+    assert "r.address IN $emails" in q.MOVE_PARTICIPATIONS and "r.address IN $emails" in q.REASSIGN_LOOKUP
+
+
+@pytest.mark.parametrize("found", [{"from_id": None, "to_id": BEN.id}, {"from_id": CHO.id, "to_id": None}, None])
+@pytest.mark.parametrize("emails", [None, ["cho@acme.com"]])
+def test_reassigning_an_unknown_person_raises_without_committing(found, emails):
+    db = RecordingExecutor({"REASSIGN_LOOKUP": [] if found is None else [{**found, "touched": []}]})
+    with pytest.raises(NotFound, match="No person with id"):
+        Neo4jStore(db).reassign_person(CHO.id, BEN.id, emails)
+    assert db.names() == ["REASSIGN_LOOKUP"] and db.committed == []
+
+
+def test_replace_knows_deletes_then_writes_folded_edges_in_one_transaction():
+    db = RecordingExecutor()
+    edges = [Knows(ANA.id, BEN.id, T0, T0, emails_ab=1), Knows(ANA.id, BEN.id, T0 + 5, T0 + 5, emails_ba=1)]
+    Neo4jStore(db).replace_knows([ANA.id, BEN.id, ANA.id], edges)
+    assert db.names() == ["DELETE_KNOWS_OF", "MERGE_KNOWS", "BUMP_GENERATION"] and db.transactions == 1
+    assert db.params("DELETE_KNOWS_OF") == [{"ids": [ANA.id, BEN.id]}]
+    [row] = db.params("MERGE_KNOWS")[0]["rows"]
+    assert (row["first_at"], row["last_at"], row["emails_ab"], row["emails_ba"]) == (T0, T0 + 5, 1.0, 1.0)
+
+
+def test_an_identity_event_takes_its_id_from_the_counter_in_the_same_transaction():
+    db = RecordingExecutor({"RESERVE_IDS": [{"last": 7}]})
+    assert Neo4jStore(db).add_identity_event(MERGED) == 7
+    assert db.names() == ["RESERVE_IDS", "ADD_IDENTITY_EVENT", "BUMP_GENERATION"] and db.transactions == 1
+    assert db.params("RESERVE_IDS") == [{"key": IDENTITY_EVENT_SEQ_KEY, "count": 1}]
+    [sent] = db.params("ADD_IDENTITY_EVENT")
+    assert sent == {"id": 7, "kind": "merge", "person_id": BEN.id, "other_id": CHO.id, "emails": ["cho@acme.com"],
+                    "snapshot": '{"id": "%s", "name": "", "sharing": "all"}' % CHO.id, "reason": "same phone",
+                    "actor": "ana", "at": T0, "undone_by": ""}
+
+
+def test_undoing_an_event_not_in_force_raises_without_committing():
+    db = RecordingExecutor()
+    with pytest.raises(NotFound, match="still in force"):
+        Neo4jStore(db).mark_identity_event_undone(3, "dev", T0)
+    assert db.names() == ["MARK_IDENTITY_EVENT_UNDONE"] and db.committed == []
+    assert db.params("MARK_IDENTITY_EVENT_UNDONE") == [{"id": 3, "actor": "dev", "at": T0}]
+    assert "WHERE e.undone_at IS NULL" in q.MARK_IDENTITY_EVENT_UNDONE
+
+
+def test_identity_events_are_read_by_either_side_or_id_and_returned_oldest_first():
+    def event(n: int) -> dict:
+        return {"event": {"id": n, "kind": "merge", "person_id": BEN.id, "other_id": CHO.id, "emails": ["c@x"],
+                          "snapshot": '{"name": "Cho"}', "reason": "r", "actor": "ana", "at": T0 + n,
+                          "undone_by": ""}}
+
+    db = RecordingExecutor({"IDENTITY_EVENTS": lambda p: [event(5), event(2)] if p["person_ids"] else [event(2)]})
+    got = Neo4jStore(db).identity_events(person_ids=[CHO.id], event_ids=[2])
+    assert [e.id for e in got] == [2, 5] and got[0].snapshot == {"name": "Cho"} and got[0].undone_at is None
+    assert db.params("IDENTITY_EVENTS") == [{"person_ids": [CHO.id], "event_ids": []},
+                                           {"person_ids": [], "event_ids": [2]}]
+    assert "{person_id: pid}" in q.IDENTITY_EVENTS and "{other_id: pid}" in q.IDENTITY_EVENTS
+
+
+def test_review_items_are_stored_as_sorted_pairs_and_counted_once():
+    low, high = sorted((BEN.id, CHO.id))
+    known = dict(zip(("person_id", "other_id"), sorted((ANA.id, "p_z"))))
+    db = RecordingExecutor({
+        "EXISTING_REVIEW_ITEMS": [known],
+        "RESERVE_IDS": [{"last": 12}],
+        "ADD_REVIEW_ITEMS": lambda p: [{"added": len(p["rows"])}],
+    })
+    items = [ReviewItem(high, low, 0.84, "alike", T0), ReviewItem(low, high, 0.9, "again", T0),
+             ReviewItem("p_z", ANA.id, 0.5, "known", T0)]
+    assert Neo4jStore(db).add_review_items(items) == 1
+    assert db.names() == ["EXISTING_REVIEW_ITEMS", "RESERVE_IDS", "ADD_REVIEW_ITEMS", "BUMP_GENERATION"]
+    assert db.transactions == 1
+    pairs = db.params("EXISTING_REVIEW_ITEMS")[0]["rows"]
+    assert all(r["person_id"] < r["other_id"] for r in pairs) and len(pairs) == 2  # either order is one pair
+    assert db.params("RESERVE_IDS") == [{"key": REVIEW_ITEM_SEQ_KEY, "count": 1}]
+    [row] = db.params("ADD_REVIEW_ITEMS")[0]["rows"]
+    assert row == {"id": 12, "person_id": low, "other_id": high, "score": 0.84, "reason": "alike",
+                   "created_at": T0, "status": "open", "resolved_by": ""}  # the first of the pair wins
+    assert "MERGE (r:ReviewItem {person_id: row.person_id, other_id: row.other_id})" in q.ADD_REVIEW_ITEMS
+
+
+def test_queueing_only_known_pairs_reserves_no_ids():
+    db = RecordingExecutor({"EXISTING_REVIEW_ITEMS": lambda p: p["rows"]})
+    assert Neo4jStore(db).add_review_items([ReviewItem(BEN.id, CHO.id, 0.8, "alike", T0)]) == 0
+    assert db.names() == ["EXISTING_REVIEW_ITEMS", "BUMP_GENERATION"]
+
+
+def test_review_status_of_an_unknown_item_raises_and_reads_filter_by_status():
+    db = RecordingExecutor()
+    store = Neo4jStore(db)
+    with pytest.raises(NotFound):
+        store.set_review_status(99, ReviewStatus.MERGED, "ana", T0)
+    assert db.committed == [] and db.params("SET_REVIEW_STATUS") == [
+        {"id": 99, "status": "merged", "actor": "ana", "at": T0}]
+    row = {"item": {"id": 1, "person_id": BEN.id, "other_id": CHO.id, "score": 0.9, "reason": "r",
+                    "created_at": T0, "status": "rejected", "resolved_by": "ana", "resolved_at": T0}}
+    db = RecordingExecutor({"REVIEW_ITEMS": [row]})
+    [item] = Neo4jStore(db).review_items(status=None, limit=-1)
+    assert (item.status, item.resolved_by, item.id) == (ReviewStatus.REJECTED, "ana", 1)
+    Neo4jStore(db).review_items()
+    assert db.params("REVIEW_ITEMS") == [{"status": None, "limit": 2**62}, {"status": "open", "limit": 100}]
+    assert "ORDER BY r.score DESC, r.id" in q.REVIEW_ITEMS
+
+
+def test_participant_addresses_are_written_and_read_back():
+    item = Interaction(ids.interaction_id("email", "a"), InteractionKind.EMAIL, T0,
+                       [Participant(BEN.id, Role.FROM, address="ben@acme.com"),
+                        Participant(ANA.id, Role.TO, address="ana@firm.com")])
+    db = RecordingExecutor()
+    Neo4jStore(db).add_interactions([write_of(item)])
+    assert [r["address"] for r in db.params("ADD_PARTICIPANTS")[0]["rows"]] == ["ben@acme.com", "ana@firm.com"]
+    stored = {"interaction": {"id": item.id, "kind": "email", "occurred_at": T0, "category": "personal"},
+              "participants": [{"person_id": ANA.id, "role": "to", "status": "unknown", "position": 1,
+                                "address": "ana@firm.com"},
+                               {"person_id": BEN.id, "role": "from", "status": "unknown", "position": 0,
+                                "address": None}],  # stored before addresses were kept
+              "topics": []}
+    got = Neo4jStore(RecordingExecutor({"GET_INTERACTIONS": [stored]})).get_interactions([item.id])[item.id]
+    assert got.participants == [Participant(BEN.id, Role.FROM, address=""),
+                                Participant(ANA.id, Role.TO, address="ana@firm.com")]
+
+
+def test_duplicate_interactions_in_one_call_keep_the_first_in_order_of_first_occurrence():
+    a1 = email("a@acme.com", BEN, [ANA], subject="first")
+    b = email("b@acme.com", CHO, [ANA])
+    a2 = email("a@acme.com", BEN, [ANA, CHO], subject="second")
+    db = RecordingExecutor()
+    assert Neo4jStore(db).add_interactions([write_of(a1), write_of(b), write_of(a2)]) == [a1.id, b.id]
+    assert db.params("EXISTING_INTERACTIONS") == [{"ids": [a1.id, b.id]}]
+    created = [r["props"] for r in db.params("CREATE_INTERACTIONS")[0]["rows"]]
+    assert [(p["id"], p["subject"]) for p in created] == [(a1.id, "first"), (b.id, "")]
+
+
+def test_iter_people_streams_and_replies_to_reads_in_id_order():
+    row = {"person": {"id": ANA.id, "name": "Ana"}, "emails": [{"address": "ana@firm.com", "ingested_at": T0}]}
+    db = RecordingExecutor({
+        "ALL_PEOPLE": [row],
+        "REPLIES_TO": [{"id": "i_b"}, {"id": "i_a"}],
+        "GET_INTERACTIONS": lambda p: [{"interaction": {"id": i, "kind": "email", "category": "personal"},
+                                        "participants": [], "topics": []} for i in p["ids"]],
+    })
+    store = Neo4jStore(db)
+    people = store.iter_people()
+    assert db.calls == []  # nothing is read until the stream is consumed
+    assert [(p.id, p.emails) for p in people] == [(ANA.id, ["ana@firm.com"])]
+    assert "ORDER BY p.id" in q.ALL_PEOPLE
+    assert [i.id for i in store.replies_to(["i_root", "i_root"])] == ["i_a", "i_b"]
+    assert db.params("REPLIES_TO") == [{"ids": ["i_root"]}]
+    assert store.replies_to([]) == [] and store.identity_events() == []
+
+
 def test_search_sends_the_or_joined_phrases_and_maps_deals():
     rows = [{"doc_id": "d_1", "is_deal": True, "kind": None, "occurred_at": T0, "text": "Acme deal", "score": 2.0},
             {"doc_id": "i_1", "is_deal": False, "kind": "email", "occurred_at": None, "text": "x", "score": 1.0}]
@@ -256,7 +459,7 @@ def test_migrate_applies_the_schema_one_statement_per_transaction_and_refuses_a_
     Neo4jStore(db).migrate()
     assert db.names("read") == ["GET_META", "AWAIT_INDEXES"]
     assert db.names().count("SCHEMA") == len(SCHEMA) == db.transactions - 1
-    assert db.params("SET_META") == [{"key": SCHEMA_VERSION_KEY, "value": str(SCHEMA_VERSION)}]
+    assert db.params("SET_META") == [{"rows": [{"key": SCHEMA_VERSION_KEY, "value": str(SCHEMA_VERSION)}]}]
     newer = RecordingExecutor({"GET_META": [{"value": str(SCHEMA_VERSION + 1)}]})
     with pytest.raises(SchemaTooNew):
         Neo4jStore(newer, "The Neo4j database 'neo4j' at bolt://db:7687").migrate()
@@ -273,6 +476,10 @@ def test_every_statement_is_used_by_some_store_method():
         "COUNTS": [dict.fromkeys(("people", "organizations", "interactions", "deals", "knows", "works_at",
                                   "topics"), 0)],
         "WIPE_BATCH": [{"deleted": 0}],
+        "REASSIGN_LOOKUP": [{"from_id": "p_x", "to_id": "p_y", "touched": ["i_1"]}],
+        "RESERVE_IDS": [{"last": 1}],
+        "MARK_IDENTITY_EVENT_UNDONE": [{"id": 1}],
+        "SET_REVIEW_STATUS": [{"id": 1}],
     })
     store = Neo4jStore(db)
     acme = Organization(ids.org_id("acme"), "Acme", "acme", ["acme.com"], PROV)
@@ -285,8 +492,19 @@ def test_every_statement_is_used_by_some_store_method():
     store.add_interactions([write_of(email("m@acme.com", BEN, [ANA], subject="Hello"))])
     store.upsert_deals([Deal("d_1", "Acme programme", acme.id, roles=[DealRole(BEN.id, DealRoleKind.CHAMPION)])])
     store.erase_person(BEN.id)
-    store.set_meta("k", "v")
+    store.set_meta({"k": "v"})
+    store.reassign_person("p_x", ANA.id)
+    store.reassign_person(ANA.id, "p_x", ["ana@firm.com"])
+    store.replace_knows([ANA.id], [Knows(ANA.id, "p_x", T0, T0, emails_ab=1)])
+    store.add_identity_event(MERGED)
+    store.mark_identity_event_undone(1, "dev", T0)
+    store.add_review_items([ReviewItem(BEN.id, ANA.id, 0.9, "alike", T0)])
+    store.set_review_status(1, ReviewStatus.REJECTED, "ana", T0)
     store.get_people([ANA.id])
+    list(store.iter_people())
+    store.replies_to(["i_1"])
+    store.identity_events(person_ids=[ANA.id], event_ids=[1])
+    store.review_items()
     store.people_by_email(["ana@firm.com"])
     store.erased_hashes(["h"])
     store.get_organizations([acme.id])
@@ -303,7 +521,7 @@ def test_every_statement_is_used_by_some_store_method():
     store.generation()
     store.schema_version()
     assert set(STATEMENTS) == set(db.names()) - {"SCHEMA"}
-    assert db.names("stream") == ["ALL_KNOWS"]
+    assert db.names("stream") == ["ALL_PEOPLE", "ALL_KNOWS"]
 
 
 # -- errors a user sees --------------------------------------------------------------------------

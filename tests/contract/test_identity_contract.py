@@ -12,11 +12,13 @@ from graph.model import (
     Interaction,
     InteractionKind,
     InteractionWrite,
+    Organization,
     Participant,
     Person,
     ReviewItem,
     ReviewStatus,
     Role,
+    WorksAt,
 )
 
 T0 = 1_700_000_000
@@ -65,6 +67,19 @@ def test_merge_moves_everything_and_recomputes_knows(graph):
     assert graph.counts()["knows"] == 1
     logged = graph.identity_events(person_ids=[BOB_HOME.id])
     assert [(e.kind, e.reason, e.actor) for e in logged] == [(IdentityEventKind.MERGE, "same phone number", "ana")]
+
+
+def test_merge_widens_a_shared_job_and_refuses_a_self_merge(graph):
+    acme = Organization(ids.org_id("acme"), "Acme", "acme", ["acme.com"])
+    graph.upsert_organizations([acme])
+    graph.add_works_at([WorksAt(BOB_WORK.id, acme.id, "Counsel", since=T0, until=T0 + 100)])
+    graph.add_works_at([WorksAt(BOB_HOME.id, acme.id, "Counsel", since=T0 - 50, until=T0 + 500)])
+    identity.merge_people(graph, BOB_WORK.id, BOB_HOME.id, "same person", actor="ana")
+    [job] = graph.works_at(person_ids=[BOB_WORK.id])
+    assert (job.since, job.until) == (T0 - 50, T0 + 500)
+    with pytest.raises(KithError):
+        graph.reassign_person(BOB_WORK.id, BOB_WORK.id)
+    assert graph.get_people([BOB_WORK.id])
 
 
 def test_undoing_a_merge_restores_both_people_and_their_edges(graph):

@@ -1,0 +1,296 @@
+"""Expertise: who knows about a topic, judged by the documents they took part in.
+
+Document-centric ranking in the style of Balog et al. (2006), Model 2, with a recency prior:
+
+    score(ca | q) ∝ Σ_d  p(q|d) · prior(d) · p(ca|d)
+
+- The documents d are the interactions and deals the store's full-text search finds for the topic,
+  dated before ``as_of`` when one is given, at most ``MAX_HITS`` of them (the store's best). Bulk mail,
+  mailing lists, bounces and automated replies are skipped: they say nothing about anyone's expertise.
+- p(q|d), how well a document matches the topic, is computed here from the hit's text and not taken
+  from the store, whose scores differ between SQLite (FTS5 bm25) and Neo4j (Lucene), so both stores
+  rank identically. It is query likelihood with Dirichlet smoothing over the tokens ``graph.text``
+  indexes (words, and CJK runs as bigram phrases):
+      p(q|d) = Π_t (tf(t, d) + μ·p(t|C)) / (|d| + μ)
+  over the query's distinct phrases t, with p(t|C) and μ (the mean length) estimated from the hits.
+- prior(d) = 0.5 ** (age / HALF_LIFE_DAYS), age counted back from ``as_of`` (or now): expertise
+  fades, but slower than a relationship (a year, against strength's 90 days). Undated documents
+  count as one half-life old.
+- p(ca|d), how much the document says about one person, is their role weight over the summed role
+  weights of everyone on it (``ROLE_WEIGHTS``): the sender, organiser or author wrote or ran it; a
+  recipient read it; a cc'd one may have. A mail to forty people says little about each of them.
+  Someone in several roles takes their strongest; a declined invitation counts nothing.
+
+Candidates are colleagues by default ("who here knows about X"); ``internal_only=False`` ranks
+everyone. People who opted out or are blocked are never ranked. Scores are scaled so the best expert
+has 1.0. Evidence (document ids and snippets, ``graph.evidence``) comes with each expert.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from graph.errors import KithError
+from graph.evidence import document_sharing, snippet
+from graph.model import Attendance, Category, DealRoleKind, Person, Role, TextHit
+from graph.store import Store
+from graph.strength import DAY
+from graph.text import phrases, query_phrases
+
+MAX_HITS = 500  # documents read per query, the store's most relevant first
+HALF_LIFE_DAYS = 365.0
+EVIDENCE_PER_PERSON = 3
+ROLE_WEIGHTS: dict[str, float] = {
+    Role.FROM: 1.0,
+    Role.ORGANIZER: 1.0,
+    Role.AUTHOR: 1.0,
+    Role.TO: 0.5,
+    Role.ATTENDEE: 0.5,
+    Role.CC: 0.25,
+    Role.SUBJECT: 0.25,  # the person a note is about
+    Role.BCC: 0.1,
+    DealRoleKind.TEAM_MEMBER: 1.0,  # ours, working the deal
+    DealRoleKind.DECISION_MAKER: 0.5,
+    DealRoleKind.CHAMPION: 0.5,
+    DealRoleKind.INFLUENCER: 0.5,
+    DealRoleKind.ECONOMIC_BUYER: 0.5,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    doc_id: str
+    kind: str  # email | meeting | call | note | deal
+    occurred_at: int | None
+    role: str  # the person's part in it
+    weight: float  # this document's share of the person's score
+    snippet: str  # "" when the sharing rule hides it
+
+
+@dataclass(frozen=True, slots=True)
+class Expert:
+    person_id: str
+    name: str
+    emails: list[str]
+    score: float  # relative: the best expert for the query has 1.0
+    documents: int  # how many matching documents they took part in
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.person_id, "name": self.name, "emails": self.emails, "score": round(self.score, 6),
+            "documents": self.documents,
+            "evidence": [
+                {"id": e.doc_id, "kind": e.kind, "occurred_at": e.occurred_at, "role": e.role,
+                 "weight": round(e.weight, 6), "snippet": e.snippet}
+                for e in self.evidence
+            ],
+        }
+
+
+@dataclass(slots=True)
+class _Doc:
+    hit: TextHit
+    relevance: float = 0.0  # p(q|d) · prior(d)
+    roles: dict[str, str] = field(default_factory=dict)  # person -> strongest role
+    subject: str = ""
+    body: str = ""
+
+
+def experts(
+    store: Store,
+    topic: str,
+    *,
+    limit: int = 10,
+    as_of: int | None = None,
+    now: int | None = None,
+    internal_only: bool = True,
+    max_hits: int = MAX_HITS,
+    half_life_days: float = HALF_LIFE_DAYS,
+    evidence_per_person: int = EVIDENCE_PER_PERSON,
+) -> list[Expert]:
+    """The people who know most about ``topic``, best first, each with their best evidence.
+
+    ``as_of`` answers as of that moment: only documents dated before it count, and ages are measured
+    from it. ``now`` (default: ``as_of``, else the clock) only sets the ages."""
+    terms = _query_terms(topic)
+    now = now if now is not None else as_of if as_of is not None else int(time.time())
+    hits = store.search_text(query_phrases(topic), limit=max_hits, before=as_of)
+    docs = _documents(store, hits, as_of)
+    if not docs:
+        return []
+    _relevance(docs, terms, now, half_life_days)
+    people = store.get_people({pid for d in docs for pid in d.roles})
+
+    raw: dict[str, float] = defaultdict(float)
+    parts: dict[str, list[tuple[float, _Doc]]] = defaultdict(list)
+    for d in docs:
+        total = sum(ROLE_WEIGHTS[r] for r in d.roles.values())
+        if not total:
+            continue
+        for pid, role in d.roles.items():
+            p = people.get(pid)
+            if p is None or not _rankable(p, internal_only):
+                continue
+            contribution = d.relevance * ROLE_WEIGHTS[role] / total
+            if contribution > 0:
+                raw[pid] += contribution
+                parts[pid].append((contribution, d))
+
+    ranked = sorted(raw, key=lambda pid: (-raw[pid], pid))[:limit]
+    if not ranked:
+        return []
+    top = raw[ranked[0]]
+    folded = [t for phrase in terms for t in phrase if len(t) > 1]
+    result = []
+    for pid in ranked:
+        p = people[pid]
+        best = sorted(parts[pid], key=lambda cd: (-cd[0], cd[1].hit.doc_id))[:evidence_per_person]
+        evidence = [
+            Evidence(
+                d.hit.doc_id, d.hit.kind, d.hit.occurred_at, d.roles[pid], c / raw[pid],
+                snippet(d.subject, d.body, document_sharing(d.roles, people), folded),
+            )
+            for c, d in best
+        ]
+        result.append(Expert(pid, p.name, list(p.emails), raw[pid] / top, len(parts[pid]), evidence))
+    return result
+
+
+def _rankable(p: Person, internal_only: bool) -> bool:
+    return not p.opted_out and not p.blocked and (p.is_internal or not internal_only)
+
+
+def _query_terms(topic: str) -> list[tuple[str, ...]]:
+    terms = list(dict.fromkeys(tuple(p) for p in phrases(topic)))
+    if not terms:
+        raise KithError(f"Cannot search for {topic!r}: give a topic with at least one word, e.g. \"export controls\".")
+    return terms
+
+
+def _documents(store: Store, hits: list[TextHit], as_of: int | None) -> list[_Doc]:
+    """The hits with their people and shown text; non-personal traffic and anything dated on or after
+    ``as_of`` dropped (a store's ``before`` already does it; this makes it a guarantee)."""
+    hits = [h for h in hits if as_of is None or (h.occurred_at is not None and h.occurred_at < as_of)]
+    deal_ids = [h.doc_id for h in hits if h.kind == "deal"]
+    items = store.get_interactions([h.doc_id for h in hits if h.kind != "deal"])
+    deals = store.get_deals(deal_ids) if deal_ids else {}
+    docs = []
+    for h in hits:
+        d = _Doc(h)
+        if h.kind == "deal":
+            deal = deals.get(h.doc_id)
+            if deal is None:
+                continue
+            for r in deal.roles:
+                _take(d.roles, r.person_id, r.role)
+            d.subject = deal.name
+        else:
+            item = items.get(h.doc_id)
+            if item is None or item.category != Category.PERSONAL:
+                continue
+            for p in item.participants:
+                if not (p.role == Role.ATTENDEE and p.status == Attendance.DECLINED):
+                    _take(d.roles, p.person_id, p.role)
+            d.subject, d.body = item.subject, item.body
+        docs.append(d)
+    return docs
+
+
+def _take(roles: dict[str, str], pid: str, role: str) -> None:
+    if ROLE_WEIGHTS.get(role, 0.0) > ROLE_WEIGHTS.get(roles.get(pid, ""), 0.0):
+        roles[pid] = role
+
+
+def _relevance(docs: list[_Doc], terms: list[tuple[str, ...]], now: int, half_life_days: float) -> None:
+    """Set each document's p(q|d)·prior(d) (see the module docstring)."""
+    counts: list[tuple[int, list[int]]] = []
+    for d in docs:
+        tokens = [t for phrase in phrases(d.hit.text) for t in phrase]
+        counts.append((len(tokens), [_occurrences(tokens, t) for t in terms]))
+    total_len = sum(n for n, _ in counts) or 1
+    mu = max(total_len / len(docs), 1.0)
+    background = [(sum(tf[i] for _, tf in counts) + 0.5) / (total_len + 0.5 * len(terms)) for i in range(len(terms))]
+    for d, (length, tf) in zip(docs, counts):
+        likelihood = math.prod((tf[i] + mu * background[i]) / (length + mu) for i in range(len(terms)))
+        at = d.hit.occurred_at
+        age = half_life_days if at is None else max(0, now - at) / DAY
+        d.relevance = likelihood * 0.5 ** (age / half_life_days)
+
+
+def _occurrences(tokens: list[str], phrase: tuple[str, ...]) -> int:
+    if len(phrase) == 1:
+        return tokens.count(phrase[0])
+    n = len(phrase)
+    first = phrase[0]
+    return sum(1 for i, t in enumerate(tokens) if t == first and tuple(tokens[i : i + n]) == phrase)
+
+
+# -- experts with a warm path ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ExpertPath:
+    """An expert, their best warm path to the target, and the two combined."""
+
+    expert: Expert
+    path: object  # graph.paths.WarmPath
+    path_score: float  # relative: the best path among the experts has 1.0
+    score: float  # sqrt(expert.score × path_score)
+
+    def as_dict(self) -> dict:
+        p = self.path
+        return {
+            **self.expert.as_dict(), "expertise": round(self.expert.score, 6), "score": round(self.score, 6),
+            "path": {"people": list(p.people), "score": p.score, "hops": p.hops,
+                     "introduction": getattr(p, "introduction", None), "relative": round(self.path_score, 6)},
+        }
+
+
+def experts_with_path(
+    store: Store,
+    topic: str,
+    to: str | Sequence[str],
+    *,
+    limit: int = 10,
+    as_of: int | None = None,
+    now: int | None = None,
+    internal_only: bool = True,
+    pool: int = 50,
+    max_hops: int = 4,
+) -> list[ExpertPath]:
+    """People who know about ``topic`` and have a warm path to ``to`` (person or organisation ids), in
+    one call. The best ``pool`` experts are joined with their best path (``graph.paths.warm_paths``);
+    the two scores, each relative to the best of its kind, combine by geometric mean, so a strong
+    expert with a cool path and a weaker expert with a warm one meet in the middle and neither zero
+    survives. Experts without any path are left out."""
+    from graph.paths import warm_paths
+
+    ranked = experts(store, topic, limit=max(pool, limit), as_of=as_of, now=now, internal_only=internal_only)
+    if not ranked:
+        return []
+    targets = {to} if isinstance(to, str) else set(to)
+    sources = [e.person_id for e in ranked if e.person_id not in targets]
+    if not sources:
+        return []
+    paths = warm_paths(store, to, sources=sources, k=len(sources) * 5, max_hops=max_hops, as_of=as_of)
+    best: dict[str, object] = {}
+    for p in paths:
+        source = p.people[0]
+        if source in sources and (source not in best or p.score > best[source].score):
+            best[source] = p
+    if not best:
+        return []
+    top_path = max(p.score for p in best.values()) or 1.0
+    joined = [
+        ExpertPath(e, best[e.person_id], best[e.person_id].score / top_path,
+                   math.sqrt(e.score * best[e.person_id].score / top_path))
+        for e in ranked
+        if e.person_id in best
+    ]
+    joined.sort(key=lambda j: (-j.score, j.expert.person_id))
+    return joined[:limit]

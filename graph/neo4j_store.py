@@ -1,0 +1,733 @@
+"""The server store: Neo4j 5 through the official driver, behind a tiny executor seam.
+
+``Neo4jStore`` turns records into parameter rows and rows back into records; every statement it sends
+is a constant of ``graph.neo4j_queries``. ``CypherExecutor`` is all it needs from a database, so the
+emitted Cypher is tested without one (tests/test_neo4j_queries.py) and the store contract runs it
+against a real server when NEO4J_URI is set.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from importlib import resources
+from typing import Any, Protocol, TypeVar
+from urllib.parse import urlsplit
+
+from graph import ids as kith_ids
+from graph import neo4j_queries as q
+from graph.errors import KithError, NotFound, SchemaTooNew, StoreError, StoreUnavailable
+from graph.model import (
+    KNOWS_COUNTERS,
+    Attendance,
+    Category,
+    Deal,
+    DealRole,
+    DealRoleKind,
+    DealStatus,
+    IdentityEvent,
+    IdentityEventKind,
+    Interaction,
+    InteractionKind,
+    InteractionWrite,
+    Knows,
+    Organization,
+    Participant,
+    Person,
+    Provenance,
+    ReviewItem,
+    ReviewStatus,
+    Role,
+    Sharing,
+    TextHit,
+    WorksAt,
+)
+from graph.store import COUNT_KEYS
+from graph.text import document_text, index_text
+
+SCHEMA_VERSION = 1  # bump with a change to schema.cypher or to the graph model that needs migrating
+DOCUMENTS_INDEX = "kith_documents"  # the FULLTEXT index of schema.cypher
+GENERATION_KEY = "generation"
+SCHEMA_VERSION_KEY = "schema_version"
+IDENTITY_EVENT_SEQ_KEY = "identity_event_seq"  # (:Meta) counters behind the integer ids
+REVIEW_ITEM_SEQ_KEY = "review_item_seq"
+URI_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+
+_BATCH = 1000  # rows per UNWIND statement
+_NO_LIMIT = 2**62
+_WIPE_BATCH = 10_000
+_INDEX_WAIT_S = 300
+
+T = TypeVar("T")
+
+
+# -- the executor seam -----------------------------------------------------------------------------
+class CypherTransaction(Protocol):
+    def run(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]: ...
+
+
+class CypherExecutor(Protocol):
+    """What the store needs from a database: reads, streamed reads and write transactions."""
+
+    def run(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """One read, in its own transaction."""
+        ...
+
+    def stream(self, query: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """One read whose rows arrive as they are produced."""
+        ...
+
+    def write(self, work: Callable[[CypherTransaction], T]) -> T:
+        """Run ``work`` in one write transaction (it may be retried on transient errors, so it must
+        only read the transaction's results, not depend on earlier attempts)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def schema_script() -> str:
+    """schema.cypher as shipped in the package (a byte-identical copy of the repo-root file)."""
+    return resources.files("graph").joinpath("schema.cypher").read_text(encoding="utf-8")
+
+
+# -- the real executor -----------------------------------------------------------------------------
+class _DriverTransaction:
+    def __init__(self, tx: Any):
+        self._tx = tx
+
+    def run(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return [record.data() for record in self._tx.run(query, params)]
+
+
+class DriverExecutor:
+    """``CypherExecutor`` over a ``neo4j.Driver``; driver errors become one-line ``StoreError``s."""
+
+    def __init__(self, driver: Any, uri: str, user: str, database: str):
+        import neo4j
+
+        self._driver = driver
+        self._uri = uri
+        self._user = user
+        self._database = database
+        self._bookmarks = neo4j.GraphDatabase.bookmark_manager()  # read your own writes
+
+    @classmethod
+    def open(
+        cls, uri: str, user: str, password: str, database: str, driver_factory: Callable[..., Any] | None = None
+    ) -> DriverExecutor:
+        scheme = urlsplit(uri).scheme
+        if scheme not in URI_SCHEMES:
+            raise StoreUnavailable(
+                f"{uri!r} is not a Neo4j URI: use bolt://host:7687 or neo4j://host:7687 (KITH_NEO4J_URI)."
+            )
+        if driver_factory is None:
+            import neo4j
+
+            driver_factory = neo4j.GraphDatabase.driver
+        executor: DriverExecutor | None = None
+        try:
+            with _translated(uri, user, database):
+                driver = driver_factory(uri, auth=(user, password))
+                executor = cls(driver, uri, user, database)
+                driver.verify_connectivity()
+        except BaseException:
+            if executor is not None:
+                executor.close()
+            raise
+        return executor
+
+    def _session(self, write: bool) -> Any:
+        import neo4j
+
+        return self._driver.session(
+            database=self._database,
+            default_access_mode=neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS,
+            bookmark_manager=self._bookmarks,
+        )
+
+    def run(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        with _translated(self._uri, self._user, self._database), self._session(write=False) as session:
+            return session.execute_read(lambda tx: _DriverTransaction(tx).run(query, params))
+
+    def stream(self, query: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        with _translated(self._uri, self._user, self._database), self._session(write=False) as session:
+            for record in session.run(query, params):
+                yield record.data()
+
+    def write(self, work: Callable[[CypherTransaction], T]) -> T:
+        with _translated(self._uri, self._user, self._database), self._session(write=True) as session:
+            return session.execute_write(lambda tx: work(_DriverTransaction(tx)))
+
+    def close(self) -> None:
+        self._driver.close()
+
+
+@contextmanager
+def _translated(uri: str, user: str, database: str) -> Iterator[None]:
+    """Driver errors a user can fix, as one line saying what to check."""
+    from neo4j import exceptions as ne
+
+    try:
+        yield
+    except ne.AuthError:
+        raise StoreUnavailable(
+            f"Neo4j at {uri} refused the credentials for user {user!r}: check KITH_NEO4J_USER / KITH_NEO4J_PASSWORD."
+        ) from None
+    except (ne.ServiceUnavailable, ne.SessionExpired, OSError) as exc:
+        raise StoreUnavailable(
+            f"Cannot reach Neo4j at {uri}: {_one_line(exc)}. "
+            "Is the server running (docker compose up neo4j) and the URI right?"
+        ) from None
+    except ne.ClientError as exc:
+        if exc.code == "Neo.ClientError.Database.DatabaseNotFound":
+            raise StoreUnavailable(
+                f"Neo4j at {uri} has no database {database!r}: check KITH_NEO4J_DATABASE "
+                "(Community Edition has only 'neo4j')."
+            ) from None
+        raise
+    except ne.ConfigurationError as exc:
+        raise StoreUnavailable(f"Cannot use Neo4j at {uri}: {_one_line(exc)}. Check KITH_NEO4J_URI.") from None
+
+
+def _one_line(exc: BaseException, limit: int = 240) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# -- rows ------------------------------------------------------------------------------------------
+def _batches(rows: Sequence[T]) -> Iterator[list[T]]:
+    for start in range(0, len(rows), _BATCH):
+        yield list(rows[start : start + _BATCH])
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+def _prov(p: Provenance | None) -> dict[str, Any]:
+    if p is None:
+        return {}
+    return {"src_kind": p.source_kind, "src": p.source, "src_record": p.record, "ingested_at": p.ingested_at}
+
+
+def _prov_of(props: dict[str, Any]) -> Provenance | None:
+    if props.get("src_kind") is None:
+        return None
+    return Provenance(props["src_kind"], props["src"], props["src_record"], props["ingested_at"])
+
+
+def _search_props(text: str) -> dict[str, str | None]:
+    """What the full-text index sees; empty text leaves a document out of it (nulls remove)."""
+    return {"search_tokens": index_text(text) or None, "search_text": text or None}
+
+
+def _knows_row(k: Knows) -> dict[str, Any]:
+    return {"a": k.a, "b": k.b, "first_at": k.first_at, "last_at": k.last_at,
+            **{c: float(getattr(k, c)) for c in KNOWS_COUNTERS}}
+
+
+def _knows(row: dict[str, Any]) -> Knows:
+    props = row["knows"]
+    return Knows(row["a"], row["b"], props.get("first_at"), props.get("last_at"),
+                 **{c: props.get(c, 0.0) for c in KNOWS_COUNTERS})
+
+
+def _person(row: dict[str, Any]) -> Person:
+    p = row["person"]
+    emails = sorted(row["emails"], key=lambda e: (e.get("ingested_at") is not None,
+                                                   e.get("ingested_at") or 0, e["address"]))
+    return Person(
+        id=p["id"], name=p.get("name", ""), emails=[e["address"] for e in emails],
+        phones=sorted(p.get("phones") or []), given_name=p.get("given_name", ""),
+        family_name=p.get("family_name", ""), is_internal=bool(p.get("is_internal")),
+        opted_out=bool(p.get("opted_out")), blocked=bool(p.get("blocked")),
+        sharing=Sharing(p.get("sharing", Sharing.ALL)), provenance=_prov_of(p),
+    )
+
+
+def _interaction(row: dict[str, Any]) -> Interaction:
+    p = row["interaction"]
+    # A merge can leave two participants at one position: person and role settle the order.
+    parts = sorted(row["participants"], key=lambda r: (r["position"], r["person_id"], r["role"]))
+    return Interaction(
+        id=p["id"], kind=InteractionKind(p["kind"]), occurred_at=p.get("occurred_at"),
+        participants=[Participant(r["person_id"], Role(r["role"]), Attendance(r["status"]), r.get("address") or "")
+                      for r in parts],
+        subject=p.get("subject", ""), topics=sorted(row["topics"]), body=p.get("body", ""),
+        thread_id=p.get("thread_id", ""), parent_id=p.get("parent_id", ""), category=Category(p["category"]),
+        duration_s=p.get("duration_s"), provenance=_prov_of(p),
+    )
+
+
+def _identity_event(row: dict[str, Any]) -> IdentityEvent:
+    p = row["event"]
+    return IdentityEvent(
+        kind=IdentityEventKind(p["kind"]), person_id=p["person_id"], other_id=p["other_id"],
+        emails=list(p.get("emails") or []), reason=p["reason"], actor=p["actor"], at=p["at"],
+        snapshot=json.loads(p.get("snapshot") or "{}"), id=p["id"], undone_at=p.get("undone_at"),
+        undone_by=p.get("undone_by") or "",
+    )
+
+
+def _review_item(row: dict[str, Any]) -> ReviewItem:
+    p = row["item"]
+    return ReviewItem(
+        person_id=p["person_id"], other_id=p["other_id"], score=p["score"], reason=p["reason"],
+        created_at=p["created_at"], status=ReviewStatus(p["status"]), id=p["id"],
+        resolved_by=p.get("resolved_by") or "", resolved_at=p.get("resolved_at"),
+    )
+
+
+def _deal(row: dict[str, Any]) -> Deal:
+    p = row["deal"]
+    roles = sorted(((r["role"], r["person_id"]) for r in row["roles"]))
+    return Deal(
+        id=p["id"], name=p["name"], org_id=min(row["org_ids"], default=""), stage=p.get("stage", ""),
+        status=DealStatus(p["status"]), amount=p.get("amount"), currency=p.get("currency", ""),
+        opened_at=p.get("opened_at"), closed_at=p.get("closed_at"),
+        roles=[DealRole(person, DealRoleKind(role)) for role, person in roles], provenance=_prov_of(p),
+    )
+
+
+# -- the store -------------------------------------------------------------------------------------
+class Neo4jStore:
+    kind = "neo4j"
+
+    def __init__(self, executor: CypherExecutor, where: str = "Neo4j"):
+        self._db = executor
+        self._where = where  # for messages: which database this is
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    @classmethod
+    def connect(
+        cls,
+        uri: str,
+        user: str,
+        password: str,
+        database: str = "neo4j",
+        *,
+        driver_factory: Callable[..., Any] | None = None,
+    ) -> Neo4jStore:
+        """Connect, check the schema version and apply schema.cypher. Raises StoreUnavailable with
+        what to check when the server cannot be reached or refuses the credentials."""
+        executor = DriverExecutor.open(uri, user, password, database, driver_factory)
+        store = cls(executor, f"The Neo4j database {database!r} at {uri}")
+        try:
+            store.migrate()
+        except BaseException:
+            executor.close()
+            raise
+        return store
+
+    def migrate(self) -> None:
+        """Apply schema.cypher (idempotent) and record the schema version; refuse a newer database."""
+        found = self.schema_version()
+        if found > SCHEMA_VERSION:
+            raise SchemaTooNew(self._where, found, SCHEMA_VERSION)
+        for statement in q.split_statements(schema_script()):
+            # Schema and data changes cannot share a transaction: one each.
+            self._db.write(lambda tx, s=statement: tx.run(s, {}))
+        self._db.run(q.AWAIT_INDEXES, {"seconds": _INDEX_WAIT_S})
+        self._db.write(lambda tx: tx.run(q.SET_META, _meta_rows({SCHEMA_VERSION_KEY: str(SCHEMA_VERSION)})))
+
+    def _write(self, work: Callable[[CypherTransaction], T]) -> T:
+        """One write transaction that also moves the generation on."""
+
+        def transaction(tx: CypherTransaction) -> T:
+            result = work(tx)
+            tx.run(q.BUMP_GENERATION, {"key": GENERATION_KEY})
+            return result
+
+        return self._db.write(transaction)
+
+    def schema_version(self) -> int:
+        return int(self.get_meta(SCHEMA_VERSION_KEY) or 0)
+
+    def generation(self) -> int:
+        return int(self.get_meta(GENERATION_KEY) or 0)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def wipe(self) -> None:
+        """Tests only: delete every node (in batches), keeping the schema and its version."""
+        while self._db.write(lambda tx: tx.run(q.WIPE_BATCH, {"batch": _WIPE_BATCH}))[0]["deleted"]:
+            pass
+        self._db.write(lambda tx: tx.run(q.SET_META, _meta_rows({SCHEMA_VERSION_KEY: str(SCHEMA_VERSION)})))
+
+    # -- writes ----------------------------------------------------------------------------------
+    def upsert_people(self, people: Sequence[Person]) -> None:
+        rows = [
+            {"id": p.id, "name": p.name, "given_name": p.given_name, "family_name": p.family_name,
+             "is_internal": bool(p.is_internal), "opted_out": bool(p.opted_out), "blocked": bool(p.blocked),
+             "sharing": str(p.sharing), "phones": _unique(p.phones), "emails": _unique(p.emails),
+             "prov": _prov(p.provenance)}
+            for p in people
+        ]
+
+        def work(tx: CypherTransaction) -> None:
+            for batch in _batches(rows):
+                tx.run(q.UPSERT_PEOPLE, {"rows": batch})
+
+        self._write(work)
+
+    def update_person(
+        self,
+        person_id: str,
+        *,
+        opted_out: bool | None = None,
+        blocked: bool | None = None,
+        sharing: Sharing | None = None,
+        is_internal: bool | None = None,
+    ) -> None:
+        params = {
+            "id": person_id,
+            "opted_out": None if opted_out is None else bool(opted_out),
+            "blocked": None if blocked is None else bool(blocked),
+            "sharing": None if sharing is None else str(sharing),
+            "is_internal": None if is_internal is None else bool(is_internal),
+        }
+
+        def work(tx: CypherTransaction) -> None:
+            if not tx.run(q.UPDATE_PERSON, params):
+                raise NotFound(f"No person with id {person_id}.")
+
+        self._write(work)
+
+    def upsert_organizations(self, orgs: Sequence[Organization]) -> None:
+        rows = [
+            {"id": o.id, "name": o.name, "normalized_name": o.normalized_name, "domains": _unique(o.domains),
+             "prov": _prov(o.provenance)}
+            for o in orgs
+        ]
+
+        def work(tx: CypherTransaction) -> None:
+            for batch in _batches(rows):
+                tx.run(q.UPSERT_ORGANIZATIONS, {"rows": batch})
+
+        self._write(work)
+
+    def add_works_at(self, rows: Sequence[WorksAt]) -> None:
+        params = [
+            {"person_id": w.person_id, "org_id": w.org_id, "title": w.title, "since": w.since, "until": w.until,
+             "prov": _prov(w.provenance)}
+            for w in rows
+        ]
+
+        def work(tx: CypherTransaction) -> None:
+            for batch in _batches(params):
+                tx.run(q.ADD_WORKS_AT, {"rows": batch})
+
+        self._write(work)
+
+    def add_interactions(self, writes: Sequence[InteractionWrite]) -> list[str]:
+        unique: dict[str, InteractionWrite] = {}
+        for w in writes:
+            unique.setdefault(w.interaction.id, w)  # the first occurrence wins, in order of first occurrence
+
+        def work(tx: CypherTransaction) -> list[str]:
+            # Lookup, creation and KNOWS deltas share one transaction: a re-ingest changes nothing.
+            existing: set[str] = set()
+            for batch in _batches(list(unique)):
+                existing.update(r["id"] for r in tx.run(q.EXISTING_INTERACTIONS, {"ids": batch}))
+            new = [w for i, w in unique.items() if i not in existing]
+            items = [w.interaction for w in new]
+            statements = (
+                (q.CREATE_INTERACTIONS, [{"props": _interaction_props(i)} for i in items]),
+                (q.ADD_PARTICIPANTS, [
+                    {"interaction_id": i.id, "person_id": p.person_id, "role": str(p.role), "status": str(p.status),
+                     "position": n, "address": p.address}
+                    for i in items for n, p in enumerate(i.participants)]),
+                (q.ADD_TOPICS, [{"interaction_id": i.id, "topic": t} for i in items for t in _unique(i.topics)]),
+                (q.MERGE_KNOWS, [_knows_row(k) for k in _fold_knows(k for w in new for k in w.knows)]),
+            )
+            for statement, rows in statements:
+                for batch in _batches(rows):
+                    tx.run(statement, {"rows": batch})
+            return [i.id for i in items]
+
+        return self._write(work)
+
+    def upsert_deals(self, deals: Sequence[Deal]) -> None:
+        rows = [
+            {"id": d.id, "org_id": d.org_id or None, "prov": _prov(d.provenance),
+             "props": {"name": d.name, "stage": d.stage, "status": str(d.status), "amount": d.amount,
+                       "currency": d.currency, "opened_at": d.opened_at, "closed_at": d.closed_at,
+                       **_search_props(d.name)}}
+            for d in deals
+        ]
+        roles = [{"deal_id": d.id, "person_id": r.person_id, "role": str(r.role)} for d in deals for r in d.roles]
+
+        def work(tx: CypherTransaction) -> None:
+            for batch in _batches(rows):
+                tx.run(q.UPSERT_DEALS, {"rows": batch})
+            for batch in _batches(roles):
+                tx.run(q.ADD_DEAL_ROLES, {"rows": batch})
+
+        self._write(work)
+
+    def erase_person(self, person_id: str) -> dict[str, int]:
+        def work(tx: CypherTransaction) -> dict[str, int]:
+            found = tx.run(q.ERASE_LOOKUP, {"id": person_id, "subject_role": str(Role.SUBJECT)})
+            if not found:
+                raise NotFound(f"No person with id {person_id}.")
+            emails, touched = found[0]["emails"], _unique(found[0]["touched"])
+            hashes = _unique(kith_ids.email_hash(e) for e in emails)
+            if hashes:
+                tx.run(q.RECORD_ERASED, {"hashes": hashes, "now": int(time.time())})
+            tx.run(q.DELETE_PERSON, {"id": person_id})
+            # Notes about them go entirely; so does anything left with fewer than two people.
+            doomed = list(found[0]["subject_of"])
+            for batch in _batches(touched):
+                doomed += [r["id"] for r in tx.run(q.UNDERPOPULATED_INTERACTIONS, {"ids": batch})]
+            doomed = _unique(doomed)
+            for batch in _batches(doomed):
+                tx.run(q.DELETE_INTERACTIONS, {"ids": batch})
+            return {"emails": len(emails), "interactions": len(doomed), "knows": found[0]["knows"]}
+
+        return self._write(work)
+
+    def set_meta(self, items: Mapping[str, str]) -> None:
+        rows = _meta_rows(items)["rows"]
+
+        def work(tx: CypherTransaction) -> None:
+            for batch in _batches(rows):
+                tx.run(q.SET_META, {"rows": batch})
+
+        self._write(work)
+
+    # -- identity --------------------------------------------------------------------------------
+    def reassign_person(self, from_id: str, to_id: str, emails: Sequence[str] | None = None) -> list[str]:
+        if from_id == to_id:
+            raise KithError("Cannot move a person's facts onto themselves.")
+        ids = {"from_id": from_id, "to_id": to_id}
+        moving = None if emails is None else _unique(emails)  # one person's addresses: a single batch
+
+        def work(tx: CypherTransaction) -> list[str]:
+            found = tx.run(q.REASSIGN_LOOKUP, {**ids, "emails": moving})
+            row = found[0] if found else {}
+            for pid, key in ((from_id, "from_id"), (to_id, "to_id")):
+                if row.get(key) is None:
+                    raise NotFound(f"No person with id {pid}.")
+            if moving is None:  # a merge: everything moves and from_id goes
+                tx.run(q.MERGE_PERSON_FIELDS, ids)
+                tx.run(q.MOVE_EMAILS, {**ids, "emails": None})
+                tx.run(q.MOVE_WORKS_AT, ids)
+                tx.run(q.MOVE_DEAL_ROLES, ids)
+                tx.run(q.MOVE_PARTICIPATIONS, {**ids, "emails": None})
+                tx.run(q.DELETE_PERSON, {"id": from_id})  # its addresses moved; its KNOWS edges go with it
+            elif moving:  # a split: those addresses and what was done through them
+                tx.run(q.MOVE_EMAILS, {**ids, "emails": moving})
+                tx.run(q.MOVE_PARTICIPATIONS, {**ids, "emails": moving})
+            return sorted(set(row["touched"]))
+
+        return self._write(work)
+
+    def replace_knows(self, person_ids: Sequence[str], edges: Sequence[Knows]) -> None:
+        rows = [_knows_row(k) for k in _fold_knows(edges)]
+        targets = _unique(person_ids)
+
+        def work(tx: CypherTransaction) -> None:
+            for batch in _batches(targets):
+                tx.run(q.DELETE_KNOWS_OF, {"ids": batch})
+            for batch in _batches(rows):
+                tx.run(q.MERGE_KNOWS, {"rows": batch})
+
+        self._write(work)
+
+    def add_identity_event(self, event: IdentityEvent) -> int:
+        params = {
+            "kind": str(event.kind), "person_id": event.person_id, "other_id": event.other_id,
+            "emails": list(event.emails), "snapshot": json.dumps(event.snapshot, default=str),
+            "reason": event.reason, "actor": event.actor, "at": event.at, "undone_by": "",
+        }
+
+        def work(tx: CypherTransaction) -> int:
+            event_id = int(tx.run(q.RESERVE_IDS, {"key": IDENTITY_EVENT_SEQ_KEY, "count": 1})[0]["last"])
+            tx.run(q.ADD_IDENTITY_EVENT, {"id": event_id, **params})
+            return event_id
+
+        return self._write(work)
+
+    def mark_identity_event_undone(self, event_id: int, actor: str, at: int) -> None:
+        def work(tx: CypherTransaction) -> None:
+            if not tx.run(q.MARK_IDENTITY_EVENT_UNDONE, {"id": event_id, "actor": actor, "at": at}):
+                raise NotFound(f"No identity event {event_id} that is still in force.")
+
+        self._write(work)
+
+    def add_review_items(self, items: Sequence[ReviewItem]) -> int:
+        pairs: dict[tuple[str, str], ReviewItem] = {}
+        for item in items:
+            a, b = sorted((item.person_id, item.other_id))
+            pairs.setdefault((a, b), item)  # either order is one pair; the first wins
+
+        def work(tx: CypherTransaction) -> int:
+            existing: set[tuple[str, str]] = set()
+            for batch in _batches([{"person_id": a, "other_id": b} for a, b in pairs]):
+                rows = tx.run(q.EXISTING_REVIEW_ITEMS, {"rows": batch})
+                existing.update((r["person_id"], r["other_id"]) for r in rows)
+            new = [(pair, item) for pair, item in pairs.items() if pair not in existing]
+            if not new:
+                return 0
+            last = int(tx.run(q.RESERVE_IDS, {"key": REVIEW_ITEM_SEQ_KEY, "count": len(new)})[0]["last"])
+            rows = [
+                {"id": last - len(new) + n, "person_id": a, "other_id": b, "score": float(item.score),
+                 "reason": item.reason, "created_at": item.created_at, "status": str(item.status), "resolved_by": ""}
+                for n, ((a, b), item) in enumerate(new, 1)
+            ]
+            # A pair queued meanwhile by another writer is left as it is and not counted.
+            return sum(r["added"] for batch in _batches(rows) for r in tx.run(q.ADD_REVIEW_ITEMS, {"rows": batch}))
+
+        return self._write(work)
+
+    def set_review_status(self, item_id: int, status: ReviewStatus, actor: str, at: int) -> None:
+        params = {"id": item_id, "status": str(status), "actor": actor, "at": at}
+
+        def work(tx: CypherTransaction) -> None:
+            if not tx.run(q.SET_REVIEW_STATUS, params):
+                raise NotFound(f"No review item {item_id}.")
+
+        self._write(work)
+
+    # -- reads -----------------------------------------------------------------------------------
+    def _read(self, query: str, name: str, values: Iterable[str], **extra: Any) -> Iterator[dict[str, Any]]:
+        """Run ``query`` over batches of distinct ``values`` passed as ``$name``; nothing for none."""
+        for batch in _batches(_unique(values)):
+            yield from self._db.run(query, {name: batch, **extra})
+
+    def _of_people_or_orgs(self, query: str, person_ids: Iterable[str], org_ids: Iterable[str]) -> list[dict[str, Any]]:
+        """Rows of a ``$person_ids`` UNION ``$org_ids`` statement, batch by batch."""
+        return self._union(query, person_ids=person_ids, org_ids=org_ids)
+
+    def _union(self, query: str, **lists: Iterable[Any]) -> list[dict[str, Any]]:
+        """Rows of a UNION statement over several list parameters: each list batch by batch, the others
+        empty."""
+        rows: list[dict[str, Any]] = []
+        empty = dict.fromkeys(lists, [])
+        for name, values in lists.items():
+            for batch in _batches(_unique(values)):
+                rows += self._db.run(query, {**empty, name: batch})
+        return rows
+
+    def get_meta(self, key: str) -> str | None:
+        rows = self._db.run(q.GET_META, {"key": key})
+        return rows[0]["value"] if rows else None
+
+    def get_people(self, ids: Iterable[str]) -> dict[str, Person]:
+        return {person.id: person for person in map(_person, self._read(q.GET_PEOPLE, "ids", ids))}
+
+    def iter_people(self) -> Iterator[Person]:
+        return map(_person, self._db.stream(q.ALL_PEOPLE, {}))
+
+    def people_by_email(self, emails: Iterable[str]) -> dict[str, str]:
+        return {r["email"]: r["person_id"] for r in self._read(q.PEOPLE_BY_EMAIL, "emails", emails)}
+
+    def erased_hashes(self, hashes: Iterable[str]) -> set[str]:
+        return {r["email_hash"] for r in self._read(q.ERASED_HASHES, "hashes", hashes)}
+
+    def get_organizations(self, ids: Iterable[str]) -> dict[str, Organization]:
+        return {
+            r["org"]["id"]: Organization(r["org"]["id"], r["org"]["name"], r["org"]["normalized_name"],
+                                         sorted(r["domains"]), _prov_of(r["org"]))
+            for r in self._read(q.GET_ORGANIZATIONS, "ids", ids)
+        }
+
+    def orgs_by_domain(self, domains: Iterable[str]) -> dict[str, str]:
+        return {r["domain"]: r["org_id"] for r in self._read(q.ORGS_BY_DOMAIN, "domains", domains)}
+
+    def orgs_by_normalized_name(self, names: Iterable[str]) -> dict[str, str]:
+        return {r["normalized_name"]: r["org_id"] for r in self._read(q.ORGS_BY_NORMALIZED_NAME, "names", names)}
+
+    def works_at(self, person_ids: Iterable[str] = (), org_ids: Iterable[str] = ()) -> list[WorksAt]:
+        rows = self._of_people_or_orgs(q.WORKS_AT, person_ids, org_ids)
+        unique = {(r["person_id"], r["org_id"], r["works"]["title"]): r for r in rows}
+        return sorted(
+            (WorksAt(r["person_id"], r["org_id"], r["works"]["title"], r["works"].get("since"),
+                     r["works"].get("until"), _prov_of(r["works"])) for r in unique.values()),
+            key=lambda w: (w.person_id, w.since is None, w.since or 0, w.org_id, w.title),
+        )
+
+    def get_interactions(self, ids: Iterable[str]) -> dict[str, Interaction]:
+        return {r["interaction"]["id"]: _interaction(r) for r in self._read(q.GET_INTERACTIONS, "ids", ids)}
+
+    def replies_to(self, parent_ids: Iterable[str]) -> list[Interaction]:
+        order = sorted({r["id"] for r in self._read(q.REPLIES_TO, "ids", parent_ids)})
+        found = self.get_interactions(order)
+        return [found[i] for i in order if i in found]
+
+    def interactions_of(self, person_id: str, before: int | None = None, limit: int | None = None) -> list[Interaction]:
+        limit = _NO_LIMIT if limit is None or limit < 0 else limit  # SQLite reads a negative LIMIT as none
+        order = [r["id"] for r in self._db.run(
+            q.INTERACTIONS_OF, {"person_id": person_id, "before": before, "limit": limit})]
+        found = self.get_interactions(order)
+        return [found[i] for i in order if i in found]
+
+    def get_deals(self, ids: Iterable[str]) -> dict[str, Deal]:
+        return {r["deal"]["id"]: _deal(r) for r in self._read(q.GET_DEALS, "ids", ids)}
+
+    def deals_of(self, person_ids: Iterable[str] = (), org_ids: Iterable[str] = ()) -> list[Deal]:
+        deals = self.get_deals(r["id"] for r in self._of_people_or_orgs(q.DEALS_OF, person_ids, org_ids))
+        return sorted(deals.values(), key=lambda d: (d.opened_at is None, -(d.opened_at or 0), d.id))
+
+    def knows_of(self, person_ids: Iterable[str]) -> list[Knows]:
+        rows = {(r["a"], r["b"]): r for r in self._read(q.KNOWS_OF, "ids", person_ids)}
+        return [_knows(r) for _, r in sorted(rows.items())]
+
+    def iter_knows(self) -> Iterator[Knows]:
+        return map(_knows, self._db.stream(q.ALL_KNOWS, {}))
+
+    def search_text(self, phrases: Sequence[str], limit: int = 100, before: int | None = None) -> list[TextHit]:
+        if not phrases:
+            return []
+        from neo4j.exceptions import ClientError
+
+        params = {"index": DOCUMENTS_INDEX, "query": " OR ".join(phrases), "before": before, "limit": limit}
+        try:
+            rows = self._db.run(q.SEARCH_TEXT, params)
+        except ClientError as exc:  # a phrase Lucene cannot parse
+            raise StoreError(f"Cannot search for {list(phrases)!r}: {_one_line(exc)}.") from None
+        return [
+            TextHit(r["doc_id"], "deal" if r["is_deal"] else r["kind"], r["occurred_at"], r["text"], r["score"])
+            for r in rows
+        ]
+
+    def identity_events(self, person_ids: Iterable[str] = (), event_ids: Iterable[int] = ()) -> list[IdentityEvent]:
+        rows = self._union(q.IDENTITY_EVENTS, person_ids=person_ids, event_ids=[int(i) for i in event_ids])
+        events = {e.id: e for e in map(_identity_event, rows)}
+        return [events[i] for i in sorted(events)]  # ids grow with time: oldest first
+
+    def review_items(self, status: ReviewStatus | None = ReviewStatus.OPEN, limit: int = 100) -> list[ReviewItem]:
+        limit = _NO_LIMIT if limit is None or limit < 0 else limit  # SQLite reads a negative LIMIT as none
+        params = {"status": None if status is None else str(status), "limit": limit}
+        return [_review_item(r) for r in self._db.run(q.REVIEW_ITEMS, params)]
+
+    def counts(self) -> dict[str, int]:
+        row = self._db.run(q.COUNTS, {})[0]
+        return {key: int(row[key]) for key in COUNT_KEYS}
+
+
+def _interaction_props(i: Interaction) -> dict[str, Any]:
+    props = {
+        "id": i.id, "kind": str(i.kind), "occurred_at": i.occurred_at, "subject": i.subject, "body": i.body,
+        "thread_id": i.thread_id, "parent_id": i.parent_id, "category": str(i.category),
+        "duration_s": i.duration_s, **_prov(i.provenance), **_search_props(document_text(i.subject, i.topics, i.body)),
+    }
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def _meta_rows(items: Mapping[str, str]) -> dict[str, list[dict[str, str]]]:
+    return {"rows": [{"key": key, "value": value} for key, value in items.items()]}
+
+
+def _fold_knows(deltas: Iterable[Knows]) -> list[Knows]:
+    """One row per pair, so a batch never merges the same edge twice."""
+    pairs: dict[tuple[str, str], Knows] = {}
+    for k in deltas:
+        if (k.a, k.b) in pairs:
+            pairs[(k.a, k.b)].add(k)
+        else:
+            pairs[(k.a, k.b)] = Knows(k.a, k.b, k.first_at, k.last_at, **{c: getattr(k, c) for c in KNOWS_COUNTERS})
+    return list(pairs.values())

@@ -1,0 +1,254 @@
+"""The in-memory graph that ranking runs on: people, their flags and scored KNOWS edges in CSR arrays.
+
+Built from ``store.iter_knows()`` and ``store.iter_people()`` and cached per store, per
+``store.generation()``: a write to the store makes the next ``load_network`` rebuild. Edges are
+scored with ``graph.strength`` at ``now`` (default: the start of the current UTC hour, so one cached
+network serves every query in that hour; with a 90-day half-life an hour moves a score by < 0.04%).
+
+``as_of=T`` sees only evidence before T: the edges are refolded (``graph.knows.fold``) from every
+stored interaction with ``occurred_at < T`` (interactions of unknown time are never "before"), and
+scored at T. That reads every person's interactions once, so it is cached per generation and T.
+People flags (opted out, blocked, internal) are always the current ones: an opt-out applies to the
+past too.
+
+Adjacency is CSR over people sorted by id (so SQLite and Neo4j give identical networks): row ``i``
+lists neighbour indices in ascending order with the edge's strength and its path cost
+``-ln(strength / 100)``; a path's score is ``100 x exp(-sum of costs)``.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from graph.knows import fold
+from graph.model import KNOWS_COUNTERS, Interaction, Knows, Person
+from graph.store import Store
+from graph.strength import DEFAULT_WEIGHTS, Signals, Weights, score_columns, signals
+
+COLUMNS = ("first_at", "last_at", *KNOWS_COUNTERS)
+HOUR = 3600
+_NETWORKS_KEPT = 4  # scored networks cached per store (different as_of / weights / hour)
+
+
+@dataclass(slots=True)
+class Edges:
+    """Unscored edges and people of one store generation (or one ``as_of``), index-aligned."""
+
+    ids: list[str]  # person ids, sorted
+    internal: np.ndarray  # bool per person
+    usable: np.ndarray  # bool per person: neither opted out nor blocked
+    a: np.ndarray  # int32 per edge, a < b
+    b: np.ndarray
+    cols: dict[str, np.ndarray]  # float64 per edge; first_at/last_at NaN when unknown
+
+    @classmethod
+    def build(cls, people: Iterable[Person], knows: Iterable[Knows]) -> Edges:
+        flags = {p.id: (p.is_internal, not (p.opted_out or p.blocked)) for p in people}
+        rows = [(k.a, k.b, *(_num(getattr(k, c)) for c in COLUMNS)) for k in knows]
+        ids = sorted(flags.keys() | {r[0] for r in rows} | {r[1] for r in rows})
+        index = {pid: n for n, pid in enumerate(ids)}
+        internal = np.fromiter((flags.get(p, (False, True))[0] for p in ids), bool, len(ids))
+        usable = np.fromiter((flags.get(p, (False, True))[1] for p in ids), bool, len(ids))
+        a = np.fromiter((index[r[0]] for r in rows), np.int32, len(rows))
+        b = np.fromiter((index[r[1]] for r in rows), np.int32, len(rows))
+        table = np.array([r[2:] for r in rows], dtype=np.float64).reshape(len(rows), len(COLUMNS))
+        cols = {c: np.ascontiguousarray(table[:, n]) for n, c in enumerate(COLUMNS)}
+        return cls(ids, internal, usable, a, b, cols)
+
+
+def _num(value: float | None) -> float:
+    return math.nan if value is None else float(value)
+
+
+class Network:
+    """Scored, undirected relationship graph. Person ids outside it have strength 0 to everyone."""
+
+    def __init__(self, edges: Edges, now: int, weights: Weights = DEFAULT_WEIGHTS, as_of: int | None = None):
+        self.now, self.weights, self.as_of = now, weights, as_of
+        self.ids = edges.ids
+        self.index = {pid: n for n, pid in enumerate(edges.ids)}
+        self.internal, self.usable = edges.internal, edges.usable
+        self._edges = edges
+        scores = score_columns(edges.cols, now, weights) if len(edges.a) else np.zeros(0)
+        live = np.flatnonzero(scores > 0).astype(np.int32)
+        src = np.concatenate([edges.a[live], edges.b[live]])
+        dst = np.concatenate([edges.b[live], edges.a[live]])
+        eid = np.concatenate([live, live])
+        order = np.lexsort((dst, src))
+        n = len(self.ids)
+        self.indptr = np.zeros(n + 1, np.int64)
+        np.cumsum(np.bincount(src, minlength=n), out=self.indptr[1:])
+        self.row = src[order].astype(np.int32)  # the row of each adjacency entry
+        self.nbr = dst[order].astype(np.int32)
+        self.eid = eid[order].astype(np.int32)
+        self.strengths = scores[self.eid]
+        with np.errstate(divide="ignore"):
+            self.cost = -np.log(self.strengths / 100.0)
+        np.maximum(self.cost, 0.0, out=self.cost)
+        self.scores = scores
+        self._firm_bounds: dict[int, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    # -- people ----------------------------------------------------------------------------------
+    def __contains__(self, pid: str) -> bool:
+        return pid in self.index
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def edge_count(self) -> int:
+        return len(self.nbr) // 2
+
+    def is_internal(self, pid: str) -> bool:
+        n = self.index.get(pid)
+        return n is not None and bool(self.internal[n])
+
+    def is_usable(self, pid: str) -> bool:
+        """Neither opted out nor blocked (unknown people count as usable)."""
+        n = self.index.get(pid)
+        return n is None or bool(self.usable[n])
+
+    def internal_ids(self) -> list[str]:
+        return [self.ids[n] for n in np.flatnonzero(self.internal)]
+
+    def degree(self, pid: str) -> int:
+        n = self.index.get(pid)
+        return 0 if n is None else int(self.indptr[n + 1] - self.indptr[n])
+
+    # -- edges -----------------------------------------------------------------------------------
+    def _entry(self, x: int, y: int) -> int:
+        lo, hi = int(self.indptr[x]), int(self.indptr[x + 1])
+        at = lo + int(np.searchsorted(self.nbr[lo:hi], y))
+        return at if at < hi and self.nbr[at] == y else -1
+
+    def strength(self, a: str, b: str) -> float:
+        x, y = self.index.get(a), self.index.get(b)
+        if x is None or y is None:
+            return 0.0
+        at = self._entry(x, y)
+        return float(self.strengths[at]) if at >= 0 else 0.0
+
+    def neighbours(self, pid: str) -> list[tuple[str, float]]:
+        """(person id, strength), strongest first."""
+        n = self.index.get(pid)
+        if n is None:
+            return []
+        lo, hi = int(self.indptr[n]), int(self.indptr[n + 1])
+        pairs = [(self.ids[int(m)], float(s)) for m, s in zip(self.nbr[lo:hi], self.strengths[lo:hi])]
+        return sorted(pairs, key=lambda p: (-p[1], p[0]))
+
+    def knows(self, a: str, b: str) -> Knows | None:
+        """The KNOWS record the pair's strength was scored from."""
+        x, y = self.index.get(a), self.index.get(b)
+        if x is None or y is None:
+            return None
+        at = self._entry(x, y)
+        if at < 0:
+            return None
+        e = int(self.eid[at])
+        cols = self._edges.cols
+        values = {c: float(cols[c][e]) for c in KNOWS_COUNTERS}
+        first, last = cols["first_at"][e], cols["last_at"][e]
+        return Knows(self.ids[int(self._edges.a[e])], self.ids[int(self._edges.b[e])],
+                     None if math.isnan(first) else int(first), None if math.isnan(last) else int(last), **values)
+
+    def signals(self, a: str, b: str) -> Signals | None:
+        k = self.knows(a, b)
+        return None if k is None else signals(k, self.now, self.weights)
+
+    # -- search support --------------------------------------------------------------------------
+    def bounds(self, sources: np.ndarray, relays: np.ndarray, hops: int) -> np.ndarray:
+        """``out[r, v]``: the least cost of reaching v from a source in at most r hops (r < ``hops``
+        + 1), passing only through ``relays``; inf where none. The A* heuristic of warm paths."""
+        n = len(self.ids)
+        out = np.full((hops + 1, n), np.inf)
+        out[0, sources] = 0.0
+        for r in range(1, hops + 1):
+            prev = out[r - 1]
+            cur = prev.copy()
+            active = np.flatnonzero(np.isfinite(prev) & (sources | relays))
+            if len(active):
+                lo, hi = self.indptr[active], self.indptr[active + 1]
+                counts = hi - lo
+                if counts.sum():
+                    entries = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+                    np.minimum.at(cur, self.nbr[entries], prev[self.row[entries]] + self.cost[entries])
+            out[r] = cur
+        return out
+
+    def firm_bounds(self, hops: int) -> np.ndarray:
+        """``bounds`` from every usable colleague, cached: the default source set of every query."""
+        with self._lock:
+            if hops not in self._firm_bounds:
+                sources = self.internal & self.usable
+                self._firm_bounds[hops] = self.bounds(sources, self.usable & ~sources, hops)
+            return self._firm_bounds[hops]
+
+
+class _StoreCache:
+    def __init__(self) -> None:
+        self.generation: int | None = None
+        self.edges: dict[int | None, Edges] = {}
+        self.networks: OrderedDict[tuple, Network] = OrderedDict()
+        self.lock = threading.Lock()
+
+
+_caches: weakref.WeakKeyDictionary[Store, _StoreCache] = weakref.WeakKeyDictionary()
+_caches_lock = threading.Lock()
+
+
+def load_network(store: Store, *, as_of: int | None = None, weights: Weights = DEFAULT_WEIGHTS,
+                 now: int | None = None) -> Network:
+    """The scored network of ``store``: as stored, scored at ``now`` (default: this hour's start), or
+    as it stood before ``as_of`` and scored then."""
+    at = int(as_of) if as_of is not None else int(now) if now is not None else int(time.time()) // HOUR * HOUR
+    with _caches_lock:
+        cache = _caches.get(store)
+        if cache is None:
+            cache = _caches[store] = _StoreCache()
+    with cache.lock:
+        generation = store.generation()
+        if generation != cache.generation:
+            cache.generation, cache.edges, cache.networks = generation, {}, OrderedDict()
+        key = (as_of, weights, at)
+        found = cache.networks.get(key)
+        if found is not None:
+            cache.networks.move_to_end(key)
+            return found
+        edges = cache.edges.get(as_of)
+        if edges is None:
+            edges = cache.edges[as_of] = _read_edges(store, as_of)
+            while len(cache.edges) > _NETWORKS_KEPT:
+                cache.edges.pop(next(iter(cache.edges)))
+        network = cache.networks[key] = Network(edges, at, weights, as_of)
+        while len(cache.networks) > _NETWORKS_KEPT:
+            cache.networks.popitem(last=False)
+        return network
+
+
+def _read_edges(store: Store, as_of: int | None) -> Edges:
+    people = list(store.iter_people())
+    if as_of is None:
+        return Edges.build(people, store.iter_knows())
+    return Edges.build(people, knows_before(store, as_of, [p.id for p in people]).values())
+
+
+def knows_before(store: Store, before: int, person_ids: Sequence[str]) -> dict[tuple[str, str], Knows]:
+    """KNOWS edges refolded from the interactions of these people that occurred before ``before``."""
+    items: dict[str, Interaction] = {}
+    for pid in person_ids:
+        for item in store.interactions_of(pid, before=before):
+            items.setdefault(item.id, item)
+    missing = {i.parent_id for i in items.values() if i.parent_id} - items.keys()
+    parents = {**store.get_interactions(missing), **items} if missing else items
+    return fold(sorted(items.values(), key=lambda i: i.id),
+                lambda i: parents.get(i.parent_id) if i.parent_id else None)

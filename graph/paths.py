@@ -1,0 +1,308 @@
+"""Warm paths: the best chains of relationships from the firm (or a colleague, or a team) to a person.
+
+Scoring. A path's score is the product of its hop strengths, on the 0-100 scale:
+``score = 100 x prod(strength_i / 100)``. We chose the product over the weakest link because it
+makes one weak hop sink a path (a 10 hop caps the path at 10 whatever the others are), it also
+charges every extra hop (each introduction can fail: 80 -> 80 -> 80 scores 51.2, below a single 60),
+and it orders paths totally, so no tie-break rules are needed to rank two paths with the same weakest
+hop. Ties left (equal scores) go to fewer hops, then the stronger weakest hop, then person ids.
+
+Rules. Paths are simple (no one twice) and have at most ``max_hops`` hops. Every intermediary is
+usable: people who opted out or are blocked are never on a path, and neither are they targets (an
+opted-out person asked not to be shown to others; a blocked one is not to be approached), so such a
+target yields no paths. A path holds exactly one source, at its start: with the whole firm as
+sources, "Ana -> Ben (a colleague) -> client" is Ben's path, not Ana's, because Ben's own path scores
+at least as high. With one colleague as the source, other colleagues are ordinary intermediaries. A
+target that is itself a source is dropped from the sources (no one needs a path to themselves).
+
+Search. Best-first (A*) from the targets towards the sources on costs ``-ln(strength/100)``, so a
+path's cost is ``-ln(score/100)`` and costs only grow as a path extends. The heuristic is the exact
+least cost from any source within the remaining hops (``Network.bounds``; cached for the whole firm),
+which prunes every partial path that cannot reach a source and lets the search stop as soon as the
+frontier cannot beat the k-th path found. Each (person, hops) state is expanded at most k times,
+which is exact for the k best walks; a partial path that would revisit a person is dropped.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import numpy as np
+
+from graph.explain import evidence_ids
+from graph.model import DealRoleKind, Person
+from graph.network import Network, load_network
+from graph.store import Store
+from graph.strength import DEFAULT_WEIGHTS, Weights, band, contributions
+
+EVIDENCE_PER_HOP = 10
+_TIE = 1e-9
+
+
+@dataclass(slots=True)
+class Hop:
+    source: str
+    target: str
+    strength: float
+    band: str
+    signals: dict[str, float]  # points per signal (graph.strength.contributions), summing to strength
+    evidence: list[str]  # interaction ids, newest first, capped at EVIDENCE_PER_HOP
+    values: dict[str, float] = field(default_factory=dict)  # each signal's raw value in [0, 1]
+    last_at: int | None = None  # last contact
+
+
+@dataclass(slots=True)
+class WarmPath:
+    people: list[str]  # source ... target, ids
+    score: float
+    hops: list[Hop]
+    introduction: str
+
+    @property
+    def weakest(self) -> float:
+        return min(h.strength for h in self.hops)
+
+
+def warm_paths(
+    store: Store,
+    to: str | Sequence[str],
+    *,
+    sources: Sequence[str] | None = None,
+    k: int = 5,
+    max_hops: int = 4,
+    as_of: int | None = None,
+    weights: Weights = DEFAULT_WEIGHTS,
+    now: int | None = None,
+    network: Network | None = None,
+) -> list[WarmPath]:
+    """The ``k`` best paths from ``sources`` (default: every usable internal colleague) to any of ``to``,
+    best first. ``network`` may be passed when the caller already loaded it for the same as_of/weights."""
+    net = network or load_network(store, as_of=as_of, weights=weights, now=now)
+    found = best_paths(net, [to] if isinstance(to, str) else list(to), sources, k=k, max_hops=max_hops)
+    return _explain_paths(store, net, found)
+
+
+def best_paths(net: Network, targets: Sequence[str], sources: Sequence[str] | None = None, *, k: int = 5,
+               max_hops: int = 4) -> list[tuple[float, list[str]]]:
+    """(score, person ids source..target) of the k best paths, best first; the search alone."""
+    if k <= 0 or max_hops <= 0:
+        return []
+    goal = sorted({net.index[t] for t in targets if t in net.index and net.usable[net.index[t]]})
+    if not goal:
+        return []
+    n = len(net.ids)
+    is_target = np.zeros(n, bool)
+    is_target[goal] = True
+    if sources is None:
+        is_source = net.internal & net.usable & ~is_target
+        bounds = net.firm_bounds(max_hops)
+    else:
+        is_source = np.zeros(n, bool)
+        is_source[[net.index[s] for s in sources if s in net.index]] = True
+        is_source &= ~is_target
+        bounds = net.bounds(is_source, net.usable & ~is_source & ~is_target, max_hops)
+    if not is_source.any():
+        return []
+    relay = net.usable & ~is_source & ~is_target
+    found = _search(net, goal, is_source, relay, bounds, k, max_hops)
+    return [(_score(net, p), [net.ids[i] for i in p]) for p in found]
+
+
+def _search(net: Network, goal: list[int], is_source: np.ndarray, relay: np.ndarray, bounds: np.ndarray,
+            k: int, max_hops: int) -> list[list[int]]:
+    indptr, nbr, cost = net.indptr, net.nbr, net.cost
+    # Labels: (estimate, cost so far, hops, node, path from target back to node).
+    heap = [(float(bounds[max_hops, t]), 0.0, 0, t, (t,)) for t in goal if math.isfinite(bounds[max_hops, t])]
+    heapq.heapify(heap)
+    expanded: dict[int, int] = {}
+    results: list[tuple[float, int, tuple[int, ...]]] = []
+    worst = math.inf  # cost of the k-th best path found so far
+
+    def record(c: float, path: tuple[int, ...]) -> None:
+        nonlocal worst
+        results.append((c, len(path), path))
+        if len(results) >= k:
+            results.sort()
+            worst = results[k - 1][0] + _TIE
+            del results[k + 8:]  # keep near-ties for the final ordering
+
+    while heap:
+        estimate, c, hops, v, path = heapq.heappop(heap)
+        if estimate > worst:
+            break
+        state = v * (max_hops + 1) + hops
+        if expanded.get(state, 0) >= k:
+            continue
+        expanded[state] = expanded.get(state, 0) + 1
+        lo, hi = int(indptr[v]), int(indptr[v + 1])
+        nb = nbr[lo:hi]
+        nc = cost[lo:hi] + c
+        ok = nc <= worst
+        done = ok & is_source[nb]
+        if done.any():
+            for u, cu in zip(nb[done].tolist(), nc[done].tolist()):
+                if cu <= worst:
+                    record(cu, path + (u,))
+        left = max_hops - hops - 1  # hops a neighbour may still use
+        if left >= 1:
+            est = nc + bounds[left][nb]
+            go = ok & relay[nb] & (est <= worst)
+            if go.any():
+                for u, cu, eu in zip(nb[go].tolist(), nc[go].tolist(), est[go].tolist()):
+                    if u not in path and eu <= worst:
+                        heapq.heappush(heap, (eu, cu, hops + 1, u, path + (u,)))
+    best = []
+    for _, _, path in results:
+        p = list(reversed(path))
+        best.append((-round(_score(net, p), 6), len(p), -_weakest(net, p), [net.ids[i] for i in p], p))
+    best.sort()
+    return [row[-1] for row in best[:k]]
+
+
+def _hop_strengths(net: Network, p: Sequence[int]) -> list[float]:
+    return [float(net.strengths[net._entry(x, y)]) for x, y in zip(p, p[1:])]
+
+
+def _score(net: Network, p: Sequence[int]) -> float:
+    return round(100 * math.prod(s / 100 for s in _hop_strengths(net, p)), 4)
+
+
+def _weakest(net: Network, p: Sequence[int]) -> float:
+    return min(_hop_strengths(net, p))
+
+
+def _explain_paths(store: Store, net: Network, found: list[tuple[float, list[str]]]) -> list[WarmPath]:
+    if not found:
+        return []
+    people = store.get_people({pid for _, p in found for pid in p})
+    titles = _titles(store, {p[-1] for _, p in found})
+    cache: dict[tuple[str, str], Hop] = {}
+    out = []
+    for score, p in found:
+        hops = []
+        for x, y in zip(p, p[1:]):
+            if (x, y) not in cache:
+                cache[(x, y)] = _hop(store, net, x, y)
+            hops.append(cache[(x, y)])
+        out.append(WarmPath(p, score, hops, introduction(p, hops, people, titles)))
+    return out
+
+
+def _hop(store: Store, net: Network, x: str, y: str) -> Hop:
+    s = net.signals(x, y)
+    k = net.knows(x, y)
+    assert s is not None and k is not None
+    # Scan the less connected side's interactions: usually the client, with far fewer than a partner.
+    a, b = (x, y) if net.degree(x) <= net.degree(y) else (y, x)
+    evidence = evidence_ids(store, a, b, before=net.as_of, limit=EVIDENCE_PER_HOP)
+    return Hop(x, y, s.score, band(s.score), contributions(s, net.weights), evidence,
+               values={n: v for n, v in s.as_dict().items() if n != "score"}, last_at=k.last_at)
+
+
+def _titles(store: Store, person_ids: set[str]) -> dict[str, str]:
+    """Current "title at Org" of each person, where known."""
+    rows = [w for w in store.works_at(person_ids=person_ids) if w.until is None]
+    orgs = store.get_organizations({w.org_id for w in rows})
+    out: dict[str, str] = {}
+    for w in sorted(rows, key=lambda w: (w.since is None, -(w.since or 0))):
+        if w.person_id not in out and w.org_id in orgs:
+            org = orgs[w.org_id].name
+            out[w.person_id] = f"{w.title} at {org}" if w.title else org
+    return out
+
+
+def _name(people: dict[str, Person], pid: str) -> str:
+    p = people.get(pid)
+    return (p.name or (p.emails[0] if p.emails else pid)) if p else pid
+
+
+def _first_name(people: dict[str, Person], pid: str) -> str:
+    p = people.get(pid)
+    if p and p.given_name:
+        return p.given_name
+    return _name(people, pid).split()[0] if _name(people, pid) else pid
+
+
+def _when(at: int | None) -> str:
+    return datetime.fromtimestamp(at, timezone.utc).strftime("%b %Y") if at is not None else "an unknown date"
+
+
+def introduction(p: Sequence[str], hops: Sequence[Hop], people: dict[str, Person], titles: dict[str, str]) -> str:
+    """The request the source sends to take the first hop."""
+    source, target = p[0], p[-1]
+    who = _name(people, target) + (f" ({titles[target]})" if target in titles else "")
+    if len(p) == 2:
+        return (f"{_name(people, source)} knows {who} directly ({hops[0].band}, last in touch "
+                f"{_when(hops[0].last_at)}): reach out yourself.")
+    broker, nxt = p[1], p[2]
+    hi = f"Hi {_first_name(people, broker)}, I would like to meet {who}."
+    known = f"({hops[1].band}, last in touch {_when(hops[1].last_at)})"
+    if nxt == target:
+        ask = f"{hi} You know them {known}. Would you be willing to introduce us?"
+    else:
+        ask = (f"{hi} You know {_name(people, nxt)} {known}, who can take it from there. "
+               f"Would you be willing to introduce me to {_name(people, nxt)}?")
+    return f"{_name(people, source)} asks {_name(people, broker)}: \"{ask}\""
+
+
+# -- decision makers ---------------------------------------------------------------------------------
+_ROLE_RANK = {DealRoleKind.DECISION_MAKER: 0, DealRoleKind.ECONOMIC_BUYER: 1}
+_NOT_SENIOR = re.compile(r"\b(assistant|intern|trainee|secretary to|pa to)\b", re.I)
+_SENIORITY = (
+    re.compile(r"\b(chief|ceo|cfo|coo|cto|cio|ciso|cmo|clo|cpo|chro|president|founder|owner|general counsel|"
+               r"chair(man|woman|person)?|managing partner|executive director|board member)\b", re.I),
+    re.compile(r"\b(evp|svp|vp|vice[- ]president|managing director|general manager|partner|head)\b", re.I),
+    re.compile(r"\b(director)\b", re.I),
+)
+
+
+def seniority(title: str) -> int | None:
+    """0 for C-level and general counsel, 1 for VP / head / partner / MD, 2 for director; None otherwise."""
+    if not title or _NOT_SENIOR.search(title):
+        return None
+    return next((n for n, rx in enumerate(_SENIORITY) if rx.search(title)), None)
+
+
+def decision_makers(store: Store, org_id: str, *, as_of: int | None = None) -> list[str]:
+    """People who decide at ``org_id``, most senior first: decision makers and economic buyers on its
+    deals (most recent deal first), then current staff by title seniority. Colleagues are never listed.
+    With ``as_of``, only deals opened and jobs started before it (a job of unknown start counts)."""
+    ranked: dict[str, tuple] = {}
+    for n, deal in enumerate(store.deals_of(org_ids=[org_id])):
+        if deal.org_id != org_id or (as_of is not None and (deal.opened_at is None or deal.opened_at >= as_of)):
+            continue
+        for role in deal.roles:
+            if role.role in _ROLE_RANK:
+                key = (0, _ROLE_RANK[role.role], n, role.person_id)
+                ranked[role.person_id] = min(ranked.get(role.person_id, key), key)
+    at = as_of if as_of is not None else None
+    for w in store.works_at(org_ids=[org_id]):
+        if w.org_id != org_id or (at is not None and w.since is not None and w.since >= at):
+            continue
+        if w.until is not None and (at is None or w.until <= at):
+            continue
+        level = seniority(w.title)
+        if level is not None:
+            key = (1, level, 0, w.person_id)
+            ranked[w.person_id] = min(ranked.get(w.person_id, key), key)
+    people = store.get_people(ranked)
+    return [pid for pid, _ in sorted(ranked.items(), key=lambda kv: kv[1])
+            if pid in people and not people[pid].is_internal]
+
+
+def staff(store: Store, org_id: str, *, as_of: int | None = None) -> list[str]:
+    """Everyone who works (or, with ``as_of``, worked then) at ``org_id``, colleagues excluded."""
+    ids = []
+    for w in store.works_at(org_ids=[org_id]):
+        if w.org_id != org_id or (as_of is not None and w.since is not None and w.since >= as_of):
+            continue
+        if w.until is not None and (as_of is None or w.until <= as_of):
+            continue
+        ids.append(w.person_id)
+    people = store.get_people(set(ids))
+    return sorted({pid for pid in ids if pid in people and not people[pid].is_internal})

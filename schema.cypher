@@ -1,0 +1,28 @@
+// Kith's Neo4j schema: constraints and indexes, each idempotent, one statement per ';'.
+// The Neo4j store applies this on connect. graph/schema.cypher is a byte-identical copy that ships in
+// the package (tests/test_neo4j_queries.py checks they match): edit this file, then copy it there.
+
+CREATE CONSTRAINT person_id IF NOT EXISTS FOR (n:Person) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT email_address IF NOT EXISTS FOR (n:Email) REQUIRE n.address IS UNIQUE;
+CREATE CONSTRAINT organization_id IF NOT EXISTS FOR (n:Organization) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT domain_name IF NOT EXISTS FOR (n:Domain) REQUIRE n.name IS UNIQUE;
+CREATE CONSTRAINT interaction_id IF NOT EXISTS FOR (n:Interaction) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT deal_id IF NOT EXISTS FOR (n:Deal) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT topic_name IF NOT EXISTS FOR (n:Topic) REQUIRE n.name IS UNIQUE;
+CREATE CONSTRAINT erased_email_hash IF NOT EXISTS FOR (n:Erased) REQUIRE n.email_hash IS UNIQUE;
+CREATE CONSTRAINT meta_key IF NOT EXISTS FOR (n:Meta) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT identity_event_id IF NOT EXISTS FOR (n:IdentityEvent) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT review_item_id IF NOT EXISTS FOR (n:ReviewItem) REQUIRE n.id IS UNIQUE;
+// One queue entry per pair, stored with person_id < other_id (composite uniqueness: Community Edition has it).
+CREATE CONSTRAINT review_item_pair IF NOT EXISTS FOR (n:ReviewItem) REQUIRE (n.person_id, n.other_id) IS UNIQUE;
+
+CREATE RANGE INDEX organization_normalized_name IF NOT EXISTS FOR (n:Organization) ON (n.normalized_name);
+CREATE RANGE INDEX interaction_occurred_at IF NOT EXISTS FOR (n:Interaction) ON (n.occurred_at);
+CREATE RANGE INDEX interaction_parent_id IF NOT EXISTS FOR (n:Interaction) ON (n.parent_id);
+CREATE RANGE INDEX identity_event_person_id IF NOT EXISTS FOR (n:IdentityEvent) ON (n.person_id);
+CREATE RANGE INDEX identity_event_other_id IF NOT EXISTS FOR (n:IdentityEvent) ON (n.other_id);
+
+// Tokens are pre-processed by graph/text.py (folded, CJK bigrams), so Lucene only splits on spaces.
+CREATE FULLTEXT INDEX kith_documents IF NOT EXISTS
+FOR (n:Interaction|Deal) ON EACH [n.search_tokens]
+OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace'}};
