@@ -13,6 +13,7 @@ class RecordError:
     file: str
     position: str
     reason: str
+    unreadable: bool = False  # a file or region that yielded no message at all
 
 
 @dataclass(slots=True)
@@ -32,9 +33,9 @@ class RunReport:
     def skip(self, reason: str) -> None:
         self.skipped[reason] += 1
 
-    def error(self, file: str, position: str, reason: str) -> None:
-        """A record that could not be read: counted as skipped ("error") and listed."""
-        self.skipped["error"] += 1
+    def error(self, file: str, position: str, reason: str, skipped_as: str = "unparseable") -> None:
+        """A record (or file: skipped_as="unreadable") that could not be read: counted and listed."""
+        self.skipped[skipped_as] += 1
         self.error_count += 1
         if len(self.errors) < MAX_LISTED_ERRORS:
             self.errors.append(RecordError(file, position, reason))

@@ -86,6 +86,21 @@ def _sender_local_parts(msg: Message) -> list[str]:
     return re.findall(r"([\w.+-]+)@", text) + re.findall(r"^\s*\"?([\w.-]+)\"?\s*$", text)
 
 
+_SES_NOTIFICATION = re.compile(r'\\?"notificationType\\?"\s*:\s*\\?"(Bounce|Complaint|Delivery)\\?"')
+
+
+def _plain_text(msg: Message) -> str:
+    """The first part's text, raw (enough to spot a machine-written JSON notification)."""
+    part = next(msg.walk(), msg) if msg.is_multipart() else msg
+    while part.is_multipart():
+        payload = part.get_payload()
+        if not payload:
+            return ""
+        part = payload[0]
+    text = part.get_payload(decode=True) or b""
+    return text[:4096].decode("utf-8", "replace") if isinstance(text, bytes) else ""
+
+
 def _bounce(msg: Message, subject: str) -> str:
     ctype, report = msg.get_content_type(), _report_type(msg)
     if ctype == "multipart/report" and report in ("delivery-status", "global-delivery-status"):
@@ -99,6 +114,9 @@ def _bounce(msg: Message, subject: str) -> str:
             return f"sender {local}"
     if _BOUNCE_SUBJECTS.search(subject) and not _REPLY_PREFIX.match(subject):
         return f"Subject {subject[:60]!r}"
+    ses = _SES_NOTIFICATION.search(_plain_text(msg))
+    if ses:
+        return f"Amazon SES {ses.group(1).lower()} notification"
     if {"message/delivery-status", "message/global-delivery-status"} & _part_types(msg):
         return "message/delivery-status part"
     # A null reverse-path is reserved for notifications: DSNs, read receipts, auto-replies.

@@ -46,7 +46,7 @@ class Prepared:
 def prepare(item: RawMessage | ReadError, privacy: str) -> Prepared | RecordError:
     """Parse one message and extract its topics and signature. Never raises for bad input."""
     if isinstance(item, ReadError):
-        return RecordError(item.source, item.position, item.reason)
+        return RecordError(item.source, item.position, item.reason, unreadable=True)
     try:
         msg = parse_message(item)
     except MessageError as exc:
@@ -119,7 +119,8 @@ class EmailIngest:
             if isinstance(item, RawMessage):
                 self._done[item.source] = self._done.get(item.source, 0) + 1
             if isinstance(result, RecordError):
-                self.report.error(result.file, result.position, result.reason)
+                self.report.error(result.file, result.position, result.reason,
+                                  "unreadable" if result.unreadable else "unparseable")
                 continue
             batch.append(result)
             if len(batch) >= self.batch_size:

@@ -61,8 +61,6 @@ SISIMAI_NOT_BOUNCES = {
     "maildir/dos/rfc3834-01.eml": Category.AUTO_REPLY,
     "maildir/mac/rfc3834-01.eml": Category.AUTO_REPLY,
     "maildir/bsd/arf-26.eml": Category.AUTO_REPLY,
-    # Amazon SNS JSON notifications sent through SES
-    **{f"maildir/bsd/lhost-amazonses-{i:02d}.eml": Category.BULK for i in range(9, 14)},
     # fml list-server notices ("not a member", "loop alert")
     "maildir/bsd/lhost-fml-02.eml": Category.MAILING_LIST,
     "maildir/bsd/lhost-fml-03.eml": Category.MAILING_LIST,
