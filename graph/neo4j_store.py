@@ -358,6 +358,11 @@ class Neo4jStore:
         self._db.write(lambda tx: tx.run(q.SET_META, _meta_rows({SCHEMA_VERSION_KEY: str(SCHEMA_VERSION)})))
 
     # -- writes ----------------------------------------------------------------------------------
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Each Neo4j write is already one transaction; a batch adds nothing."""
+        yield
+
     def upsert_people(self, people: Sequence[Person]) -> None:
         rows = [
             {"id": p.id, "name": p.name, "given_name": p.given_name, "family_name": p.family_name,

@@ -134,10 +134,23 @@ class SQLiteStore:
         return conn
 
     @contextmanager
+    def batch(self) -> Iterator[None]:
+        with self._write():
+            self._local.batched = True
+            try:
+                yield
+            finally:
+                self._local.batched = False
+
+    @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction. BEGIN IMMEDIATE takes the write lock up front, so concurrent
-        writers queue (busy_timeout) instead of failing half-way."""
+        writers queue (busy_timeout) instead of failing half-way. Inside ``batch`` it joins the
+        batch's transaction."""
         conn = self._conn()
+        if getattr(self._local, "batched", False):
+            yield conn
+            return
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
@@ -289,14 +302,15 @@ class SQLiteStore:
     def _index(self, conn: sqlite3.Connection, docs: list[tuple[str, str, int | None, str]]) -> None:
         """(Re)index searchable documents; empty text removes a document."""
         self._unindex(conn, [d[0] for d in docs])
-        for doc_id, kind, occurred_at, text in docs:
-            if not text:
-                continue
-            cur = conn.execute(
-                "INSERT INTO documents (doc_id, kind, occurred_at, text) VALUES (?,?,?,?)",
-                (doc_id, kind, occurred_at, text),
+        docs = [d for d in docs if d[3]]
+        conn.executemany("INSERT INTO documents (doc_id, kind, occurred_at, text) VALUES (?,?,?,?)", docs)
+        tokens = {d[0]: index_text(d[3]) for d in docs}
+        for chunk in _chunks(tokens):
+            conn.executemany(
+                "INSERT INTO documents_fts (rowid, tokens) VALUES (?, ?)",
+                [(rowid, tokens[doc_id]) for rowid, doc_id in conn.execute(
+                    f"SELECT rowid, doc_id FROM documents WHERE doc_id IN ({_marks(chunk)})", chunk)],
             )
-            conn.execute("INSERT INTO documents_fts (rowid, tokens) VALUES (?, ?)", (cur.lastrowid, index_text(text)))
 
     def _unindex(self, conn: sqlite3.Connection, doc_ids: list[str]) -> None:
         for chunk in _chunks(doc_ids):

@@ -7,6 +7,7 @@ Stores persist and fetch records; they hold no ranking logic. Two implementation
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Protocol, runtime_checkable
 
 from graph.model import (
@@ -40,7 +41,13 @@ class Store(Protocol):
         """A number that changes whenever the graph changes, for caches above the store."""
         ...
 
-    # -- writes (each call is one transaction) ----------------------------------------------------
+    # -- writes (each call is one transaction, unless inside ``batch``) ----------------------------
+    def batch(self) -> AbstractContextManager[None]:
+        """Group the writes made inside into one transaction where the store can (SQLite does:
+        a batch of mail, its people and its checkpoint commit together); elsewhere each write
+        stays its own transaction."""
+        ...
+
     def upsert_people(self, people: Sequence[Person]) -> None:
         """Insert people; for existing ids fill empty name fields and add new emails/phones."""
         ...

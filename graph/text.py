@@ -24,6 +24,8 @@ _KANA_VOICING = "\u3099\u309a"  # combining marks that make プ and ジ: part of
 
 def fold(text: str) -> str:
     """Lower-case and strip accents (Müller -> muller), leaving CJK untouched."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     kept = "".join(c for c in decomposed if not unicodedata.combining(c) or c in _KANA_VOICING)
     return unicodedata.normalize("NFC", kept)

@@ -61,6 +61,7 @@ class Resolver:
         self._domains: dict[str, set[str]] = defaultdict(set)  # person id -> registrable domains
         self._by_family: dict[str, list[str]] = defaultdict(list)  # folded family name -> person ids
         self._org_of_domain: dict[str, str | None] = {}
+        self._org_of_key: dict[str, str] = {}
         self._created = 0
         for person in store.iter_people():
             self._learn(person.id, person.name, person.emails)
@@ -130,6 +131,60 @@ class Resolver:
             self.employ(pid, org, "", at, prov)
         return pid
 
+    def add_address(self, pid: str, address: str, prov: Provenance, reason: str) -> None:
+        """Another address a record says belongs to ``pid`` (a contact card listing two emails).
+        A new address is attached (an audited ATTACH event); one that is already someone else's is
+        not moved: the pair goes to the review queue."""
+        known = self._person_of.get(address, "")
+        if known == pid or known is None:  # already theirs, or an erased person's
+            return
+        if known:
+            self.pending.reviews.append(ReviewItem(pid, known, 1.0, f"{reason}: <{address}> belongs to another person",
+                                                   int(time.time())))
+            return
+        self._person_of[address] = pid
+        self.pending.people[pid] = self._with_email(pid, address, prov)
+        self.pending.attaches.append((pid, address, reason))
+        self._domains[pid].add(registrable_domain(domain_of(address)) or domain_of(address))
+
+    def named_person(self, display: str, scope: str, prov: Provenance, internal: bool = False) -> str | None:
+        """A person known only by name (a CRM's sales agent, a contact card without email).
+
+        Their id comes from the folded name within ``scope`` (the source system, or the card's
+        company), so the same name in the same scope is the same person on every run. Names alone
+        never prove identity: when someone already known has a similar name (>= names.REVIEW) the
+        pair is queued for `kith review` instead of merged. None when there is no name."""
+        name = parse_name(display)
+        if not name.full:
+            return None
+        pid = ids.person_id(f"name:{scope}:{fold(name.full)}")
+        if pid in self._names:
+            if internal and pid in self.pending.people:
+                self.pending.people[pid].is_internal = True
+            return pid
+        best, best_score = None, 0.0
+        for candidate in self._by_family.get(fold(name.family), ()) if name.family else ():
+            score = name_similarity(name, self._names[candidate])
+            if score > best_score:
+                best, best_score = candidate, score
+        self.pending.people[pid] = Person(pid, name.full, [], given_name=name.given, family_name=name.family,
+                                          is_internal=internal, provenance=prov)
+        self._created += 1
+        self._learn(pid, name.full, [], name)
+        if best and best_score >= REVIEW:
+            why = "same name" if best_score >= MERGE else "similar names"
+            self.pending.reviews.append(ReviewItem(
+                best, pid, round(best_score, 3),
+                f"{why}: '{self._names[best].full}' and '{name.full}' (known only by name, {prov.source_kind})",
+                int(time.time())))
+        return pid
+
+    def mark_internal(self, pid: str, prov: Provenance) -> None:
+        """A record says this person is one of the firm's own (a deal's team member)."""
+        person = self.pending.people.get(pid) or Person(pid, provenance=prov)
+        person.is_internal = True
+        self.pending.people[pid] = person
+
     def _with_email(self, pid: str, address: str, prov: Provenance) -> Person:
         person = self.pending.people.get(pid) or Person(pid, provenance=prov)
         person.emails = [*person.emails, address]
@@ -160,7 +215,9 @@ class Resolver:
 
     def organization(self, display: str, key: str, prov: Provenance, domain: str = "") -> str:
         """The organisation under a normalised name, created if new."""
-        oid = self.store.orgs_by_normalized_name([key]).get(key) or ids.org_id(key)
+        oid = self._org_of_key.get(key)
+        if oid is None:
+            oid = self._org_of_key[key] = self.store.orgs_by_normalized_name([key]).get(key) or ids.org_id(key)
         if oid not in self.pending.orgs:
             self.pending.orgs[oid] = Organization(oid, display, key, [domain] if domain else [], prov)
         elif domain and domain not in self.pending.orgs[oid].domains:

@@ -88,3 +88,19 @@ def test_readers_are_not_blocked_by_a_writer_in_another_process(tmp_path):
         assert reader.counts()["people"] == 2
     finally:
         writer.kill()
+
+
+def test_a_batch_commits_together_or_not_at_all(tmp_path):
+    store = SQLiteStore.open(tmp_path / "kith.db")
+    with pytest.raises(RuntimeError):
+        with store.batch():
+            store.upsert_people([Person(ids.person_id("a@x.com"), "A", ["a@x.com"])])
+            store.set_meta({"checkpoint": "1"})
+            raise RuntimeError("interrupted")
+    assert store.counts()["people"] == 0 and store.get_meta("checkpoint") is None
+    g = store.generation()
+    with store.batch():
+        store.upsert_people([Person(ids.person_id("a@x.com"), "A", ["a@x.com"])])
+        store.set_meta({"checkpoint": "1"})
+    assert store.counts()["people"] == 1 and store.get_meta("checkpoint") == "1"
+    assert store.generation() == g + 1

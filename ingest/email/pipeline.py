@@ -184,14 +184,15 @@ class EmailIngest:
                 self.report.duplicates += 1
                 continue
             items[item.id] = item
-        created, queued = self.resolver.drain()
+        with self.store.batch():  # people, mail and checkpoint commit together
+            created, queued = self.resolver.drain()
+            writes = self._with_deltas(items)
+            new = self.store.add_interactions(writes)
+            self._checkpoint()
         self.report.people += created
         self.report.review += queued
-        writes = self._with_deltas(items)
-        new = self.store.add_interactions(writes)
         self.report.ingested += len(new)
         self.report.duplicates += len(writes) - len(new)
-        self._checkpoint()
 
     def _with_deltas(self, items: dict[str, Interaction]) -> list[InteractionWrite]:
         """Each interaction with its KNOWS deltas, replies included whichever side arrives second."""

@@ -131,11 +131,12 @@ def _family_similarity(a: NameParts, b: NameParts) -> float:
     return min(ratio(x, y) / 100, _TYPO_CEILING)
 
 
-def _surnames(name: NameParts) -> set[str]:
+@lru_cache(maxsize=65536)
+def _surnames(name: NameParts) -> frozenset[str]:
     """The words after the given name (middle and family names): hyphenated ones split."""
     words = fold(name.full).replace("-", " ").split()
     given = len(name.given.replace("-", " ").split())
-    return set(words[given:])
+    return frozenset(words[given:])
 
 
 def _from_address(address: str) -> NameParts:
