@@ -50,8 +50,32 @@ _ESP_HEADER_PREFIXES = (
 )
 
 
+class _Indexed:
+    """A message whose headers are looked up in a dict built once (Message.get scans a list)."""
+
+    def __init__(self, msg: Message) -> None:
+        self._msg = msg
+        self._headers: dict[str, str] = {}
+        for name, value in msg.items():
+            self._headers.setdefault(name.lower(), value)
+        self._content_type = msg.get_content_type()
+
+    def get(self, name: str) -> str | None:
+        return self._headers.get(name)
+
+    def keys(self) -> list[str]:
+        return list(self._headers)
+
+    def get_content_type(self) -> str:
+        return self._content_type
+
+    def __getattr__(self, name: str):  # everything else as the message has it
+        return getattr(self._msg, name)
+
+
 def classify(msg: Message, from_: list[Address], subject: str) -> tuple[Category, str]:
     """The category of a message and a short human reason for it."""
+    msg = _Indexed(msg)
     for category, rule in _RULES:
         reason = rule(msg, subject)
         if reason:
