@@ -51,6 +51,7 @@ class Settings(BaseSettings):
         default_factory=list, description="the firm's own email domains, comma-separated"
     )
     privacy: PrivacyMode = Field("topics", description="metadata | topics | full")
+    access_db: Path | None = Field(None, description="users, tokens, walls and audit (default: beside KITH_DB)")
     exclude_addresses: Annotated[list[str], NoDecode] = Field(default_factory=list)
     exclude_domains: Annotated[list[str], NoDecode] = Field(default_factory=list)
     recurrence_horizon_days: int = Field(365, ge=0, description="expand recurring meetings this far past now")
@@ -66,6 +67,10 @@ class Settings(BaseSettings):
     _split = field_validator("internal_domains", "exclude_addresses", "exclude_domains", mode="before")(
         _split_list
     )
+
+    @property
+    def access_path(self) -> Path:
+        return self.access_db or self.db.with_name(self.db.stem + ".access.db")
 
     @property
     def store_kind(self) -> Literal["sqlite", "neo4j"]:

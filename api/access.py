@@ -1,0 +1,159 @@
+"""Who may use the API: users, their roles and API tokens, ethical walls, and the audit log.
+
+Kept in a small SQLite file of its own (``Settings.access_db``, beside the graph by default), so the
+same access rules serve either graph store. Tokens are shown once and stored only as SHA-256 hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from graph.errors import KithError, NotFound, StoreError
+
+TOKEN_PREFIX = "kith_"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS users(
+  name TEXT PRIMARY KEY,
+  role TEXT NOT NULL,
+  person_id TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tokens(
+  hash TEXT PRIMARY KEY,
+  user_name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+  label TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS walls(name TEXT PRIMARY KEY, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS wall_members(
+  wall TEXT NOT NULL REFERENCES walls(name) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('user', 'org', 'deal')),
+  value TEXT NOT NULL,
+  PRIMARY KEY (wall, kind, value)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS audit(
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  user_name TEXT NOT NULL,
+  operation TEXT NOT NULL,
+  subject TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_subject ON audit(subject);
+"""
+
+
+class AccessRole(StrEnum):
+    ADMIN = "admin"  # everything, including users, walls and erasure
+    MEMBER = "member"  # read, ingest, notes, their own sharing, block/opt-out contacts
+    VIEWER = "viewer"  # read only
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    name: str
+    role: AccessRole
+    person_id: str = ""  # the colleague this user is in the graph, when known
+    walled_orgs: frozenset[str] = field(default_factory=frozenset)
+    walled_deals: frozenset[str] = field(default_factory=frozenset)
+
+
+class AuthError(KithError):
+    pass
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class AccessStore:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._local = threading.local()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn().executescript(_SCHEMA)
+        except (OSError, sqlite3.OperationalError) as exc:
+            raise StoreError(f"Cannot open the access database {self.path}: {exc}. Set KITH_ACCESS_DB "
+                             "to a writable path.") from None
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            self._local.conn = conn
+        return conn
+
+    # -- users and tokens ------------------------------------------------------------------------
+    def add_user(self, name: str, role: AccessRole, person_id: str = "") -> User:
+        try:
+            self._conn().execute("INSERT INTO users (name, role, person_id, created_at) VALUES (?,?,?,?)",
+                                 (name, str(role), person_id, int(time.time())))
+        except sqlite3.IntegrityError:
+            raise KithError(f"A user named {name!r} exists already; `kith users list` shows them.") from None
+        return User(name, role, person_id)
+
+    def users(self) -> list[User]:
+        return [User(n, AccessRole(r), p) for n, r, p in
+                self._conn().execute("SELECT name, role, person_id FROM users ORDER BY name")]
+
+    def create_token(self, user_name: str, label: str = "") -> str:
+        """A new token for the user, returned once; only its hash is kept."""
+        if not self._conn().execute("SELECT 1 FROM users WHERE name = ?", (user_name,)).fetchone():
+            raise NotFound(f"No user named {user_name!r}; add one with `kith users add {user_name} --role member`.")
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        self._conn().execute("INSERT INTO tokens (hash, user_name, label, created_at) VALUES (?,?,?,?)",
+                             (_hash(token), user_name, label, int(time.time())))
+        return token
+
+    def revoke_tokens(self, user_name: str) -> int:
+        cur = self._conn().execute("UPDATE tokens SET revoked_at = ? WHERE user_name = ? AND revoked_at IS NULL",
+                                   (int(time.time()), user_name))
+        return cur.rowcount
+
+    def authenticate(self, token: str) -> User:
+        row = self._conn().execute(
+            "SELECT u.name, u.role, u.person_id FROM tokens t JOIN users u ON u.name = t.user_name "
+            "WHERE t.hash = ? AND t.revoked_at IS NULL", (_hash(token),)).fetchone()
+        if row is None:
+            raise AuthError("Unknown or revoked API token.")
+        orgs, deals = self._walled(row[0])
+        return User(row[0], AccessRole(row[1]), row[2], orgs, deals)
+
+    # -- ethical walls ---------------------------------------------------------------------------
+    def add_wall(self, name: str, users: Iterable[str] = (), orgs: Iterable[str] = (), deals: Iterable[str] = ()) -> None:
+        conn = self._conn()
+        conn.execute("INSERT OR IGNORE INTO walls (name, created_at) VALUES (?, ?)", (name, int(time.time())))
+        conn.executemany("INSERT OR IGNORE INTO wall_members (wall, kind, value) VALUES (?,?,?)",
+                         [(name, "user", v) for v in users] + [(name, "org", v) for v in orgs]
+                         + [(name, "deal", v) for v in deals])
+
+    def _walled(self, user_name: str) -> tuple[frozenset[str], frozenset[str]]:
+        rows = self._conn().execute(
+            "SELECT m.kind, m.value FROM wall_members w JOIN wall_members m ON m.wall = w.wall "
+            "WHERE w.kind = 'user' AND w.value = ? AND m.kind IN ('org', 'deal')", (user_name,)).fetchall()
+        return (frozenset(v for k, v in rows if k == "org"), frozenset(v for k, v in rows if k == "deal"))
+
+    # -- audit -----------------------------------------------------------------------------------
+    def audit(self, user: User, operation: str, subjects: Iterable[str]) -> None:
+        now = int(time.time())
+        self._conn().executemany("INSERT INTO audit (at, user_name, operation, subject) VALUES (?,?,?,?)",
+                                 [(now, user.name, operation, s) for s in dict.fromkeys(subjects)])
+
+    def audit_log(self, subject: str | None = None, limit: int = 100) -> list[tuple[int, str, str, str]]:
+        sql = "SELECT at, user_name, operation, subject FROM audit"
+        args: list[object] = []
+        if subject:
+            sql += " WHERE subject = ?"
+            args.append(subject)
+        return self._conn().execute(sql + " ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
