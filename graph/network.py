@@ -52,7 +52,7 @@ class Edges:
     @classmethod
     def build(cls, people: Iterable[Person], knows: Iterable[Knows]) -> Edges:
         flags = {p.id: (p.is_internal, not (p.opted_out or p.blocked)) for p in people}
-        rows = [(k.a, k.b, *(_num(getattr(k, c)) for c in COLUMNS)) for k in knows]
+        rows = sorted((k.a, k.b, *(_num(getattr(k, c)) for c in COLUMNS)) for k in knows)  # (a, b) order on every store
         ids = sorted(flags.keys() | {r[0] for r in rows} | {r[1] for r in rows})
         index = {pid: n for n, pid in enumerate(ids)}
         internal = np.fromiter((flags.get(p, (False, True))[0] for p in ids), bool, len(ids))
@@ -249,6 +249,9 @@ def knows_before(store: Store, before: int, person_ids: Sequence[str]) -> dict[t
         for item in store.interactions_of(pid, before=before):
             items.setdefault(item.id, item)
     missing = {i.parent_id for i in items.values() if i.parent_id} - items.keys()
-    parents = {**store.get_interactions(missing), **items} if missing else items
+    known = store.get_interactions(missing) if missing else {}
+    # a parent from after the cut is future evidence: the reply then counts as a plain email
+    parents = {**{i: p for i, p in known.items() if p.occurred_at is not None and p.occurred_at < before},
+               **items}
     return fold(sorted(items.values(), key=lambda i: i.id),
                 lambda i: parents.get(i.parent_id) if i.parent_id else None)

@@ -280,7 +280,7 @@ def decision_makers(store: Store, org_id: str, *, as_of: int | None = None) -> l
             if role.role in _ROLE_RANK:
                 key = (0, _ROLE_RANK[role.role], n, role.person_id)
                 ranked[role.person_id] = min(ranked.get(role.person_id, key), key)
-    at = as_of if as_of is not None else None
+    at = as_of
     for w in store.works_at(org_ids=[org_id]):
         if w.org_id != org_id or (at is not None and w.since is not None and w.since >= at):
             continue

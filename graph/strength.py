@@ -141,10 +141,11 @@ def score(k: Knows, now: int, w: Weights = DEFAULT_WEIGHTS) -> float:
 
 def contributions(s: Signals, w: Weights = DEFAULT_WEIGHTS) -> dict[str, float]:
     """The score split into points: each additive signal's share before decay, and ``recency`` as
-    what time since the last contact took off (<= 0). The values sum to the score."""
+    what time since the last contact took off (<= 0). The values sum to the score (before its
+    rounding to 4 decimals)."""
     total = sum(getattr(w, n) for n in ADDITIVE)
     points = {n: 100 * getattr(w, n) * getattr(s, n) / total for n in ADDITIVE}
-    points["recency"] = s.score - sum(points.values())
+    points["recency"] = -sum(points.values()) * (1 - w.floor) * (1 - s.recency)
     return points
 
 
@@ -156,7 +157,7 @@ def score_columns(cols: Mapping[str, np.ndarray], now: int, w: Weights = DEFAULT
     mutual = cols["meetings"] + cols["calls"]
     high = np.maximum(cols["emails_ab"], cols["emails_ba"]) + mutual
     low = np.minimum(cols["emails_ab"], cols["emails_ba"]) + mutual
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         reciprocity = np.where(high > 0, low / np.where(high > 0, high, 1), 0.0)
         replies = cols["replies_ab"] + cols["replies_ba"]
         sent = cols["emails_ab"] + cols["emails_ba"]

@@ -1,0 +1,176 @@
+"""`kith paths` and `kith explain`: warm paths to a person or an organisation, and why a pair scores so.
+
+`--to` takes an email address (that person), or an organisation by domain (acme.com) or name (Acme
+Holdings): its decision makers (graph.paths.decision_makers), or everyone known to work there when no
+one is known to decide. `--from` is one colleague; `--team` is a team named in the settings
+(KITH_TEAMS='{"m-and-a": ["ana@firm.com", ...]}' or a [teams] table in kith.toml) or a
+comma-separated list of addresses. Without either, the whole firm is the source.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from api.context import out, print_json, settings_of, store_of
+from graph.errors import KithError, NotFound
+from graph.explain import explain as explain_pair
+from graph.model import Person
+from graph.paths import decision_makers, staff, warm_paths
+from graph.store import Store
+from graph.strength import weights_from
+from ingest.identity.organizations import normalize_company
+
+AsOf = Annotated[str | None, typer.Option("--as-of", help="Only evidence before this day (YYYY-MM-DD, UTC).")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print a JSON list.")]
+
+
+def paths(
+    ctx: typer.Context,
+    to: Annotated[str, typer.Option("--to", help="Target: an email address, or an organisation's domain or name.")],
+    source: Annotated[str | None, typer.Option("--from", help="Start from this colleague (email).")] = None,
+    team: Annotated[str | None, typer.Option("--team", help="Start from a team: a name from settings, or emails a,b,c.")] = None,
+    k: Annotated[int, typer.Option("--k", min=1, max=50, help="How many paths.")] = 5,
+    as_of: AsOf = None,
+    as_json: AsJson = False,
+) -> None:
+    """The warmest paths from the firm (or a colleague or team) to a person or organisation."""
+    settings = settings_of(ctx)
+    store = store_of(ctx)
+    if source and team:
+        raise KithError("Use --from or --team, not both.")
+    at = parse_day(as_of)
+    targets, label = resolve_targets(store, to, at)
+    sources = None
+    if source:
+        sources = [person_of(store, source, "--from")]
+    elif team:
+        sources = team_of(store, settings.teams, team)
+    found = warm_paths(store, targets, sources=sources, k=k, as_of=at, weights=weights_from(settings))
+    people = store.get_people({p for w in found for p in w.people})
+    if as_json:
+        print_json([_path_json(w, people) for w in found])
+        return
+    if not found:
+        when = f" as of {as_of}" if as_of else ""
+        refused = [p for p in store.get_people(targets).values() if p.opted_out or p.blocked]
+        if refused and len(refused) == len(targets):
+            raise KithError(f"{label} opted out or is blocked, so Kith suggests no path to them.")
+        raise KithError(f"No warm path to {label} within 4 hops{when}; try the whole firm (drop --from/--team) "
+                        f"or ingest more mail and meetings.")
+    table = Table("#", "score", "path", "hops", title=f"Warm paths to {label}" + (f" as of {as_of}" if as_of else ""))
+    for n, w in enumerate(found, 1):
+        table.add_row(str(n), f"{w.score:.1f}", " → ".join(_name(people, p) for p in w.people),
+                      " → ".join(f"{h.band} {h.strength:.0f}" for h in w.hops))
+    out.print(table)
+    for n, w in enumerate(found, 1):
+        out.print(f"[bold]{n}.[/] {w.introduction}", highlight=False)
+
+
+def explain(
+    ctx: typer.Context,
+    a: Annotated[str, typer.Argument(help="One person's email.")],
+    b: Annotated[str, typer.Argument(help="The other person's email.")],
+    as_of: AsOf = None,
+    as_json: AsJson = False,
+) -> None:
+    """Why two people's relationship scores what it does: each signal's points and the evidence."""
+    settings = settings_of(ctx)
+    store = store_of(ctx)
+    x, y = person_of(store, a, "the first address"), person_of(store, b, "the second address")
+    e = explain_pair(store, x, y, as_of=parse_day(as_of), weights=weights_from(settings))
+    people = store.get_people([x, y])
+    if as_json:
+        print_json([{
+            "a": _person_json(people, x), "b": _person_json(people, y), "score": e.score, "band": e.band,
+            "signals": [{"name": s.name, "value": round(s.value, 4), "weight": s.weight, "points": round(s.points, 4)}
+                        for s in e.signals],
+            "evidence": e.evidence, "facts": e.facts, "as_of": as_of,
+        }])
+        return
+    table = Table("signal", "value", "weight", "points",
+                  title=f"{_name(people, x)} ↔ {_name(people, y)}: {e.score:.1f} ({e.band})")
+    for s in e.signals:
+        table.add_row(s.name, f"{s.value:.2f}", f"{s.weight:g}", f"{s.points:+.1f}")
+    out.print(table)
+    if e.evidence:
+        out.print(f"Evidence (newest first): {', '.join(e.evidence)}", highlight=False)
+    else:
+        out.print("No personal interactions between them" + (f" before {as_of}." if as_of else "."))
+
+
+# -- resolution ------------------------------------------------------------------------------------
+def parse_day(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise KithError(f"--as-of takes a date like 2024-03-31, not {value!r}.") from None
+    return int(day.timestamp())
+
+
+def person_of(store: Store, email: str, what: str) -> str:
+    address = email.strip().lower()
+    found = store.people_by_email([address]).get(address)
+    if found is None:
+        raise NotFound(f"No one with the address {address} ({what}) is in the graph; check the spelling, "
+                       f"or ingest mail with them first.")
+    return found
+
+
+def team_of(store: Store, teams: dict[str, list[str]], team: str) -> list[str]:
+    if team in teams:
+        addresses = teams[team]
+    elif "@" in team:
+        addresses = [a for a in team.split(",") if a.strip()]
+    else:
+        known = ", ".join(sorted(teams)) or "none yet"
+        raise KithError(f"No team named {team!r} (teams in settings: {known}); define it in KITH_TEAMS or pass "
+                        f"addresses: --team ana@firm.com,ben@firm.com.")
+    return [person_of(store, a, f"team {team}") for a in addresses]
+
+
+def resolve_targets(store: Store, to: str, as_of: int | None) -> tuple[list[str], str]:
+    """Person ids to reach, and how to name them."""
+    text = to.strip()
+    if "@" in text:
+        return [person_of(store, text, "--to")], text.lower()
+    org_id = store.orgs_by_domain([text.lower()]).get(text.lower())
+    if org_id is None:
+        key = normalize_company(text)
+        org_id = store.orgs_by_normalized_name([key]).get(key) if key else None
+    if org_id is None:
+        raise NotFound(f"No organisation with the domain or name {text!r}; --to takes an email address, a "
+                       f"company domain (acme.com) or a company name as ingested (see `kith status`).")
+    org = store.get_organizations([org_id])[org_id]
+    targets = decision_makers(store, org_id, as_of=as_of) or staff(store, org_id, as_of=as_of)
+    if not targets:
+        raise NotFound(f"No one at {org.name} is known yet; ingest mail, contacts or deals with them first.")
+    return targets, f"the decision makers at {org.name}" if decision_makers(store, org_id, as_of=as_of) else f"people at {org.name}"
+
+
+# -- output ----------------------------------------------------------------------------------------
+def _name(people: dict[str, Person], pid: str) -> str:
+    p = people.get(pid)
+    return (p.name or (p.emails[0] if p.emails else pid)) if p else pid
+
+
+def _person_json(people: dict[str, Person], pid: str) -> dict:
+    p = people.get(pid)
+    return {"id": pid, "name": p.name if p else "", "emails": list(p.emails) if p else [],
+            "internal": bool(p and p.is_internal)}
+
+
+def _path_json(w, people: dict[str, Person]) -> dict:
+    return {
+        "score": w.score,
+        "people": [_person_json(people, p) for p in w.people],
+        "hops": [{"from": _person_json(people, h.source), "to": _person_json(people, h.target),
+                  "strength": h.strength, "band": h.band, "signals": {n: round(v, 4) for n, v in h.signals.items()},
+                  "evidence": h.evidence} for h in w.hops],
+        "introduction": w.introduction,
+    }

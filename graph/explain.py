@@ -1,0 +1,112 @@
+"""Why two people's relationship scores what it does: each signal's value and points, and the evidence.
+
+Points (``graph.strength.contributions``): frequency, reciprocity, responsiveness and tenure each add
+their weighted share of 100 before decay; ``recency`` is what time since the last contact took off
+(zero or negative). They sum to the score. Evidence is the ids of the interactions that counted
+towards the pair (personal traffic both took part in), newest first, capped.
+
+Without ``as_of`` the stored KNOWS edge is explained, scored at ``now`` (default: this hour's start,
+as in ``graph.network``); with ``as_of=T`` the edge is refolded from the pair's interactions before T
+and scored at T.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from graph.knows import deltas, fold
+from graph.model import Interaction, Knows
+from graph.network import HOUR
+from graph.store import Store
+from graph.strength import ADDITIVE, DEFAULT_WEIGHTS, Weights, band, contributions, signals
+
+EVIDENCE_LIMIT = 20
+_PAGE = 200
+
+
+@dataclass(frozen=True, slots=True)
+class SignalPart:
+    name: str
+    value: float  # the signal, in [0, 1]
+    weight: float  # its weight (recency: the multiplier's floor)
+    points: float  # its contribution to the score
+
+
+@dataclass(slots=True)
+class Explanation:
+    a: str
+    b: str
+    score: float
+    band: str
+    signals: list[SignalPart]  # points sum to score
+    evidence: list[str]  # interaction ids, newest first, capped
+    facts: dict[str, float | int | None] = field(default_factory=dict)  # the KNOWS counters scored
+    now: int = 0  # the time the score is as of
+    as_of: int | None = None
+
+    @property
+    def points(self) -> dict[str, float]:
+        return {s.name: s.points for s in self.signals}
+
+
+def explain(store: Store, a: str, b: str, *, as_of: int | None = None, weights: Weights = DEFAULT_WEIGHTS,
+            now: int | None = None, limit: int = EVIDENCE_LIMIT) -> Explanation:
+    """Explain the strength between ``a`` and ``b`` (0 and "cold" when they never interacted)."""
+    at = as_of if as_of is not None else now if now is not None else int(time.time()) // HOUR * HOUR
+    if as_of is None:
+        edge = next((k for k in store.knows_of([a]) if {k.a, k.b} == {a, b}), None)
+    else:
+        edge = pair_knows(store, a, b, before=as_of)
+    if edge is None or a == b:
+        edge = Knows(*sorted((a, b)))
+    s = signals(edge, at, weights)
+    points = contributions(s, weights)
+    parts = [SignalPart(n, getattr(s, n), getattr(weights, n), points[n]) for n in ADDITIVE]
+    parts.append(SignalPart("recency", s.recency, weights.floor, points["recency"]))
+    facts = {"first_at": edge.first_at, "last_at": edge.last_at,
+             **{f: getattr(edge, f) for f in Knows.__slots__ if f not in ("a", "b", "first_at", "last_at")}}
+    evidence = evidence_ids(store, a, b, before=as_of, limit=limit) if s.score > 0 else []
+    return Explanation(a, b, s.score, band(s.score), parts, evidence, facts, at, as_of)
+
+
+def pair_knows(store: Store, a: str, b: str, *, before: int) -> Knows | None:
+    """The pair's KNOWS edge refolded from their interactions before ``before``."""
+    items: dict[str, Interaction] = {}
+    for pid in (a, b):  # both sides: a reply counts towards the pair even when one of them is not on it
+        items.update((i.id, i) for i in store.interactions_of(pid, before=before))
+    missing = {i.parent_id for i in items.values() if i.parent_id} - items.keys()
+    known = store.get_interactions(missing) if missing else {}
+    # a parent from after the cut is future evidence: the reply then counts as a plain email
+    parents = {**{i: p for i, p in known.items() if p.occurred_at is not None and p.occurred_at < before},
+               **items}
+    edges = fold(sorted(items.values(), key=lambda i: i.id), lambda i: parents.get(i.parent_id) if i.parent_id else None)
+    return edges.get(tuple(sorted((a, b))))
+
+
+def evidence_ids(store: Store, a: str, b: str, *, before: int | None = None, limit: int = EVIDENCE_LIMIT) -> list[str]:
+    """Ids of interactions that counted towards the pair, newest first, at most ``limit``; scanned
+    page by page through ``a``'s interactions, so pass the less active person as ``a``."""
+    pair = tuple(sorted((a, b)))
+    out: list[str] = []
+    seen: set[str] = set()
+    cursor, page = before, _PAGE
+    while len(out) < limit:
+        batch = store.interactions_of(a, before=cursor, limit=page)
+        fresh = [i for i in batch if i.id not in seen]
+        for item in fresh:
+            seen.add(item.id)
+            if b in item.people() and any((k.a, k.b) == pair for k in deltas(item)):
+                out.append(item.id)
+                if len(out) == limit:
+                    break
+        if len(batch) < page:
+            break
+        times = [i.occurred_at for i in batch if i.occurred_at is not None]
+        if not times:
+            break
+        if not fresh:
+            page *= 2  # a page of one timestamp: widen it rather than skip
+            continue
+        cursor = min(times) + 1
+    return out

@@ -1,0 +1,116 @@
+"""`kith paths` and `kith explain`, run as the real `python -m api` on a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from graph.model import Deal, DealRole, DealRoleKind, Organization, WorksAt
+from graph.sqlite_store import SQLiteStore
+from ranking_graphs import DAY, PROV, email_item, ingest, meeting_item, person
+
+NOW = int(time.time())
+FAY, GUS = person("fay", internal=True), person("gus", internal=True)
+XU, TARA, CEO, OLI = person("xu"), person("tara"), person("ceo"), person("oli", opted_out=True)
+ACME = Organization("o_acme", "Acme Holdings", "acmeholdings", ["acme.com"], provenance=PROV)
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "kith.db"
+    store = SQLiteStore.open(path)
+    store.upsert_people([FAY, GUS, XU, TARA, CEO, OLI])
+    store.update_person(OLI.id, opted_out=True)
+    store.upsert_organizations([ACME])
+    store.add_works_at([WorksAt(TARA.id, ACME.id, "General Counsel"), WorksAt(CEO.id, ACME.id, "Engineer")])
+    store.upsert_deals([Deal("d1", "Panel", ACME.id, opened_at=NOW - 50 * DAY,
+                             roles=[DealRole(CEO.id, DealRoleKind.DECISION_MAKER)])])
+    items = [meeting_item(f"fx{n}", [FAY, XU], NOW - (40 + n) * DAY) for n in range(5)]
+    items += [meeting_item(f"xt{n}", [XU, TARA], NOW - (30 + n) * DAY) for n in range(3)]
+    items += [email_item(f"gc{n}", GUS, [CEO], NOW - (20 + n) * DAY) for n in range(2)]
+    items += [meeting_item("fo", [FAY, OLI], NOW - 10 * DAY), meeting_item("ot", [OLI, TARA], NOW - 10 * DAY)]
+    ingest(store, items)
+    store.close()
+    return path
+
+
+def kith(db, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "api", "--db", str(db), *args], capture_output=True, text=True,
+                          env={**os.environ, "KITH_CONFIG": str(db) + ".absent.toml", **(env or {})}, timeout=120)
+
+
+def test_paths_json_to_a_person(db):
+    run = kith(db, "paths", "--to", "tara@client.com", "--json")
+    assert run.returncode == 0, run.stderr
+    found = json.loads(run.stdout)
+    assert [[p["name"] for p in w["people"]] for w in found] == [["Fay", "Xu", "Tara"]]  # never through Oli
+    for w in found:
+        for p in w["people"] + [h[s] for h in w["hops"] for s in ("from", "to")]:
+            assert p["name"] and p["emails"]
+    hop = found[0]["hops"][0]
+    assert hop["band"] in ("strong", "medium", "weak", "cold") and len(hop["evidence"]) == 5
+    assert found[0]["introduction"].startswith("Fay asks Xu")
+
+
+def test_paths_to_an_organisation_by_domain_and_name(db):
+    by_domain = json.loads(kith(db, "paths", "--to", "acme.com", "--json").stdout)
+    by_name = json.loads(kith(db, "paths", "--to", "ACME Holdings, Inc.", "--json").stdout)
+    assert by_domain == by_name
+    # the decision maker from the deal (Ceo) and the general counsel (Tara), best path first
+    assert {w["people"][-1]["name"] for w in by_domain} == {"Ceo", "Tara"}
+
+
+def test_paths_from_a_colleague_and_a_team(db):
+    from_gus = json.loads(kith(db, "paths", "--to", "tara@client.com", "--from", "gus@firm.com", "--json").stdout)
+    assert from_gus == []
+    team = json.loads(kith(db, "paths", "--to", "tara@client.com", "--team", "gus@firm.com,fay@firm.com", "--json").stdout)
+    assert [w["people"][0]["name"] for w in team] == ["Fay"]
+    named = kith(db, "paths", "--to", "tara@client.com", "--team", "ma", "--json",
+                 env={"KITH_TEAMS": json.dumps({"ma": ["fay@firm.com"]})})
+    assert json.loads(named.stdout) == team
+
+
+def test_paths_human_output(db):
+    run = kith(db, "paths", "--to", "tara@client.com", "--k", "3", env={"COLUMNS": "300"})
+    assert run.returncode == 0, run.stderr
+    assert "Fay → Xu → Tara" in run.stdout and "Would you be willing to introduce us?" in run.stdout
+
+
+def test_as_of_before_any_contact(db):
+    day = time.strftime("%Y-%m-%d", time.gmtime(NOW - 60 * DAY))
+    run = kith(db, "paths", "--to", "tara@client.com", "--as-of", day)
+    assert run.returncode == 1
+    assert f"No warm path to tara@client.com within 4 hops as of {day}" in run.stderr
+    assert json.loads(kith(db, "paths", "--to", "tara@client.com", "--as-of", day, "--json").stdout) == []
+
+
+@pytest.mark.parametrize("args, message", [
+    (["paths", "--to", "nobody@client.com"], "No one with the address nobody@client.com (--to) is in the graph"),
+    (["paths", "--to", "Globex"], "No organisation with the domain or name 'Globex'"),
+    (["paths", "--to", "tara@client.com", "--from", "zz@firm.com"], "No one with the address zz@firm.com (--from)"),
+    (["paths", "--to", "tara@client.com", "--team", "ma"], "No team named 'ma'"),
+    (["paths", "--to", "tara@client.com", "--as-of", "31/03/2024"], "--as-of takes a date like 2024-03-31"),
+    (["paths", "--to", "oli@client.com"], "opted out or is blocked"),
+    (["explain", "fay@firm.com", "nobody@x.com"], "No one with the address nobody@x.com"),
+])
+def test_user_errors_are_one_clear_line(db, args, message):
+    run = kith(db, *args)
+    assert run.returncode == 1
+    assert message in run.stderr and "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_explain(db):
+    run = kith(db, "explain", "fay@firm.com", "xu@client.com", "--json")
+    assert run.returncode == 0, run.stderr
+    [e] = json.loads(run.stdout)
+    assert e["a"]["name"] == "Fay" and e["b"]["emails"] == ["xu@client.com"]
+    assert sum(s["points"] for s in e["signals"]) == pytest.approx(e["score"], abs=1e-2)
+    assert len(e["evidence"]) == 5
+    human = kith(db, "explain", "fay@firm.com", "xu@client.com", env={"COLUMNS": "300"})
+    assert "frequency" in human.stdout and "Evidence (newest first)" in human.stdout
