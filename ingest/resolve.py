@@ -179,6 +179,19 @@ class Resolver:
                 int(time.time())))
         return pid
 
+    def fill_name(self, pid: str, display: str, prov: Provenance) -> None:
+        """A record that names a known person (a contact card): fills their name where it is empty;
+        a name already stored is never overwritten."""
+        name = parse_name(display)
+        if not name.full:
+            return
+        person = self.pending.people.get(pid) or Person(pid, provenance=prov)
+        if not person.name:
+            person.name, person.given_name, person.family_name = name.full, name.given, name.family
+        self.pending.people[pid] = person
+        if not self._names.get(pid, NameParts("")).full:
+            self._learn(pid, name.full, [], name)
+
     def mark_internal(self, pid: str, prov: Provenance) -> None:
         """A record says this person is one of the firm's own (a deal's team member)."""
         person = self.pending.people.get(pid) or Person(pid, provenance=prov)
@@ -230,14 +243,15 @@ class Resolver:
         return self.organization(display_company(name), key, prov) if key else None
 
     def employ(self, pid: str, org: str, title: str, at: int | None, prov: Provenance) -> None:
-        """Evidence that a person worked at org (with title) at time ``at``: widens one period."""
+        """Evidence that a person worked at org (with title) at time ``at``. The period starts at the
+        earliest evidence and stays open (``until`` None): mail shows a job began, rarely that it
+        ended; a later row at another org or with another title is what records a change."""
         key = (pid, org, title)
         row = self.pending.works_at.get(key)
         if row is None:
-            self.pending.works_at[key] = WorksAt(pid, org, title, at, at, prov)
+            self.pending.works_at[key] = WorksAt(pid, org, title, at, None, prov)
         elif at is not None:
             row.since = at if row.since is None else min(row.since, at)
-            row.until = at if row.until is None else max(row.until, at)
 
     def add_phones(self, pid: str, phones: Sequence[str], prov: Provenance) -> None:
         person = self.pending.people.get(pid) or Person(pid, provenance=prov)
