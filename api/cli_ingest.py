@@ -11,6 +11,9 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from api.context import err, out, print_json, settings_of, store_of
+from ingest.calendar import ingest_calendar
+from ingest.contacts import ingest_contacts
+from ingest.deals import DealReport, available_profiles, ingest_deals, load_profile
 from ingest.email.pipeline import ingest_email
 from ingest.report import RunReport
 
@@ -77,3 +80,72 @@ def email(
             on_progress=lambda n: bar.advance(task, n),
         )
     show_report(report, "messages", as_json)
+
+
+def _show_flags(report: DealReport, as_json: bool) -> None:
+    if not as_json and report.flagged:
+        table = Table(title="ingested with a repair or a gap", show_header=False)
+        for reason, count in sorted(report.flagged.items()):
+            table.add_row(reason, f"{count:,}")
+        out.print(table)
+
+
+@app.command()
+def calendar(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help=".ics files (Outlook, Google, Apple exports) or folders of them.")],
+    horizon_days: Annotated[int | None, typer.Option(help="Expand recurring meetings this many days past today (default: the recurrence_horizon_days setting).")] = None,
+    exclude_address: Annotated[list[str], typer.Option("--exclude-address", help="Never ingest this address (repeatable).")] = [],
+    exclude_domain: Annotated[list[str], typer.Option("--exclude-domain", help="Never ingest this domain (repeatable).")] = [],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run report as one JSON object.")] = False,
+) -> None:
+    """Ingest calendars: each meeting occurrence an interaction. Safe to re-run; an interrupted run resumes."""
+    settings = settings_of(ctx)
+    if horizon_days is not None:
+        settings = settings.model_copy(update={"recurrence_horizon_days": horizon_days})
+    store = store_of(ctx)
+    with progress_bar("reading calendars") as bar:
+        task = bar.add_task("calendars", total=total_bytes(paths))
+        report = ingest_calendar(store, settings, paths, exclude_addresses=exclude_address,
+                                 exclude_domains=exclude_domain, on_progress=lambda n: bar.advance(task, n))
+    show_report(report, "events", as_json)
+
+
+@app.command()
+def deals(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="CSV, JSON or XLSX deal exports, or folders of them.")],
+    profile: Annotated[str, typer.Option("--profile", help=f"Mapping profile: {', '.join(available_profiles())}, or a .toml file.")] = "generic",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run report as one JSON object.")] = False,
+) -> None:
+    """Ingest deal records through a mapping profile. Safe to re-run; an interrupted run resumes."""
+    settings = settings_of(ctx)
+    chosen = load_profile(profile)  # a bad profile stops here, before the store is opened
+    store = store_of(ctx)
+    with progress_bar(f"reading deals ({chosen.name})") as bar:
+        task = bar.add_task("deals", total=total_bytes(paths))
+        report = ingest_deals(store, settings, paths, chosen, on_progress=lambda n: bar.advance(task, n))
+    if as_json:
+        print_json(report.as_dict("rows"))
+        return
+    show_report(report, "rows", as_json)
+    out.print(f"deals written: {report.deals:,}")
+    _show_flags(report, as_json)
+
+
+@app.command()
+def contacts(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="vCard files (.vcf) or folders of them.")],
+    exclude_address: Annotated[list[str], typer.Option("--exclude-address", help="Never ingest this address (repeatable).")] = [],
+    exclude_domain: Annotated[list[str], typer.Option("--exclude-domain", help="Never ingest this domain (repeatable).")] = [],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run report as one JSON object.")] = False,
+) -> None:
+    """Ingest contacts (vCard 2.1, 3 and 4), merged into known people. Safe to re-run."""
+    settings = settings_of(ctx)
+    store = store_of(ctx)
+    with progress_bar("reading contacts") as bar:
+        task = bar.add_task("contacts", total=total_bytes(paths))
+        report = ingest_contacts(store, settings, paths, exclude_addresses=exclude_address,
+                                 exclude_domains=exclude_domain, on_progress=lambda n: bar.advance(task, n))
+    show_report(report, "cards", as_json)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from graph.knows import deltas, fold
 from graph.model import Interaction, Knows
 from graph.network import HOUR
+from graph.scope import EVERYTHING, Scope
 from graph.store import Store
 from graph.strength import ADDITIVE, DEFAULT_WEIGHTS, Weights, band, contributions, signals
 
@@ -84,9 +85,11 @@ def pair_knows(store: Store, a: str, b: str, *, before: int) -> Knows | None:
     return edges.get(tuple(sorted((a, b))))
 
 
-def evidence_ids(store: Store, a: str, b: str, *, before: int | None = None, limit: int = EVIDENCE_LIMIT) -> list[str]:
+def evidence_ids(store: Store, a: str, b: str, *, before: int | None = None, limit: int = EVIDENCE_LIMIT,
+                 scope: Scope = EVERYTHING) -> list[str]:
     """Ids of interactions that counted towards the pair, newest first, at most ``limit``; scanned
-    page by page through ``a``'s interactions, so pass the less active person as ``a``."""
+    page by page through ``a``'s interactions, so pass the less active person as ``a``. Interactions
+    that involve anyone behind the reader's walls are never named."""
     pair = tuple(sorted((a, b)))
     out: list[str] = []
     seen: set[str] = set()
@@ -96,7 +99,7 @@ def evidence_ids(store: Store, a: str, b: str, *, before: int | None = None, lim
         fresh = [i for i in batch if i.id not in seen]
         for item in fresh:
             seen.add(item.id)
-            if b in item.people() and any((k.a, k.b) == pair for k in deltas(item)):
+            if b in item.people() and scope.sees_interaction(item) and any((k.a, k.b) == pair for k in deltas(item)):
                 out.append(item.id)
                 if len(out) == limit:
                     break

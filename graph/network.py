@@ -30,12 +30,14 @@ import numpy as np
 
 from graph.knows import fold
 from graph.model import KNOWS_COUNTERS, Interaction, Knows, Person
+from graph.scope import EVERYTHING, Scope
 from graph.store import Store
 from graph.strength import DEFAULT_WEIGHTS, Signals, Weights, score_columns, signals
 
 COLUMNS = ("first_at", "last_at", *KNOWS_COUNTERS)
 HOUR = 3600
 _NETWORKS_KEPT = 4  # scored networks cached per store (different as_of / weights / hour)
+_SCOPES_KEPT = 16  # walled readers' masks and search bounds cached per network
 
 
 @dataclass(slots=True)
@@ -94,7 +96,8 @@ class Network:
             self.cost = -np.log(self.strengths / 100.0)
         np.maximum(self.cost, 0.0, out=self.cost)
         self.scores = scores
-        self._firm_bounds: dict[int, np.ndarray] = {}
+        self._firm_bounds: OrderedDict[tuple[int, Scope], np.ndarray] = OrderedDict()
+        self._usable: OrderedDict[Scope, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
     # -- people ----------------------------------------------------------------------------------
@@ -185,13 +188,29 @@ class Network:
             out[r] = cur
         return out
 
-    def firm_bounds(self, hops: int) -> np.ndarray:
-        """``bounds`` from every usable colleague, cached: the default source set of every query."""
+    def usable_for(self, scope: Scope = EVERYTHING) -> np.ndarray:
+        """Who may be on a path for a reader: usable, and not behind the reader's walls."""
+        if not scope.hidden_people:
+            return self.usable
         with self._lock:
-            if hops not in self._firm_bounds:
-                sources = self.internal & self.usable
-                self._firm_bounds[hops] = self.bounds(sources, self.usable & ~sources, hops)
-            return self._firm_bounds[hops]
+            if scope not in self._usable:
+                mask = self.usable.copy()
+                mask[[self.index[p] for p in scope.hidden_people if p in self.index]] = False
+                self._usable[scope] = mask
+                if len(self._usable) > _SCOPES_KEPT:
+                    self._usable.popitem(last=False)
+            return self._usable[scope]
+
+    def firm_bounds(self, hops: int, scope: Scope = EVERYTHING) -> np.ndarray:
+        """``bounds`` from every usable colleague, cached: the default source set of every query."""
+        usable = self.usable_for(scope)
+        with self._lock:
+            if (hops, scope) not in self._firm_bounds:
+                sources = self.internal & usable
+                self._firm_bounds[(hops, scope)] = self.bounds(sources, usable & ~sources, hops)
+                if len(self._firm_bounds) > _SCOPES_KEPT:
+                    self._firm_bounds.popitem(last=False)
+            return self._firm_bounds[(hops, scope)]
 
 
 class _StoreCache:

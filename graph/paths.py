@@ -35,6 +35,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from graph.explain import evidence_ids
+from graph.scope import EVERYTHING, Scope
 from graph.model import DealRoleKind, Person
 from graph.network import Network, load_network
 from graph.store import Store
@@ -79,36 +80,41 @@ def warm_paths(
     weights: Weights = DEFAULT_WEIGHTS,
     now: int | None = None,
     network: Network | None = None,
+    scope: Scope = EVERYTHING,
 ) -> list[WarmPath]:
     """The ``k`` best paths from ``sources`` (default: every usable internal colleague) to any of ``to``,
-    best first. ``network`` may be passed when the caller already loaded it for the same as_of/weights."""
+    best first. ``network`` may be passed when the caller already loaded it for the same as_of/weights.
+    Nobody behind the reader's walls (``scope``) is a source, an intermediary or a target, and no
+    hop's evidence names an interaction that involves them."""
     net = network or load_network(store, as_of=as_of, weights=weights, now=now)
-    found = best_paths(net, [to] if isinstance(to, str) else list(to), sources, k=k, max_hops=max_hops)
-    return _explain_paths(store, net, found)
+    found = best_paths(net, [to] if isinstance(to, str) else list(to), sources, k=k, max_hops=max_hops,
+                       scope=scope)
+    return _explain_paths(store, net, found, scope)
 
 
 def best_paths(net: Network, targets: Sequence[str], sources: Sequence[str] | None = None, *, k: int = 5,
-               max_hops: int = 4) -> list[tuple[float, list[str]]]:
+               max_hops: int = 4, scope: Scope = EVERYTHING) -> list[tuple[float, list[str]]]:
     """(score, person ids source..target) of the k best paths, best first; the search alone."""
     if k <= 0 or max_hops <= 0:
         return []
-    goal = sorted({net.index[t] for t in targets if t in net.index and net.usable[net.index[t]]})
+    usable = net.usable_for(scope)
+    goal = sorted({net.index[t] for t in targets if t in net.index and usable[net.index[t]]})
     if not goal:
         return []
     n = len(net.ids)
     is_target = np.zeros(n, bool)
     is_target[goal] = True
     if sources is None:
-        is_source = net.internal & net.usable & ~is_target
-        bounds = net.firm_bounds(max_hops)
+        is_source = net.internal & usable & ~is_target
+        bounds = net.firm_bounds(max_hops, scope)
     else:
         is_source = np.zeros(n, bool)
         is_source[[net.index[s] for s in sources if s in net.index]] = True
-        is_source &= ~is_target
-        bounds = net.bounds(is_source, net.usable & ~is_source & ~is_target, max_hops)
+        is_source &= usable & ~is_target
+        bounds = net.bounds(is_source, usable & ~is_source & ~is_target, max_hops)
     if not is_source.any():
         return []
-    relay = net.usable & ~is_source & ~is_target
+    relay = usable & ~is_source & ~is_target
     found = _search(net, goal, is_source, relay, bounds, k, max_hops)
     return [(_score(net, p), [net.ids[i] for i in p]) for p in found]
 
@@ -176,7 +182,8 @@ def _weakest(net: Network, p: Sequence[int]) -> float:
     return min(_hop_strengths(net, p))
 
 
-def _explain_paths(store: Store, net: Network, found: list[tuple[float, list[str]]]) -> list[WarmPath]:
+def _explain_paths(store: Store, net: Network, found: list[tuple[float, list[str]]],
+                   scope: Scope = EVERYTHING) -> list[WarmPath]:
     if not found:
         return []
     people = store.get_people({pid for _, p in found for pid in p})
@@ -187,19 +194,19 @@ def _explain_paths(store: Store, net: Network, found: list[tuple[float, list[str
         hops = []
         for x, y in zip(p, p[1:]):
             if (x, y) not in cache:
-                cache[(x, y)] = _hop(store, net, x, y)
+                cache[(x, y)] = _hop(store, net, x, y, scope)
             hops.append(cache[(x, y)])
         out.append(WarmPath(p, score, hops, introduction(p, hops, people, titles)))
     return out
 
 
-def _hop(store: Store, net: Network, x: str, y: str) -> Hop:
+def _hop(store: Store, net: Network, x: str, y: str, scope: Scope = EVERYTHING) -> Hop:
     s = net.signals(x, y)
     k = net.knows(x, y)
     assert s is not None and k is not None
     # Scan the less connected side's interactions: usually the client, with far fewer than a partner.
     a, b = (x, y) if net.degree(x) <= net.degree(y) else (y, x)
-    evidence = evidence_ids(store, a, b, before=net.as_of, limit=EVIDENCE_PER_HOP)
+    evidence = evidence_ids(store, a, b, before=net.as_of, limit=EVIDENCE_PER_HOP, scope=scope)
     return Hop(x, y, s.score, band(s.score), contributions(s, net.weights), evidence,
                values={n: v for n, v in s.as_dict().items() if n != "score"}, last_at=k.last_at)
 

@@ -214,3 +214,86 @@ def write_corpus(folder: Path, firm: Firm, count: int, per_file: int = 10_000, s
         write_mbox(path, (next(stream) for _ in range(min(per_file, count - n))))
         paths.append(path)
     return paths
+
+
+# -- calendars, deal exports (for the benches) -----------------------------------------------------
+def _ics_address(role: str, c: Contact, extra: str = "") -> str:
+    cn = c.name.replace('"', "")
+    return f'{role};CN="{cn}"{extra}:mailto:{c.email}'
+
+
+def write_calendar(path: Path, firm: Firm, series: int, weeks: int = 26, singles: int = 0, seed: int = 13,
+                   start: datetime | None = None) -> int:
+    """An Outlook-style .ics: ``series`` weekly meetings of ``weeks`` occurrences each (a colleague
+    organising, client contacts and colleagues attending with mixed PARTSTATs, an EXDATE now and then)
+    and ``singles`` one-off meetings. Returns the number of occurrences it describes."""
+    rng = random.Random(seed)
+    start = start or datetime(2023, 1, 2, 9, tzinfo=timezone.utc)
+    companies = list(firm.clients)
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Kith//synthetic//EN", "METHOD:PUBLISH"]
+    occurrences = 0
+
+    def event(uid: str, when: datetime, rule: str = "") -> list[str]:
+        organizer = rng.choice(firm.colleagues)
+        company = rng.choice(companies)
+        guests = rng.sample(firm.clients[company], k=min(len(firm.clients[company]), rng.randint(1, 4)))
+        guests += rng.sample(firm.colleagues, k=rng.choice([0, 1, 2]))
+        out = ["BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{start:%Y%m%dT%H%M%SZ}", f"DTSTART:{when:%Y%m%dT%H%M%SZ}",
+               f"DTEND:{when.replace(minute=45):%Y%m%dT%H%M%SZ}",
+               f"SUMMARY:{rng.choice(TOPICS).capitalize()} – {company.split()[0]}",
+               f"DESCRIPTION:{rng.choice(LINES)}", _ics_address("ORGANIZER", organizer)]
+        for g in guests:
+            status = rng.choices(["ACCEPTED", "TENTATIVE", "DECLINED", "NEEDS-ACTION"], [6, 2, 1, 1])[0]
+            out.append(_ics_address("ATTENDEE", g, f";ROLE=REQ-PARTICIPANT;PARTSTAT={status}"))
+        if rule:
+            out.append(rule)
+        return out + ["END:VEVENT"]
+
+    for n in range(series):
+        when = datetime.fromtimestamp(start.timestamp() + rng.randrange(0, 180) * 86400 + rng.randrange(0, 8) * 3600,
+                                      timezone.utc)
+        lines += event(f"series-{n}-{seed}@synthetic", when, f"RRULE:FREQ=WEEKLY;COUNT={weeks}")
+        occurrences += weeks
+        if rng.random() < 0.2:  # one occurrence deleted
+            skipped = datetime.fromtimestamp(when.timestamp() + 7 * 86400 * rng.randrange(1, weeks), timezone.utc)
+            lines.insert(-1, f"EXDATE:{skipped:%Y%m%dT%H%M%SZ}")
+            occurrences -= 1
+    for n in range(singles):
+        when = datetime.fromtimestamp(start.timestamp() + rng.randrange(0, 365 * 24) * 3600, timezone.utc)
+        lines += event(f"single-{n}-{seed}@synthetic", when)
+        occurrences += 1
+    lines.append("END:VCALENDAR")
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8", newline="")
+    return occurrences
+
+
+def write_deals_csv(path: Path, firm: Firm, rows: int, seed: int = 17) -> int:
+    """A CRM export in the generic profile's columns, with dirt: name variants of accounts (no legal
+    suffix, upper case, a typo), rows without account, amounts written three ways."""
+    import csv
+
+    rng = random.Random(seed)
+    companies = list(firm.clients)
+    stages = ["prospecting", "qualification", "proposal", "negotiation", "won", "lost"]
+    with path.open("w", encoding="utf-8", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["id", "name", "account", "stage", "amount", "currency", "opened", "closed", "owner",
+                      "owner_email", "contacts", "contact_role"])
+        for n in range(rows):
+            company = rng.choice(companies)
+            base = company.rsplit(" ", 1)[0]
+            account = rng.choices([company, base, base.upper(), base[:-1] + base[-1] * 2, ""], [5, 3, 1, 1, 1])[0]
+            owner = rng.choice(firm.colleagues)
+            contacts = rng.sample(firm.clients[company], k=rng.randint(0, 3))
+            stage = rng.choice(stages)
+            value = rng.randint(5, 900) * 1000
+            amount = rng.choice([str(value), f"{value:,}", f"${value:,}.00"])
+            opened = datetime(2023, 1, 1, tzinfo=timezone.utc).timestamp() + rng.randrange(0, 700) * 86400
+            closed = opened + rng.randrange(10, 200) * 86400
+            out.writerow([f"D-{n:06d}", f"{rng.choice(TOPICS).capitalize()} ({base})", account, stage, amount, "USD",
+                          datetime.fromtimestamp(opened, timezone.utc).strftime("%Y-%m-%d"),
+                          datetime.fromtimestamp(closed, timezone.utc).strftime("%Y-%m-%d")
+                          if stage in ("won", "lost") else "",
+                          owner.name, owner.email, ";".join(f"{c.name} ({c.email})" for c in contacts),
+                          rng.choice(["Decision Maker", "Champion", "Influencer", "Economic Buyer", ""])])
+    return rows

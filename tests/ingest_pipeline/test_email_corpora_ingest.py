@@ -8,7 +8,7 @@ from graph.model import Category
 from graph.settings import Settings
 from graph.sqlite_store import SQLiteStore
 from ingest.email.pipeline import ingest_email
-from tests.conftest import corpus
+from conftest import corpus
 
 CORPORA = ["cpython_email_testdata", "mimekit_testdata", "ruby_mail_fixtures", "sisimai_bounce_emails",
            "perceval_mailing_list_testdata"]

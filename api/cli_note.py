@@ -1,0 +1,49 @@
+"""`kith note add`: record what the firm should remember about a client."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated
+
+import typer
+
+from api.context import err, out, print_json, settings_of, store_of
+from graph.errors import KithError
+from ingest.notes import add_note
+
+app = typer.Typer(help="Notes colleagues keep about clients: preferences, family, the last conversation.",
+                  no_args_is_help=True)
+
+
+def _when(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise KithError(f"--at {text!r} is not a date; write it as 2024-03-01 or 2024-03-01T14:30.") from None
+    return int((at if at.tzinfo else at.replace(tzinfo=timezone.utc)).timestamp())
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="What to remember, e.g. \"Prefers calls before 10am; daughter at Oxford\".")],
+    about: Annotated[str, typer.Option("--about", help="The client's email address.")],
+    by: Annotated[str, typer.Option("--by", help="Your (the author's) email address.")],
+    at: Annotated[str | None, typer.Option("--at", help="When (ISO date or time, UTC unless given); default now.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the stored note as one JSON object.")] = False,
+) -> None:
+    """Add a note about a person. Adding the same note again changes nothing."""
+    settings = settings_of(ctx)
+    when = _when(at)
+    store = store_of(ctx)
+    result = add_note(store, settings, about, by, text, when)
+    item = result.interaction
+    if as_json:
+        print_json({"id": item.id, "new": result.new, "text_kept": result.text_kept, "occurred_at": item.occurred_at,
+                    "author": item.people()[0], "subject": item.people()[-1], "topics": item.topics})
+        return
+    out.print(f"{'Noted' if result.new else 'Already noted'}: {item.id} about {about} by {by}.")
+    if not result.text_kept:
+        err.print("[yellow]privacy mode is metadata:[/] the note's text was not kept, only that you noted something.")

@@ -1,0 +1,436 @@
+"""Calendars into the graph: .ics files -> meeting occurrences -> resolved participants -> batched writes.
+
+Reading (no database): each file is parsed with icalendar; its VEVENTs are grouped by UID into
+series (a master and its RECURRENCE-ID overrides). A series with RRULE/RDATE is expanded with
+recurring-ical-events between ``now - recurrence_lookback_days`` and ``now + recurrence_horizon_days``
+(EXDATEs and cancelled overrides drop out there); any other event is one occurrence wherever it lies.
+Google exports' X-WR-TIMEZONE is applied first; floating times are read as UTC.
+
+Choices:
+- An occurrence's id is ``meeting`` + UID, plus the RECURRENCE-ID (the original start, in UTC) for a
+  recurring or overriding one; an event without UID is keyed on its start, summary and organizer.
+  Re-ingesting, or the same invitation in two people's exports, adds nothing.
+- STATUS:CANCELLED (on the event, on an override, or METHOD:CANCEL) is skipped as "cancelled".
+- PARTSTAT becomes Attendance (DELEGATED counts as declined: someone else went); the organizer is
+  ACCEPTED unless they also appear as a declining attendee. CUTYPE ROOM, RESOURCE and GROUP are not
+  people. Only mailto: addresses (or an EMAIL parameter) become participants, through the Resolver.
+- An event with at least one person is stored even when alone (it adds no KNOWS); one with nobody
+  is skipped as "no participants" (a recurring series without any ORGANIZER or ATTENDEE, such as
+  a holiday calendar, is one such skip, not expanded). A recurring series with no occurrence in
+  the window is one skip.
+- Privacy: metadata keeps neither SUMMARY nor DESCRIPTION; topics keeps SUMMARY and key phrases of
+  both; full also keeps DESCRIPTION as the body.
+- Report: ``records`` counts occurrences, plus events that could not be read (errors naming the
+  file and UID) and skipped series. A file that is not a calendar is an error; a calendar with no
+  VEVENT is skipped as "file without events"; neither counts as a record (as an unreadable mail
+  file in the email ingest). Checkpoints count series per file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import warnings
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import icalendar
+import recurring_ical_events
+import x_wr_timezone
+
+from graph import ids
+from graph.knows import deltas
+from graph.model import Attendance, Interaction, InteractionKind, InteractionWrite, Participant, Provenance, Role
+from graph.settings import Settings
+from graph.store import Store
+from ingest.checkpoints import Checkpoints
+from ingest.report import RunReport
+from ingest.resolve import Resolver
+from ingest.topics import key_phrases
+
+CALENDAR_SUFFIXES = (".ics", ".ical", ".icalendar", ".ifb")
+_NOT_PEOPLE = frozenset({"ROOM", "RESOURCE", "GROUP"})
+_PARTSTAT = {
+    "ACCEPTED": Attendance.ACCEPTED,
+    "TENTATIVE": Attendance.TENTATIVE,
+    "DECLINED": Attendance.DECLINED,
+    "DELEGATED": Attendance.DECLINED,
+    "NEEDS-ACTION": Attendance.NEEDS_ACTION,
+}
+MAX_OCCURRENCES = 5000  # per series and window: a FREQ=MINUTELY rule must not flood the graph
+
+
+@dataclass(frozen=True, slots=True)
+class Attendee:
+    name: str
+    address: str  # as written, without "mailto:"
+    status: Attendance = Attendance.UNKNOWN
+
+
+@dataclass(slots=True)
+class Occurrence:
+    """One meeting as read from a file, before identity resolution."""
+
+    source: str
+    uid: str
+    key: str  # natural key of the interaction id
+    start: int | None
+    duration_s: int | None
+    all_day: bool
+    summary: str
+    description: str
+    organizer: Attendee | None
+    attendees: list[Attendee]
+
+
+@dataclass(slots=True)
+class Series:
+    """A unit of reading: one UID's events in one file, or a file that could not be read."""
+
+    source: str
+    position: str
+    occurrences: list[Occurrence] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # reasons, one per record not taken
+    error: str = ""
+
+    @property
+    def records(self) -> int:
+        return len(self.occurrences) + len(self.skipped) + (1 if self.error else 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    start: datetime
+    stop: datetime
+
+    @classmethod
+    def around(cls, now: datetime, settings: Settings) -> Window:
+        return cls(now - timedelta(days=settings.recurrence_lookback_days),
+                   now + timedelta(days=settings.recurrence_horizon_days))
+
+
+# -- reading -------------------------------------------------------------------------------------
+def iter_calendar_files(paths: Iterable[Path | str]) -> Iterator[str]:
+    """Named files as given; folders walked (sorted) for calendar files."""
+    for path in map(Path, paths):
+        if path.is_dir():
+            for folder, dirs, files in os.walk(path):
+                dirs.sort()
+                for name in sorted(files):
+                    if name.lower().endswith(CALENDAR_SUFFIXES):
+                        yield os.path.join(folder, name)
+        else:
+            yield str(path)
+
+
+def read_calendar(path: str, window: Window, skip: int = 0) -> Iterator[Series]:
+    """The series of one file, in file order; the first ``skip`` are counted but not expanded.
+    Never raises for bad input: an unreadable file or event comes back as a Series with ``error``."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        yield Series(path, "file", error=f"cannot read the file: {exc.strerror or exc}")
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            calendars = icalendar.Calendar.from_ical(data, multiple=True)
+        except Exception as exc:  # icalendar raises ValueError and friends for broken content lines
+            yield Series(path, "file", error=f"invalid calendar: {_short(exc)}")
+            return
+        if not calendars:
+            yield Series(path, "file", error="invalid calendar: no BEGIN:VCALENDAR found")
+            return
+        n = 0
+        any_event = False
+        for number, cal in enumerate(calendars, 1):
+            if cal.name != "VCALENDAR":
+                yield Series(path, "file", error=f"invalid calendar: top-level {cal.name}, not VCALENDAR")
+                break
+                continue
+            try:
+                if "X-WR-TIMEZONE" in cal:
+                    cal = x_wr_timezone.to_standard(cal)
+            except Exception as exc:
+                yield Series(path, f"calendar {number}", error=f"invalid X-WR-TIMEZONE: {_short(exc)}")
+                continue
+            cancelled_all = str(cal.get("METHOD", "")).upper() == "CANCEL"
+            timezones = [c for c in cal.subcomponents if c.name == "VTIMEZONE"]
+            for uid, events in _series(cal):
+                any_event = True
+                n += 1
+                if n <= skip:
+                    yield Series(path, uid)
+                    continue
+                yield _read_series(path, uid, events, timezones, window, cancelled_all)
+        if not any_event:
+            yield Series(path, "file", skipped=["file without events"])  # not checkpointed: re-told each run
+
+
+def _series(cal: icalendar.Calendar) -> list[tuple[str, list[icalendar.Event]]]:
+    groups: dict[str, list] = {}
+    for number, event in enumerate((c for c in cal.subcomponents if c.name == "VEVENT"), 1):
+        uid = str(event.get("UID", "")).strip()
+        groups.setdefault(uid or f"(no UID, event {number})", []).append(event)
+    return list(groups.items())
+
+
+def _read_series(path: str, uid: str, events: list, timezones: list, window: Window, cancelled_all: bool) -> Series:
+    series = Series(path, f"UID {uid}")
+    has_uid = not uid.startswith("(no UID")
+    try:
+        recurring = any("RRULE" in e or "RDATE" in e for e in events)
+        if recurring and not any("ORGANIZER" in e or "ATTENDEE" in e for e in events):
+            series.skipped.append("no participants")  # a holiday or reminder series: not expanded
+            return series
+        if recurring:
+            mini = icalendar.Calendar()
+            for tz in timezones:
+                mini.add_component(tz)
+            for e in events:
+                mini.add_component(e)
+            components = []
+            for component in recurring_ical_events.of(mini).between(window.start, window.stop):
+                components.append(component)
+                if len(components) > MAX_OCCURRENCES:
+                    break
+            if not components:
+                series.skipped.append("recurrence outside the window")
+                return series
+            if len(components) > MAX_OCCURRENCES:
+                components = components[:MAX_OCCURRENCES]
+                series.skipped.append(f"more than {MAX_OCCURRENCES} occurrences in the window")
+        else:
+            components = events
+        for component in components:
+            if cancelled_all or str(component.get("STATUS", "")).upper() == "CANCELLED":
+                series.skipped.append("cancelled")
+                continue
+            series.occurrences.append(_occurrence(path, uid if has_uid else "", component, recurring))
+    except Exception as exc:  # a broken rule, date or property: report the event, keep the file going
+        return Series(path, f"UID {uid}", error=f"unreadable event: {_short(exc)}")
+    return series
+
+
+def _occurrence(path: str, uid: str, event, recurring: bool) -> Occurrence:
+    if "DTSTART" not in event:
+        raise ValueError("no DTSTART")
+    start = event.start
+    try:
+        end = event.end
+    except Exception:
+        end = None
+    all_day = not isinstance(start, datetime)
+    duration = None
+    if end is not None:
+        seconds = (_utc(end) - _utc(start)).total_seconds()
+        duration = int(seconds) if seconds >= 0 else None
+    organizer = _address_of(event.get("ORGANIZER"), organizer=True)
+    attendees = []
+    raw = event.get("ATTENDEE", [])
+    for value in raw if isinstance(raw, list) else [raw]:
+        attendee = _address_of(value)
+        if attendee is not None:
+            attendees.append(attendee)
+    summary = str(event.get("SUMMARY", "") or "").strip()
+    description = str(event.get("DESCRIPTION", "") or "").strip()
+    rid = event.get("RECURRENCE-ID")
+    if not uid:
+        digest = hashlib.sha256(f"{_stamp(start)}|{summary}|{organizer.address if organizer else ''}".encode()).hexdigest()
+        key = f"sha256:{digest[:32]}"
+    elif rid is not None or recurring:
+        key = f"{uid}|{_stamp(rid.dt if rid is not None else start)}"
+    else:
+        key = uid
+    return Occurrence(path, uid, key, int(_utc(start).timestamp()), duration, all_day, summary, description,
+                      organizer, attendees)
+
+
+def _address_of(value, organizer: bool = False) -> Attendee | None:
+    if value is None:
+        return None
+    params = getattr(value, "params", {})
+    if str(params.get("CUTYPE", "")).upper() in _NOT_PEOPLE:
+        return None
+    text = str(value).strip()
+    if text.lower().startswith("mailto:"):
+        text = text[7:]
+    if "@" not in text:
+        text = str(params.get("EMAIL", "")).strip()
+    if "@" not in text:
+        return None
+    name = str(params.get("CN", "")).strip().strip('"')
+    status = Attendance.ACCEPTED if organizer else _PARTSTAT.get(str(params.get("PARTSTAT", "")).upper(),
+                                                                  Attendance.UNKNOWN)
+    return Attendee(name, text, status)
+
+
+def _utc(value: date | datetime) -> datetime:
+    if not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)  # floating time: read as UTC
+    return value.astimezone(timezone.utc)
+
+
+def _stamp(value: date | datetime) -> str:
+    if not isinstance(value, datetime):
+        return value.strftime("%Y%m%d")
+    return _utc(value).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:200]
+
+
+# -- the run -------------------------------------------------------------------------------------
+class CalendarIngest:
+    """One run over some calendars. ``run`` returns the report; progress goes to ``on_progress(bytes)``."""
+
+    def __init__(self, store: Store, settings: Settings, *, now: datetime | None = None, batch_size: int = 500,
+                 exclude_addresses: Sequence[str] = (), exclude_domains: Sequence[str] = (),
+                 on_progress: Callable[[int], None] | None = None):
+        self.store = store
+        self.settings = settings
+        self.window = Window.around(now or datetime.now(timezone.utc), settings)
+        self.batch_size = batch_size
+        self.on_progress = on_progress or (lambda n: None)
+        self.resolver = Resolver(store, settings, exclude_addresses, exclude_domains)
+        self.report = RunReport("calendar")
+        self.checkpoints = Checkpoints(store, "calendar")
+        self.per_file: dict[str, Counter] = {}  # file -> outcome counts, for accounting and tests
+        self._batch: list[Occurrence] = []
+        self._units: list[tuple[str, int]] = []  # (file, records) of series handled since the last commit
+
+    def run(self, paths: Sequence[Path | str]) -> RunReport:
+        for path in iter_calendar_files(paths):
+            self.report.files += 1
+            outcome = self.per_file.setdefault(path, Counter())
+            mark = self.checkpoints.resume_point(path)
+            self.report.records += mark.records
+            self.report.resumed += mark.records
+            if mark.records:
+                outcome["resumed"] += mark.records
+            for series in read_calendar(path, self.window, skip=mark.units):
+                if not (series.occurrences or series.skipped or series.error):
+                    continue  # committed by an earlier run
+                whole_file = series.position == "file"  # an unreadable file is not a record, as in email
+                if not whole_file:
+                    self.report.records += series.records
+                if series.error:
+                    self.report.error(path, series.position, series.error,
+                                      "unreadable" if whole_file else "unparseable")
+                    outcome["error"] += 1
+                for reason in series.skipped:
+                    self.report.skip(reason)
+                    outcome[f"skipped: {reason}"] += 1
+                self._batch.extend(series.occurrences)
+                if not whole_file:  # file-level problems are told again on every run
+                    self._units.append((path, series.records))
+                if len(self._batch) >= self.batch_size:
+                    self._flush()
+            self.on_progress(_size(path))
+        self._flush()
+        return self.report
+
+    def _flush(self) -> None:
+        batch, self._batch = self._batch, []
+        if batch:
+            resolver = self.resolver
+            resolver.prefetch({a for o in batch for a in self._addresses(o)})
+            items: dict[str, Interaction] = {}
+            for occ in batch:
+                item = self._interaction(occ)
+                if item is None:
+                    continue
+                if item.id in items:
+                    self.report.duplicates += 1
+                    self.per_file[occ.source]["duplicates"] += 1
+                    continue
+                items[item.id] = item
+            created, queued = resolver.drain()
+            self.report.people += created
+            self.report.review += queued
+            writes = [InteractionWrite(i, tuple(deltas(i))) for i in items.values()]
+            new = set(self.store.add_interactions(writes))
+            for item in items.values():
+                outcome = "ingested" if item.id in new else "duplicates"
+                self.per_file[item.provenance.source][outcome] += 1
+            self.report.ingested += len(new)
+            self.report.duplicates += len(writes) - len(new)
+        for path, records in self._units:
+            self.checkpoints.advance(path, 1, records)
+        self._units = []
+        self.checkpoints.save()
+
+    def _addresses(self, occ: Occurrence) -> Iterator[str]:
+        for a in ([occ.organizer] if occ.organizer else []) + occ.attendees:
+            normalized = self.resolver.normalize(a.address)
+            if normalized:
+                yield normalized
+
+    def _interaction(self, occ: Occurrence) -> Interaction | None:
+        resolver = self.resolver
+        prov = Provenance("calendar", occ.source, occ.key if occ.uid else occ.key)
+        at = occ.start
+        participants: list[Participant] = []
+        by_address: dict[str, int] = {}
+        if occ.organizer:
+            address = resolver.normalize(occ.organizer.address)
+            if address and resolver.is_excluded(address):
+                self._skip(occ, "excluded")
+                return None
+            pid = resolver.person(occ.organizer.name, address, at, prov) if address else None
+            if pid:
+                by_address[address] = len(participants)
+                participants.append(Participant(pid, Role.ORGANIZER, Attendance.ACCEPTED, address))
+        for a in occ.attendees:
+            address = resolver.normalize(a.address)
+            if not address or resolver.is_excluded(address):
+                continue
+            if address in by_address:  # the organizer listed again as an attendee: keep one, with its answer
+                n = by_address[address]
+                if a.status == Attendance.DECLINED:
+                    old = participants[n]
+                    participants[n] = Participant(old.person_id, old.role, Attendance.DECLINED, address)
+                continue
+            pid = resolver.person(a.name, address, at, prov)
+            if pid:
+                by_address[address] = len(participants)
+                participants.append(Participant(pid, Role.ATTENDEE, a.status, address))
+        if not participants:
+            self._skip(occ, "no participants")
+            return None
+        privacy = self.settings.privacy
+        return Interaction(
+            id=ids.interaction_id("meeting", occ.key),
+            kind=InteractionKind.MEETING,
+            occurred_at=at,
+            participants=participants,
+            subject="" if privacy == "metadata" else occ.summary,
+            topics=[] if privacy == "metadata" else key_phrases(f"{occ.summary}\n{occ.description}"),
+            body=occ.description if privacy == "full" else "",
+            thread_id=ids.interaction_id("meeting", occ.uid) if occ.uid else "",
+            duration_s=occ.duration_s,
+            provenance=prov,
+        )
+
+    def _skip(self, occ: Occurrence, reason: str) -> None:
+        self.report.skip(reason)
+        self.per_file[occ.source][f"skipped: {reason}"] += 1
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def ingest_calendar(store: Store, settings: Settings, paths: Sequence[Path | str], **options) -> RunReport:
+    """Ingest .ics files and folders; see ``CalendarIngest`` for the options."""
+    return CalendarIngest(store, settings, **options).run(paths)

@@ -1,0 +1,65 @@
+"""Per-file resume points for the record ingests (calendar, deals, contacts).
+
+A checkpoint says: of this version of a file (its size and mtime), the first ``units`` units (events,
+rows or cards, in file order) are committed, and they made ``records`` records. A rerun passes over
+those units without resolving or writing them; a changed file starts again from the top (its records
+then come back as duplicates, because ids are deterministic). The email pipeline keeps its own,
+equivalent, checkpoints under ``email:<path>``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from graph.store import Store
+
+
+@dataclass(slots=True)
+class Mark:
+    units: int = 0
+    records: int = 0
+
+
+class Checkpoints:
+    def __init__(self, store: Store, kind: str):
+        self.store = store
+        self.kind = kind
+        self._signature: dict[str, str] = {}
+        self._done: dict[str, Mark] = {}
+
+    def _key(self, source: str) -> str:
+        return f"{self.kind}:{source}"
+
+    def resume_point(self, source: str) -> Mark:
+        """What an earlier run committed of this file as it is now (zero for a new or changed file)."""
+        try:
+            stat = os.stat(source)
+        except OSError:
+            return Mark()
+        signature = f"{stat.st_size}:{stat.st_mtime_ns}"
+        self._signature[source] = signature
+        saved = self.store.get_meta(self._key(source))
+        if saved:
+            parts = saved.split(":")
+            if len(parts) == 4 and ":".join(parts[:2]) == signature:
+                mark = Mark(int(parts[2]), int(parts[3]))
+                self._done[source] = Mark(mark.units, mark.records)
+                return mark
+        return Mark()
+
+    def advance(self, source: str, units: int = 1, records: int = 0) -> None:
+        """Units handled (in memory); committed by the next ``save``."""
+        mark = self._done.setdefault(source, Mark())
+        mark.units += units
+        mark.records += records
+
+    def save(self) -> None:
+        """Record every file's progress; call only after the records handled so far are written."""
+        items = {
+            self._key(source): f"{self._signature[source]}:{mark.units}:{mark.records}"
+            for source, mark in self._done.items()
+            if source in self._signature
+        }
+        if items:
+            self.store.set_meta(items)
