@@ -1,10 +1,9 @@
-"""Per-file resume points for the record ingests (calendar, deals, contacts).
+"""Per-file resume points for every ingest (email, calendar, deals, contacts).
 
-A checkpoint says: of this version of a file (its size and mtime), the first ``units`` units (events,
-rows or cards, in file order) are committed, and they made ``records`` records. A rerun passes over
-those units without resolving or writing them; a changed file starts again from the top (its records
-then come back as duplicates, because ids are deterministic). The email pipeline keeps its own,
-equivalent, checkpoints under ``email:<path>``.
+A checkpoint says: of this version of a file (its size and mtime), the first ``units`` units (messages,
+events, rows or cards, in file order) are committed, and they made ``records`` records. A rerun passes over
+those units without parsing or writing them; a changed file starts again from the top (its records
+then come back as duplicates, because ids are deterministic).
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from graph.knows import deltas, reply_deltas
 from graph.model import Category, Interaction, InteractionKind, InteractionWrite, Participant, Provenance, Role
 from graph.settings import Settings
 from graph.store import Store
+from ingest.checkpoints import Checkpoints
 from ingest.email.parse import MessageError, ParsedEmail, parse_message
 from ingest.email.sources import RawMessage, ReadError, iter_messages
 from ingest.report import RecordError, RunReport
@@ -106,9 +107,7 @@ class EmailIngest:
         self.resolver = Resolver(store, settings, exclude_addresses, exclude_domains)
         self.report = RunReport("email")
         self._threads: OrderedDict[str, tuple[str, str, str, frozenset[str], int | None]] = OrderedDict()
-        self._done: dict[str, int] = {}  # source -> messages handled so far this run (incl. resumed)
-        self._resume_from: dict[str, int] = {}
-        self._signature: dict[str, str] = {}  # source -> "size:mtime" the checkpoint belongs to
+        self.checkpoints = Checkpoints(store, "email")  # units: messages of each file
 
     # -- the run ---------------------------------------------------------------------------------
     def run(self, paths: Sequence[Path | str], include: Sequence[str] = (), exclude: Sequence[str] = ()) -> RunReport:
@@ -117,7 +116,7 @@ class EmailIngest:
         for item, result in _prepared(fresh, self.settings.privacy, self.workers):
             self.on_progress(len(item.data) if isinstance(item, RawMessage) else 0)
             if isinstance(item, RawMessage):
-                self._done[item.source] = self._done.get(item.source, 0) + 1
+                self.checkpoints.advance(item.source)
             if isinstance(result, RecordError):
                 self.report.error(result.file, result.position, result.reason,
                                   "unreadable" if result.unreadable else "unparseable")
@@ -132,47 +131,25 @@ class EmailIngest:
     def _skip_committed(self, items: Iterable[RawMessage | ReadError]) -> Iterator[RawMessage | ReadError]:
         """Count every message, and pass over those an earlier run already committed."""
         seen: dict[str, int] = {}
+        resume_from: dict[str, int] = {}
         for item in items:
             if item.source not in seen:
                 self.report.files += 1
-                self._load_checkpoint(item.source)
+                resume_from[item.source] = self.checkpoints.resume_point(item.source).units
+                seen[item.source] = 0
             if isinstance(item, RawMessage):
                 self.report.records += 1
-                seen[item.source] = seen.get(item.source, 0) + 1
-                if seen[item.source] <= self._resume_from.get(item.source, 0):
+                seen[item.source] += 1
+                if seen[item.source] <= resume_from[item.source]:
                     self.report.resumed += 1
-                    self._done[item.source] = seen[item.source]
                     self.on_progress(len(item.data))
                     continue
-            else:
-                seen.setdefault(item.source, 0)
             yield item
-
-    # -- checkpoints -----------------------------------------------------------------------------
-    def _load_checkpoint(self, source: str) -> None:
-        try:
-            stat = os.stat(source)
-        except OSError:
-            return
-        self._signature[source] = f"{stat.st_size}:{stat.st_mtime_ns}"
-        saved = self.store.get_meta(f"email:{source}")
-        if saved:
-            signature, _, count = saved.rpartition(":")
-            if signature == self._signature[source]:
-                self._resume_from[source] = int(count)
-
-    def _checkpoint(self) -> None:
-        self.store.set_meta({
-            f"email:{source}": f"{self._signature[source]}:{count}"
-            for source, count in self._done.items()
-            if source in self._signature
-        })
 
     # -- one batch -------------------------------------------------------------------------------
     def _flush(self, batch: list[Prepared]) -> None:
         if not batch:
-            if self._done:
-                self._checkpoint()
+            self.checkpoints.save()  # messages that were all skipped or unreadable
             return
         self.resolver.prefetch({a for p in batch for a in self._addresses(p.msg)})
         items: dict[str, Interaction] = {}
@@ -188,7 +165,7 @@ class EmailIngest:
             created, queued = self.resolver.drain()
             writes = self._with_deltas(items)
             new = self.store.add_interactions(writes)
-            self._checkpoint()
+            self.checkpoints.save()
         self.report.people += created
         self.report.review += queued
         self.report.ingested += len(new)
