@@ -8,7 +8,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from api import cli_demo, cli_ingest, cli_review
+from api import cli_demo, cli_ingest, cli_insights, cli_review
+from api import cli_note
+from api import cli_rank
+from api import cli_users
 from api.context import describe, err, out, print_json, settings_of, store_of
 from graph.errors import KithError
 from graph.settings import load_settings
@@ -22,7 +25,15 @@ app = typer.Typer(
 )
 app.add_typer(cli_ingest.app, name="ingest")
 app.add_typer(cli_review.app, name="review")
+app.command()(cli_rank.paths)
+app.command()(cli_rank.explain)
+app.add_typer(cli_note.app, name="note")
 app.command()(cli_demo.demo)
+app.add_typer(cli_users.users, name="users")
+app.add_typer(cli_users.tokens, name="tokens")
+app.command()(cli_insights.experts)
+app.command()(cli_insights.insights)
+app.command()(cli_insights.evaluate)
 
 
 @app.callback()

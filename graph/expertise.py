@@ -29,10 +29,14 @@ has 1.0. Evidence (document ids and snippets, ``graph.evidence``) comes with eac
 from __future__ import annotations
 
 import math
+import re
+import threading
 import time
-from collections import Counter, defaultdict
+import weakref
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from graph.errors import KithError
 from graph.evidence import document_sharing, snippet
@@ -40,6 +44,9 @@ from graph.model import Attendance, Category, DealRoleKind, Person, Role, TextHi
 from graph.store import Store
 from graph.strength import DAY
 from graph.text import phrases, query_phrases
+
+if TYPE_CHECKING:
+    from graph.paths import WarmPath
 
 MAX_HITS = 500  # documents read per query, the store's most relevant first
 HALF_LIFE_DAYS = 365.0
@@ -124,7 +131,7 @@ def experts(
     if not docs:
         return []
     _relevance(docs, terms, now, half_life_days)
-    people = store.get_people({pid for d in docs for pid in d.roles})
+    people = _people(store, {pid for d in docs for pid in d.roles})
 
     raw: dict[str, float] = defaultdict(float)
     parts: dict[str, list[tuple[float, _Doc]]] = defaultdict(list)
@@ -159,6 +166,31 @@ def experts(
         ]
         result.append(Expert(pid, p.name, list(p.emails), raw[pid] / top, len(parts[pid]), evidence))
     return result
+
+
+_PEOPLE_KEPT = 200_000
+_people_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_cache_lock = threading.Lock()
+
+
+def _people(store: Store, ids: set[str]) -> dict[str, Person]:
+    """``store.get_people``, remembered per store until its generation changes: the same colleagues
+    sit on most matching documents, and their flags are all a query needs."""
+    generation = store.generation()
+    with _cache_lock:
+        entry = _people_cache.get(store)
+        if entry is None or entry[0] != generation:
+            entry = (generation, {})
+            _people_cache[store] = entry
+        cache: dict[str, Person | None] = entry[1]
+        missing = [pid for pid in ids if pid not in cache]
+    if missing:
+        found = store.get_people(missing)
+        with _cache_lock:
+            if len(cache) + len(missing) > _PEOPLE_KEPT:
+                cache.clear()
+            cache.update({pid: found.get(pid) for pid in missing})
+    return {pid: p for pid in ids if (p := cache.get(pid)) is not None}
 
 
 def _rankable(p: Person, internal_only: bool) -> bool:
@@ -210,7 +242,7 @@ def _relevance(docs: list[_Doc], terms: list[tuple[str, ...]], now: int, half_li
     """Set each document's p(q|d)·prior(d) (see the module docstring)."""
     counts: list[tuple[int, list[int]]] = []
     for d in docs:
-        tokens = [t for phrase in phrases(d.hit.text) for t in phrase]
+        tokens = tokens_of(d.hit.text)
         counts.append((len(tokens), [_occurrences(tokens, t) for t in terms]))
     total_len = sum(n for n, _ in counts) or 1
     mu = max(total_len / len(docs), 1.0)
@@ -220,6 +252,18 @@ def _relevance(docs: list[_Doc], terms: list[tuple[str, ...]], now: int, half_li
         at = d.hit.occurred_at
         age = half_life_days if at is None else max(0, now - at) / DAY
         d.relevance = likelihood * 0.5 ** (age / half_life_days)
+
+
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+def tokens_of(text: str) -> list[str]:
+    """The tokens ``graph.text`` indexes for ``text``, flattened. ASCII text, most of it, takes a fast
+    path (for ASCII, folding is lower-casing and a word is a run of letters and digits); the rest goes
+    through ``graph.text.phrases``."""
+    if text.isascii():
+        return _ASCII_WORD.findall(text.lower())
+    return [t for phrase in phrases(text) for t in phrase]
 
 
 def _occurrences(tokens: list[str], phrase: tuple[str, ...]) -> int:
@@ -238,7 +282,7 @@ class ExpertPath:
     """An expert, their best warm path to the target, and the two combined."""
 
     expert: Expert
-    path: object  # graph.paths.WarmPath
+    path: WarmPath
     path_score: float  # relative: the best path among the experts has 1.0
     score: float  # sqrt(expert.score × path_score)
 
@@ -246,8 +290,9 @@ class ExpertPath:
         p = self.path
         return {
             **self.expert.as_dict(), "expertise": round(self.expert.score, 6), "score": round(self.score, 6),
-            "path": {"people": list(p.people), "score": p.score, "hops": p.hops,
-                     "introduction": getattr(p, "introduction", None), "relative": round(self.path_score, 6)},
+            "path": {"people": list(p.people), "score": p.score, "hops": len(p.hops),
+                     "weakest": min((h.strength for h in p.hops), default=0.0),
+                     "introduction": p.introduction, "relative": round(self.path_score, 6)},
         }
 
 
@@ -260,32 +305,33 @@ def experts_with_path(
     as_of: int | None = None,
     now: int | None = None,
     internal_only: bool = True,
-    pool: int = 50,
+    pool: int = 30,
     max_hops: int = 4,
 ) -> list[ExpertPath]:
-    """People who know about ``topic`` and have a warm path to ``to`` (person or organisation ids), in
-    one call. The best ``pool`` experts are joined with their best path (``graph.paths.warm_paths``);
-    the two scores, each relative to the best of its kind, combine by geometric mean, so a strong
-    expert with a cool path and a weaker expert with a warm one meet in the middle and neither zero
-    survives. Experts without any path are left out."""
+    """People who know about ``topic`` and have a warm path to ``to`` (person ids), in one call.
+
+    The best ``pool`` experts are each joined with their own best path (``graph.paths.warm_paths``
+    from that expert alone, over one network loaded once, so another expert may relay). The two
+    scores, each relative to the best of its kind among them, combine by geometric mean: a strong
+    expert with a cool path and a weaker expert with a warm one meet in the middle, and a zero on
+    either side stays zero. Experts without any path within ``max_hops`` are left out."""
+    from graph.network import load_network
     from graph.paths import warm_paths
 
     ranked = experts(store, topic, limit=max(pool, limit), as_of=as_of, now=now, internal_only=internal_only)
+    targets = {to} if isinstance(to, str) else set(to)
+    ranked = [e for e in ranked if e.person_id not in targets]
     if not ranked:
         return []
-    targets = {to} if isinstance(to, str) else set(to)
-    sources = [e.person_id for e in ranked if e.person_id not in targets]
-    if not sources:
-        return []
-    paths = warm_paths(store, to, sources=sources, k=len(sources) * 5, max_hops=max_hops, as_of=as_of)
-    best: dict[str, object] = {}
-    for p in paths:
-        source = p.people[0]
-        if source in sources and (source not in best or p.score > best[source].score):
-            best[source] = p
+    network = load_network(store, as_of=as_of, now=None if as_of is not None else now)
+    best = {}
+    for e in ranked:
+        found = warm_paths(store, to, sources=[e.person_id], k=1, max_hops=max_hops, as_of=as_of, network=network)
+        if found and found[0].score > 0:
+            best[e.person_id] = found[0]
     if not best:
         return []
-    top_path = max(p.score for p in best.values()) or 1.0
+    top_path = max(p.score for p in best.values())
     joined = [
         ExpertPath(e, best[e.person_id], best[e.person_id].score / top_path,
                    math.sqrt(e.score * best[e.person_id].score / top_path))

@@ -2,7 +2,7 @@
 
 A checkpoint says: of this version of a file (its size and mtime), the first ``units`` units (messages,
 events, rows or cards, in file order) are committed, and they made ``records`` records. A rerun passes over
-those units without parsing or writing them; a changed file starts again from the top (its records
+those units without resolving or writing them; a changed file starts again from the top (its records
 then come back as duplicates, because ids are deterministic).
 """
 
