@@ -194,6 +194,12 @@ MATCH (o:Organization {id: id})
 RETURN o {.*} AS org, [(d:Domain)-[:DOMAIN_OF]->(o) | d.name] AS domains
 """
 
+ALL_ORGANIZATIONS = """
+MATCH (o:Organization)
+RETURN o {.*} AS org, [(d:Domain)-[:DOMAIN_OF]->(o) | d.name] AS domains
+ORDER BY o.id
+"""
+
 ORGS_BY_DOMAIN = """
 UNWIND $domains AS name
 MATCH (d:Domain {name: name})-[:DOMAIN_OF]->(o:Organization)

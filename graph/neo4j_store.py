@@ -234,6 +234,11 @@ def _knows(row: dict[str, Any]) -> Knows:
                  **{c: props.get(c, 0.0) for c in KNOWS_COUNTERS})
 
 
+def _organization(r: Mapping[str, Any]) -> Organization:
+    org = r["org"]
+    return Organization(org["id"], org["name"], org["normalized_name"], sorted(r["domains"]), _prov_of(org))
+
+
 def _person(row: dict[str, Any]) -> Person:
     p = row["person"]
     emails = sorted(row["emails"], key=lambda e: (e.get("ingested_at") is not None,
@@ -634,11 +639,10 @@ class Neo4jStore:
         return {r["email_hash"] for r in self._read(q.ERASED_HASHES, "hashes", hashes)}
 
     def get_organizations(self, ids: Iterable[str]) -> dict[str, Organization]:
-        return {
-            r["org"]["id"]: Organization(r["org"]["id"], r["org"]["name"], r["org"]["normalized_name"],
-                                         sorted(r["domains"]), _prov_of(r["org"]))
-            for r in self._read(q.GET_ORGANIZATIONS, "ids", ids)
-        }
+        return {r["org"]["id"]: _organization(r) for r in self._read(q.GET_ORGANIZATIONS, "ids", ids)}
+
+    def iter_organizations(self) -> Iterator[Organization]:
+        return map(_organization, self._db.stream(q.ALL_ORGANIZATIONS, {}))
 
     def orgs_by_domain(self, domains: Iterable[str]) -> dict[str, str]:
         return {r["domain"]: r["org_id"] for r in self._read(q.ORGS_BY_DOMAIN, "domains", domains)}

@@ -481,6 +481,12 @@ class SQLiteStore:
             orgs[r[0]].domains.append(r[1])
         return orgs
 
+    def iter_organizations(self) -> Iterator[Organization]:
+        cur = self._conn().execute("SELECT id FROM organizations ORDER BY id")
+        while batch := cur.fetchmany(_CHUNK):
+            found = self.get_organizations([r[0] for r in batch])
+            yield from (found[r[0]] for r in batch)
+
     def orgs_by_domain(self, domains: Iterable[str]) -> dict[str, str]:
         return {r[0]: r[1] for r in self._rows("SELECT domain, org_id FROM org_domains WHERE domain IN ({marks})", domains)}
 

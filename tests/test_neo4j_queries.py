@@ -138,7 +138,7 @@ def test_statements_take_values_only_as_parameters(name):
     assert "'" not in text and '"' not in text, "a string literal: pass the value as a parameter"
     assert not re.search(r"\{\s*\w*\s*\}", text), "a format placeholder left in the text"
     assert "%s" not in text and "?" not in text
-    assert PARAM.search(text) or name in {"ALL_KNOWS", "ALL_PEOPLE", "COUNTS"}, "a statement that takes no parameters"
+    assert PARAM.search(text) or name in {"ALL_KNOWS", "ALL_PEOPLE", "ALL_ORGANIZATIONS", "COUNTS"}, "a statement that takes no parameters"
     if re.search(r"\b(MERGE|CREATE)\b", text) and "$rows" in text:
         assert text.strip().startswith("UNWIND $rows AS row"), "batched writes start with UNWIND $rows"
 
@@ -502,6 +502,7 @@ def test_every_statement_is_used_by_some_store_method():
     store.set_review_status(1, ReviewStatus.REJECTED, "ana", T0)
     store.get_people([ANA.id])
     list(store.iter_people())
+    list(store.iter_organizations())
     store.replies_to(["i_1"])
     store.identity_events(person_ids=[ANA.id], event_ids=[1])
     store.review_items()
@@ -521,7 +522,7 @@ def test_every_statement_is_used_by_some_store_method():
     store.generation()
     store.schema_version()
     assert set(STATEMENTS) == set(db.names()) - {"SCHEMA"}
-    assert db.names("stream") == ["ALL_PEOPLE", "ALL_KNOWS"]
+    assert db.names("stream") == ["ALL_PEOPLE", "ALL_ORGANIZATIONS", "ALL_KNOWS"]
 
 
 # -- errors a user sees --------------------------------------------------------------------------

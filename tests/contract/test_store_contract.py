@@ -117,6 +117,10 @@ def test_organizations_by_domain_and_name(store):
     assert store.orgs_by_normalized_name(["acme", "globex"]) == {"acme": acme.id}
     got = store.get_organizations([acme.id])[acme.id]
     assert (got.name, got.domains, got.provenance) == ("Acme", ["acme.co.uk", "acme.com"], PROV)
+    globex = Organization(ids.org_id("globex"), "Globex", "globex", [])
+    store.upsert_organizations([globex])
+    assert [(o.id, o.domains) for o in store.iter_organizations()] == sorted(
+        [(acme.id, ["acme.co.uk", "acme.com"]), (globex.id, [])])
 
 
 def test_a_job_change_adds_history(people):
