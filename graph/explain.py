@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from graph.errors import NotFound
 from graph.knows import deltas, fold
 from graph.model import Interaction, Knows
 from graph.network import HOUR
@@ -52,8 +53,12 @@ class Explanation:
 
 
 def explain(store: Store, a: str, b: str, *, as_of: int | None = None, weights: Weights = DEFAULT_WEIGHTS,
-            now: int | None = None, limit: int = EVIDENCE_LIMIT) -> Explanation:
-    """Explain the strength between ``a`` and ``b`` (0 and "cold" when they never interacted)."""
+            now: int | None = None, limit: int = EVIDENCE_LIMIT, scope: Scope = EVERYTHING) -> Explanation:
+    """Explain the strength between ``a`` and ``b`` (0 and "cold" when they never interacted).
+    Someone behind the reader's walls does not exist for them: NotFound, as for an unknown id."""
+    for pid in (a, b):
+        if not scope.sees_person(pid):
+            raise NotFound(f"No person with id {pid}.")
     at = as_of if as_of is not None else now if now is not None else int(time.time()) // HOUR * HOUR
     if as_of is None:
         edge = next((k for k in store.knows_of([a]) if {k.a, k.b} == {a, b}), None)
@@ -67,7 +72,7 @@ def explain(store: Store, a: str, b: str, *, as_of: int | None = None, weights: 
     parts.append(SignalPart("recency", s.recency, weights.floor, points["recency"]))
     facts = {"first_at": edge.first_at, "last_at": edge.last_at,
              **{f: getattr(edge, f) for f in Knows.__slots__ if f not in ("a", "b", "first_at", "last_at")}}
-    evidence = evidence_ids(store, a, b, before=as_of, limit=limit) if s.score > 0 else []
+    evidence = evidence_ids(store, a, b, before=as_of, limit=limit, scope=scope) if s.score > 0 else []
     return Explanation(a, b, s.score, band(s.score), parts, evidence, facts, at, as_of)
 
 
