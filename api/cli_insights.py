@@ -1,0 +1,184 @@
+"""`kith experts`, `kith insights` and `kith evaluate`: ranking answers over the graph.
+
+Resolvers only parse options, call ``graph.expertise`` / ``graph.insights`` / ``graph.evaluate`` and
+print; the ranking lives there. With ``--json`` each prints a JSON list (``evaluate``: one object) in
+which every person carries ``name`` and ``emails``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime, timezone
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from api.context import out, print_json, store_of
+from graph import evaluate as backtest
+from graph import expertise
+from graph import insights as findings
+from graph.errors import KithError, NotFound
+
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+AsOf = Annotated[
+    str | None, typer.Option("--as-of", help="Answer as of this date (YYYY-MM-DD or ISO time, UTC): later evidence is ignored.")
+]
+KINDS = ("going-cold", "single-threaded", "job-change", "client-tier", "reconnect")
+
+
+def parse_when(text: str | None, option: str = "--as-of") -> int | None:
+    """A date or ISO time (UTC unless it says otherwise) as epoch seconds."""
+    if text is None:
+        return None
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise KithError(f"{option} {text!r} is not a date: write it as YYYY-MM-DD or 2024-05-01T09:00.") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return int(when.timestamp())
+
+
+def _day(epoch: int | None) -> str:
+    return "" if epoch is None else datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%d")
+
+
+def experts(
+    ctx: typer.Context,
+    topic: Annotated[str, typer.Argument(help="What to find people for, in any language, e.g. \"export controls\".")],
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many people.")] = 10,
+    as_of: AsOf = None,
+    to: Annotated[
+        str | None, typer.Option("--to", help="Email of someone to reach: rank experts with a warm path to them.")
+    ] = None,
+    everyone: Annotated[bool, typer.Option("--everyone", help="Rank outside contacts too, not only colleagues.")] = False,
+    as_json: AsJson = False,
+) -> None:
+    """Who knows about TOPIC, judged by the mail, meetings, notes and deals they took part in."""
+    store = store_of(ctx)
+    when = parse_when(as_of)
+    if to is not None:
+        address = to.strip().lower()
+        target = store.people_by_email([address]).get(address)
+        if target is None:
+            raise NotFound(f"No person has the address {to}. Check the spelling, or leave out --to.")
+        joined = expertise.experts_with_path(store, topic, target, limit=limit, as_of=when,
+                                             internal_only=not everyone)
+        people = store.get_people({pid for j in joined for pid in j.path.people})
+        rows = []
+        for j in joined:
+            row = j.as_dict()
+            row["path"]["people"] = [
+                {"id": pid, "name": people[pid].name if pid in people else "",
+                 "emails": list(people[pid].emails) if pid in people else []}
+                for pid in j.path.people
+            ]
+            rows.append(row)
+        if as_json:
+            print_json(rows)
+            return
+        if not rows:
+            out.print(f"Nobody who knows about {topic!r} has a warm path to {to}.")
+            return
+        table = Table("#", "name", "emails", "score", "expertise", "path", title=f"{topic} — with a path to {to}")
+        for n, r in enumerate(rows, 1):
+            path = " → ".join(p["name"] or p["id"] for p in r["path"]["people"])
+            table.add_row(str(n), r["name"], ", ".join(r["emails"]), f"{r['score']:.2f}", f"{r['expertise']:.2f}", path)
+        out.print(table)
+        return
+
+    ranked = [e.as_dict() for e in expertise.experts(store, topic, limit=limit, as_of=when, internal_only=not everyone)]
+    if as_json:
+        print_json(ranked)
+        return
+    if not ranked:
+        out.print(f"Nobody found for {topic!r}.")
+        return
+    table = Table("#", "name", "emails", "score", "docs", "evidence", title=f"Who knows about {topic}")
+    for n, r in enumerate(ranked, 1):
+        evidence = "\n".join(f"{_day(e['occurred_at'])} {e['kind']}: {e['snippet'] or '(' + e['id'] + ')'}"
+                             for e in r["evidence"])
+        table.add_row(str(n), r["name"], ", ".join(r["emails"]), f"{r['score']:.2f}", str(r["documents"]), evidence)
+    out.print(table)
+
+
+def insights(
+    ctx: typer.Context,
+    as_of: AsOf = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many of each kind.")] = 20,
+    kind: Annotated[
+        list[str] | None, typer.Option("--kind", help=f"Only these kinds (repeatable): {', '.join(KINDS)}.")
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Relationships going cold, single-threaded clients, job changes, client tiers and who to reconnect with."""
+    for k in kind or ():
+        if k not in KINDS:
+            raise KithError(f"--kind {k!r} is not one of {', '.join(KINDS)}.")
+    found = findings.insights(store_of(ctx), as_of=parse_when(as_of), limit=limit)
+    rows = [r for r in found.as_list() if not kind or r["kind"] in kind]
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        out.print("Nothing to report.")
+        return
+    wanted = set(kind or KINDS)
+    if "going-cold" in wanted and found.going_cold:
+        table = Table("colleague", "contact", "was", "now", "silent (days)", title="Going cold")
+        for c in found.going_cold:
+            table.add_row(c.colleague.name, _who(asdict(c.contact)), f"{c.past_score:.0f}", f"{c.score:.0f}",
+                          str(c.days_silent))
+        out.print(table)
+    if "single-threaded" in wanted and found.single_threaded:
+        table = Table("organisation", "held by", "share", "total strength", "colleagues", title="Single-threaded clients")
+        for s in found.single_threaded:
+            table.add_row(s.org_name or s.org_id, s.holder.name, f"{s.share:.0%}", f"{s.total:.0f}", str(s.colleagues))
+        out.print(table)
+    if "job-change" in wanted and found.job_changes:
+        table = Table("person", "from", "to", "since", title="Job changes")
+        for j in found.job_changes:
+            table.add_row(_who(asdict(j.person)), f"{j.from_title} at {j.from_org or j.from_org_id}".strip(),
+                          f"{j.to_title} at {j.to_org or j.to_org_id}".strip(), _day(j.at))
+        out.print(table)
+    if "client-tier" in wanted and found.client_tiers:
+        table = Table("organisation", "tier", "last contact (days)", "touches", "won", "R/F/M", title="Client tiers")
+        for t in found.client_tiers:
+            table.add_row(t.org_name or t.org_id, t.tier, "" if t.recency_days is None else f"{t.recency_days:.0f}",
+                          f"{t.frequency:.0f}", f"{t.monetary:,.0f}", "/".join(map(str, t.rfm)))
+        out.print(table)
+    if "reconnect" in wanted and found.reconnect:
+        table = Table("colleague", "contact", "why", title="Reconnect")
+        for r in found.reconnect:
+            table.add_row(r.colleague.name, _who(asdict(r.contact)), r.reason)
+        out.print(table)
+
+
+def _who(person: dict) -> str:
+    return f"{person['name']} <{person['emails'][0]}>" if person["emails"] else person["name"]
+
+
+def evaluate(
+    ctx: typer.Context,
+    split_at: Annotated[
+        str | None, typer.Option("--split-at", help="Split the timeline here (date); default: 80 % of the way.")
+    ] = None,
+    fraction: Annotated[float, typer.Option("--fraction", help="Where to split the timeline, 0-1.")] = 0.8,
+    k: Annotated[int, typer.Option("--k", help="The k of precision@k.")] = backtest.DEFAULT_K,
+    as_json: AsJson = False,
+) -> None:
+    """Backtest: does strength before a split predict who is in touch after it? Beside recency and frequency."""
+    result = backtest.evaluate(store_of(ctx), split_at=parse_when(split_at, "--split-at"), fraction=fraction, k=k)
+    report = result.as_dict()
+    if as_json:
+        print_json(report)
+        return
+    out.print(f"Split at {_day(result.split_at)}: {result.pairs:,} pairs in touch before, {result.positives:,} of them "
+              f"again after ({result.new_pairs:,} new pairs after are not scored).")
+    table = Table("scorer", "ROC AUC", f"precision@{result.k}")
+    for name, f in (("strength model", result.model), ("recency only", result.recency),
+                    ("frequency only", result.frequency)):
+        table.add_row(name, "n/a" if f.auc is None else f"{f.auc:.3f}",
+                      "n/a" if f.precision_at_k is None else f"{f.precision_at_k:.3f}")
+    out.print(table)

@@ -1,0 +1,252 @@
+"""Expertise ranking on small hand-computed graphs, on SQLite and (when NEO4J_URI is set) on Neo4j."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from expertise_graphs import NOW, Graph, at
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from graph.errors import KithError
+from graph.evidence import document_sharing, snippet
+from graph.expertise import ROLE_WEIGHTS, experts
+from graph.model import Category, Person, Role, Sharing
+from graph.sqlite_store import SQLiteStore
+
+
+def dirichlet(tf: int, length: int, mu: float, background: float) -> float:
+    return (tf + mu * background) / (length + mu)
+
+
+def test_scores_follow_model_2_by_hand(store):
+    g = Graph(store)
+    g.people("alice", "bob", internal=True)
+    g.person("carol")
+    g.email("e1", NOW, "alice", ["carol"], subject="export controls")
+    g.email("e2", NOW, "bob", ["alice"], ["carol"], subject="export controls review")
+
+    # One query word; lengths 2 and 3; mu = mean length 2.5; p(export|C) = (1 + 1 + 0.5) / (5 + 0.5).
+    mu, background = 2.5, 2.5 / 5.5
+    e1, e2 = dirichlet(1, 2, mu, background), dirichlet(1, 3, mu, background)
+    alice = e1 * 1 / (1 + 0.5) + e2 * 0.5 / (1 + 0.5 + 0.25)
+    bob = e2 * 1 / (1 + 0.5 + 0.25)
+
+    ranked = experts(store, "Export", now=NOW)
+    assert [e.person_id for e in ranked] == ["alice", "bob"]  # carol is not a colleague
+    assert ranked[0].score == 1.0
+    assert ranked[1].score == pytest.approx(bob / alice)
+    assert ranked[0].documents == 2 and ranked[1].documents == 1
+    assert [(e.doc_id, e.role) for e in ranked[0].evidence] == [("e1", "from"), ("e2", "to")]
+    assert ranked[0].evidence[0].weight == pytest.approx(e1 / 1.5 / alice)
+    assert ranked[0].name == "Alice" and ranked[0].emails == ["alice@firm.example"]
+
+    everyone = experts(store, "export", now=NOW, internal_only=False)
+    carol = e1 * 0.5 / 1.5 + e2 * 0.25 / 1.75
+    assert [e.person_id for e in everyone] == ["alice", "bob", "carol"]
+    assert everyone[2].score == pytest.approx(carol / alice)
+
+
+def test_a_matching_phrase_beats_a_partial_match_and_more_of_it_beats_less(store):
+    g = Graph(store)
+    g.people("ann", "ben", "cat", internal=True)
+    g.person("x")
+    g.email("a", NOW, "ann", ["x"], subject="merger control filing in Brussels")
+    g.email("b", NOW, "ben", ["x"], subject="merger of two teams before filing season")
+    g.email("c", NOW, "cat", ["x"], subject="holiday filing")
+    assert [e.person_id for e in experts(store, "merger control", now=NOW)] == ["ann", "ben"]
+
+
+def test_recency_halves_a_document_each_year(store):
+    g = Graph(store)
+    g.people("old", "new", internal=True)
+    g.person("c")
+    g.email("e-old", at(365), "old", ["c"], subject="sanctions screening")
+    g.email("e-new", NOW, "new", ["c"], subject="sanctions screening")
+    ranked = experts(store, "sanctions", now=NOW)
+    assert [(e.person_id, round(e.score, 9)) for e in ranked] == [("new", 1.0), ("old", 0.5)]
+
+
+def test_role_weights_order_sender_recipient_cc_bcc(store):
+    g = Graph(store)
+    g.people("s", "t", "c", "b", internal=True)
+    g.email("e", NOW, "s", ["t"], ["c"], ["b"], subject="patent licensing")
+    ranked = experts(store, "patent", now=NOW)
+    assert [e.person_id for e in ranked] == ["s", "t", "c", "b"]
+    assert [round(e.score, 9) for e in ranked] == [1.0, 0.5, 0.25, 0.1]
+    assert ROLE_WEIGHTS[Role.FROM] > ROLE_WEIGHTS[Role.TO] > ROLE_WEIGHTS[Role.CC] > ROLE_WEIGHTS[Role.BCC]
+
+
+def test_bulk_mail_declined_meetings_and_hidden_people_count_nothing(store):
+    g = Graph(store)
+    g.people("ann", "ben", "dee", internal=True)
+    g.person("gone", internal=True, opted_out=True)
+    g.person("x")
+    g.email("bulk", NOW, "ann", ["x"], subject="ESG reporting newsletter", category=Category.BULK)
+    g.meeting("m", NOW, "ben", ["x"], declined=["dee"], subject="ESG reporting workshop")
+    g.email("e", NOW, "gone", ["x"], subject="ESG reporting")
+    assert [e.person_id for e in experts(store, "ESG", now=NOW)] == ["ben"]
+
+
+def test_deals_and_notes_are_evidence_too(store):
+    g = Graph(store)
+    g.people("partner", "author", internal=True)
+    g.person("client")
+    g.org("acme")
+    g.deal("d1", "Acme IPO readiness", "acme", opened=at(10), team=["partner"], clients=["client"])
+    g.note("n1", at(10), "author", ["client"], subject="IPO readiness: what the client asked")
+    ranked = experts(store, "IPO readiness", now=NOW)
+    assert {e.person_id for e in ranked} == {"partner", "author"}
+    kinds = {e.person_id: e.evidence[0].kind for e in ranked}
+    assert kinds == {"partner": "deal", "author": "note"}
+
+
+def test_cjk_queries_find_cjk_documents(store):
+    g = Graph(store)
+    g.people("yuki", "wei", internal=True)
+    g.person("c")
+    g.email("j", NOW, "yuki", ["c"], subject="出口管制に関する相談")
+    g.email("z", NOW, "wei", ["c"], subject="数据跨境传输")
+    assert [e.person_id for e in experts(store, "出口管制", now=NOW)] == ["yuki"]
+    assert [e.person_id for e in experts(store, "跨境传输", now=NOW)] == ["wei"]
+    assert experts(store, "輸出", now=NOW) == []
+
+
+def test_as_of_ignores_later_documents_and_measures_age_from_then(store):
+    g = Graph(store)
+    g.people("early", "late", internal=True)
+    g.person("c")
+    g.email("e1", at(100), "early", ["c"], subject="transfer pricing")
+    g.email("e2", at(10), "late", ["c"], subject="transfer pricing")
+    past = experts(store, "transfer pricing", as_of=at(50))
+    assert [e.person_id for e in past] == ["early"]
+    assert all(ev.occurred_at < at(50) for e in past for ev in e.evidence)
+    assert [e.person_id for e in experts(store, "transfer pricing", now=NOW)] == ["late", "early"]
+
+
+def test_snippets_obey_each_colleagues_sharing(store):
+    g = Graph(store)
+    g.person("open", internal=True)
+    g.person("shy", internal=True, sharing=Sharing.SUBJECTS)
+    g.person("hidden", internal=True, sharing=Sharing.HIDE)
+    g.person("c")
+    body = "The classification of the dual-use items under export controls needs a second look."
+    g.email("o", NOW, "open", ["c"], subject="Export controls", body=body)
+    g.email("s", NOW, "shy", ["c"], subject="Export controls", body=body)
+    g.email("h", NOW, "hidden", ["c"], subject="Export controls", body=body)
+    g.email("both", at(1), "open", ["shy"], subject="Export controls again", body=body)
+    shown = {e.person_id: {ev.doc_id: ev.snippet for ev in e.evidence} for e in experts(store, "export", now=NOW)}
+    assert shown["open"]["o"].startswith("Export controls — ") and "dual-use" in shown["open"]["o"]
+    assert shown["shy"]["s"] == "Export controls"
+    assert shown["hidden"] == {"h": ""}
+    assert shown["open"]["both"] == "Export controls again"  # the strictest colleague on it decides
+
+
+def test_the_sharing_rule_on_its_own():
+    people = {"a": Person("a", is_internal=True), "b": Person("b", is_internal=True, sharing=Sharing.SUBJECTS),
+              "x": Person("x", sharing=Sharing.HIDE)}
+    assert document_sharing(["a"], people) == Sharing.ALL
+    assert document_sharing(["a", "b"], people) == Sharing.SUBJECTS
+    assert document_sharing(["a", "x"], people) == Sharing.ALL  # only colleagues choose
+    assert snippet("S", "body", Sharing.HIDE) == ""
+    assert snippet("S", "body", Sharing.SUBJECTS) == "S"
+    assert snippet("S", "body", Sharing.ALL) == "S — body"
+    long = "word " * 100 + "needle " + "word " * 100
+    cut = snippet("", long, Sharing.ALL, ["needle"])
+    assert "needle" in cut and len(cut) <= 161 and cut.startswith("…")
+
+
+def test_an_empty_topic_is_a_clear_error(store):
+    with pytest.raises(KithError, match="at least one word"):
+        experts(store, "  --  ")
+
+
+def test_limit_and_ties_are_deterministic(store):
+    g = Graph(store)
+    g.people("b", "a", "c", internal=True)
+    g.person("x")
+    for pid in ("b", "a", "c"):
+        g.email(f"e-{pid}", NOW, pid, ["x"], subject="pension scheme")
+    assert [e.person_id for e in experts(store, "pension", now=NOW, limit=2)] == ["a", "b"]
+
+
+# -- as_of never sees the future ------------------------------------------------------------------------
+
+WORDS = ["export", "controls", "merger", "filing", "tax", "出口管制", "pension"]
+documents = st.lists(
+    st.tuples(
+        st.integers(0, 400),  # days ago
+        st.sampled_from(["ann", "ben", "cat", "dan"]),  # sender
+        st.lists(st.sampled_from(["ann", "ben", "cat", "dan", "x", "y"]), min_size=1, max_size=3, unique=True),
+        st.lists(st.sampled_from(WORDS), min_size=1, max_size=4),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+def _store_of(docs, keep=lambda days: True) -> SQLiteStore:
+    folder = Path(tempfile.mkdtemp(prefix="kith-expertise-"))
+    s = SQLiteStore.open(folder / "kith.db")
+    g = Graph(s)
+    g.people("ann", "ben", "cat", "dan", internal=True)
+    g.people("x", "y")
+    for n, (days, frm, to, words) in enumerate(docs):
+        if keep(days):
+            g.email(f"e{n}", at(days), frm, [p for p in to if p != frm] or ["x"], subject=" ".join(words))
+    return s
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(docs=documents, cut=st.integers(0, 400), query=st.sampled_from(WORDS))
+def test_as_of_answers_as_if_the_future_had_not_happened(docs, cut, query):
+    full = _store_of(docs)
+    past = _store_of(docs, keep=lambda days: days > cut)  # dated strictly before at(cut)
+    try:
+        seen = experts(full, query, as_of=at(cut), internal_only=False)
+        assert all(ev.occurred_at < at(cut) for e in seen for ev in e.evidence)
+        assert seen == experts(past, query, as_of=at(cut), internal_only=False)
+    finally:
+        full.close()
+        past.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F)) | st.text())
+def test_the_fast_tokenizer_agrees_with_the_index(text):
+    from graph.expertise import tokens_of
+    from graph.text import phrases
+
+    assert tokens_of(text) == [t for phrase in phrases(text) for t in phrase]
+
+
+def test_experts_with_a_warm_path_combine_both_by_geometric_mean(store):
+    from graph.expertise import experts_with_path
+    from graph.network import load_network
+
+    g = Graph(store)
+    g.people("guru", "novice", "loner", internal=True)
+    g.people("target", "xg", "xn", "xl")
+    for n in range(4):  # guru knows most about it, novice a little, loner too but knows nobody useful
+        g.email(f"gk{n}", NOW, "guru", ["xg"], subject="antitrust investigation")
+    g.email("nk", NOW, "novice", ["xn"], subject="antitrust investigation")
+    g.email("lk", NOW, "loner", ["xl"], subject="antitrust investigation")
+    g.exchange("nt", "novice", "target", 200, 1, 30)  # novice knows the target well
+    g.exchange("gn", "guru", "novice", 200, 1, 4)  # guru only through novice
+
+    alone = {e.person_id: e.score for e in experts(store, "antitrust", now=NOW)}
+    joined = experts_with_path(store, "antitrust", "target", now=NOW)
+    assert {j.expert.person_id for j in joined} == {"guru", "novice"}  # loner has no path
+    net = load_network(store, now=NOW)
+    paths = {"novice": net.strength("novice", "target"),
+             "guru": net.strength("guru", "novice") * net.strength("novice", "target") / 100}
+    best = max(paths.values())
+    for j in joined:
+        pid = j.expert.person_id
+        assert j.path.people[0] == pid and j.path.people[-1] == "target"
+        assert j.path.score == pytest.approx(paths[pid], abs=1e-3)
+        assert j.score == pytest.approx((alone[pid] * paths[pid] / best) ** 0.5, rel=1e-3)
+    assert [j.expert.person_id for j in joined] == sorted(paths, key=lambda p: -(alone[p] * paths[p]))
+    assert set(joined[0].as_dict()) >= {"name", "emails", "score", "expertise", "path"}
