@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 from graph.errors import KithError
 from graph.evidence import document_sharing, snippet
 from graph.model import Attendance, Category, DealRoleKind, Person, Role, TextHit
+from graph.scope import EVERYTHING, Scope
 from graph.store import Store
 from graph.strength import DAY
 from graph.text import phrases, query_phrases
@@ -119,15 +120,17 @@ def experts(
     max_hits: int = MAX_HITS,
     half_life_days: float = HALF_LIFE_DAYS,
     evidence_per_person: int = EVIDENCE_PER_PERSON,
+    scope: Scope = EVERYTHING,
 ) -> list[Expert]:
     """The people who know most about ``topic``, best first, each with their best evidence.
 
     ``as_of`` answers as of that moment: only documents dated before it count, and ages are measured
-    from it. ``now`` (default: ``as_of``, else the clock) only sets the ages."""
+    from it. ``now`` (default: ``as_of``, else the clock) only sets the ages. Documents that involve
+    anything behind the reader's walls (``scope``) are not read at all."""
     terms = _query_terms(topic)
     now = now if now is not None else as_of if as_of is not None else int(time.time())
     hits = store.search_text(query_phrases(topic), limit=max_hits, before=as_of)
-    docs = _documents(store, hits, as_of)
+    docs = _documents(store, hits, as_of, scope)
     if not docs:
         return []
     _relevance(docs, terms, now, half_life_days)
@@ -204,7 +207,7 @@ def _query_terms(topic: str) -> list[tuple[str, ...]]:
     return terms
 
 
-def _documents(store: Store, hits: list[TextHit], as_of: int | None) -> list[_Doc]:
+def _documents(store: Store, hits: list[TextHit], as_of: int | None, scope: Scope = EVERYTHING) -> list[_Doc]:
     """The hits with their people and shown text; non-personal traffic and anything dated on or after
     ``as_of`` dropped (a store's ``before`` already does it; this makes it a guarantee)."""
     hits = [h for h in hits if as_of is None or (h.occurred_at is not None and h.occurred_at < as_of)]
@@ -216,14 +219,15 @@ def _documents(store: Store, hits: list[TextHit], as_of: int | None) -> list[_Do
         d = _Doc(h)
         if h.kind == "deal":
             deal = deals.get(h.doc_id)
-            if deal is None:
+            if deal is None or not scope.sees_deal(deal.id, deal.org_id) or not all(
+                    scope.sees_person(r.person_id) for r in deal.roles):
                 continue
             for r in deal.roles:
                 _take(d.roles, r.person_id, r.role)
             d.subject = deal.name
         else:
             item = items.get(h.doc_id)
-            if item is None or item.category != Category.PERSONAL:
+            if item is None or item.category != Category.PERSONAL or not scope.sees_interaction(item):
                 continue
             for p in item.participants:
                 if not (p.role == Role.ATTENDEE and p.status == Attendance.DECLINED):
@@ -307,6 +311,7 @@ def experts_with_path(
     internal_only: bool = True,
     pool: int = 30,
     max_hops: int = 4,
+    scope: Scope = EVERYTHING,
 ) -> list[ExpertPath]:
     """People who know about ``topic`` and have a warm path to ``to`` (person ids), in one call.
 
@@ -318,7 +323,8 @@ def experts_with_path(
     from graph.network import load_network
     from graph.paths import warm_paths
 
-    ranked = experts(store, topic, limit=max(pool, limit), as_of=as_of, now=now, internal_only=internal_only)
+    ranked = experts(store, topic, limit=max(pool, limit), as_of=as_of, now=now, internal_only=internal_only,
+                     scope=scope)
     targets = {to} if isinstance(to, str) else set(to)
     ranked = [e for e in ranked if e.person_id not in targets]
     if not ranked:
@@ -326,7 +332,8 @@ def experts_with_path(
     network = load_network(store, as_of=as_of, now=None if as_of is not None else now)
     best = {}
     for e in ranked:
-        found = warm_paths(store, to, sources=[e.person_id], k=1, max_hops=max_hops, as_of=as_of, network=network)
+        found = warm_paths(store, to, sources=[e.person_id], k=1, max_hops=max_hops, as_of=as_of, network=network,
+                           scope=scope)
         if found and found[0].score > 0:
             best[e.person_id] = found[0]
     if not best:

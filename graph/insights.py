@@ -34,6 +34,7 @@ from dataclasses import asdict, dataclass, field
 
 from graph.evaluate import edges_as_of, load_interactions
 from graph.model import Deal, DealStatus, Knows, Person, WorksAt
+from graph.scope import EVERYTHING, Scope
 from graph.store import Store
 from graph.strength import DAY, score
 
@@ -116,18 +117,22 @@ class Snapshot:
     edges: list[Knows]
     people: dict[str, Person]
     as_of: int | None = None
+    scope: Scope = EVERYTHING
     _jobs: dict[str, list[WorksAt]] | None = field(default=None, repr=False)
 
     @classmethod
-    def load(cls, store: Store, *, as_of: int | None = None, now: int | None = None) -> Snapshot:
+    def load(cls, store: Store, *, as_of: int | None = None, now: int | None = None,
+             scope: Scope = EVERYTHING) -> Snapshot:
+        """The graph as the reader sees it: nobody and nothing behind their walls."""
         if as_of is not None:
             edges = list(edges_as_of(load_interactions(store, before=as_of).values(), as_of).values())
             now = as_of
         else:
             edges = list(store.iter_knows())
             now = now if now is not None else int(time.time())
-        people = {p.id: p for p in store.iter_people()}
-        return cls(now, edges, people, as_of)
+        people = {p.id: p for p in store.iter_people() if scope.sees_person(p.id)}
+        edges = [k for k in edges if k.a in people and k.b in people]
+        return cls(now, edges, people, as_of, scope)
 
     def ref(self, pid: str) -> PersonRef:
         p = self.people.get(pid)
@@ -153,7 +158,7 @@ class Snapshot:
             rows = store.works_at(person_ids=list(self.people))
             self._jobs = defaultdict(list)
             for w in rows:
-                if w.since is None or w.since <= self.now:
+                if (w.since is None or w.since <= self.now) and self.scope.sees_org(w.org_id):
                     self._jobs[w.person_id].append(w)
         return self._jobs
 
@@ -167,12 +172,13 @@ class Snapshot:
         return current
 
 
-def going_cold(store: Store, *, as_of: int | None = None, now: int | None = None, silent_days: int = SILENT_DAYS,
+def going_cold(store: Store, *, as_of: int | None = None, now: int | None = None, scope: Scope = EVERYTHING,
+               silent_days: int = SILENT_DAYS,
                min_past: float = MEDIUM, limit: int | None = None,
                snapshot: Snapshot | None = None) -> list[ColdRelationship]:
     """Relationships that were at least ``min_past`` strong and have been silent ``silent_days``,
     strongest first."""
-    snap = snapshot or Snapshot.load(store, as_of=as_of, now=now)
+    snap = snapshot or Snapshot.load(store, as_of=as_of, now=now, scope=scope)
     found = []
     for colleague, contact, k in snap.client_ties():
         if k.last_at is None or snap.now - k.last_at < silent_days * DAY:
@@ -185,11 +191,11 @@ def going_cold(store: Store, *, as_of: int | None = None, now: int | None = None
     return found[:limit] if limit is not None else found
 
 
-def single_threaded(store: Store, *, as_of: int | None = None, now: int | None = None,
+def single_threaded(store: Store, *, as_of: int | None = None, now: int | None = None, scope: Scope = EVERYTHING,
                     share: float = SINGLE_THREAD_SHARE, min_total: float = SINGLE_THREAD_MIN_TOTAL,
                     snapshot: Snapshot | None = None) -> list[SingleThreaded]:
     """Organisations whose relationship with the firm hangs on one colleague, most at risk first."""
-    snap = snapshot or Snapshot.load(store, as_of=as_of, now=now)
+    snap = snapshot or Snapshot.load(store, as_of=as_of, now=now, scope=scope)
     employer = snap.employer(store)
     held: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     contacts: dict[str, set[str]] = defaultdict(set)
@@ -214,10 +220,11 @@ def single_threaded(store: Store, *, as_of: int | None = None, now: int | None =
     return found
 
 
-def job_changes(store: Store, *, as_of: int | None = None, now: int | None = None, since: int | None = None,
+def job_changes(store: Store, *, as_of: int | None = None, now: int | None = None, scope: Scope = EVERYTHING,
+                since: int | None = None,
                 snapshot: Snapshot | None = None) -> list[JobChange]:
     """People whose newest job differs from the one before it, changed at or after ``since``; newest first."""
-    snap = snapshot or Snapshot.load(store, as_of=as_of, now=now)
+    snap = snapshot or Snapshot.load(store, as_of=as_of, now=now, scope=scope)
     changes: list[tuple[str, WorksAt, WorksAt]] = []
     for pid, rows in snap.jobs(store).items():
         if not snap.shown(pid):
@@ -245,10 +252,10 @@ def job_changes(store: Store, *, as_of: int | None = None, now: int | None = Non
     return found
 
 
-def client_tiers(store: Store, *, as_of: int | None = None, now: int | None = None,
+def client_tiers(store: Store, *, as_of: int | None = None, now: int | None = None, scope: Scope = EVERYTHING,
                  snapshot: Snapshot | None = None) -> list[ClientTier]:
     """Every organisation the firm is in touch with or has won work from, tiered A/B/C; best first."""
-    snap = snapshot or Snapshot.load(store, as_of=as_of, now=now)
+    snap = snapshot or Snapshot.load(store, as_of=as_of, now=now, scope=scope)
     employer = snap.employer(store)
     last: dict[str, int] = {}
     touches: dict[str, float] = defaultdict(float)
@@ -286,7 +293,8 @@ def client_tiers(store: Store, *, as_of: int | None = None, now: int | None = No
 
 
 def _deals(store: Store, snap: Snapshot, org_ids: set[str]) -> list[Deal]:
-    return [d for d in store.deals_of(org_ids=sorted(org_ids)) if d.opened_at is None or d.opened_at <= snap.now]
+    return [d for d in store.deals_of(org_ids=sorted(org_ids))
+            if (d.opened_at is None or d.opened_at <= snap.now) and snap.scope.sees_deal(d.id, d.org_id)]
 
 
 def _tertiles(values: dict[str, float]) -> dict[str, int]:
@@ -302,10 +310,11 @@ def _tertiles(values: dict[str, float]) -> dict[str, int]:
     return out
 
 
-def reconnect(store: Store, *, as_of: int | None = None, now: int | None = None, limit: int = 20,
+def reconnect(store: Store, *, as_of: int | None = None, now: int | None = None, scope: Scope = EVERYTHING,
+              limit: int = 20,
               snapshot: Snapshot | None = None) -> list[Reconnect]:
     """Going-cold relationships worth restarting, most valuable first (see the module docstring)."""
-    snap = snapshot or Snapshot.load(store, as_of=as_of, now=now)
+    snap = snapshot or Snapshot.load(store, as_of=as_of, now=now, scope=scope)
     cold = going_cold(store, snapshot=snap)
     if not cold:
         return []
@@ -313,7 +322,8 @@ def reconnect(store: Store, *, as_of: int | None = None, now: int | None = None,
     employer = snap.employer(store)
     open_deals = [d for d in store.deals_of(person_ids=sorted(contacts),
                                             org_ids=sorted({employer[c] for c in contacts if c in employer}))
-                  if d.status == DealStatus.OPEN and (d.opened_at is None or d.opened_at <= snap.now)]
+                  if d.status == DealStatus.OPEN and (d.opened_at is None or d.opened_at <= snap.now)
+                  and snap.scope.sees_deal(d.id, d.org_id)]
     by_person: dict[str, list[Deal]] = defaultdict(list)
     by_org: dict[str, list[Deal]] = defaultdict(list)
     for d in open_deals:
@@ -352,9 +362,9 @@ class Insights:
 
 
 def insights(store: Store, *, as_of: int | None = None, now: int | None = None, limit: int = 20,
-             job_change_days: int = JOB_CHANGE_DAYS) -> Insights:
+             job_change_days: int = JOB_CHANGE_DAYS, scope: Scope = EVERYTHING) -> Insights:
     """All five, from one snapshot; each list cut to ``limit``, job changes to the last ``job_change_days``."""
-    snap = Snapshot.load(store, as_of=as_of, now=now)
+    snap = Snapshot.load(store, as_of=as_of, now=now, scope=scope)
     return Insights(
         going_cold=going_cold(store, snapshot=snap, limit=limit),
         single_threaded=single_threaded(store, snapshot=snap)[:limit],
