@@ -151,7 +151,8 @@ class Store(Protocol):
 
     def search_text(self, phrases: Sequence[str], limit: int = 100, before: int | None = None) -> list[TextHit]:
         """Documents (interactions, deals) matching any of the quoted phrases from
-        ``graph.text.query_phrases``, best first."""
+        ``graph.text.query_phrases``, best first. A store may rank only a window of the matches
+        (SQLite: the newest 2,000) so that a very common word stays fast."""
         ...
 
     def identity_events(self, person_ids: Iterable[str] = (), event_ids: Iterable[int] = ()) -> list[IdentityEvent]:
