@@ -216,6 +216,7 @@ class Network:
 class _StoreCache:
     def __init__(self) -> None:
         self.generation: int | None = None
+        self.built_at = 0.0  # when the cached generation was read (time.monotonic)
         self.edges: dict[int | None, Edges] = {}
         self.networks: OrderedDict[tuple, Network] = OrderedDict()
         self.lock = threading.Lock()
@@ -226,9 +227,10 @@ _caches_lock = threading.Lock()
 
 
 def load_network(store: Store, *, as_of: int | None = None, weights: Weights = DEFAULT_WEIGHTS,
-                 now: int | None = None) -> Network:
+                 now: int | None = None, stale_ok_s: float = 0.0) -> Network:
     """The scored network of ``store``: as stored, scored at ``now`` (default: this hour's start), or
-    as it stood before ``as_of`` and scored then."""
+    as it stood before ``as_of`` and scored then. ``stale_ok_s``: a server answering while an ingest
+    writes may keep using a network built that recently instead of rebuilding after every batch."""
     at = int(as_of) if as_of is not None else int(now) if now is not None else int(time.time()) // HOUR * HOUR
     with _caches_lock:
         cache = _caches.get(store)
@@ -236,8 +238,10 @@ def load_network(store: Store, *, as_of: int | None = None, weights: Weights = D
             cache = _caches[store] = _StoreCache()
     with cache.lock:
         generation = store.generation()
-        if generation != cache.generation:
+        fresh_enough = cache.networks and time.monotonic() - cache.built_at < stale_ok_s
+        if generation != cache.generation and not fresh_enough:
             cache.generation, cache.edges, cache.networks = generation, {}, OrderedDict()
+            cache.built_at = time.monotonic()
         key = (as_of, weights, at)
         found = cache.networks.get(key)
         if found is not None:

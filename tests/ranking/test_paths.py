@@ -187,3 +187,14 @@ def test_decision_makers_from_deal_roles_then_titles(store):
 def test_seniority():
     assert [seniority(t) for t in ("CEO", "General Counsel", "Head of Tax", "Partner", "Director, Sales", "Engineer",
                                    "Assistant to the CFO", "")] == [0, 0, 1, 1, 2, None, None, None]
+
+
+def test_a_server_may_keep_a_recent_network_while_an_ingest_writes(tmp_path):
+    from graph.network import load_network
+    from graph.sqlite_store import SQLiteStore
+
+    store = SQLiteStore.open(tmp_path / "kith.db")
+    first = load_network(store, now=1_700_000_000)
+    store.set_meta({"touch": "1"})  # any write moves the generation on
+    assert load_network(store, now=1_700_000_000, stale_ok_s=60) is first
+    assert load_network(store, now=1_700_000_000) is not first
