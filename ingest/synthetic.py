@@ -127,11 +127,13 @@ def _message(mid: str, frm: Contact, to: list[Contact], cc: list[Contact], subje
 
 
 def messages(firm: Firm, count: int, seed: int = 11, start: datetime | None = None, days: int = 1095) -> Iterator[str]:
-    """``count`` RFC 822 messages, threads and all, in time order."""
+    """``count`` RFC 822 messages, threads and all, spread over ``days`` from ``start``: threads begin
+    in time order; a thread's replies follow it within days."""
     rng = random.Random(seed)
     start = start or datetime(2023, 1, 2, tzinfo=timezone.utc)
     companies = list(firm.clients)
     step = days * 86400 / max(count, 1)
+    end = start.timestamp() + days * 86400
     produced = 0
     t = start.timestamp()
     n = 0
@@ -172,12 +174,14 @@ def messages(firm: Firm, count: int, seed: int = 11, start: datetime | None = No
         produced += 1
         refs = [root]
         previous_sender = sender
+        reply_at = when.timestamp()
         for r in range(rng.choice([0, 1, 1, 2, 3, 5])):
             if produced >= count:
                 break
             replier = rng.choice([p for p in people if p != previous_sender])
-            t += rng.uniform(600, 172800)
-            reply_when = datetime.fromtimestamp(t, timezone.utc)
+            reply_at = min(end, reply_at + rng.uniform(600, 172800))
+            t += step * rng.uniform(0.5, 1.5)  # the clock of new threads moves on as if this were one
+            reply_when = datetime.fromtimestamp(reply_at, timezone.utc)
             mid = f"r{n}.{r}.{seed}@{replier.email.split('@')[1]}"
             quoted = "\n".join("> " + line for line in body.splitlines()[:4])
             body = rng.choice(LINES) + (_signature(replier) if rng.random() < 0.6 else "\n") + "\n" + quoted + "\n"

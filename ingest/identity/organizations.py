@@ -105,11 +105,15 @@ def display_company(name: str) -> str:
 
 @lru_cache(maxsize=65536)
 def registrable_domain(domain: str) -> str:
-    """The domain an organisation registered: "mail.acme.co.uk" -> "acme.co.uk" ("" when none)."""
-    parts = _EXTRACT(domain.strip().lower().rstrip("."))
-    if not parts.domain or not parts.suffix:
-        return ""
-    return f"{parts.domain}.{parts.suffix}"
+    """The domain an organisation registered: "mail.acme.co.uk" -> "acme.co.uk" ("" when none).
+    Under a suffix the public list does not know (a firm's .corp or .internal, RFC 2606's .example)
+    it is the last two labels."""
+    domain = domain.strip().lower().rstrip(".")
+    parts = _EXTRACT(domain)
+    if parts.domain and parts.suffix:
+        return f"{parts.domain}.{parts.suffix}"
+    labels = domain.split(".")
+    return ".".join(labels[-2:]) if not parts.suffix and len(labels) >= 2 and all(labels[-2:]) else ""
 
 
 def organization_from_domain(domain: str) -> tuple[str, str] | None:

@@ -92,7 +92,8 @@ def test_the_shared_free_mail_list_is_mostly_covered() -> None:
 @pytest.mark.parametrize(
     ("domain", "registrable"),
     [("mail.acme.co.uk", "acme.co.uk"), ("acme.com", "acme.com"), ("a.b.acme.com.au", "acme.com.au"),
-     ("ACME.CO.JP.", "acme.co.jp"), ("localhost", ""), ("", "")],
+     ("ACME.CO.JP.", "acme.co.jp"), ("localhost", ""), ("", ""), ("mx.acme.example", "acme.example"),
+     ("hq.firm.corp", "firm.corp")],
 )  # fmt: skip
 def test_registrable_domain(domain: str, registrable: str) -> None:
     assert registrable_domain(domain) == registrable
