@@ -12,6 +12,7 @@ from api import cli_demo, cli_ingest, cli_insights, cli_review
 from api import cli_note
 from api import cli_rank
 from api import cli_users
+from api import cli_serve
 from api.context import describe, err, out, print_json, settings_of, store_of
 from graph.errors import KithError
 from graph.settings import load_settings
@@ -34,6 +35,7 @@ app.add_typer(cli_users.tokens, name="tokens")
 app.command()(cli_insights.experts)
 app.command()(cli_insights.insights)
 app.command()(cli_insights.evaluate)
+app.command()(cli_serve.serve)
 
 
 @app.callback()

@@ -1,20 +1,108 @@
-"""`kith demo`: a sample firm's mail, ingested into its own embedded store, ready to query."""
+"""`kith demo`: a sample firm (colleagues, clients, threaded mail, meetings, deals with roles, notes),
+ingested into its own embedded store, a demo admin token, and the API served with example queries.
+
+``build_demo`` is the same generator for the API tests and the load benchmark (``scale`` multiplies
+every size). Deterministic for a seed.
+"""
 
 from __future__ import annotations
 
+import random
+import shlex
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from api.cli_ingest import progress_bar, show_report, total_bytes
-from api.context import out, settings_of
-from graph.settings import default_db_path
+from api.context import out, print_json, settings_of
+from graph.settings import Settings, default_db_path
 from graph.sqlite_store import SQLiteStore
+from ingest.calendar import ingest_calendar
+from ingest.deals import ingest_deals
 from ingest.email.pipeline import ingest_email
-from ingest.synthetic import FIRM_DOMAIN, make_firm, write_corpus
+from ingest.notes import add_note
+from ingest.report import RunReport
+from ingest.synthetic import FIRM_DOMAIN, TOPICS, Firm, make_firm, write_calendar, write_corpus, write_deals_csv
 
 DEMO_MESSAGES = 6000
+DEMO_USER = "demo"
+NOTES = ["Prefers calls before 10am; travels to Singapore monthly.",
+         "Asked for a short memo on {topic} before the board meeting.",
+         "Daughter starts university in the autumn; mentioned rowing.",
+         "Unhappy with the last invoice; follow up personally about {topic}.",
+         "Moving to a group role next year; keep them close on {topic}."]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSizes:
+    colleagues: int = 40
+    organizations: int = 30
+    contacts_per_org: int = 8
+    messages: int = DEMO_MESSAGES
+    meeting_series: int = 40
+    meeting_weeks: int = 12
+    single_meetings: int = 150
+    deals: int = 120
+    notes: int = 60
+
+    def scaled(self, factor: float) -> DemoSizes:
+        """Every size times ``factor``, except contacts per organisation and weeks per series."""
+        return replace(self, **{f.name: max(1, round(getattr(self, f.name) * factor)) for f in fields(self)
+                                if f.name not in ("contacts_per_org", "meeting_weeks")})
+
+
+@dataclass(slots=True)
+class DemoFirm:
+    firm: Firm
+    db: Path
+    reports: list[RunReport] = field(default_factory=list)
+
+
+def demo_settings(settings: Settings, db: Path) -> Settings:
+    return settings.model_copy(update={"internal_domains": [FIRM_DOMAIN], "neo4j_uri": "", "db": db})
+
+
+def build_demo(settings: Settings, db: Path, *, seed: int = 7, sizes: DemoSizes = DemoSizes(),
+               on_step=None) -> DemoFirm:
+    """Generate the sample firm's sources next to ``db`` and ingest them into it."""
+    settings = demo_settings(settings, db)
+    firm = make_firm(seed=seed, colleagues=sizes.colleagues, organizations=sizes.organizations,
+                     contacts_per_org=sizes.contacts_per_org)
+    folder = db.with_name(db.stem + "-sources")
+    mail = folder / "mail"
+    paths = write_corpus(mail, firm, sizes.messages, per_file=2000, seed=seed + 4)
+    calendar = folder / "calendar.ics"
+    write_calendar(calendar, firm, sizes.meeting_series, weeks=sizes.meeting_weeks, singles=sizes.single_meetings,
+                   seed=seed + 6)
+    deals = folder / "deals.csv"
+    write_deals_csv(deals, firm, sizes.deals, seed=seed + 10)
+    store = SQLiteStore.open(db)
+    demo = DemoFirm(firm, db)
+    try:
+        step = on_step or (lambda label, run: run(None))
+        demo.reports.append(step("mail", lambda progress: ingest_email(
+            store, settings, paths, **({"on_progress": progress} if progress else {}))))
+        demo.reports.append(ingest_calendar(store, settings, [calendar]))
+        demo.reports.append(ingest_deals(store, settings, [deals]))
+        _notes(store, settings, firm, sizes.notes, seed)
+    finally:
+        store.close()
+    return demo
+
+
+def _notes(store, settings: Settings, firm: Firm, count: int, seed: int) -> None:
+    rng = random.Random(seed + 20)
+    start = datetime(2024, 1, 8, 9, tzinfo=timezone.utc)
+    companies = list(firm.clients)
+    for n in range(count):
+        client = rng.choice(firm.clients[rng.choice(companies)])
+        colleague = rng.choice(firm.colleagues)
+        text = rng.choice(NOTES).format(topic=rng.choice(TOPICS))
+        at = start + timedelta(days=rng.randrange(0, 500), hours=rng.randrange(0, 9))
+        add_note(store, settings, client.email, colleague.email, text, int(at.timestamp()), source="kith demo")
 
 
 def demo_db_path(ctx: typer.Context) -> Path:
@@ -23,30 +111,90 @@ def demo_db_path(ctx: typer.Context) -> Path:
     return Path(explicit) if explicit else default_db_path().with_name("demo.db")
 
 
+def demo_token(settings: Settings, firm: Firm) -> str:
+    """A fresh token for the demo admin (created, linked to the first colleague, on the first run)."""
+    from api.access import AccessRole, AccessStore
+
+    access = AccessStore(settings.access_path)
+    if DEMO_USER not in {u.name for u in access.users()}:
+        store = SQLiteStore.open(settings.db)
+        try:
+            email = firm.colleagues[0].email.lower()
+            person = store.people_by_email([email]).get(email, "")
+        finally:
+            store.close()
+        access.add_user(DEMO_USER, AccessRole.ADMIN, person)
+    return access.create_token(DEMO_USER, "kith demo")
+
+
+def example_queries(settings: Settings, firm: Firm) -> dict[str, str]:
+    """Ready-to-paste GraphQL for the demo firm: look the ids up with the first query."""
+    company = next(iter(firm.clients))
+    contact = firm.clients[company][0]
+    return {
+        "search": f'{{ search(text: "{company.split()[0]}", first: 5) {{ edges {{ node {{ kind id name detail }} }} }} }}',
+        "warmPaths": (f'{{ person(email: "{contact.email}") {{ id name }} }}\n'
+                      f'# then, with that id:\n'
+                      f'{{ warmPaths(to: "PERSON_ID", first: 3) {{ edges {{ node {{ score introduction '
+                      f'hops {{ source {{ name }} target {{ name }} strength band }} }} }} }} }}'),
+        "experts": (f'{{ experts(topic: "{TOPICS[0]}", first: 5) {{ edges {{ node {{ score person {{ name emails }} '
+                    f'evidence {{ kind snippet }} }} }} }} }}'),
+        "accountMap": (f'{{ organization(name: "{company}") {{ id name }} }}\n'
+                       f'# then, with that id:\n'
+                       f'{{ accountMap(organization: "ORG_ID") {{ coverage {{ contacts known strong singleThreaded }} '
+                       f'contacts(first: 10) {{ edges {{ node {{ person {{ name }} title bestBand '
+                       f'ties {{ person {{ name }} strength }} }} }} }} }} }}'),
+    }
+
+
 def demo(
     ctx: typer.Context,
     messages: Annotated[int, typer.Option(help="How many sample messages to generate.")] = DEMO_MESSAGES,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same firm.")] = 7,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the ingest report as JSON.")] = False,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the API after the ingest.")] = True,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the ingest reports and the token as JSON.")] = False,
 ) -> None:
-    """Generate a sample firm (colleagues, clients, threaded mail), ingest it and show what to ask."""
-    settings = settings_of(ctx).model_copy(update={"internal_domains": [FIRM_DOMAIN], "neo4j_uri": ""})
+    """Generate a sample firm, ingest it, create a demo token, and serve the API with example queries."""
     db = demo_db_path(ctx)
-    settings = settings.model_copy(update={"db": db})
-    folder = db.with_name(db.stem + "-mail")
-    firm = make_firm(seed=seed)
-    paths = write_corpus(folder, firm, messages, per_file=2000, seed=seed + 4)
-    store = SQLiteStore.open(db)
-    ctx.call_on_close(store.close)
-    with progress_bar("ingesting sample mail") as bar:
-        task = bar.add_task("mail", total=total_bytes(paths))
-        report = ingest_email(store, settings, paths, on_progress=lambda n: bar.advance(task, n))
-    show_report(report, "messages", as_json)
+    settings = demo_settings(settings_of(ctx), db)
+
+    def with_bar(label, run):
+        if as_json:
+            return run(None)
+        with progress_bar(f"ingesting sample {label}") as bar:
+            task = bar.add_task(label, total=None)
+            return run(lambda n: bar.advance(task, n))
+
+    sizes = DemoSizes(messages=messages)
+    built = build_demo(settings, db, seed=seed, sizes=sizes, on_step=with_bar)
+    token = demo_token(settings, built.firm)
+    queries = example_queries(settings, built.firm)
+    url = f"http://{host}:{port}/graphql"
     if as_json:
-        return
-    colleague = firm.colleagues[0]
-    company = next(iter(firm.clients))
-    out.print(f"\nThe demo firm is in {db}. Try:")
-    out.print(f"  kith --db {db} status")
-    out.print(f"  kith --db {db} review")
-    out.print(f"  # who do we know at {company}, and who of us knows them (colleague: {colleague.email})")
+        print_json({"db": str(db), "reports": [r.as_dict() for r in built.reports], "token": token, "url": url,
+                    "queries": queries})
+    else:
+        for report in built.reports:
+            show_report(report, "records", False)
+        _print_guide(db, token, url, queries)
+    if serve:
+        import uvicorn
+
+        from api.app import create_app
+
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
+
+
+def _print_guide(db: Path, token: str, url: str, queries: dict[str, str]) -> None:
+    out.print(f"\nThe demo firm is in {db}.")
+    out.print(f"Demo admin token (shown once): [bold]{token}[/]\n", highlight=False)
+    body = '{"query": "{ me { name role } }"}'
+    out.print("Try the API (GraphiQL at the same address; put the header in its Headers panel):", highlight=False)
+    out.print(f"  curl -s {url} -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' "
+              f"-d {shlex.quote(body)}", highlight=False, soft_wrap=True)
+    for name, query in queries.items():
+        out.print(f"\n# {name}", highlight=False)
+        out.print(query, highlight=False, soft_wrap=True, markup=False)
+    out.print(f"\nOr from the command line: kith --db {db} paths / experts / insights", highlight=False)

@@ -2,7 +2,7 @@
 
 A wall keeps some users away from some organisations and deals. Behind it stand the walled
 organisations and deals, every deal of a walled organisation, and every person who works or worked
-at a walled organisation or holds a role on a walled deal. A walled reader's queries run on the graph
+at a walled organisation, has an address at one of its domains, or holds a role on a walled deal. A walled reader's queries run on the graph
 as if all of that did not exist: no node, no edge through it, no document that involves it. The
 ranking functions take a ``Scope`` and apply it where they read, never by filtering output at the end.
 
@@ -48,6 +48,19 @@ class Scope:
 EVERYTHING = Scope()
 
 
+def _people_at_domains(store: Store, domains: set[str]) -> set[str]:
+    """People with an address at these domains (or their subdomains): a walled organisation's
+    newsletter sender has no job there, but is still behind the wall."""
+    if not domains:
+        return set()
+
+    def at(email: str) -> bool:
+        domain = email.rpartition("@")[2]
+        return domain in domains or any(domain.endswith("." + d) for d in domains)
+
+    return {p.id for p in store.iter_people() if any(at(e) for e in p.emails)}
+
+
 def walled_scope(store: Store, orgs: Iterable[str] = (), deals: Iterable[str] = ()) -> Scope:
     """The scope of a reader walled off from these organisations and deals."""
     orgs, deals = frozenset(orgs), set(deals)
@@ -58,6 +71,7 @@ def walled_scope(store: Store, orgs: Iterable[str] = (), deals: Iterable[str] = 
     walled_deals = store.get_deals(deals)
     people = {w.person_id for w in store.works_at(org_ids=orgs)}
     people |= {r.person_id for d in walled_deals.values() for r in d.roles}
+    people |= _people_at_domains(store, {d for o in store.get_organizations(orgs).values() for d in o.domains})
     # Our own colleagues on a walled deal are not hidden as people (they are colleagues of the
     # reader too); only what they did behind the wall is.
     colleagues = {pid for pid, p in store.get_people(people).items() if p.is_internal}

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     strength_weights: dict[str, float] = Field(
         default_factory=dict, description='other graph.strength.Weights overrides, JSON: {"meeting": 4, "tenure": 0.1}'
     )
+    introspection: bool = Field(True, description="serve GraphQL introspection (set KITH_INTROSPECTION=false in production)")
+    query_timeout_s: float = Field(10.0, gt=0, description="seconds one API query may run before it is cancelled")
     teams: dict[str, list[str]] = Field(
         default_factory=dict, description='named teams for `kith paths --team`, JSON: {"m-and-a": ["ana@firm.com"]}'
     )

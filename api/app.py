@@ -1,0 +1,141 @@
+"""The API server: a FastAPI app factory mounting the Strawberry schema at ``/graphql``.
+
+- ``/graphql``: every operation needs ``Authorization: Bearer <token>``; without a valid one the
+  answer is 401 with a JSON error and nothing runs. GraphiQL's page itself (a GET without a query)
+  is served without a token; paste the token into its headers panel.
+- ``/healthz``: liveness and whether the store answers; no graph data.
+- ``/metrics``: Prometheus metrics; counts and latencies only.
+
+The store is opened once per app and shared by requests (its caches, such as the in-memory network,
+serve every reader; the scope is applied per request). Ingest jobs use their own connections.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from strawberry.fastapi import GraphQLRouter
+
+from api.access import AccessStore, AuthError, User
+from api.graphql_context import AuditWriter, KithContext, run_blocking
+from api.jobs import JobRunner
+from api.metrics import Metrics
+from api.schema import build_schema
+from graph.errors import KithError
+from graph.scope import EVERYTHING, Scope, walled_scope
+from graph.settings import Settings, load_settings
+from graph.store import Store, open_store
+
+_SCOPES_KEPT = 256
+
+
+class _Scopes:
+    """Each reader's Scope, built from their walls once per request; the same walls over an unchanged
+    graph give the same Scope, so it is kept per (generation, walls)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._kept: OrderedDict[tuple, Scope] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def of(self, user: User) -> Scope:
+        if not user.walled_orgs and not user.walled_deals:
+            return EVERYTHING
+        key = (self.store.generation(), user.walled_orgs, user.walled_deals)
+        with self._lock:
+            if key in self._kept:
+                self._kept.move_to_end(key)
+                return self._kept[key]
+        scope = walled_scope(self.store, user.walled_orgs, user.walled_deals)
+        with self._lock:
+            self._kept[key] = scope
+            while len(self._kept) > _SCOPES_KEPT:
+                self._kept.popitem(last=False)
+        return scope
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def _wants_ide(request: Request) -> bool:
+    return request.method == "GET" and "query" not in request.query_params
+
+
+class Unauthorized(HTTPException):
+    pass
+
+
+def create_app(settings: Settings, *, store: Store | None = None, access: AccessStore | None = None) -> FastAPI:
+    store = store or open_store(settings)
+    access = access or AccessStore(settings.access_path)
+    jobs = JobRunner(settings)
+    metrics = Metrics(jobs)
+    scopes = _Scopes(store)
+    audit = AuditWriter(access)
+    schema = build_schema(introspection=settings.introspection, query_timeout_s=settings.query_timeout_s)
+    schema.on_timeout = metrics.timeouts.inc
+
+    async def context(request: Request) -> KithContext:
+        token = _bearer(request)
+        user = None
+        if token:
+            try:
+                user = await run_blocking(access.authenticate, token)
+            except AuthError:
+                raise Unauthorized(401, "Unknown or revoked API token; create one with "
+                                        "`kith tokens create --user NAME`.") from None
+        elif not _wants_ide(request):
+            raise Unauthorized(401, "Send an API token: Authorization: Bearer <token> "
+                                    "(create one with `kith tokens create --user NAME`).")
+        scope = await run_blocking(scopes.of, user) if user is not None else EVERYTHING
+        return KithContext(settings=settings, store=store, access=access, jobs=jobs, audit_writer=audit, user=user,
+                           scope=scope)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        jobs.shutdown()
+        audit.close()
+
+    app = FastAPI(title="Kith", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.state.store, app.state.access, app.state.jobs, app.state.metrics = store, access, jobs, metrics
+    app.state.audit = audit
+    app.middleware("http")(metrics.middleware)
+
+    @app.exception_handler(Unauthorized)
+    async def unauthorized(request: Request, exc: Unauthorized) -> JSONResponse:
+        return JSONResponse({"errors": [{"message": exc.detail}]}, status_code=401,
+                            headers={"WWW-Authenticate": "Bearer"})
+
+    graphql = GraphQLRouter(schema, path="/graphql", context_getter=context, graphql_ide="graphiql",
+                            multipart_uploads_enabled=True, subscription_protocols=())
+    app.include_router(graphql)
+
+    @app.get("/healthz")
+    async def healthz() -> JSONResponse:
+        try:
+            version = await run_blocking(store.schema_version)
+        except KithError:
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ok", "store": store.kind, "schema_version": version})
+
+    @app.get("/metrics")
+    async def prometheus() -> object:
+        return metrics.response()
+
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """For ``uvicorn --factory api.app:app_from_environment`` and ``kith serve --workers N``: settings
+    from the environment (KITH_*), as the CLI would read them."""
+    return create_app(load_settings(**({"db": os.environ["KITH_DB"]} if os.environ.get("KITH_DB") else {})))

@@ -1,0 +1,130 @@
+"""Hostile and mistaken queries are refused with a message that says what to change; no stack trace
+ever reaches a client; introspection can be switched off; slow queries are cancelled."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+import pytest
+
+from api.pagination import MAX_PAGE
+from tests.api.world import World, world  # noqa: F401 (the fixture)
+
+
+def _errors(world: World, query: str, variables: dict | None = None) -> list[str]:
+    body = world.gql(query, variables)
+    assert body.get("errors"), body
+    return [e["message"] for e in body["errors"]]
+
+
+def test_deep_nesting_is_refused(world: World):
+    inner = "id"
+    for _ in range(20):
+        inner = f"knows(first: 1) {{ edges {{ node {{ person {{ {inner} }} }} }} }}"
+    q = 'query Deep { person(id: "x") { %s } }' % inner
+    # 20 levels of 4 fields each outgrow the token limit before the depth one: check both limits
+    messages = _errors(world, q)
+    assert any("exceeds maximum operation depth" in m or "more than 2000 tokens" in m for m in messages), messages
+    shallow = 'query Deep { person(id: "x") { knows(first: 1) { edges { node { person { knows(first: 1) { edges { ' \
+              'node { person { knows(first: 1) { edges { node { person { id } } } } } } } } } } } } } }'
+    assert any("exceeds maximum operation depth" in m for m in _errors(world, shallow))
+
+
+def test_a_thousand_aliases_are_refused(world: World):
+    q = "{ " + " ".join(f"a{n}: me {{ name }}" for n in range(1000)) + " }"
+    messages = _errors(world, q)
+    assert any("aliases" in m.lower() or "more than 2000 tokens" in m for m in messages), messages
+    q = "{ " + " ".join(f"a{n}: me {{ name }}" for n in range(31)) + " }"
+    assert any("31 aliases" in m or "aliases found" in m.lower() for m in _errors(world, q))
+
+
+def test_huge_first_is_refused(world: World):
+    messages = _errors(world, '{ search(text: "a", first: 100000) { edges { cursor } } }')
+    assert messages == [f"`first` may be at most {MAX_PAGE} (got 100000); page through with `after`."]
+    assert "`first` must be at least 1" in _errors(world, '{ search(text: "a", first: 0) { edges { cursor } } }')[0]
+    missing = _errors(world, '{ search(text: "a") { edges { cursor } } }')[0]
+    assert "first" in missing and "required" in missing
+    bad = _errors(world, '{ search(text: "a", first: 1, after: "garbage") { edges { cursor } } }')[0]
+    assert "not a cursor" in bad
+
+
+def test_huge_token_count_is_refused(world: World):
+    q = "{ me { " + " ".join(["name"] * 3000) + " } }"
+    assert any("more than 2000 tokens" in m for m in _errors(world, q))
+
+
+def test_errors_are_clear_and_never_tracebacks(world: World):
+    messages = _errors(world, '{ warmPaths(to: "p_nope", first: 1) { edges { cursor } } }')
+    assert messages == ["No person has the id given in `to`; find ids with `search`."]
+    messages = _errors(world, '{ warmPaths(to: "p_nope", first: 1, maxHops: 9) { edges { cursor } } }')
+    assert "maxHops" in messages[0] or "No person" in messages[0]
+    body = world.post("{ nope }").text
+    assert "Traceback" not in body and "Cannot query field 'nope'" in body
+
+
+def test_unexpected_errors_are_masked(world: World, monkeypatch):
+    import graph.directory
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("secret internals /srv/kith/kith.db")
+
+    monkeypatch.setattr(graph.directory, "search", boom)
+    body = world.post('{ search(text: "x", first: 1) { edges { cursor } } }').text
+    assert "secret internals" not in body and "Traceback" not in body
+    assert "Internal error; the server log has the details." in body
+
+
+def test_slow_queries_are_cancelled(tmp_path):
+    """The per-query time limit, on a schema whose resolver sleeps past it."""
+    from api.schema import build_schema
+
+    schema = build_schema(query_timeout_s=0.2)
+
+    class Ctx:
+        user = object()
+        operation = ""
+
+        def flush_audit(self):
+            pass
+
+    async def slow(*args, **kwargs):
+        await asyncio.sleep(5)
+
+    import strawberry.schema.schema as base
+
+    original = base.Schema.execute
+    base.Schema.execute = slow  # type: ignore[method-assign]
+    try:
+        start = time.monotonic()
+        result = asyncio.run(schema.execute("{ me { name } }", context_value=Ctx()))
+    finally:
+        base.Schema.execute = original  # type: ignore[method-assign]
+    assert time.monotonic() - start < 2
+    assert "ran longer than 0.2 s and was cancelled" in result.errors[0].message
+
+
+def test_introspection_can_be_switched_off():
+    from api.schema import build_schema
+
+    q = "{ __schema { queryType { name } } }"
+
+    class Ctx:
+        user = object()
+        operation = ""
+
+        def flush_audit(self):
+            pass
+
+    on = asyncio.run(build_schema(introspection=True).execute(q, context_value=Ctx()))
+    assert on.data == {"__schema": {"queryType": {"name": "Query"}}}
+    off = asyncio.run(build_schema(introspection=False).execute(q, context_value=Ctx()))
+    assert off.errors and "introspection" in off.errors[0].message.lower()
+
+
+def test_introspection_setting_reads_the_environment(monkeypatch):
+    from graph.settings import load_settings
+
+    monkeypatch.setenv("KITH_INTROSPECTION", "false")
+    assert load_settings().introspection is False
