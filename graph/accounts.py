@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from graph.insights import SILENT_DAYS, SINGLE_THREAD_MIN_TOTAL, SINGLE_THREAD_SHARE
+from graph.memo import per_generation
 from graph.network import load_network
 from graph.paths import staff
 from graph.scope import EVERYTHING, Scope
@@ -67,6 +68,7 @@ class AccountMap:
     coverage: Coverage
 
 
+@per_generation()
 def account_map(store: Store, org_id: str, *, as_of: int | None = None, scope: Scope = EVERYTHING,
                 now: int | None = None, weights: Weights = DEFAULT_WEIGHTS) -> AccountMap | None:
     """The map of one organisation, or None when it does not exist for this reader."""

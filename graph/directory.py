@@ -15,6 +15,7 @@ import time
 import weakref
 from dataclasses import dataclass
 
+from graph.memo import per_generation
 from graph.scope import EVERYTHING, Scope
 from graph.store import Store
 from graph.text import fold
@@ -71,6 +72,7 @@ def _index(store: Store) -> _Index:
         return index
 
 
+@per_generation()
 def search(store: Store, text: str, *, scope: Scope = EVERYTHING, limit: int = 20) -> list[Match]:
     """People and organisations matching ``text``, best first."""
     query = _WORDS.findall(fold(text))

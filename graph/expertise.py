@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 
 from graph.errors import KithError
 from graph.evidence import document_sharing, snippet
+from graph.memo import per_generation
 from graph.model import Attendance, Category, DealRoleKind, Person, Role, TextHit
 from graph.scope import EVERYTHING, Scope
 from graph.store import Store
@@ -109,6 +110,7 @@ class _Doc:
     body: str = ""
 
 
+@per_generation()
 def experts(
     store: Store,
     topic: str,
@@ -300,6 +302,7 @@ class ExpertPath:
         }
 
 
+@per_generation()
 def experts_with_path(
     store: Store,
     topic: str,

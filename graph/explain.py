@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from graph.errors import NotFound
 from graph.knows import deltas, fold
+from graph.memo import per_generation
 from graph.model import Interaction, Knows
 from graph.network import HOUR
 from graph.scope import EVERYTHING, Scope
@@ -52,6 +53,7 @@ class Explanation:
         return {s.name: s.points for s in self.signals}
 
 
+@per_generation()
 def explain(store: Store, a: str, b: str, *, as_of: int | None = None, weights: Weights = DEFAULT_WEIGHTS,
             now: int | None = None, limit: int = EVIDENCE_LIMIT, scope: Scope = EVERYTHING) -> Explanation:
     """Explain the strength between ``a`` and ``b`` (0 and "cold" when they never interacted).

@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 from graph.evaluate import edges_as_of, load_interactions
+from graph.memo import per_generation
 from graph.model import Deal, DealStatus, Knows, Person, WorksAt
 from graph.scope import EVERYTHING, Scope
 from graph.store import Store
@@ -361,6 +362,7 @@ class Insights:
         return out
 
 
+@per_generation()
 def insights(store: Store, *, as_of: int | None = None, now: int | None = None, limit: int = 20,
              job_change_days: int = JOB_CHANGE_DAYS, scope: Scope = EVERYTHING) -> Insights:
     """All five, from one snapshot; each list cut to ``limit``, job changes to the last ``job_change_days``."""

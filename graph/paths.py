@@ -35,9 +35,10 @@ from datetime import datetime, timezone
 import numpy as np
 
 from graph.explain import evidence_ids
-from graph.scope import EVERYTHING, Scope
+from graph.memo import per_generation
 from graph.model import DealRoleKind, Person
 from graph.network import Network, load_network
+from graph.scope import EVERYTHING, Scope
 from graph.store import Store
 from graph.strength import DEFAULT_WEIGHTS, Weights, band, contributions
 
@@ -69,6 +70,7 @@ class WarmPath:
         return min(h.strength for h in self.hops)
 
 
+@per_generation()
 def warm_paths(
     store: Store,
     to: str | Sequence[str],
