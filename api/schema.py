@@ -25,15 +25,16 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
     SchemaExtension,
 )
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.types import ExecutionResult
 
 from api.mutations import Mutation
@@ -101,13 +102,22 @@ class KithSchema(strawberry.Schema):
                 "`first`, fewer `maxHops`, or a narrower topic.")])
 
 
+class _Limits(AddValidationRules):
+    """The depth and alias limits as validation rules built once: strawberry's QueryDepthLimiter and
+    MaxAliasesLimiter make new rule classes per request, which no validation cache can then match."""
+
+    _RULES = (depth_rule(MAX_DEPTH, None), alias_rule(MAX_ALIASES))
+
+    def __init__(self) -> None:
+        super().__init__(list(self._RULES))
+
+
 def build_schema(*, introspection: bool = True, query_timeout_s: float = DEFAULT_TIMEOUT_S) -> KithSchema:
     extensions: list[Any] = [
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
         partial(ParserCache, maxsize=256),  # clients send the same documents with new variables
         partial(ValidationCache, maxsize=256),  # the limits are validation rules: cached with the rest
-        partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
-        partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
+        _Limits,
         partial(MaskErrors, should_mask_error=_should_mask, error_message=INTERNAL_ERROR),
         RequestScope,
     ]
