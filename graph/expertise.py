@@ -50,7 +50,7 @@ from graph.text import phrases, query_phrases
 if TYPE_CHECKING:
     from graph.paths import WarmPath
 
-MAX_HITS = 500  # documents read per query, the store's most relevant first
+MAX_HITS = 300  # documents read per query, the store's most relevant first
 HALF_LIFE_DAYS = 365.0
 EVIDENCE_PER_PERSON = 3
 ROLE_WEIGHTS: dict[str, float] = {
