@@ -25,6 +25,7 @@ from ingest.deals import ingest_deals
 from ingest.email.pipeline import ingest_email
 from ingest.notes import add_note
 from ingest.report import RunReport
+from ingest.identity.organizations import normalize_company
 from ingest.synthetic import FIRM_DOMAIN, TOPICS, Firm, make_firm, write_calendar, write_corpus, write_deals_csv
 
 DEMO_MESSAGES = 6000
@@ -65,6 +66,9 @@ def demo_settings(settings: Settings, db: Path) -> Settings:
     return settings.model_copy(update={"internal_domains": [FIRM_DOMAIN], "neo4j_uri": "", "db": db})
 
 
+MAIL_DAYS = 1095  # three years of mail
+
+
 def build_demo(settings: Settings, db: Path, *, seed: int = 7, sizes: DemoSizes = DemoSizes(),
                on_step=None) -> DemoFirm:
     """Generate the sample firm's sources next to ``db`` and ingest them into it."""
@@ -73,10 +77,13 @@ def build_demo(settings: Settings, db: Path, *, seed: int = 7, sizes: DemoSizes 
                      contacts_per_org=sizes.contacts_per_org)
     folder = db.with_name(db.stem + "-sources")
     mail = folder / "mail"
-    paths = write_corpus(mail, firm, sizes.messages, per_file=2000, seed=seed + 4)
+    today = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    # the firm's history runs up to today, so recency reads as it would on a real mailbox
+    paths = write_corpus(mail, firm, sizes.messages, per_file=2000, seed=seed + 4,
+                         start=today - timedelta(days=MAIL_DAYS), days=MAIL_DAYS)
     calendar = folder / "calendar.ics"
     write_calendar(calendar, firm, sizes.meeting_series, weeks=sizes.meeting_weeks, singles=sizes.single_meetings,
-                   seed=seed + 6)
+                   seed=seed + 6, start=today - timedelta(days=365))
     deals = folder / "deals.csv"
     write_deals_csv(deals, firm, sizes.deals, seed=seed + 10)
     store = SQLiteStore.open(db)
@@ -87,15 +94,14 @@ def build_demo(settings: Settings, db: Path, *, seed: int = 7, sizes: DemoSizes 
             store, settings, paths, **({"on_progress": progress} if progress else {}))))
         demo.reports.append(ingest_calendar(store, settings, [calendar]))
         demo.reports.append(ingest_deals(store, settings, [deals]))
-        _notes(store, settings, firm, sizes.notes, seed)
+        _notes(store, settings, firm, sizes.notes, seed, start=today - timedelta(days=500))
     finally:
         store.close()
     return demo
 
 
-def _notes(store, settings: Settings, firm: Firm, count: int, seed: int) -> None:
+def _notes(store, settings: Settings, firm: Firm, count: int, seed: int, start: datetime) -> None:
     rng = random.Random(seed + 20)
-    start = datetime(2024, 1, 8, 9, tzinfo=timezone.utc)
     companies = list(firm.clients)
     for n in range(count):
         client = rng.choice(firm.clients[rng.choice(companies)])
@@ -128,22 +134,26 @@ def demo_token(settings: Settings, firm: Firm) -> str:
 
 
 def example_queries(settings: Settings, firm: Firm) -> dict[str, str]:
-    """Ready-to-paste GraphQL for the demo firm: look the ids up with the first query."""
+    """Ready-to-paste GraphQL for the demo firm, with the ids of a real contact and client filled in."""
     company = next(iter(firm.clients))
     contact = firm.clients[company][0]
+    store = SQLiteStore.open(settings.db)
+    try:
+        email = contact.email.lower()
+        person = store.people_by_email([email]).get(email, "")
+        key = normalize_company(company)
+        org = store.orgs_by_normalized_name([key]).get(key, "")
+    finally:
+        store.close()
     return {
         "search": f'{{ search(text: "{company.split()[0]}", first: 5) {{ edges {{ node {{ kind id name detail }} }} }} }}',
-        "warmPaths": (f'{{ person(email: "{contact.email}") {{ id name }} }}\n'
-                      f'# then, with that id:\n'
-                      f'{{ warmPaths(to: "PERSON_ID", first: 3) {{ edges {{ node {{ score introduction '
+        "warmPaths": (f'{{ warmPaths(to: "{person}", first: 3) {{ edges {{ node {{ score introduction '
                       f'hops {{ source {{ name }} target {{ name }} strength band }} }} }} }} }}'),
         "experts": (f'{{ experts(topic: "{TOPICS[0]}", first: 5) {{ edges {{ node {{ score person {{ name emails }} '
                     f'evidence {{ kind snippet }} }} }} }} }}'),
-        "accountMap": (f'{{ organization(name: "{company}") {{ id name }} }}\n'
-                       f'# then, with that id:\n'
-                       f'{{ accountMap(organization: "ORG_ID") {{ coverage {{ contacts known strong singleThreaded }} '
-                       f'contacts(first: 10) {{ edges {{ node {{ person {{ name }} title bestBand '
-                       f'ties {{ person {{ name }} strength }} }} }} }} }} }}'),
+        "accountMap": (f'{{ accountMap(organization: "{org}") {{ organization {{ name }} coverage {{ contacts known '
+                       f'strong singleThreaded }} contacts(first: 10) {{ edges {{ node {{ person {{ name }} title '
+                       f'bestBand ties {{ person {{ name }} strength }} }} }} }} }} }}'),
     }
 
 

@@ -208,10 +208,11 @@ def write_mbox(path: Path, items: Iterator[str]) -> int:
     return count
 
 
-def write_corpus(folder: Path, firm: Firm, count: int, per_file: int = 10_000, seed: int = 11) -> list[Path]:
+def write_corpus(folder: Path, firm: Firm, count: int, per_file: int = 10_000, seed: int = 11,
+                 start: datetime | None = None, days: int = 1095) -> list[Path]:
     """``count`` messages as mbox files of ``per_file`` messages each."""
     folder.mkdir(parents=True, exist_ok=True)
-    stream = messages(firm, count, seed)
+    stream = messages(firm, count, seed, start, days)
     paths = []
     for n in range(0, count, per_file):
         path = folder / f"mail-{n // per_file:04d}.mbox"
