@@ -9,9 +9,14 @@ then come back as duplicates, because ids are deterministic).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 from graph.store import Store
+from ingest.report import RunReport
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -62,3 +67,25 @@ class Checkpoints:
         }
         if items:
             self.store.set_meta(items)
+
+    def pending(self, path: str, units: Iterable[T], report: RunReport, error_type: type) -> Iterator[T]:
+        """The units of one file that an earlier run did not commit, each counted as a record.
+        Units of ``error_type`` are reported instead of yielded: a bad record is skipped (and
+        checkpointed as done), a whole unreadable file is no record and is told again every run."""
+        mark = self.resume_point(path)
+        report.records += mark.records
+        report.resumed += mark.records
+        n = 0
+        for unit in units:
+            if isinstance(unit, error_type) and unit.whole_file:
+                report.error(unit.source, unit.position, unit.reason, "unreadable")
+                continue
+            n += 1
+            if n <= mark.units:
+                continue
+            report.records += 1
+            if isinstance(unit, error_type):
+                report.error(unit.source, unit.position, unit.reason)
+                self.advance(path, 1, 1)
+                continue
+            yield unit

@@ -89,6 +89,7 @@ class CardError:
     source: str
     position: str
     reason: str
+    whole_file: bool = False  # the file itself could not be read: no card at all
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -109,12 +110,12 @@ def read_cards(path: str) -> Iterator[Card | CardError]:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        yield CardError(path, "file", f"cannot read the file: {exc.strerror or exc}")
+        yield CardError(path, "file", f"cannot read the file: {exc.strerror or exc}", whole_file=True)
         return
     text = _decode(data)
     blocks = list(_blocks(text))
     if not blocks:
-        yield CardError(path, "file", "not a vCard file: no BEGIN:VCARD ... END:VCARD found")
+        yield CardError(path, "file", "not a vCard file: no BEGIN:VCARD ... END:VCARD found", whole_file=True)
         return
     for number, block in enumerate(blocks, 1):
         yield _card(path, number, block)
@@ -273,20 +274,7 @@ class ContactsIngest:
         batch: list[Card] = []
         for path in iter_contact_files(paths):
             self.report.files += 1
-            mark = self.checkpoints.resume_point(path)
-            self.report.records += mark.records
-            self.report.resumed += mark.records
-            for n, card in enumerate(read_cards(path), 1):
-                if isinstance(card, CardError) and card.position == "file":
-                    self.report.error(card.source, card.position, card.reason, "unreadable")
-                    continue  # not a record, and told again on every run
-                if n <= mark.units:
-                    continue
-                self.report.records += 1
-                if isinstance(card, CardError):
-                    self.report.error(card.source, card.position, card.reason)
-                    self.checkpoints.advance(path, 1, 1)
-                    continue
+            for card in self.checkpoints.pending(path, read_cards(path), self.report, CardError):
                 batch.append(card)
                 if len(batch) >= self.batch_size:
                     self._flush(batch)

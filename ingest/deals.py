@@ -426,22 +426,7 @@ class DealIngest:
         batch: list[Row] = []
         for path in iter_deal_files(paths, self.profile):
             self.report.files += 1
-            mark = self.checkpoints.resume_point(path)
-            self.report.records += mark.records
-            self.report.resumed += mark.records
-            n = 0
-            for row in read_rows(path, self.profile):
-                if isinstance(row, RowError) and row.whole_file:
-                    self.report.error(row.source, row.position, row.reason, "unreadable")
-                    continue
-                n += 1
-                if n <= mark.units:
-                    continue
-                self.report.records += 1
-                if isinstance(row, RowError):
-                    self.report.error(row.source, row.position, row.reason)
-                    self.checkpoints.advance(path, 1, 1)
-                    continue
+            for row in self.checkpoints.pending(path, read_rows(path, self.profile), self.report, RowError):
                 batch.append(row)
                 if len(batch) >= self.batch_size:
                     self._flush(batch)
