@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli_ingest import progress_bar, show_report, total_bytes
+from api.cli_ingest import progress_bar, show_report
 from api.context import out, print_json, settings_of
 from graph.settings import Settings, default_db_path
 from graph.sqlite_store import SQLiteStore

@@ -43,7 +43,6 @@ def _forget(info: Info, *person_ids: str) -> None:
 
 
 async def _changed(info: Info, event) -> t.IdentityChange:
-    ctx = info.context
     _forget(info, event.person_id, event.other_id)
     return t.IdentityChange(event_id=event.id, kind=str(event.kind), person=await t.person_node(info, event.person_id),
                             other=await t.person_node(info, event.other_id), emails=list(event.emails))

@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import time
 
-import httpx
-import pytest
 
 from api.pagination import MAX_PAGE
 from tests.api.world import World, world  # noqa: F401 (the fixture)
