@@ -28,6 +28,7 @@ from api.jobs import JobRunner
 from api.metrics import Metrics
 from api.schema import build_schema
 from graph.errors import KithError
+from graph.runtime import settle_gc
 from graph.scope import EVERYTHING, Scope, walled_scope
 from graph.settings import Settings, load_settings
 from graph.store import Store, open_store
@@ -102,6 +103,7 @@ def create_app(settings: Settings, *, store: Store | None = None, access: Access
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        settle_gc()
         yield
         jobs.shutdown()
         audit.close()

@@ -14,21 +14,31 @@ A document with no colleague on it (a note between two contacts, say) shows ever
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol
 
-from graph.model import Person, Sharing
+from graph.model import Sharing
 from graph.text import fold
 
 SNIPPET_CHARS = 160
 _ORDER = {Sharing.ALL: 0, Sharing.SUBJECTS: 1, Sharing.HIDE: 2}
 
 
-def document_sharing(participant_ids: Iterable[str], people: Mapping[str, Person]) -> Sharing:
+class Sharer(Protocol):
+    """A person as far as sharing goes (``graph.model.Person`` is one)."""
+
+    @property
+    def is_internal(self) -> bool: ...
+    @property
+    def sharing(self) -> str: ...
+
+
+def document_sharing(participant_ids: Iterable[str], people: Mapping[str, Sharer]) -> Sharing:
     """The sharing a document gets: the strictest of its colleagues' settings."""
     level = Sharing.ALL
     for pid in participant_ids:
         person = people.get(pid)
         if person is not None and person.is_internal and _ORDER[person.sharing] > _ORDER[level]:
-            level = person.sharing
+            level = Sharing(person.sharing)
     return level
 
 

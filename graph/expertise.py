@@ -36,12 +36,12 @@ import weakref
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from graph.errors import KithError
 from graph.evidence import document_sharing, snippet
 from graph.memo import per_generation
-from graph.model import Attendance, Category, DealRoleKind, Person, Role, TextHit
+from graph.model import Attendance, Category, DealRoleKind, Role, TextHit
 from graph.scope import EVERYTHING, Scope
 from graph.store import Store
 from graph.strength import DAY
@@ -157,10 +157,11 @@ def experts(
     if not ranked:
         return []
     top = raw[ranked[0]]
+    named = store.get_people(ranked)
     folded = [t for phrase in terms for t in phrase if len(t) > 1]
     result = []
     for pid in ranked:
-        p = people[pid]
+        p = named[pid]
         best = sorted(parts[pid], key=lambda cd: (-cd[0], cd[1].hit.doc_id))[:evidence_per_person]
         evidence = [
             Evidence(
@@ -178,27 +179,39 @@ _people_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()
 
 
-def _people(store: Store, ids: set[str]) -> dict[str, Person]:
-    """``store.get_people``, remembered per store until its generation changes: the same colleagues
-    sit on most matching documents, and their flags are all a query needs."""
+class _Who(NamedTuple):
+    """What ranking needs of a person. Plain values only, so the garbage collector stops tracking
+    the cached records: a cache of Person objects made every full collection walk them all."""
+
+    is_internal: bool
+    opted_out: bool
+    blocked: bool
+    sharing: str
+
+
+def _people(store: Store, ids: set[str]) -> dict[str, _Who]:
+    """Who each of ``ids`` is, remembered per store until its generation changes: the same
+    colleagues sit on most matching documents."""
     generation = store.generation()
     with _cache_lock:
         entry = _people_cache.get(store)
         if entry is None or entry[0] != generation:
             entry = (generation, {})
             _people_cache[store] = entry
-        cache: dict[str, Person | None] = entry[1]
+        cache: dict[str, _Who | None] = entry[1]
         missing = [pid for pid in ids if pid not in cache]
     if missing:
         found = store.get_people(missing)
         with _cache_lock:
             if len(cache) + len(missing) > _PEOPLE_KEPT:
                 cache.clear()
-            cache.update({pid: found.get(pid) for pid in missing})
+            for pid in missing:
+                p = found.get(pid)
+                cache[pid] = None if p is None else _Who(p.is_internal, p.opted_out, p.blocked, p.sharing.value)
     return {pid: p for pid in ids if (p := cache.get(pid)) is not None}
 
 
-def _rankable(p: Person, internal_only: bool) -> bool:
+def _rankable(p: _Who, internal_only: bool) -> bool:
     return not p.opted_out and not p.blocked and (p.is_internal or not internal_only)
 
 
