@@ -25,7 +25,7 @@ from graph.store import Store
 from graph.strength import ADDITIVE, DEFAULT_WEIGHTS, Weights, band, contributions, signals
 
 EVIDENCE_LIMIT = 20
-_PAGE = 200
+_PAGE = 20  # shared interactions read at first; most count, so one page usually does
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,19 +94,19 @@ def pair_knows(store: Store, a: str, b: str, *, before: int) -> Knows | None:
 
 def evidence_ids(store: Store, a: str, b: str, *, before: int | None = None, limit: int = EVIDENCE_LIMIT,
                  scope: Scope = EVERYTHING) -> list[str]:
-    """Ids of interactions that counted towards the pair, newest first, at most ``limit``; scanned
-    page by page through ``a``'s interactions, so pass the less active person as ``a``. Interactions
-    that involve anyone behind the reader's walls are never named."""
+    """Ids of interactions that counted towards the pair, newest first, at most ``limit``; read page by
+    page from the interactions both took part in. Interactions that involve anyone behind the reader's
+    walls are never named."""
     pair = tuple(sorted((a, b)))
     out: list[str] = []
     seen: set[str] = set()
-    cursor, page = before, _PAGE
+    cursor, page = before, max(2 * limit, _PAGE)
     while len(out) < limit:
-        batch = store.interactions_of(a, before=cursor, limit=page)
+        batch = store.interactions_between(a, b, before=cursor, limit=page)
         fresh = [i for i in batch if i.id not in seen]
         for item in fresh:
             seen.add(item.id)
-            if b in item.people() and scope.sees_interaction(item) and any((k.a, k.b) == pair for k in deltas(item)):
+            if scope.sees_interaction(item) and any((k.a, k.b) == pair for k in deltas(item)):
                 out.append(item.id)
                 if len(out) == limit:
                     break

@@ -330,6 +330,15 @@ ORDER BY i.occurred_at IS NULL, i.occurred_at DESC, id
 LIMIT $limit
 """
 
+INTERACTIONS_BETWEEN = """
+MATCH (:Person {id: $a})-[:PARTICIPATED]->(i:Interaction)<-[:PARTICIPATED]-(:Person {id: $b})
+WHERE $before IS NULL OR i.occurred_at < $before
+WITH DISTINCT i
+RETURN i.id AS id
+ORDER BY i.occurred_at IS NULL, i.occurred_at DESC, id
+LIMIT $limit
+"""
+
 # -- deals ---------------------------------------------------------------------------------------
 # row: {id, org_id, prov: {..}, props: {name, stage, status, amount, currency, opened_at, closed_at,
 #       search_tokens, search_text}}; a re-import overwrites everything but provenance (nulls remove).

@@ -674,6 +674,13 @@ class Neo4jStore:
         found = self.get_interactions(order)
         return [found[i] for i in order if i in found]
 
+    def interactions_between(self, a: str, b: str, before: int | None = None,
+                             limit: int | None = None) -> list[Interaction]:
+        limit = _NO_LIMIT if limit is None or limit < 0 else limit
+        order = [r["id"] for r in self._db.run(q.INTERACTIONS_BETWEEN, {"a": a, "b": b, "before": before, "limit": limit})]
+        found = self.get_interactions(order)
+        return [found[i] for i in order if i in found]
+
     def get_deals(self, ids: Iterable[str]) -> dict[str, Deal]:
         return {r["deal"]["id"]: _deal(r) for r in self._read(q.GET_DEALS, "ids", ids)}
 

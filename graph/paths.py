@@ -206,9 +206,7 @@ def _hop(store: Store, net: Network, x: str, y: str, scope: Scope = EVERYTHING) 
     s = net.signals(x, y)
     k = net.knows(x, y)
     assert s is not None and k is not None
-    # Scan the less connected side's interactions: usually the client, with far fewer than a partner.
-    a, b = (x, y) if net.degree(x) <= net.degree(y) else (y, x)
-    evidence = evidence_ids(store, a, b, before=net.as_of, limit=EVIDENCE_PER_HOP, scope=scope)
+    evidence = evidence_ids(store, x, y, before=net.as_of, limit=EVIDENCE_PER_HOP, scope=scope)
     return Hop(x, y, s.score, band(s.score), contributions(s, net.weights), evidence,
                values={n: v for n, v in s.as_dict().items() if n != "score"}, last_at=k.last_at)
 

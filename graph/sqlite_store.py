@@ -552,6 +552,23 @@ class SQLiteStore:
         found = self.get_interactions(order)
         return [found[i] for i in order]
 
+    def interactions_between(self, a: str, b: str, before: int | None = None,
+                             limit: int | None = None) -> list[Interaction]:
+        sql = ("SELECT DISTINCT i.id, i.occurred_at FROM participants pa "
+               "JOIN participants pb ON pb.interaction_id = pa.interaction_id "
+               "JOIN interactions i ON i.id = pa.interaction_id WHERE pa.person_id = ? AND pb.person_id = ?")
+        args: list[object] = [a, b]
+        if before is not None:
+            sql += " AND i.occurred_at < ?"
+            args.append(before)
+        sql += " ORDER BY i.occurred_at IS NULL, i.occurred_at DESC, i.id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        order = [r[0] for r in self._conn().execute(sql, args)]
+        found = self.get_interactions(order)
+        return [found[i] for i in order]
+
     def get_deals(self, ids: Iterable[str]) -> dict[str, Deal]:
         deals = {r["id"]: _deal(r) for r in self._rows("SELECT * FROM deals WHERE id IN ({marks})", ids)}
         for r in self._rows("SELECT * FROM deal_roles WHERE deal_id IN ({marks}) ORDER BY deal_id, role, person_id", deals):

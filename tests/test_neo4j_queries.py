@@ -473,6 +473,7 @@ def test_every_statement_is_used_by_some_store_method():
         "ERASE_LOOKUP": [{"emails": ["ben@acme.com"], "touched": ["i_1"], "subject_of": [], "knows": 0}],
         "UNDERPOPULATED_INTERACTIONS": [{"id": "i_1"}],
         "INTERACTIONS_OF": [{"id": "i_1"}],
+        "INTERACTIONS_BETWEEN": [{"id": "i_1"}],
         "COUNTS": [dict.fromkeys(("people", "organizations", "interactions", "deals", "knows", "works_at",
                                   "topics"), 0)],
         "WIPE_BATCH": [{"deleted": 0}],
@@ -513,6 +514,7 @@ def test_every_statement_is_used_by_some_store_method():
     store.orgs_by_normalized_name(["acme"])
     store.works_at(person_ids=[ANA.id], org_ids=[acme.id])
     store.interactions_of(ANA.id)
+    store.interactions_between(ANA.id, BEN.id)
     store.get_deals(["d_1"])
     store.deals_of(person_ids=[ANA.id], org_ids=[acme.id])
     store.knows_of([ANA.id])

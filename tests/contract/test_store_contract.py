@@ -210,6 +210,19 @@ def test_interactions_of_a_person_newest_first_and_as_of(people):
     assert [i.id for i in people.interactions_of(ANA.id, limit=1)] == [new.id]
 
 
+def test_interactions_between_two_people_newest_first(people):
+    old = email("old@acme.com", BEN, [ANA], T0)
+    new = email("new@acme.com", ANA, [CHO, BEN], T0 + DAY)
+    undated = email("undated@acme.com", BEN, [ANA], None)
+    elsewhere = email("elsewhere@acme.com", BEN, [CHO], T0 + 2 * DAY)
+    write(people, old, new, undated, elsewhere)
+    assert [i.id for i in people.interactions_between(ANA.id, BEN.id)] == [new.id, old.id, undated.id]
+    assert [i.id for i in people.interactions_between(BEN.id, ANA.id, before=T0 + 1)] == [old.id]
+    assert [i.id for i in people.interactions_between(ANA.id, BEN.id, limit=1)] == [new.id]
+    assert people.interactions_between(ANA.id, BEN.id)[0].participants  # whole interactions, not just ids
+    assert people.interactions_between(ANA.id, DEV.id) == []
+
+
 def test_full_text_search_latin_accents_and_cjk(people):
     write(
         people,
