@@ -65,6 +65,10 @@ class User:
     walled_orgs: frozenset[str] = field(default_factory=frozenset)
     walled_deals: frozenset[str] = field(default_factory=frozenset)
 
+    @property
+    def walled(self) -> bool:
+        return bool(self.walled_orgs or self.walled_deals)
+
 
 class AuthError(KithError):
     pass
@@ -90,6 +94,7 @@ class AccessStore:
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             self._local.conn = conn
         return conn
@@ -147,8 +152,11 @@ class AccessStore:
     # -- audit -----------------------------------------------------------------------------------
     def audit(self, user: User, operation: str, subjects: Iterable[str]) -> None:
         now = int(time.time())
-        self._conn().executemany("INSERT INTO audit (at, user_name, operation, subject) VALUES (?,?,?,?)",
-                                 [(now, user.name, operation, s) for s in dict.fromkeys(subjects)])
+        conn = self._conn()
+        with conn:  # one transaction, not one per row
+            conn.execute("BEGIN")
+            conn.executemany("INSERT INTO audit (at, user_name, operation, subject) VALUES (?,?,?,?)",
+                             [(now, user.name, operation, s) for s in dict.fromkeys(subjects)])
 
     def audit_log(self, subject: str | None = None, limit: int = 100) -> list[tuple[int, str, str, str]]:
         sql = "SELECT at, user_name, operation, subject FROM audit"

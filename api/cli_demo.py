@@ -153,7 +153,7 @@ def example_queries(settings: Settings, firm: Firm) -> dict[str, str]:
                     f'evidence {{ kind snippet }} }} }} }} }}'),
         "accountMap": (f'{{ accountMap(organization: "{org}") {{ organization {{ name }} coverage {{ contacts known '
                        f'strong singleThreaded }} contacts(first: 10) {{ edges {{ node {{ person {{ name }} title '
-                       f'bestBand ties {{ person {{ name }} strength }} }} }} }} }} }}'),
+                       f'bestBand ties(first: 3) {{ edges {{ node {{ person {{ name }} strength }} }} }} }} }} }} }} }}'),
     }
 
 

@@ -7,15 +7,16 @@ Built once per request by ``api.app`` after the token is checked. ``scope`` is t
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import anyio.to_thread
 from strawberry.fastapi import BaseContext
 from strawberry.types import Info
 
@@ -28,15 +29,19 @@ from graph.store import Store
 
 R = TypeVar("R")
 GRAPH_THREADS = 4  # graph reads are CPU-bound Python: more threads only queue on the GIL
-_limiter: list[anyio.CapacityLimiter] = []
+_graph_threads = ThreadPoolExecutor(GRAPH_THREADS, thread_name_prefix="kith-graph")
 
 
 async def run_blocking(fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
-    """Run a blocking graph or store call in a worker thread, so the event loop (and the per-query
-    time limit) keeps running while it works. At most ``GRAPH_THREADS`` run at once per process."""
-    if not _limiter:
-        _limiter.append(anyio.CapacityLimiter(GRAPH_THREADS))
-    return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs), limiter=_limiter[0])
+    """Run a graph computation in a worker thread, so the event loop (and the per-query time limit)
+    keeps running while it works. At most ``GRAPH_THREADS`` run at once per process."""
+    return await asyncio.get_running_loop().run_in_executor(_graph_threads, functools.partial(fn, *args, **kwargs))
+
+
+async def read_now(fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+    """A store look-up by id or index, run on the event loop: it takes well under a millisecond, less
+    than handing it to a thread and back (which, under load, can wait out the GIL's 5 ms switch)."""
+    return fn(*args, **kwargs)
 
 
 def takes_scope(fn: Callable[..., Any]) -> bool:
@@ -100,7 +105,7 @@ class KithContext(BaseContext):
 
     def __post_init__(self) -> None:
         BaseContext.__init__(self)
-        self.loaders = Loaders.create(self.store, run_blocking, self.scope)
+        self.loaders = Loaders.create(self.store, read_now, self.scope)
 
     # -- who -------------------------------------------------------------------------------------
     @property

@@ -116,6 +116,7 @@ class Query:
             sources = [await visible_person_id(info, str(s), argument="from") for s in from_]
         found = await ctx.read(warm_paths, ctx.store, target, sources=sources, k=window.end,
                                max_hops=_hops(max_hops), as_of=t.epoch(as_of))
+        await ctx.loaders.people.load_many(list({pid for p in found for pid in p.people}))  # one read for all
         nodes = [await t.warm_path_node(info, p) for p in found]
         return [n for n in nodes if n is not None]  # type: ignore[return-value]
 
@@ -128,6 +129,7 @@ class Query:
         window = page_window(first, after)
         found = await ctx.read(experts, ctx.store, _text(topic, "topic"), limit=window.end,
                                internal_only=internal_only, as_of=t.epoch(as_of))
+        await ctx.loaders.people.load_many([e.person_id for e in found])  # one read for all
         out = []
         for e in found:
             node = await _expert_node(info, e)
@@ -147,6 +149,7 @@ class Query:
         target = await visible_person_id(info, str(to), argument="to")
         found = await ctx.read(experts_with_path, ctx.store, _text(topic, "topic"), target, limit=window.end,
                                max_hops=_hops(max_hops), as_of=t.epoch(as_of))
+        await ctx.loaders.people.load_many(list({pid for j in found for pid in (j.expert.person_id, *j.path.people)}))
         out = []
         for j in found:
             expert, path = await _expert_node(info, j.expert), await t.warm_path_node(info, j.path)
@@ -166,25 +169,11 @@ class Query:
         found = await ctx.read(account_map, ctx.store, str(organization), as_of=t.epoch(as_of))
         if found is None:
             return None
-        ids = {c.person_id for c in found.contacts} | {tie.colleague_id for c in found.contacts for tie in c.ties}
-        ids |= {cid for cid, _ in found.coverage.holders}
-        people = {p.id: p for p in await t.person_nodes(info, ids)}
-        contacts = []
-        for c in found.contacts:
-            if c.person_id not in people:
-                continue
-            ties = [t.Tie(person=people[x.colleague_id], strength=x.strength, band=x.band, last_at=t.when(x.last_at))
-                    for x in c.ties if x.colleague_id in people]
-            contacts.append(t.AccountContact(person=people[c.person_id], title=c.title, ties=ties,
-                                             best_strength=c.best_strength, best_band=t.band(c.best_strength),
-                                             last_touch=t.when(c.last_touch)))
         cov = found.coverage
         coverage = t.Coverage(contacts=cov.contacts, known=cov.known, strong=cov.strong, medium=cov.medium,
                               weak=cov.weak, cold=cov.cold, going_cold=cov.going_cold,
-                              single_threaded=cov.single_threaded,
-                              holders=[t.Holder(colleague=people[cid], share=share)
-                                       for cid, share in cov.holders if cid in people])
-        return t.AccountMap(organization=org, coverage=coverage, all_contacts=contacts)
+                              single_threaded=cov.single_threaded, record=cov)
+        return t.AccountMap(organization=org, coverage=coverage, record=found)
 
     @strawberry.field(description="What to act on this week: going cold, single-threaded accounts, job changes, "
                                   "client tiers, who to reconnect with. Each list holds at most `first` items.")
@@ -257,6 +246,7 @@ async def _insights_node(info: Info, found) -> t.Insights:
     people = {p.id: p for p in await t.person_nodes(info, ids)}
     org_ids = {s.org_id for s in found.single_threaded} | {c.org_id for c in found.client_tiers}
     org_ids |= {j.from_org_id for j in found.job_changes} | {j.to_org_id for j in found.job_changes}
+    await info.context.loaders.organizations.load_many(list(org_ids - {""}))  # one read for all
     orgs = {}
     for oid in org_ids - {""}:
         node = await t.organization_node(info, oid)

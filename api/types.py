@@ -18,8 +18,8 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from api.pagination import Connection, Paginated
-from graph import model
+from api.pagination import Connection, Paginated, page_window
+from graph import accounts, model
 from graph.evidence import document_sharing, snippet
 from graph.network import load_network
 from graph.strength import band
@@ -339,7 +339,12 @@ class Coverage:
     cold: int
     going_cold: int
     single_threaded: bool
-    holders: list[Holder]
+    record: strawberry.Private[accounts.Coverage]
+
+    @strawberry.field(description="The colleagues who hold the relationships, largest share first.")
+    async def holders(self, info: Info) -> list[Holder]:
+        people = {p.id: p for p in await person_nodes(info, [cid for cid, _ in self.record.holders])}
+        return [Holder(colleague=people[cid], share=share) for cid, share in self.record.holders if cid in people]
 
 
 @strawberry.type
@@ -352,21 +357,32 @@ class Holder:
 class AccountContact:
     person: Person
     title: str
-    ties: list[Tie]
     best_strength: float
     best_band: str
     last_touch: datetime | None
+    record: strawberry.Private[accounts.AccountContact]
+
+    @strawberry.field(extensions=[Paginated()], description="The colleagues who know them, strongest first.")
+    async def ties(self, info: Info, first: int, after: str | None = None) -> Connection[Tie]:
+        shown = self.record.ties[:page_window(first, after).end]
+        people = {p.id: p for p in await person_nodes(info, [x.colleague_id for x in shown])}
+        return [Tie(person=people[x.colleague_id], strength=x.strength, band=x.band, last_at=when(x.last_at))
+                for x in shown if x.colleague_id in people]  # type: ignore[return-value]
 
 
 @strawberry.type(description="Who we know at an organisation, who of us knows them, and how well.")
 class AccountMap:
     organization: Organization
     coverage: Coverage
-    all_contacts: strawberry.Private[list[AccountContact]]
+    record: strawberry.Private[accounts.AccountMap]
 
     @strawberry.field(extensions=[Paginated()], description="Its people we know or could know, best known first.")
-    def contacts(self, first: int, after: str | None = None) -> Connection[AccountContact]:
-        return self.all_contacts  # type: ignore[return-value]
+    async def contacts(self, info: Info, first: int, after: str | None = None) -> Connection[AccountContact]:
+        shown = self.record.contacts[:page_window(first, after).end]  # people are read for the page only
+        people = {p.id: p for p in await person_nodes(info, [c.person_id for c in shown])}
+        return [AccountContact(person=people[c.person_id], title=c.title, best_strength=c.best_strength,
+                               best_band=band(c.best_strength), last_touch=when(c.last_touch), record=c)
+                for c in shown if c.person_id in people]  # type: ignore[return-value]
 
 
 @strawberry.type

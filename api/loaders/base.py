@@ -1,4 +1,4 @@
-"""What every loader is given: a way to run a blocking store read off the event loop."""
+"""What every loader is given: the way to run its store read (``api.graphql_context.read_now``)."""
 
 from __future__ import annotations
 

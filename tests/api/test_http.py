@@ -67,7 +67,7 @@ def test_warm_paths_experts_and_account_map(world: World):
                          "evidence { snippet } } } } }")
     assert experts["experts"]["edges"][0]["node"]["score"] == 1.0
     amap = world.data("query($o: ID!) { accountMap(organization: $o) { organization { id } "
-                      "coverage { contacts known } contacts(first: 100) { edges { node { person { id } ties { strength } } } } } }",
+                      "coverage { contacts known } contacts(first: 100) { edges { node { person { id } ties(first: 100) { edges { node { strength } } } } } } } }",
                       {"o": world.other_org})["accountMap"]
     assert amap["organization"]["id"] == world.other_org
     assert amap["coverage"]["contacts"] == len(amap["contacts"]["edges"]) > 0

@@ -75,7 +75,7 @@ def _queries(world: World) -> dict[str, tuple[str, dict]]:
                             + PATH_FIELDS, {"topic": topic, "to": w.contact}),
         "accountMap": ("query($org: ID!) { m: accountMap(organization: $org) { organization { id name domains }"
                        " coverage { contacts known holders { colleague { name } share } }"
-                       " contacts(first: 50) { edges { node { title person { id name emails } ties { person { name } } } } } } }",
+                       " contacts(first: 50) { edges { node { title person { id name emails } ties(first: 100) { edges { node { person { name } } } } } } } } }",
                        {"org": w.org_id}),
         "insights": ("query { insights(first: 100) {"
                      " goingCold { colleague { name } contact { id name emails organization { name } } }"
