@@ -29,7 +29,7 @@ from api.jobs import JobRunner
 from api.metrics import Metrics
 from api.schema import build_schema
 from graph.errors import KithError
-from graph.network import load_network
+from graph.network import load_network, serve_stale
 from graph.runtime import settle_gc
 from graph.scope import EVERYTHING, Scope, walled_scope
 from graph.settings import Settings, load_settings
@@ -93,6 +93,7 @@ def create_app(settings: Settings, *, store: Store | None = None, access: Access
     jobs = JobRunner(settings)
     metrics = Metrics(jobs)
     scopes = _Scopes(store)
+    serve_stale(store, settings.network_stale_s)
     audit = AuditWriter(access)
     schema = build_schema(introspection=settings.introspection, query_timeout_s=settings.query_timeout_s)
     schema.on_timeout = metrics.timeouts.inc

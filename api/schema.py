@@ -23,7 +23,7 @@ from functools import partial
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError, OperationDefinitionNode
+from graphql import GraphQLError, OperationDefinitionNode, OperationType
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -41,6 +41,7 @@ from api.mutations import Mutation
 from api.permissions import NotAuthenticated
 from api.queries import Query
 from graph.errors import KithError, StoreError
+from graph.network import forget_network
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30
@@ -68,8 +69,9 @@ def _should_mask(error: GraphQLError) -> bool:
 
 
 class RequestScope(SchemaExtension):
-    """Refuses operations without a user, names the operation for the audit log, and writes the
-    request's audit entries once, when it ends."""
+    """Refuses operations without a user, names the operation for the audit log, writes the
+    request's audit entries once, when it ends, and after a mutation drops this process's network so
+    that the change (an opt-out, a block, a merge) shows in the next path at once."""
 
     def on_execute(self) -> Iterator[None]:
         ctx = self.execution_context.context
@@ -82,6 +84,8 @@ class RequestScope(SchemaExtension):
             ctx.operation = f"{op.operation.value}:{','.join(fields)}"
         yield
         ctx.flush_audit()
+        if op is not None and op.operation == OperationType.MUTATION:
+            forget_network(ctx.store)
 
 
 class KithSchema(strawberry.Schema):

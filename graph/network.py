@@ -219,11 +219,34 @@ class _StoreCache:
         self.built_at = 0.0  # when the cached generation was read (time.monotonic)
         self.edges: dict[int | None, Edges] = {}
         self.networks: OrderedDict[tuple, Network] = OrderedDict()
+        self.stale_ok_s = 0.0  # set by serve_stale
         self.lock = threading.Lock()
 
 
 _caches: weakref.WeakKeyDictionary[Store, _StoreCache] = weakref.WeakKeyDictionary()
 _caches_lock = threading.Lock()
+
+
+def _cache_of(store: Store) -> _StoreCache:
+    with _caches_lock:
+        cache = _caches.get(store)
+        if cache is None:
+            cache = _caches[store] = _StoreCache()
+        return cache
+
+
+def serve_stale(store: Store, seconds: float) -> None:
+    """Let every reader of ``store`` in this process use a network up to ``seconds`` old: a server
+    answering while an ingest writes would otherwise rebuild it after every batch."""
+    _cache_of(store).stale_ok_s = seconds
+
+
+def forget_network(store: Store) -> None:
+    """Drop ``store``'s networks in this process, stale or not: after a change that must show at once
+    (someone opted out, was blocked, merged or erased)."""
+    cache = _cache_of(store)
+    with cache.lock:
+        cache.generation, cache.edges, cache.networks = None, {}, OrderedDict()
 
 
 def load_network(store: Store, *, as_of: int | None = None, weights: Weights = DEFAULT_WEIGHTS,
@@ -232,13 +255,10 @@ def load_network(store: Store, *, as_of: int | None = None, weights: Weights = D
     as it stood before ``as_of`` and scored then. ``stale_ok_s``: a server answering while an ingest
     writes may keep using a network built that recently instead of rebuilding after every batch."""
     at = int(as_of) if as_of is not None else int(now) if now is not None else int(time.time()) // HOUR * HOUR
-    with _caches_lock:
-        cache = _caches.get(store)
-        if cache is None:
-            cache = _caches[store] = _StoreCache()
+    cache = _cache_of(store)
     with cache.lock:
         generation = store.generation()
-        fresh_enough = cache.networks and time.monotonic() - cache.built_at < stale_ok_s
+        fresh_enough = cache.networks and time.monotonic() - cache.built_at < max(stale_ok_s, cache.stale_ok_s)
         if generation != cache.generation and not fresh_enough:
             cache.generation, cache.edges, cache.networks = generation, {}, OrderedDict()
             cache.built_at = time.monotonic()

@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     )
     introspection: bool = Field(True, description="serve GraphQL introspection (set KITH_INTROSPECTION=false in production)")
     query_timeout_s: float = Field(10.0, gt=0, description="seconds one API query may run before it is cancelled")
+    network_stale_s: float = Field(60.0, ge=0, description="seconds the API may answer paths from a network built "
+                                                           "before an ingest's latest writes")
     teams: dict[str, list[str]] = Field(
         default_factory=dict, description='named teams for `kith paths --team`, JSON: {"m-and-a": ["ana@firm.com"]}'
     )

@@ -198,3 +198,16 @@ def test_a_server_may_keep_a_recent_network_while_an_ingest_writes(tmp_path):
     store.set_meta({"touch": "1"})  # any write moves the generation on
     assert load_network(store, now=1_700_000_000, stale_ok_s=60) is first
     assert load_network(store, now=1_700_000_000) is not first
+
+
+def test_a_server_keeps_its_network_for_the_configured_time_unless_told_to_forget(tmp_path):
+    from graph.network import forget_network, load_network, serve_stale
+    from graph.sqlite_store import SQLiteStore
+
+    store = SQLiteStore.open(tmp_path / "kith.db")
+    serve_stale(store, 60)
+    first = load_network(store, now=1_700_000_000)
+    store.set_meta({"touch": "1"})
+    assert load_network(store, now=1_700_000_000) is first  # an ingest batch: the recent network serves
+    forget_network(store)
+    assert load_network(store, now=1_700_000_000) is not first  # an opt-out through the API: rebuilt
