@@ -25,6 +25,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 import numpy as np
 
@@ -54,20 +55,21 @@ class Edges:
     @classmethod
     def build(cls, people: Iterable[Person], knows: Iterable[Knows]) -> Edges:
         flags = {p.id: (p.is_internal, not (p.opted_out or p.blocked)) for p in people}
-        rows = sorted((k.a, k.b, *(_num(getattr(k, c)) for c in COLUMNS)) for k in knows)  # (a, b) order on every store
-        ids = sorted(flags.keys() | {r[0] for r in rows} | {r[1] for r in rows})
+        pair_of, values_of = attrgetter("a", "b"), attrgetter(*COLUMNS)
+        pairs, values = [], []
+        for k in knows:
+            pairs.append(pair_of(k))
+            values.append(values_of(k))
+        ids = sorted(flags.keys() | {pid for pair in pairs for pid in pair})
         index = {pid: n for n, pid in enumerate(ids)}
         internal = np.fromiter((flags.get(p, (False, True))[0] for p in ids), bool, len(ids))
         usable = np.fromiter((flags.get(p, (False, True))[1] for p in ids), bool, len(ids))
-        a = np.fromiter((index[r[0]] for r in rows), np.int32, len(rows))
-        b = np.fromiter((index[r[1]] for r in rows), np.int32, len(rows))
-        table = np.array([r[2:] for r in rows], dtype=np.float64).reshape(len(rows), len(COLUMNS))
+        a = np.fromiter((index[x] for x, _ in pairs), np.int32, len(pairs))
+        b = np.fromiter((index[y] for _, y in pairs), np.int32, len(pairs))
+        order = np.lexsort((b, a))  # (a, b) order whatever order the store streamed them in
+        table = np.array(values, dtype=np.float64).reshape(len(values), len(COLUMNS))[order]  # None -> NaN
         cols = {c: np.ascontiguousarray(table[:, n]) for n, c in enumerate(COLUMNS)}
-        return cls(ids, internal, usable, a, b, cols)
-
-
-def _num(value: float | None) -> float:
-    return math.nan if value is None else float(value)
+        return cls(ids, internal, usable, a[order], b[order], cols)
 
 
 class Network:

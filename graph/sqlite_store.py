@@ -593,7 +593,9 @@ class SQLiteStore:
         return [_knows(r) for _, r in sorted(rows.items())]
 
     def iter_knows(self) -> Iterator[Knows]:
-        cur = self._conn().execute(f"SELECT {_KNOWS_SELECT} FROM knows ORDER BY a, b")
+        cur = self._conn().cursor()
+        cur.row_factory = None  # plain tuples: a whole network is millions of rows
+        cur.execute(f"SELECT {_KNOWS_SELECT} FROM knows ORDER BY a, b")
         while batch := cur.fetchmany(10_000):
             yield from map(_knows, batch)
 
@@ -728,7 +730,7 @@ def _knows_row(k: Knows) -> tuple:
 
 
 def _knows(r: sqlite3.Row) -> Knows:
-    return Knows(r["a"], r["b"], r["first_at"], r["last_at"], **{c: r[c] for c in KNOWS_COUNTERS})
+    return Knows(*r)  # _KNOWS_SELECT lists the columns in Knows' field order (tested)
 
 
 def _interaction(r: sqlite3.Row) -> Interaction:

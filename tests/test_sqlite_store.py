@@ -104,3 +104,12 @@ def test_a_batch_commits_together_or_not_at_all(tmp_path):
         store.set_meta({"checkpoint": "1"})
     assert store.counts()["people"] == 1 and store.get_meta("checkpoint") == "1"
     assert store.generation() == g + 1
+
+
+def test_knows_rows_are_read_in_the_field_order_of_knows():
+    import dataclasses
+
+    from graph.model import Knows
+    from graph.sqlite_store import _KNOWS_SELECT
+
+    assert _KNOWS_SELECT.split(", ") == [f.name for f in dataclasses.fields(Knows)]
