@@ -45,7 +45,7 @@ from graph.model import Attendance, Category, DealRoleKind, Role, TextHit
 from graph.scope import EVERYTHING, Scope
 from graph.store import Store
 from graph.strength import DAY
-from graph.text import phrases, query_phrases
+from graph.text import fold, folded_phrases, phrases, query_phrases
 
 if TYPE_CHECKING:
     from graph.paths import WarmPath
@@ -277,12 +277,13 @@ _ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
 
 
 def tokens_of(text: str) -> list[str]:
-    """The tokens ``graph.text`` indexes for ``text``, flattened. ASCII text, most of it, takes a fast
-    path (for ASCII, folding is lower-casing and a word is a run of letters and digits); the rest goes
-    through ``graph.text.phrases``."""
-    if text.isascii():
-        return _ASCII_WORD.findall(text.lower())
-    return [t for phrase in phrases(text) for t in phrase]
+    """The tokens ``graph.text`` indexes for ``text``, flattened. Text that folds to ASCII, most of it,
+    takes a fast path (there a word is a run of letters and digits); the rest goes through
+    ``graph.text.folded_phrases``."""
+    folded = fold(text)
+    if folded.isascii():
+        return _ASCII_WORD.findall(folded)
+    return [t for phrase in folded_phrases(folded) for t in phrase]
 
 
 def _occurrences(tokens: list[str], phrase: tuple[str, ...]) -> int:

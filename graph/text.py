@@ -20,6 +20,11 @@ _CJK_RUN = re.compile(rf"[{_CJK}]+")
 
 
 _KANA_VOICING = "\u3099\u309a"  # combining marks that make プ and ジ: part of the letter, not an accent
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _unmarked(run: re.Match) -> str:
+    return "".join(c for c in run.group() if not unicodedata.combining(c) or c in _KANA_VOICING)
 
 
 def fold(text: str) -> str:
@@ -27,8 +32,7 @@ def fold(text: str) -> str:
     if text.isascii():
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    kept = "".join(c for c in decomposed if not unicodedata.combining(c) or c in _KANA_VOICING)
-    return unicodedata.normalize("NFC", kept)
+    return unicodedata.normalize("NFC", _NON_ASCII.sub(_unmarked, decomposed))  # marks are never ASCII
 
 
 def _bigrams(run: str) -> list[str]:
@@ -39,8 +43,13 @@ def _bigrams(run: str) -> list[str]:
 
 def phrases(text: str) -> list[list[str]]:
     """Each word as a one-token phrase; each CJK run as the phrase of its bigrams."""
+    return folded_phrases(fold(text))
+
+
+def folded_phrases(folded: str) -> list[list[str]]:
+    """``phrases`` of text already folded."""
     out: list[list[str]] = []
-    for match in _TOKEN.finditer(fold(text)):
+    for match in _TOKEN.finditer(folded):
         token = match.group()
         out.append(_bigrams(token) if _CJK_RUN.fullmatch(token) else [token])
     return out

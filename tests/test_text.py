@@ -12,3 +12,29 @@ def test_cjk_runs_become_bigrams_and_queries_become_phrases():
     assert index_text("出口管制 review") == "出口 口管 管制 review"
     assert query_phrases("出口管制 Review review") == ['"出口 口管 管制"', '"review"']
     assert query_phrases("税") == ['"税"']
+
+
+SAMPLES = ["Müller – Straße", "Ångström—naïve café", "İstanbul ΣΑΣ ǅ ﬁ ½", "出口管制 and データ プロジェクト",
+           "עִבְרִית العَرَبِيَّة हिन्दी ไทย", "x\u0301y\u20ddz", "Crème brûlée—über", "plain ascii words"]
+
+
+def test_fold_strips_exactly_the_combining_marks_everywhere_in_the_text():
+    import unicodedata
+
+    from graph.text import _KANA_VOICING, fold
+
+    def reference(text: str) -> str:  # the definition: decompose, drop every combining mark but kana voicing
+        decomposed = unicodedata.normalize("NFKD", text.casefold())
+        return unicodedata.normalize("NFC", "".join(
+            c for c in decomposed if not unicodedata.combining(c) or c in _KANA_VOICING))
+
+    for text in SAMPLES:
+        assert fold(text) == reference(text), text
+
+
+def test_expertise_tokens_are_the_indexed_tokens():
+    from graph.expertise import tokens_of
+    from graph.text import phrases
+
+    for text in SAMPLES:
+        assert tokens_of(text) == [t for phrase in phrases(text) for t in phrase], text
