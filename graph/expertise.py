@@ -274,14 +274,15 @@ def _relevance(docs: list[_Doc], terms: list[tuple[str, ...]], now: int, half_li
 
 
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
+_NON_ASCII_WORD_CHAR = re.compile(r"[^\W\x00-\x7f]")
 
 
 def tokens_of(text: str) -> list[str]:
     """The tokens ``graph.text`` indexes for ``text``, flattened. Text that folds to ASCII, most of it,
-    takes a fast path (there a word is a run of letters and digits); the rest goes through
-    ``graph.text.folded_phrases``."""
+    takes a fast path (there a word is a run of letters and digits), as does text whose only non-ASCII
+    characters are punctuation (an en dash); the rest goes through ``graph.text.folded_phrases``."""
     folded = fold(text)
-    if folded.isascii():
+    if folded.isascii() or not _NON_ASCII_WORD_CHAR.search(folded):
         return _ASCII_WORD.findall(folded)
     return [t for phrase in folded_phrases(folded) for t in phrase]
 

@@ -15,7 +15,8 @@ def test_cjk_runs_become_bigrams_and_queries_become_phrases():
 
 
 SAMPLES = ["Müller – Straße", "Ångström—naïve café", "İstanbul ΣΑΣ ǅ ﬁ ½", "出口管制 and データ プロジェクト",
-           "עִבְרִית العَرَبِيَّة हिन्दी ไทย", "x\u0301y\u20ddz", "Crème brûlée—über", "plain ascii words"]
+           "עִבְרִית العَرَبِيَّة हिन्दी ไทย", "x\u0301y\u20ddz", "Crème brûlée—über", "plain ascii words",
+           "Export controls – “Acme”… ½ ²", "Łódź ø ß ı ١٢٣"]
 
 
 def test_fold_strips_exactly_the_combining_marks_everywhere_in_the_text():
