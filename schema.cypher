@@ -16,6 +16,7 @@ CREATE CONSTRAINT review_item_id IF NOT EXISTS FOR (n:ReviewItem) REQUIRE n.id I
 // One queue entry per pair, stored with person_id < other_id (composite uniqueness: Community Edition has it).
 CREATE CONSTRAINT review_item_pair IF NOT EXISTS FOR (n:ReviewItem) REQUIRE (n.person_id, n.other_id) IS UNIQUE;
 
+CREATE TEXT INDEX email_address_text IF NOT EXISTS FOR (n:Email) ON (n.address);
 CREATE RANGE INDEX organization_normalized_name IF NOT EXISTS FOR (n:Organization) ON (n.normalized_name);
 CREATE RANGE INDEX interaction_occurred_at IF NOT EXISTS FOR (n:Interaction) ON (n.occurred_at);
 CREATE RANGE INDEX interaction_parent_id IF NOT EXISTS FOR (n:Interaction) ON (n.parent_id);

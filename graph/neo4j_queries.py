@@ -123,6 +123,13 @@ RETURN p {.*} AS person,
 ORDER BY p.id
 """
 
+PEOPLE_AT_DOMAINS = """
+UNWIND $suffixes AS suffix
+MATCH (e:Email)-[:EMAIL_OF]->(p:Person)
+WHERE e.address ENDS WITH suffix
+RETURN DISTINCT p.id AS person_id
+"""
+
 PEOPLE_BY_EMAIL = """
 UNWIND $emails AS address
 MATCH (e:Email {address: address})-[:EMAIL_OF]->(p:Person)

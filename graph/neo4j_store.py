@@ -632,6 +632,10 @@ class Neo4jStore:
     def iter_people(self) -> Iterator[Person]:
         return map(_person, self._db.stream(q.ALL_PEOPLE, {}))
 
+    def people_at_domains(self, domains: Iterable[str]) -> set[str]:
+        suffixes = [mark + d for d in domains for mark in "@."]  # the domain itself, or a subdomain of it
+        return {r["person_id"] for r in self._read(q.PEOPLE_AT_DOMAINS, "suffixes", suffixes)}
+
     def people_by_email(self, emails: Iterable[str]) -> dict[str, str]:
         return {r["email"]: r["person_id"] for r in self._read(q.PEOPLE_BY_EMAIL, "emails", emails)}
 

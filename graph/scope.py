@@ -48,19 +48,6 @@ class Scope:
 EVERYTHING = Scope()
 
 
-def _people_at_domains(store: Store, domains: set[str]) -> set[str]:
-    """People with an address at these domains (or their subdomains): a walled organisation's
-    newsletter sender has no job there, but is still behind the wall."""
-    if not domains:
-        return set()
-
-    def at(email: str) -> bool:
-        domain = email.rpartition("@")[2]
-        return domain in domains or any(domain.endswith("." + d) for d in domains)
-
-    return {p.id for p in store.iter_people() if any(at(e) for e in p.emails)}
-
-
 def walled_scope(store: Store, orgs: Iterable[str] = (), deals: Iterable[str] = ()) -> Scope:
     """The scope of a reader walled off from these organisations and deals."""
     orgs, deals = frozenset(orgs), set(deals)
@@ -71,7 +58,8 @@ def walled_scope(store: Store, orgs: Iterable[str] = (), deals: Iterable[str] = 
     walled_deals = store.get_deals(deals)
     people = {w.person_id for w in store.works_at(org_ids=orgs)}
     people |= {r.person_id for d in walled_deals.values() for r in d.roles}
-    people |= _people_at_domains(store, {d for o in store.get_organizations(orgs).values() for d in o.domains})
+    # a walled organisation's newsletter sender has no job there, but is still behind the wall
+    people |= store.people_at_domains({d for o in store.get_organizations(orgs).values() for d in o.domains})
     # Our own colleagues on a walled deal are not hidden as people (they are colleagues of the
     # reader too); only what they did behind the wall is.
     colleagues = {pid for pid, p in store.get_people(people).items() if p.is_internal}

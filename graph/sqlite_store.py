@@ -472,6 +472,15 @@ class SQLiteStore:
             people[r[0]].phones.append(r[1])
         return people
 
+    def people_at_domains(self, domains: Iterable[str]) -> set[str]:
+        found: set[str] = set()
+        for domain in set(domains):
+            like = domain.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            found.update(r[0] for r in self._conn().execute(
+                "SELECT person_id FROM person_emails WHERE email LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\'",
+                ("%@" + like, "%." + like)))
+        return found
+
     def people_by_email(self, emails: Iterable[str]) -> dict[str, str]:
         return {r[0]: r[1] for r in self._rows("SELECT email, person_id FROM person_emails WHERE email IN ({marks})", emails)}
 

@@ -508,6 +508,7 @@ def test_every_statement_is_used_by_some_store_method():
     store.identity_events(person_ids=[ANA.id], event_ids=[1])
     store.review_items()
     store.people_by_email(["ana@firm.com"])
+    store.people_at_domains(["firm.com"])
     store.erased_hashes(["h"])
     store.get_organizations([acme.id])
     store.orgs_by_domain(["acme.com"])

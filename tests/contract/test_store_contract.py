@@ -96,6 +96,16 @@ def test_upserting_a_person_again_adds_addresses_but_keeps_the_known_name(people
     assert people.counts()["people"] == 4
 
 
+def test_people_at_a_domain_and_its_subdomains(people):
+    people.upsert_people([person("eve@eu.acme.com", "Eve"), person("fay@notacme.com", "Fay"),
+                          person("gus_1@a_b.com", "Gus"), person("hal@axb.com", "Hal")])
+    eve, gus = ids.person_id("eve@eu.acme.com"), ids.person_id("gus_1@a_b.com")
+    assert people.people_at_domains(["acme.com"]) == {BEN.id, CHO.id, eve}
+    assert people.people_at_domains(["eu.acme.com", "firm.com"]) == {eve, ANA.id, DEV.id}
+    assert people.people_at_domains(["a_b.com"]) == {gus}  # "_" is a character, not a wildcard
+    assert people.people_at_domains([]) == set() and people.people_at_domains(["nowhere.example"]) == set()
+
+
 def test_person_flags(people):
     people.update_person(BEN.id, opted_out=True, blocked=True)
     people.update_person(ANA.id, sharing=Sharing.SUBJECTS)
