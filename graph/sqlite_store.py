@@ -44,6 +44,8 @@ from graph.text import document_text, index_text
 _CHUNK = 500  # ids per IN (...) list
 SEARCH_WINDOW = 2000  # matches a full-text search reads at most, newest first
 # Stored strings back to enum members by dict (calling an Enum per row is ten times slower).
+_INTERACTION_SELECT = ("id, kind, occurred_at, subject, body, thread_id, parent_id, category, duration_s, "
+                       "src_kind, src, src_record, ingested_at")
 _ROLES = {m.value: m for m in Role}
 _ATTENDANCE = {m.value: m for m in Attendance}
 _KINDS = {m.value: m for m in InteractionKind}
@@ -535,15 +537,26 @@ class SQLiteStore:
         found = self.get_interactions(ids)
         return [found[i] for i in ids]
 
+    def _tuples(self, sql: str, values: Iterable[str]) -> Iterator[tuple]:
+        """``_rows`` as plain tuples, for the hot reads (no name look-ups per column)."""
+        cur = self._conn().cursor()
+        cur.row_factory = None
+        for chunk in _chunks(values):
+            yield from cur.execute(sql.format(marks=_marks(chunk)), chunk).fetchall()
+
     def get_interactions(self, ids: Iterable[str]) -> dict[str, Interaction]:
-        items = {r["id"]: _interaction(r) for r in self._rows("SELECT * FROM interactions WHERE id IN ({marks})", ids)}
-        for r in self._rows("SELECT * FROM participants WHERE interaction_id IN ({marks}) "
-                            "ORDER BY interaction_id, position, person_id, role", items):
-            items[r["interaction_id"]].participants.append(
-                Participant(r["person_id"], _ROLES[r["role"]], _ATTENDANCE[r["status"]], r["address"]))
-        for r in self._rows("SELECT interaction_id, topic FROM interaction_topics WHERE interaction_id IN ({marks}) "
-                            "ORDER BY interaction_id, topic", items):
-            items[r[0]].topics.append(r[1])
+        items = {}
+        for iid, kind, at, subject, body, thread, parent, category, duration, *prov in self._tuples(
+                f"SELECT {_INTERACTION_SELECT} FROM interactions WHERE id IN ({{marks}})", ids):
+            items[iid] = Interaction(iid, _KINDS[kind], at, [], subject, [], body, thread, parent,
+                                     _CATEGORIES[category], duration, Provenance(*prov) if prov[0] is not None else None)
+        for iid, pid, role, status, address in self._tuples(
+                "SELECT interaction_id, person_id, role, status, address FROM participants "
+                "WHERE interaction_id IN ({marks}) ORDER BY interaction_id, position, person_id, role", items):
+            items[iid].participants.append(Participant(pid, _ROLES[role], _ATTENDANCE[status], address))
+        for iid, topic in self._tuples("SELECT interaction_id, topic FROM interaction_topics "
+                                       "WHERE interaction_id IN ({marks}) ORDER BY interaction_id, topic", items):
+            items[iid].topics.append(topic)
         return items
 
     def interactions_of(self, person_id: str, before: int | None = None, limit: int | None = None) -> list[Interaction]:
@@ -740,14 +753,6 @@ def _knows_row(k: Knows) -> tuple:
 
 def _knows(r: sqlite3.Row) -> Knows:
     return Knows(*r)  # _KNOWS_SELECT lists the columns in Knows' field order (tested)
-
-
-def _interaction(r: sqlite3.Row) -> Interaction:
-    return Interaction(
-        id=r["id"], kind=_KINDS[r["kind"]], occurred_at=r["occurred_at"], participants=[],
-        subject=r["subject"], body=r["body"], thread_id=r["thread_id"], parent_id=r["parent_id"],
-        category=_CATEGORIES[r["category"]], duration_s=r["duration_s"], provenance=_prov_of(r),
-    )
 
 
 def _deal(r: sqlite3.Row) -> Deal:
