@@ -46,6 +46,7 @@ SEARCH_WINDOW = 2000  # matches a full-text search reads at most, newest first
 # Stored strings back to enum members by dict (calling an Enum per row is ten times slower).
 _INTERACTION_SELECT = ("id, kind, occurred_at, subject, body, thread_id, parent_id, category, duration_s, "
                        "src_kind, src, src_record, ingested_at")
+_SHARING = {m.value: m for m in Sharing}
 _ROLES = {m.value: m for m in Role}
 _ATTENDANCE = {m.value: m for m in Attendance}
 _KINDS = {m.value: m for m in InteractionKind}
@@ -458,20 +459,18 @@ class SQLiteStore:
             yield from conn.execute(sql.format(marks=_marks(chunk)), (*chunk, *extra))
 
     def get_people(self, ids: Iterable[str]) -> dict[str, Person]:
-        people = {
-            r["id"]: Person(
-                id=r["id"], name=r["name"], given_name=r["given_name"], family_name=r["family_name"],
-                is_internal=bool(r["is_internal"]), opted_out=bool(r["opted_out"]), blocked=bool(r["blocked"]),
-                sharing=Sharing(r["sharing"]), provenance=_prov_of(r),
-            )
-            for r in self._rows("SELECT * FROM people WHERE id IN ({marks})", ids)
-        }
-        for r in self._rows("SELECT person_id, email FROM person_emails WHERE person_id IN ({marks}) "
-                            "ORDER BY ingested_at, email", people):
-            people[r[0]].emails.append(r[1])
-        for r in self._rows("SELECT person_id, phone FROM person_phones WHERE person_id IN ({marks}) "
-                            "ORDER BY phone", people):
-            people[r[0]].phones.append(r[1])
+        people = {}
+        for pid, name, given, family, internal, opted_out, blocked, sharing, *prov in self._tuples(
+                "SELECT id, name, given_name, family_name, is_internal, opted_out, blocked, sharing, "
+                "src_kind, src, src_record, ingested_at FROM people WHERE id IN ({marks})", ids):
+            people[pid] = Person(pid, name, [], [], given, family, bool(internal), bool(opted_out), bool(blocked),
+                                 _SHARING[sharing], Provenance(*prov) if prov[0] is not None else None)
+        for pid, email in self._tuples("SELECT person_id, email FROM person_emails WHERE person_id IN ({marks}) "
+                                       "ORDER BY ingested_at, email", people):
+            people[pid].emails.append(email)
+        for pid, phone in self._tuples("SELECT person_id, phone FROM person_phones WHERE person_id IN ({marks}) "
+                                       "ORDER BY phone", people):
+            people[pid].phones.append(phone)
         return people
 
     def people_at_domains(self, domains: Iterable[str]) -> set[str]:
