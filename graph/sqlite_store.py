@@ -640,9 +640,9 @@ class SQLiteStore:
             raise StoreError(f"Cannot search for {phrases!r}: {exc}.") from None
         score = dict(scored)
         best = sorted(score, key=lambda rowid: (-score[rowid], -rowid))[:limit]  # ties: newest first
-        found = {r[0]: r for chunk in _chunks(best) for r in conn.execute(
-            f"SELECT rowid, doc_id, kind, occurred_at, text FROM documents WHERE rowid IN ({_marks(chunk)})", chunk)}
-        return [TextHit(*found[rowid][1:], score[rowid]) for rowid in best]
+        found = {r[0]: r[1:] for r in self._tuples(
+            "SELECT rowid, doc_id, kind, occurred_at, text FROM documents WHERE rowid IN ({marks})", best)}
+        return [TextHit(*found[rowid], score[rowid]) for rowid in best]
 
     def identity_events(self, person_ids: Iterable[str] = (), event_ids: Iterable[int] = ()) -> list[IdentityEvent]:
         person_ids = list(person_ids)
