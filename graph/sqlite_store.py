@@ -559,33 +559,25 @@ class SQLiteStore:
         return items
 
     def interactions_of(self, person_id: str, before: int | None = None, limit: int | None = None) -> list[Interaction]:
-        sql = ("SELECT DISTINCT i.id, i.occurred_at FROM participants p JOIN interactions i ON i.id = p.interaction_id "
-               "WHERE p.person_id = ?")
-        args: list[object] = [person_id]
-        if before is not None:
-            sql += " AND i.occurred_at < ?"
-            args.append(before)
-        sql += " ORDER BY i.occurred_at IS NULL, i.occurred_at DESC, i.id"
-        if limit is not None:
-            sql += " LIMIT ?"
-            args.append(limit)
-        order = [r[0] for r in self._conn().execute(sql, args)]
-        found = self.get_interactions(order)
-        return [found[i] for i in order]
+        return self._newest_first("FROM participants p JOIN interactions i ON i.id = p.interaction_id "
+                                  "WHERE p.person_id = ?", [person_id], before, limit)
 
     def interactions_between(self, a: str, b: str, before: int | None = None,
                              limit: int | None = None) -> list[Interaction]:
-        sql = ("SELECT DISTINCT i.id, i.occurred_at FROM participants pa "
-               "JOIN participants pb ON pb.interaction_id = pa.interaction_id "
-               "JOIN interactions i ON i.id = pa.interaction_id WHERE pa.person_id = ? AND pb.person_id = ?")
-        args: list[object] = [a, b]
+        return self._newest_first("FROM participants pa JOIN participants pb ON pb.interaction_id = pa.interaction_id "
+                                  "JOIN interactions i ON i.id = pa.interaction_id "
+                                  "WHERE pa.person_id = ? AND pb.person_id = ?", [a, b], before, limit)
+
+    def _newest_first(self, source: str, args: list[object], before: int | None, limit: int | None) -> list[Interaction]:
+        """The interactions ``i`` of ``source`` (FROM ... WHERE ...), newest first, undated last."""
+        sql = "SELECT DISTINCT i.id, i.occurred_at " + source
         if before is not None:
             sql += " AND i.occurred_at < ?"
-            args.append(before)
+            args = [*args, before]
         sql += " ORDER BY i.occurred_at IS NULL, i.occurred_at DESC, i.id"
         if limit is not None:
             sql += " LIMIT ?"
-            args.append(limit)
+            args = [*args, limit]
         order = [r[0] for r in self._conn().execute(sql, args)]
         found = self.get_interactions(order)
         return [found[i] for i in order]
