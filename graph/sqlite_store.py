@@ -532,7 +532,9 @@ class SQLiteStore:
             yield from (found[r[0]] for r in batch)
 
     def replies_to(self, parent_ids: Iterable[str]) -> list[Interaction]:
-        ids = [r[0] for r in self._rows("SELECT id FROM interactions WHERE parent_id IN ({marks}) ORDER BY id", parent_ids)]
+        # "parent_id != ''" lets SQLite use the partial index interactions_parent (else: a full scan)
+        ids = [r[0] for r in self._rows(
+            "SELECT id FROM interactions WHERE parent_id != '' AND parent_id IN ({marks}) ORDER BY id", parent_ids)]
         found = self.get_interactions(ids)
         return [found[i] for i in ids]
 
