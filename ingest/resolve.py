@@ -73,8 +73,12 @@ class Resolver:
         return normalize_address(raw) if raw else None
 
     def is_excluded(self, address: str) -> bool:
+        if address in self.exclude_addresses:
+            return True
+        if not self.exclude_domains:
+            return False
         domain = domain_of(address)
-        return address in self.exclude_addresses or any(
+        return any(
             domain == d or domain.endswith("." + d) for d in self.exclude_domains
         )
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-from collections import Counter
 from functools import cache, lru_cache
 
 from graph.text import fold
@@ -63,17 +62,25 @@ _CJK_WORD_PIECE = re.compile(rf"[\u30a0-\u30ff]+|[{_HAN}]+")
 
 def key_phrases(text: str, limit: int = 8) -> list[str]:
     """Up to ``limit`` lower-cased key phrases of ``text``, best first."""
-    counts: Counter[tuple[str, ...]] = Counter()
+    counts: dict[tuple[str, ...], int] = {}  # in first-seen order: run by run, 1-grams first
+    get = counts.get
     for run in _runs(text):
-        for size in range(1, min(_MAX_WORDS, len(run)) + 1):
-            grams = (tuple(run[i : i + size]) for i in range(len(run) - size + 1))
-            counts.update(g for g in grams if len(set(g)) == size)  # not "data data"
-    ranked = sorted(counts, key=lambda p: -counts[p] * (1 + 0.5 * (len(p) - 1)))  # stable: earliest first
+        for a in run:
+            counts[(a,)] = get((a,), 0) + 1
+        for a, b in zip(run, run[1:]):
+            if a != b:  # not "data data"
+                counts[(a, b)] = get((a, b), 0) + 1
+        for a, b, c in zip(run, run[1:], run[2:]):
+            if a != b and b != c and a != c:
+                counts[(a, b, c)] = get((a, b, c), 0) + 1
+    # score = count x (1 + 0.5 x (words - 1)), doubled to stay in integers; stable: earliest first
+    ranked = sorted(counts, key=lambda p: -counts[p] * (len(p) + 1))
     chosen: list[tuple[str, ...]] = []
     for phrase in ranked:
         if len(chosen) == limit:
             break
-        if not any(counts[c] >= counts[phrase] and _inside(phrase, c) for c in chosen):
+        count = counts[phrase]
+        if not any(counts[c] >= count and _inside(phrase, c) for c in chosen):
             chosen.append(phrase)
     return [" ".join(p) for p in chosen]
 
@@ -83,20 +90,23 @@ def _runs(text: str) -> list[list[str]]:
 
     Words are folded one by one; CJK is left as written, since folding strips the voicing marks of
     kana (プ -> フ), which would garble the phrase shown to people."""
-    pieces = [(m.lastgroup, m.group()) for m in _PIECE.finditer(text)]
-    pieces = [(kind, _fold_word(token) if kind == "word" else token) for kind, token in pieces]
-    stop = _stop_words([token for kind, token in pieces if kind == "word"])
+    pieces = _PIECE.findall(text)  # (skip, cjk, word, other): exactly one is not empty
+    words = [_fold_word(word) for _, _, word, _ in pieces if word]
+    stop = _stop_words(words)
+    folded = iter(words)
     runs: list[list[str]] = []
     run: list[str] = []
-    for kind, token in pieces:
-        if kind == "word" and len(token) > 1 and token not in stop and token not in _BOILERPLATE:
-            run.append(token)
-            continue
+    for _, cjk, word, _ in pieces:
+        if word:
+            token = next(folded)
+            if len(token) > 1 and token not in stop and token not in _BOILERPLATE:
+                run.append(token)
+                continue
         if run:
             runs.append(run)
             run = []
-        if kind == "cjk":
-            runs.extend([w] for w in _cjk_words(token) if w not in stop and w not in _BOILERPLATE)
+        if cjk:
+            runs.extend([w] for w in _cjk_words(cjk) if w not in stop and w not in _BOILERPLATE)
     if run:
         runs.append(run)
     return runs
@@ -115,16 +125,36 @@ def _cjk_words(run: str) -> list[str]:
 
 def _inside(small: tuple[str, ...], big: tuple[str, ...]) -> bool:
     n = len(small)
-    return n < len(big) and any(big[i : i + n] == small for i in range(len(big) - n + 1))
+    if n >= len(big):
+        return False
+    if n == 1:
+        return small[0] in big
+    return any(big[i : i + n] == small for i in range(len(big) - n + 1))
 
 
 def _stop_words(tokens: list[str]) -> frozenset[str]:
     """English stop words, plus those of the language whose stop words the text uses most."""
     lists = _stop_lists()
-    words = set(tokens)
-    english = len(words & lists["en"])
-    best = max(_LANGUAGES, key=lambda lang: len(words & lists[lang]))
-    return lists[("en", best)] if len(words & lists[best]) > english else lists["en"]
+    english, languages = _stop_index()
+    used = dict.fromkeys(_LANGUAGES, 0)
+    n_english = 0
+    for word in set(tokens):
+        n_english += word in english
+        for lang in languages.get(word, ()):
+            used[lang] += 1
+    best = max(_LANGUAGES, key=used.__getitem__)
+    return lists[("en", best)] if used[best] > n_english else lists["en"]
+
+
+@cache
+def _stop_index() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
+    """The English list, and for each other stop word the languages that list it."""
+    lists = _stop_lists()
+    languages: dict[str, tuple[str, ...]] = {}
+    for lang in _LANGUAGES:
+        for word in lists[lang]:
+            languages[word] = (*languages.get(word, ()), lang)
+    return lists["en"], languages
 
 
 @cache

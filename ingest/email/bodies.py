@@ -30,6 +30,8 @@ _QUOTE_START = [
         r"^\s*\d{4}년\s*\d{1,2}월\s*\d{1,2}일.{0,160}작성\s*[:：]?\s*$",  # Korean
     )
 ]
+_ANY_QUOTE_START = re.compile("|".join(f"(?:{p.pattern})" for p in _QUOTE_START), re.IGNORECASE)
+_TAILS = (":", "：", "-", "작성")  # how every _QUOTE_START pattern ends (before trailing spaces)
 _WROTE = re.compile(r"\b(wrote|schrieb|a écrit|escribió)\s*:\s*$", re.IGNORECASE)
 # Outlook's reply header: "From: …" followed closely by "Sent: …" (or Date:), any language.
 _OUTLOOK_FROM = re.compile(
@@ -61,6 +63,7 @@ _SIGN_OFF = re.compile(
     r"\s*[,.!]*\s*(?P<name>\w+(\s\w+){0,2})?\s*$",
     re.IGNORECASE,
 )
+_BLANK_RUNS = re.compile(r"\n{3,}")
 _SIGN_OFF_WINDOW = 12  # the sign-off must be among the last lines
 _SIGNATURE_MAX_LINES = 8
 _SIGNATURE_MAX_WIDTH = 80
@@ -78,19 +81,23 @@ def split_body(text: str) -> tuple[str, str]:
 
 def _quote_start(lines: list[str]) -> int:
     """Index of the first line of quoted or forwarded text, or len(lines)."""
+    stripped = [line.strip() for line in lines]
     for i, line in enumerate(lines):
-        if not line.strip():
+        text = stripped[i]
+        if not text:
             continue
-        # A reply header may wrap over up to three lines.
-        joined = [" ".join(s.strip() for s in lines[i : i + n]) for n in (1, 2, 3)]
-        if any(p.match(j) for p in _QUOTE_START for j in joined):
+        # A reply header may wrap over up to three lines. Every pattern ends in one of _TAILS,
+        # a cheap test that spares the regex on almost every line.
+        for n in (1, 2, 3):
+            joined = " ".join(stripped[i : i + n])
+            if joined.rstrip().endswith(_TAILS) and _ANY_QUOTE_START.match(joined):
+                return i
+        if text.endswith(":") and _WROTE.search(line) and _next_text(lines, i).startswith(">"):
             return i
-        if _WROTE.search(line) and _next_text(lines, i).startswith(">"):
-            return i
-        window = lines[i + 1 : i + 6]
-        if _OUTLOOK_FROM.match(line) and any(_OUTLOOK_SENT.match(w) for w in window):
-            return i
-        if _UNDERSCORES.match(line) and any(_OUTLOOK_FROM.match(w) for w in lines[i + 1 : i + 4]):
+        if (":" in text or "：" in text) and _OUTLOOK_FROM.match(line):
+            if any(_OUTLOOK_SENT.match(w) for w in lines[i + 1 : i + 6]):
+                return i
+        if text[:1] == "_" and _UNDERSCORES.match(line) and any(_OUTLOOK_FROM.match(w) for w in lines[i + 1 : i + 4]):
             return i
     return len(lines)
 
@@ -129,7 +136,7 @@ def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
 def _tidy(lines: list[str]) -> str:
     """Trailing spaces off, runs of blank lines collapsed, blank edges removed."""
     text = "\n".join(line.rstrip() for line in lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+    return _BLANK_RUNS.sub("\n\n", text).strip("\n")
 
 
 # --- HTML -------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from email.message import Message
 from typing import TYPE_CHECKING
 
 from graph.model import Category
+from ingest.email.mime import content_type
 
 if TYPE_CHECKING:
     from ingest.email.parse import Address
@@ -29,6 +30,10 @@ _BOUNCE_SUBJECTS = re.compile(
     r"|配信(エラー|不能|失敗)|エラーメール|メールエラー|送信エラー|未送達|退信|投递失败",
     re.IGNORECASE,
 )
+# The same, case-sensitive, for lower-cased text: ten times faster than an IGNORECASE search. The
+# two agree except on the only non-ASCII letters IGNORECASE matches to ASCII ones (İ ı ſ K).
+_BOUNCE_SUBJECTS_LOWER = re.compile(_BOUNCE_SUBJECTS.pattern)
+_CASE_FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
 # Robot addresses of list servers (Mailman, Majordomo, fml): owner-x, x-owner, x-request...
 _LIST_MANAGER_SENDERS = re.compile(r"^(owner-.+|.+-(owner|request|bounces|admin))$")
 _REPLY_PREFIX = re.compile(r"^\s*(re|fwd?|aw|wg|sv|vs|tr|rif|antw)\s*(\[\d+\])?\s*:", re.IGNORECASE)
@@ -56,9 +61,11 @@ class _Indexed:
     def __init__(self, msg: Message) -> None:
         self._msg = msg
         self._headers: dict[str, str] = {}
-        for name, value in msg.items():
-            self._headers.setdefault(name.lower(), value)
-        self._content_type = msg.get_content_type()
+        fetch = msg.policy.header_fetch_parse
+        for name, value in msg._headers:  # as msg.items() gives them, which only touches non-ASCII
+            self._headers.setdefault(name.lower(), value if value.isascii() else fetch(name, value))
+        self._content_type = content_type(msg)
+        self.sender_local_parts: list[str] | None = None
 
     def get(self, name: str) -> str | None:
         return self._headers.get(name)
@@ -99,15 +106,21 @@ def _report_type(msg: Message) -> str:
 
 def _part_types(msg: Message) -> set[str]:
     try:
-        return {part.get_content_type() for part in msg.walk()}
+        return {content_type(part) for part in msg.walk()}
     except RecursionError:
         return set()
 
 
-def _sender_local_parts(msg: Message) -> list[str]:
+_AT_LOCAL = re.compile(r"([\w.+-]+)@")
+_BARE_LOCAL = re.compile(r"^\s*\"?([\w.-]+)\"?\s*$")
+
+
+def _sender_local_parts(msg: _Indexed) -> list[str]:
     """Local parts of From/Sender/Return-Path, read loosely (bounce senders are often odd)."""
-    text = " ".join(_header(msg, h) for h in ("from", "sender")).lower()
-    return re.findall(r"([\w.+-]+)@", text) + re.findall(r"^\s*\"?([\w.-]+)\"?\s*$", text)
+    if msg.sender_local_parts is None:
+        text = " ".join(_header(msg, h) for h in ("from", "sender")).lower()
+        msg.sender_local_parts = _AT_LOCAL.findall(text) + _BARE_LOCAL.findall(text)
+    return msg.sender_local_parts
 
 
 _SES_NOTIFICATION = re.compile(r'\\?"notificationType\\?"\s*:\s*\\?"(Bounce|Complaint|Delivery)\\?"')
@@ -125,8 +138,16 @@ def _plain_text(msg: Message) -> str:
     return text[:4096].decode("utf-8", "replace") if isinstance(text, bytes) else ""
 
 
+def _bounce_subject(subject: str) -> bool:
+    """``_BOUNCE_SUBJECTS.search(subject)``, quickly."""
+    if _CASE_FOLDS_TO_ASCII.search(subject):
+        return _BOUNCE_SUBJECTS.search(subject) is not None
+    return _BOUNCE_SUBJECTS_LOWER.search(subject.lower()) is not None
+
+
 def _bounce(msg: Message, subject: str) -> str:
-    ctype, report = msg.get_content_type(), _report_type(msg)
+    ctype = msg.get_content_type()
+    report = _report_type(msg) if ctype == "multipart/report" else ""
     if ctype == "multipart/report" and report in ("delivery-status", "global-delivery-status"):
         return f"Content-Type multipart/report; report-type={report}"
     if ctype == "multipart/report" and report == "feedback-report":
@@ -136,9 +157,10 @@ def _bounce(msg: Message, subject: str) -> str:
     for local in _sender_local_parts(msg):
         if _BOUNCE_SENDERS.match(local):
             return f"sender {local}"
-    if _BOUNCE_SUBJECTS.search(subject) and not _REPLY_PREFIX.match(subject):
+    if _bounce_subject(subject) and not _REPLY_PREFIX.match(subject):
         return f"Subject {subject[:60]!r}"
-    ses = _SES_NOTIFICATION.search(_plain_text(msg))
+    text = _plain_text(msg)
+    ses = _SES_NOTIFICATION.search(text) if "notificationType" in text else None
     if ses:
         return f"Amazon SES {ses.group(1).lower()} notification"
     if {"message/delivery-status", "message/global-delivery-status"} & _part_types(msg):

@@ -27,6 +27,7 @@ import charset_normalizer
 from graph.model import Category
 from ingest.email.bodies import html_to_text, split_body
 from ingest.email.classify import classify
+from ingest.email.mime import content_charset, content_type
 from ingest.email.sources import RawMessage
 
 
@@ -77,7 +78,7 @@ def parse_message(raw: RawMessage) -> ParsedEmail:
     if not data.strip():
         raise MessageError("empty message", raw.source, raw.position)
     try:
-        msg = BytesParser(policy=compat32).parsebytes(data)
+        msg = _single_part(data) or BytesParser(policy=compat32).parsebytes(data)
     except RecursionError:
         raise MessageError("MIME nesting too deep to parse", raw.source, raw.position) from None
     headers = _Headers(msg)
@@ -125,6 +126,7 @@ def _normalise(data: bytes) -> bytes:
 
 
 _HEADER_FIELD = re.compile(rb"^[!-9;-~]+[ \t]*:")
+_CLEAN_HEADER_BLOCK = re.compile(rb"(?:(?:[!-9;-~]+[ \t]*:|[ \t])[^\n]*(?:\n|\Z))*")
 _COMMON_HEADER = re.compile(
     rb"^(received|from|to|cc|date|subject|message-id|delivered-to|return-path|mime-version"
     rb"|content-type|reply-to|sender|references|in-reply-to|x-[!-9;-~]+)[ \t]*:",
@@ -136,6 +138,8 @@ def _drop_stray_header_lines(data: bytes) -> bytes:
     """Drop a garbage line inside the header block (followed by more headers), which would
     otherwise end the headers early and push From/To/Date into the body."""
     end = data.find(b"\n\n")
+    if _CLEAN_HEADER_BLOCK.fullmatch(data, 0, end if end >= 0 else len(data)):
+        return data  # the usual case: every line a field or a continuation
     lines = data[: end if end >= 0 else len(data)].split(b"\n")
     stray = [
         i
@@ -146,6 +150,30 @@ def _drop_stray_header_lines(data: bytes) -> bytes:
         return data
     i = stray[0]
     return b"\n".join(lines[:i] + lines[i + 1 :]) + (data[end:] if end >= 0 else b"")
+
+
+# A header block compat32's feed parser reads line by line without a defect: fields and their
+# continuation lines, nothing else (no "From " line, no stray text, no field without a name).
+_HEADER_BLOCK = re.compile(r"(?:[!-9;-~]+:.*\n(?:[ \t].*\n)*)+")
+_FIELD = re.compile(r"([!-9;-~]+):[ \t]*(.*\n(?:[ \t].*\n)*)")
+
+
+def _single_part(data: bytes) -> Message | None:
+    """The Message compat32's parser makes of a single-part message, built directly (the feed
+    parser costs more than the rest of the parse); None for anything else, which then goes
+    through the parser: multipart and message/* bodies, defective header blocks."""
+    end = data.find(b"\n\n")
+    if end < 0:
+        return None
+    head = data[: end + 1].decode("ascii", "surrogateescape")
+    if not _HEADER_BLOCK.fullmatch(head):
+        return None
+    msg = Message()
+    msg._headers = [(name, value.rstrip("\r\n")) for name, value in _FIELD.findall(head)]
+    if msg.get_content_maintype() in ("multipart", "message"):
+        return None
+    msg._payload = data[end + 2 :].decode("ascii", "surrogateescape")
+    return msg
 
 
 # --- charsets ---------------------------------------------------------------------------------
@@ -277,7 +305,7 @@ class _Headers:
 
     def __init__(self, msg: Message) -> None:
         try:
-            hint = msg.get_content_charset()
+            hint = content_charset(msg)
         except (ValueError, LookupError):
             hint = None
         self.hints = ("utf-8", hint)
@@ -287,7 +315,9 @@ class _Headers:
         self.names = set(self._values)
 
     def _unfold(self, value: str) -> str:
-        value = _FOLD.sub("", str(value))
+        value = str(value)
+        if "\n" in value:
+            value = _FOLD.sub("", value)
         if not value.isascii() and _RAW_BYTES.search(value):  # raw 8-bit bytes in the header
             value = decode_bytes(value.encode("utf-8", "surrogateescape"), *self.hints)
         return value.strip()
@@ -300,7 +330,7 @@ class _Headers:
         return values[0] if values else ""
 
     def text(self, name: str) -> str:
-        return _SPACES.sub(" ", decode_words(self.raw(name), *self.hints)).strip()
+        return _header_text(self.raw(name), self.hints)
 
     def addresses(self, name: str) -> list[Address]:
         out: dict[str, Address] = {}
@@ -308,6 +338,11 @@ class _Headers:
             for addr in _addresses(value, self.hints):
                 out.setdefault(addr.address.lower(), addr)
         return list(out.values())
+
+
+@lru_cache(maxsize=4096)  # a thread's messages share a subject
+def _header_text(value: str, hints: tuple[str | None, ...]) -> str:
+    return _SPACES.sub(" ", decode_words(value, *hints)).strip()
 
 
 _ADDR_LOCAL = re.compile(r'^(?:"[^"]*"|[^\s@<>()\[\],;:"]+)$')
@@ -430,7 +465,7 @@ def _body_text(msg: Message) -> str:
             continue
         if str(part.get("content-disposition") or "").strip().lower().startswith("attachment"):
             continue
-        ctype = part.get_content_type()
+        ctype = content_type(part)
         if ctype == "text/plain":
             return _part_text(part)
         if ctype == "text/html" and html is None:
@@ -446,7 +481,7 @@ def _part_text(part: Message) -> str:
     if not isinstance(payload, bytes):
         return ""
     try:
-        charset = part.get_content_charset()
+        charset = content_charset(part)
     except (ValueError, LookupError):
         charset = None
     return decode_bytes(payload[:_MAX_TEXT_BYTES], charset)

@@ -7,97 +7,95 @@ count of committed messages is checkpointed; a rerun passes over them without pa
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
-import re
-from collections import OrderedDict
+import threading
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from itertools import islice
+from contextlib import contextmanager
+from functools import partial
+from itertools import chain, islice
 from pathlib import Path
 
-from graph import ids
 from graph.knows import deltas, reply_deltas
 from graph.model import Category, Interaction, InteractionKind, InteractionWrite, Participant, Provenance, Role
+from graph.runtime import YOUNG_THRESHOLD
 from graph.settings import Settings
 from graph.store import Store
 from ingest.checkpoints import Checkpoints
-from ingest.email.parse import MessageError, ParsedEmail, parse_message
+from ingest.email.prepare import Mail, prepare
 from ingest.email.sources import RawMessage, ReadError, iter_messages
-from ingest.report import RecordError, RunReport
+from ingest.report import RunReport
 from ingest.resolve import Resolver
-from ingest.signatures import SignatureFacts, read_signature
-from ingest.topics import key_phrases
 
 WINDOW = 2000  # messages handed to the worker pool at a time (bounds memory)
-_REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fw|fwd|aw|wg|sv|vs|antw|rif|tr|回复|答复|转发|返信)\s*(?:\[\d+\])?\s*[:：]\s*)+",
-                           re.IGNORECASE)
+_CHUNK = 100  # messages per task a worker takes
+_AHEAD = 4  # windows in the pool at a time
 _THREADS_REMEMBERED = 50_000  # subjects kept for threading replies that lack In-Reply-To
-
-
-@dataclass(slots=True)
-class Prepared:
-    """What a worker makes of one message: the parsed headers and what privacy lets us derive."""
-
-    msg: ParsedEmail
-    topics: list[str] = field(default_factory=list)
-    signature: SignatureFacts | None = None
-
-
-def prepare(item: RawMessage | ReadError, privacy: str) -> Prepared | RecordError:
-    """Parse one message and extract its topics and signature. Never raises for bad input."""
-    if isinstance(item, ReadError):
-        return RecordError(item.source, item.position, item.reason, unreadable=True)
-    try:
-        msg = parse_message(item)
-    except MessageError as exc:
-        return RecordError(item.source, item.position, exc.reason)
-    except Exception as exc:  # a parser bug must not stop a batch: report it with the message's place
-        return RecordError(item.source, item.position, f"unexpected {type(exc).__name__}: {exc}")
-    prepared = Prepared(msg)
-    if msg.category == Category.PERSONAL:
-        if privacy != "metadata":
-            prepared.topics = key_phrases(f"{msg.subject}\n{msg.body}")
-        if msg.signature:
-            sender = msg.from_[0].name if msg.from_ else ""
-            prepared.signature = read_signature(msg.signature, sender)
-    return prepared
-
-
-def _prepare_in_worker(args: tuple[RawMessage | ReadError, str]) -> Prepared | RecordError:
-    return prepare(*args)
+_CATEGORIES = {c.value: c for c in Category}
 
 
 def _prepared(items: Iterator[RawMessage | ReadError], privacy: str, workers: int
-              ) -> Iterator[tuple[RawMessage | ReadError, Prepared | RecordError]]:
-    """Messages with their prepared form, in input order; parsed by ``workers`` processes, one
-    window ahead of the caller so parsing overlaps the database writes."""
+              ) -> Iterator[tuple[RawMessage | ReadError, Mail | str | None]]:
+    """Messages with what ``prepare`` makes of them (None for a ReadError), in input order; parsed
+    by ``workers`` processes, a few windows ahead of the caller so parsing goes on during writes."""
     if workers <= 1:
         for item in items:
-            yield item, prepare(item, privacy)
+            yield item, prepare(item.data, privacy) if isinstance(item, RawMessage) else None
         return
     with multiprocessing.get_context("fork").Pool(workers) as pool:
+        task = partial(_prepare_all, privacy=privacy)
+
         def submit(window):
-            return pool.map_async(_prepare_in_worker, [(i, privacy) for i in window], chunksize=64) if window else None
+            data = [i.data for i in window if isinstance(i, RawMessage)]
+            chunks = [data[n : n + _CHUNK] for n in range(0, len(data), _CHUNK)]
+            return pool.map_async(task, chunks, chunksize=1) if chunks else None
 
-        window = list(islice(items, WINDOW))
-        pending = submit(window)
-        while window:
-            upcoming = list(islice(items, WINDOW))
-            following = submit(upcoming)
-            yield from zip(window, pending.get())
-            window, pending = upcoming, following
+        def merged(window, pending):
+            results = iter(chain.from_iterable(pending.get()) if pending else ())
+            return ((i, next(results) if isinstance(i, RawMessage) else None) for i in window)
+
+        queue: deque = deque()
+        while True:
+            while len(queue) < _AHEAD and (window := list(islice(items, WINDOW))):
+                queue.append((window, submit(window)))
+            if not queue:
+                return
+            yield from merged(*queue.popleft())
 
 
-def normalized_subject(subject: str) -> str:
-    return " ".join(_REPLY_PREFIX.sub("", subject).casefold().split())
+_collecting = {"runs": 0, "threshold": gc.get_threshold()}  # runs under way (threads), threshold before
+_collecting_lock = threading.Lock()
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often: an ingest makes millions of short-lived objects
+    but hardly any cycles, and at the default threshold collections cost a tenth of the run."""
+    with _collecting_lock:
+        if not _collecting["runs"]:
+            _collecting["threshold"] = threshold = gc.get_threshold()
+            gc.set_threshold(max(threshold[0], YOUNG_THRESHOLD), *threshold[1:])
+        _collecting["runs"] += 1
+    try:
+        yield
+    finally:
+        with _collecting_lock:
+            _collecting["runs"] -= 1
+            if not _collecting["runs"]:
+                gc.set_threshold(*_collecting["threshold"])
+
+
+def _prepare_all(chunk: list[bytes], privacy: str) -> list[Mail | str]:
+    return [prepare(data, privacy) for data in chunk]
 
 
 class EmailIngest:
     """One run over some mail. ``run`` returns the report; progress goes to ``on_progress(bytes)``."""
 
     def __init__(self, store: Store, settings: Settings, *, exclude_addresses: Sequence[str] = (),
-                 exclude_domains: Sequence[str] = (), batch_size: int = 500, workers: int | None = None,
+                 exclude_domains: Sequence[str] = (), batch_size: int = 5000, workers: int | None = None,
                  on_progress: Callable[[int], None] | None = None):
         self.store = store
         self.settings = settings
@@ -111,17 +109,23 @@ class EmailIngest:
 
     # -- the run ---------------------------------------------------------------------------------
     def run(self, paths: Sequence[Path | str], include: Sequence[str] = (), exclude: Sequence[str] = ()) -> RunReport:
-        batch: list[Prepared] = []
+        with _fewer_collections():
+            return self._run(paths, include, exclude)
+
+    def _run(self, paths: Sequence[Path | str], include: Sequence[str], exclude: Sequence[str]) -> RunReport:
+        batch: list[tuple[str, str, Mail]] = []  # (source, position, mail)
         fresh = self._skip_committed(iter_messages(paths, include, exclude))
         for item, result in _prepared(fresh, self.settings.privacy, self.workers):
-            self.on_progress(len(item.data) if isinstance(item, RawMessage) else 0)
-            if isinstance(item, RawMessage):
-                self.checkpoints.advance(item.source)
-            if isinstance(result, RecordError):
-                self.report.error(result.file, result.position, result.reason,
-                                  "unreadable" if result.unreadable else "unparseable")
+            if isinstance(item, ReadError):
+                self.on_progress(0)
+                self.report.error(item.source, item.position, item.reason, "unreadable")
                 continue
-            batch.append(result)
+            self.on_progress(len(item.data))
+            self.checkpoints.advance(item.source)
+            if isinstance(result, str):
+                self.report.error(item.source, item.position, result, "unparseable")
+                continue
+            batch.append((item.source, item.position, result))
             if len(batch) >= self.batch_size:
                 self._flush(batch)
                 batch = []
@@ -147,14 +151,14 @@ class EmailIngest:
             yield item
 
     # -- one batch -------------------------------------------------------------------------------
-    def _flush(self, batch: list[Prepared]) -> None:
+    def _flush(self, batch: list[tuple[str, str, Mail]]) -> None:
         if not batch:
             self.checkpoints.save()  # messages that were all skipped or unreadable
             return
-        self.resolver.prefetch({a for p in batch for a in self._addresses(p.msg)})
+        self.resolver.prefetch({a for _, _, mail in batch for a in _addresses(mail)})
         items: dict[str, Interaction] = {}
-        for prepared in batch:
-            item = self._interaction(prepared)
+        for source, position, mail in batch:
+            item = self._interaction(source, position, mail)
             if item is None:
                 continue
             if item.id in items:
@@ -187,96 +191,92 @@ class EmailIngest:
             writes.append(InteractionWrite(item, tuple(found)))
         return writes
 
-    def _addresses(self, msg: ParsedEmail) -> Iterator[str]:
-        for a in (*msg.from_, *msg.to, *msg.cc, *msg.bcc):
-            normalized = self.resolver.normalize(a.address)
-            if normalized:
-                yield normalized
-
-    def _interaction(self, prepared: Prepared) -> Interaction | None:
-        msg = prepared.msg
-        prov = Provenance("email", msg.source, msg.message_id or msg.position)
+    def _interaction(self, source: str, position: str, mail: Mail) -> Interaction | None:
+        prov = Provenance("email", source, mail.message_id or position)
         resolver = self.resolver
-        sender = next((n for n in (resolver.normalize(a.address) for a in msg.from_) if n), None)
-        if sender is None:
+        if not mail.senders:
             self.report.skip("no sender address")
             return None
+        sender = mail.senders[0]
         if resolver.is_excluded(sender):
             self.report.skip("excluded")
             return None
-        sender_id = resolver.person(msg.from_[0].name, sender, msg.date, prov)
+        sender_id = resolver.person(mail.sender_name, sender, mail.date, prov)
         if sender_id is None:
             self.report.skip("erased person")
             return None
         participants = [Participant(sender_id, Role.FROM, address=sender)]
-        for role, addresses in ((Role.TO, msg.to), (Role.CC, msg.cc), (Role.BCC, msg.bcc)):
-            for a in addresses:
-                address = resolver.normalize(a.address)
-                if not address or resolver.is_excluded(address):
+        for role, addresses in ((Role.TO, mail.to), (Role.CC, mail.cc), (Role.BCC, mail.bcc)):
+            for name, address in addresses:
+                if resolver.is_excluded(address):
                     continue
-                pid = resolver.person(a.name, address, msg.date, prov)
+                pid = resolver.person(name, address, mail.date, prov)
                 if pid is not None:
                     participants.append(Participant(pid, role, address=address))
-        if prepared.signature:
-            self._read_signature(sender_id, sender, prepared.signature, msg.date, prov)
+        if mail.signature:
+            self._read_signature(sender_id, sender, mail.signature, mail.date, prov)
 
-        key = msg.message_id or f"sha256:{msg.content_hash}"
-        iid = ids.interaction_id("email", key)
-        parent_id, thread_id = self._thread(msg, iid, sender, participants)
-        privacy = self.settings.privacy
+        parent_id, thread_id = self._thread(mail, sender, participants)
         return Interaction(
-            id=iid,
+            id=mail.iid,
             kind=InteractionKind.EMAIL,
-            occurred_at=msg.date,
+            occurred_at=mail.date,
             participants=participants,
-            subject="" if privacy == "metadata" else msg.subject,
-            topics=prepared.topics,
-            body=msg.body if privacy == "full" else "",
+            subject=mail.subject,
+            topics=mail.topics,
+            body=mail.body,
             thread_id=thread_id,
             parent_id=parent_id,
-            category=msg.category,
+            category=_CATEGORIES[mail.category],
             provenance=prov,
         )
 
-    def _read_signature(self, pid: str, address: str, facts: SignatureFacts, at: int | None, prov: Provenance) -> None:
+    def _read_signature(self, pid: str, address: str, facts: tuple[str, str, tuple[str, ...]], at: int | None,
+                        prov: Provenance) -> None:
         resolver = self.resolver
-        if facts.phones:
-            resolver.add_phones(pid, facts.phones, prov)
-        if not (facts.title or facts.company):
+        title, company, phones = facts
+        if phones:
+            resolver.add_phones(pid, phones, prov)
+        if not (title or company):
             return
-        org = resolver.company(facts.company, prov) if facts.company else resolver.org_of_address(address, prov)
+        org = resolver.company(company, prov) if company else resolver.org_of_address(address, prov)
         if org:
-            resolver.employ(pid, org, facts.title, at, prov)
+            resolver.employ(pid, org, title, at, prov)
 
-    def _thread(self, msg: ParsedEmail, iid: str, sender: str, participants: list[Participant]) -> tuple[str, str]:
+    def _thread(self, mail: Mail, sender: str, participants: list[Participant]) -> tuple[str, str]:
         """(parent id, thread id): from In-Reply-To / References, else a reply's subject."""
-        parent_mid = msg.in_reply_to or (msg.references[-1] if msg.references else "")
-        root_mid = msg.references[0] if msg.references else parent_mid
-        subject = normalized_subject(msg.subject)
-        if parent_mid:
-            parent_id, thread_id = ids.interaction_id("email", parent_mid), ids.interaction_id("email", root_mid)
+        subject = mail.thread_key
+        if mail.parent_id:
+            parent_id, thread_id = mail.parent_id, mail.root_id
         else:
-            parent_id, thread_id = self._thread_by_subject(msg, subject, sender)
-            thread_id = thread_id or iid
+            parent_id, thread_id = self._thread_by_subject(mail, sender)
+            thread_id = thread_id or mail.iid
         if subject:
             recipients = frozenset(p.address for p in participants[1:])
-            self._threads[subject] = (iid, thread_id, sender, recipients, msg.date)
+            self._threads[subject] = (mail.iid, thread_id, sender, recipients, mail.date)
             self._threads.move_to_end(subject)
             if len(self._threads) > _THREADS_REMEMBERED:
                 self._threads.popitem(last=False)
         return parent_id, thread_id
 
-    def _thread_by_subject(self, msg: ParsedEmail, subject: str, sender: str) -> tuple[str, str]:
+    def _thread_by_subject(self, mail: Mail, sender: str) -> tuple[str, str]:
         """A last resort: "Re: X" answers the latest "X" this sender received earlier."""
-        if not subject or not _REPLY_PREFIX.match(msg.subject):
+        if not mail.thread_key or not mail.is_reply:
             return "", ""
-        found = self._threads.get(subject)
+        found = self._threads.get(mail.thread_key)
         if not found:
             return "", ""
         parent_id, thread_id, _, recipients, at = found
-        if sender not in recipients or (msg.date is not None and at is not None and at > msg.date):
+        if sender not in recipients or (mail.date is not None and at is not None and at > mail.date):
             return "", ""
         return parent_id, thread_id
+
+
+def _addresses(mail: Mail) -> Iterator[str]:
+    yield from mail.senders
+    for addresses in (mail.to, mail.cc, mail.bcc):
+        for _, address in addresses:
+            yield address
 
 
 def ingest_email(store: Store, settings: Settings, paths: Sequence[Path | str], **options) -> RunReport:

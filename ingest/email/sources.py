@@ -180,10 +180,13 @@ class _Lines:
     def __init__(self, f: BinaryIO, sep: bytes) -> None:
         self._f, self._sep = f, sep
         self._buf, self._pos, self._base = b"", 0, f.tell()
+        self._offset = self._base  # LF files: the file's position, kept here (f.tell() is a system call)
 
     def readline(self) -> bytes:
         if self._sep == b"\n":
-            return self._f.readline()
+            line = self._f.readline()
+            self._offset += len(line)
+            return line
         while True:  # bare-CR files: buffer and split by hand
             end = self._buf.find(self._sep, self._pos)
             if end >= 0:
@@ -199,15 +202,17 @@ class _Lines:
             self._buf, self._pos = self._buf[self._pos :] + chunk, 0
 
     def tell(self) -> int:
-        return self._f.tell() if self._sep == b"\n" else self._base + self._pos
+        return self._offset if self._sep == b"\n" else self._base + self._pos
 
     def seek(self, offset: int) -> None:
         self._f.seek(offset)
-        self._buf, self._pos, self._base = b"", 0, offset
+        self._buf, self._pos, self._base, self._offset = b"", 0, offset, offset
 
     def read(self, n: int) -> bytes:
         self.seek(self.tell())
-        return self._f.read(n)
+        data = self._f.read(n)
+        self._offset += len(data)
+        return data
 
 
 def _is_blank(line: bytes) -> bool:

@@ -97,6 +97,7 @@ def normalize_company(name: str) -> str:
     return "".join(words).replace("_", "")
 
 
+@lru_cache(maxsize=65536)
 def display_company(name: str) -> str:
     """A tidy name to show: the legal suffix and trailing notes dropped, the name's casing kept."""
     text = " ".join(strip_legal_suffix(name).split())

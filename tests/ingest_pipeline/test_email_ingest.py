@@ -135,6 +135,23 @@ def test_a_reply_read_before_its_parent_counts_once(tmp_path, store, settings):
     assert k.reply_hours_ab + k.reply_hours_ba == pytest.approx(1.0)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_reply_read_before_its_parent_in_one_run_counts_once(tmp_path, store, settings, workers):
+    # On a fresh store the run itself remembers which parents its replies still await.
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    eml(folder, "1-reply.eml", frm="ana@firm.com", to="ben@acme.com", subject="Re: Terms",
+        date="Mon, 6 Nov 2023 11:00:00 +0000", mid="r@firm.com", reply_to_mid="p@acme.com")
+    eml(folder, "2-other.eml", frm="cy@acme.com", to="ana@firm.com", subject="Other",
+        date="Mon, 6 Nov 2023 09:00:00 +0000", mid="o@acme.com")
+    eml(folder, "3-parent.eml", frm="ben@acme.com", to="ana@firm.com", subject="Terms",
+        date="Mon, 6 Nov 2023 10:00:00 +0000", mid="p@acme.com")
+    ingest_email(store, settings, [folder], workers=workers, batch_size=1)
+    k, ana = pair(store, "ana@firm.com", "ben@acme.com")
+    assert (k.replies_ab, k.replies_ba) == ((1, 0) if k.a == ana else (0, 1))
+    assert k.reply_hours_ab + k.reply_hours_ba == pytest.approx(1.0)
+
+
 def test_a_reply_without_in_reply_to_is_threaded_by_subject(tmp_path, store, settings):
     folder = tmp_path / "mail"
     folder.mkdir()

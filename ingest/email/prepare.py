@@ -1,0 +1,96 @@
+"""The worker side of the email ingest: raw bytes in, a small ``Mail`` record out.
+
+A ``Mail`` holds only what the main process needs to resolve people and write the interaction,
+already normalised (addresses, ids, thread keys), as plain tuples and strings: it is pickled back
+from a worker for every message, and the main process is the ingest's bottleneck.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from graph import ids
+from graph.model import Category
+from ingest.email.parse import Address, MessageError, parse_message
+from ingest.email.sources import RawMessage
+from ingest.identity.addresses import normalize_address
+from ingest.signatures import read_signature
+from ingest.topics import key_phrases
+
+REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fw|fwd|aw|wg|sv|vs|antw|rif|tr|回复|答复|转发|返信)\s*(?:\[\d+\])?\s*[:：]\s*)+",
+                          re.IGNORECASE)
+
+
+class Mail(NamedTuple):
+    """One message as the main process needs it."""
+
+    iid: str  # interaction id: from the Message-ID, else from the content hash
+    message_id: str
+    date: int | None
+    sender_name: str  # display name of the first From address
+    senders: tuple[str, ...]  # the From addresses that normalise, normalised
+    to: tuple[tuple[str, str], ...]  # (display name, normalised address), unusable ones left out
+    cc: tuple[tuple[str, str], ...]
+    bcc: tuple[tuple[str, str], ...]
+    subject: str  # '' in "metadata" privacy
+    thread_key: str  # the subject without reply prefixes, folded ('' when none)
+    is_reply: bool  # the subject starts with a reply prefix
+    parent_id: str  # from In-Reply-To / References ('' when neither)
+    root_id: str  # the thread's first message, from References ('' when neither)
+    category: str  # a Category value
+    topics: list[str]
+    body: str  # only in "full" privacy
+    signature: tuple[str, str, tuple[str, ...]] | None  # title, company, phones
+
+
+def normalized_subject(subject: str) -> str:
+    return " ".join(REPLY_PREFIX.sub("", subject).casefold().split())
+
+
+def _named(addresses: list[Address]) -> tuple[tuple[str, str], ...]:
+    out = []
+    for a in addresses:
+        address = normalize_address(a.address) if a.address else None
+        if address:
+            out.append((a.name, address))
+    return tuple(out)
+
+
+def prepare(data: bytes, privacy: str) -> Mail | str:
+    """Parse one message into a ``Mail``, or the reason it is unusable. Never raises for bad input."""
+    try:
+        msg = parse_message(RawMessage("", "", data))
+    except MessageError as exc:
+        return exc.reason
+    except Exception as exc:  # a parser bug must not stop a batch: the caller reports where it was
+        return f"unexpected {type(exc).__name__}: {exc}"
+    topics: list[str] = []
+    signature = None
+    if msg.category == Category.PERSONAL:
+        if privacy != "metadata":
+            topics = key_phrases(f"{msg.subject}\n{msg.body}")
+        if msg.signature:
+            facts = read_signature(msg.signature, msg.from_[0].name if msg.from_ else "")
+            signature = (facts.title, facts.company, facts.phones)
+    parent_mid = msg.in_reply_to or (msg.references[-1] if msg.references else "")
+    root_mid = msg.references[0] if msg.references else parent_mid
+    return Mail(
+        iid=ids.interaction_id("email", msg.message_id or f"sha256:{msg.content_hash}"),
+        message_id=msg.message_id,
+        date=msg.date,
+        sender_name=msg.from_[0].name if msg.from_ else "",
+        senders=tuple(n for n in (normalize_address(a.address) for a in msg.from_ if a.address) if n),
+        to=_named(msg.to),
+        cc=_named(msg.cc),
+        bcc=_named(msg.bcc),
+        subject=msg.subject if privacy != "metadata" else "",
+        thread_key=normalized_subject(msg.subject),
+        is_reply=bool(REPLY_PREFIX.match(msg.subject)),
+        parent_id=ids.interaction_id("email", parent_mid) if parent_mid else "",
+        root_id=ids.interaction_id("email", root_mid) if parent_mid else "",
+        category=msg.category.value,
+        topics=topics,
+        body=msg.body if privacy == "full" else "",
+        signature=signature,
+    )

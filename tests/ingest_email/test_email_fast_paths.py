@@ -1,0 +1,197 @@
+"""The ingest's shortcuts give exactly what the slow paths they stand in for give: the direct build of
+a single-part message (vs the stdlib feed parser), cached Content-Type lookups, the lower-cased
+bounce-subject search, the quote-start pre-tests and the key-phrase counting."""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import random
+from collections import Counter
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import compat32
+from pathlib import Path
+
+import pytest
+
+from ingest.email import RawMessage, bodies, iter_messages
+from ingest.email.mime import content_charset, content_type
+from ingest.topics import _inside, _runs, key_phrases
+
+classify_mod = importlib.import_module("ingest.email.classify")  # the package exports a function of that name
+parse_mod = importlib.import_module("ingest.email.parse")
+
+CORPORA = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
+
+
+def b64(text: str, charset: str) -> str:
+    return f"=?{charset}?B?{base64.b64encode(text.encode(charset)).decode()}?="
+
+
+MESSAGES = [
+    # RFC 2047 words, folded headers, group syntax
+    b"From: =?UTF-8?B?5bGx55Sw5aSq6YOO?= <taro@example.jp>\nTo: undisclosed-recipients:;\n"
+    b"Cc: Team: a@example.com, \"Doe, Jane\" <jane@example.com>;\nSubject: Re:  =?UTF-8?Q?Caf=C3=A9?=\n"
+    b"   meeting\nDate: Tue, 02 Jan 2018 09:30:00 +0100\nMessage-ID: <a@b>\n\nThanks!\n",
+    # legacy charsets, raw 8-bit headers and body
+    "From: Jörg Müller <jorg@example.de>\nTo: b@example.com\nSubject: Grüße\n"
+    "Content-Type: text/plain; charset=iso-8859-1\n\nSchöne Grüße\n".encode("latin-1"),
+    f"From: {b64('山田', 'iso-2022-jp')} <y@example.jp>\nTo: b@example.com\nSubject: {b64('件名', 'shift_jis')}\n"
+    f"Content-Type: text/plain; charset=\"Shift_JIS\"\n\n".encode() + "本文です".encode("shift_jis"),
+    b"From: a@example.com\nTo: b@example.com\nSubject: x\nContent-Type: text/plain; charset*=utf-8''%E2%82%AC\n\nx\n",
+    # transfer encodings
+    b"From: a@example.com\nTo: b@example.com\nContent-Transfer-Encoding: quoted-printable\n"
+    b"Content-Type: text/plain; charset=utf-8\n\nCaf=C3=A9 =\nau lait\n",
+    b"From: a@example.com\nTo: b@example.com\nContent-Transfer-Encoding: base64\n\n" + base64.encodebytes(b"hello there\n"),
+    b"From: a@example.com\nTo: b@example.com\nContent-Transfer-Encoding: BASE64 \n\naGVsbG8=\n",
+    # HTML only, an attachment, odd or missing content types
+    b"From: a@example.com\nTo: b@example.com\nContent-Type: text/html\n\n<p>Hi <b>there</b></p>\n",
+    b"From: a@example.com\nTo: b@example.com\nContent-Disposition: attachment; filename=x.txt\n\nnot the body\n",
+    b"From: a@example.com\nTo: b@example.com\nContent-Type: text\n\nbad type\n",
+    b"From: a@example.com\nTo: b@example.com\nContent-Type: multipart/report; report-type=delivery-status\n\nno boundary\n",
+    # multipart and message/*: left to the feed parser
+    b"From: a@example.com\nTo: b@example.com\nContent-Type: multipart/alternative; boundary=XX\n\n--XX\n"
+    b"Content-Type: text/plain\n\nplain\n--XX\nContent-Type: text/html\n\n<p>html</p>\n--XX--\n",
+    b"From: a@example.com\nTo: b@example.com\nContent-Type: message/rfc822\n\nFrom: c@example.com\n\ninner\n",
+    # defective header blocks: left to the feed parser
+    b"From: a@example.com\nTo: b@example.com\nthis is not a header\nSubject: x\n\nbody\n",
+    b" continued first line\nFrom: a@example.com\n\nbody\n",
+    b"From: a@example.com\nFrom b@example.com Mon Jan  1 00:00:00 2024\nTo: c@example.com\n\nbody\n",
+    b"From: a@example.com\n: no name\nTo: b@example.com\n\nbody\n",
+    b"From: a@example.com\nTo: b@example.com\nSubject: no body at all\n",
+    b"From: a@example.com\nTo: b@example.com\n\n",
+    b"From:a@example.com\nTo:\t b@example.com\nSubject:\n\tfolded only\nX-Empty:\n\nbody\n\n\n",
+]
+
+
+def corpus_messages() -> list[bytes]:
+    found = list(MESSAGES)
+    if CORPORA.is_dir():
+        for name in ("cpython_email_testdata", "mimekit_testdata", "ruby_mail_fixtures", "sisimai_bounce_emails"):
+            found += [item.data for item in iter_messages([CORPORA / name]) if isinstance(item, RawMessage)]
+    return found
+
+
+@pytest.mark.parametrize("data", MESSAGES)
+def test_single_part_messages_are_built_as_the_feed_parser_builds_them(data: bytes) -> None:
+    data = parse_mod._normalise(data)
+    fast = parse_mod._single_part(data)
+    slow = BytesParser(policy=compat32).parsebytes(data)
+    if fast is None:
+        assert slow.is_multipart() or slow.get_content_maintype() == "message" or slow.defects or b"\n\n" not in data
+        return
+    assert not slow.is_multipart() and not slow.defects
+    assert (fast._headers, fast._payload, fast.get_unixfrom()) == (slow._headers, slow._payload, slow.get_unixfrom())
+    assert fast.get_payload(decode=True) == slow.get_payload(decode=True)
+
+
+def test_parse_message_is_the_same_with_and_without_the_shortcut(monkeypatch) -> None:
+    messages = corpus_messages()
+    fast = [_parsed(d) for d in messages]
+    monkeypatch.setattr(parse_mod, "_single_part", lambda data: None)
+    assert [_parsed(d) for d in messages] == fast
+
+
+def _parsed(data: bytes):  # type: ignore[no-untyped-def]
+    try:
+        return parse_mod.parse_message(RawMessage("/m", "m", data))
+    except parse_mod.MessageError as exc:
+        return exc.reason
+
+
+@pytest.mark.parametrize("value", [
+    None, "text/plain", "TEXT/HTML; charset=\"UTF-8\"", "text/plain; charset=iso-8859-1; format=flowed",
+    "text; charset=utf-8", "text/plain; charset*=utf-8''%E2%82%AC", "text/plain; charset=\"\u00e9\"",
+    "multipart/report; report-type=delivery-status; boundary=x", "text/plain; charset*=bogus''abc", "",
+])
+def test_cached_content_type_lookups_match_the_message_methods(value: str | None) -> None:
+    msg = Message()
+    msg["X-Other"] = "1"
+    if value is not None:
+        msg["Content-Type"] = value
+        msg["Content-Type"] = "text/html; charset=koi8-r"  # a second one: the first counts
+    assert content_type(msg) == msg.get_content_type()
+    try:
+        expected = msg.get_content_charset()
+    except (ValueError, LookupError) as exc:
+        with pytest.raises(type(exc)):
+            content_charset(msg)
+    else:
+        assert content_charset(msg) == expected
+
+
+@pytest.mark.parametrize("subject", [
+    "Undelivered Mail Returned to Sender", "UNDELIVERABLE: hello", "Re: Transfer pricing review – Alpine",
+    "Mail delivery failed: returning message to sender", "Unzustellbar: Termin", "配信エラー", "退信",
+    "UNDELİVERABLE", "undelıverable", "Delivery Status Notıfication", "Maıl delıvery faıled", "ſ", "Kelvin K",
+    "Non-delivery report", "NON REMIS", "Müller", "İstanbul office", "",
+])
+def test_the_lower_cased_bounce_subject_search_matches_the_case_blind_one(subject: str) -> None:
+    assert classify_mod._bounce_subject(subject) == bool(classify_mod._BOUNCE_SUBJECTS.search(subject))
+
+
+def _quote_start_reference(lines: list[str]) -> int:
+    """Every pattern tried on every line, without the shortcuts."""
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        joined = [" ".join(s.strip() for s in lines[i : i + n]) for n in (1, 2, 3)]
+        if any(p.match(j) for p in bodies._QUOTE_START for j in joined):
+            return i
+        if bodies._WROTE.search(line) and bodies._next_text(lines, i).startswith(">"):
+            return i
+        if bodies._OUTLOOK_FROM.match(line) and any(bodies._OUTLOOK_SENT.match(w) for w in lines[i + 1 : i + 6]):
+            return i
+        if bodies._UNDERSCORES.match(line) and any(bodies._OUTLOOK_FROM.match(w) for w in lines[i + 1 : i + 4]):
+            return i
+    return len(lines)
+
+
+QUOTE_LINES = [
+    "", "  ", "Hello,", "Thanks for the update.", "> quoted", "On Mon, 6 Nov 2023, Ben Baker <ben@acme.com>",
+    "wrote:", "On Mon, 6 Nov 2023 Ben wrote:", "Am 06.11.2023 um 10:00 schrieb Ben:", "-----Original Message-----",
+    "---------- Forwarded message ---------", "From: Ben Baker", "Sent: Monday", "Date: Monday", "*From:* Ben",
+    "_" * 30, "Begin forwarded message:", "2023年11月6日(月) 10:00 山田太郎 <y@example.jp>:", "在 2023年11月6日，张敏 写道：",
+    "2023년 11월 6일 (월) 오전 10:00, 김민준 작성:", "Best regards,", "-- ", "-", "Le lun. 6 nov. 2023 à 10:00, Ben a écrit :",
+    "He wrote: ", "trailing colon:", "\u3000全角スペース：", "From:\u00a0Ben", "Von: Ben", "Gesendet: Montag",
+]
+
+
+def test_the_quote_start_shortcuts_find_what_every_pattern_finds() -> None:
+    rng = random.Random(7)
+    for _ in range(3000):
+        lines = [rng.choice(QUOTE_LINES) for _ in range(rng.randint(0, 12))]
+        assert bodies._quote_start(lines) == _quote_start_reference(lines), lines
+
+
+def _key_phrases_reference(text: str, limit: int = 8) -> list[str]:
+    """Key phrases as first written: Counter of n-gram tuples, float scores."""
+    counts: Counter[tuple[str, ...]] = Counter()
+    for run in _runs(text):
+        for size in range(1, min(3, len(run)) + 1):
+            grams = (tuple(run[i : i + size]) for i in range(len(run) - size + 1))
+            counts.update(g for g in grams if len(set(g)) == size)
+    ranked = sorted(counts, key=lambda p: -counts[p] * (1 + 0.5 * (len(p) - 1)))
+    chosen: list[tuple[str, ...]] = []
+    for phrase in ranked:
+        if len(chosen) == limit:
+            break
+        if not any(counts[c] >= counts[phrase] and _inside(phrase, c) for c in chosen):
+            chosen.append(phrase)
+    return [" ".join(p) for p in chosen]
+
+
+def test_key_phrases_count_and_rank_as_the_reference_does() -> None:
+    rng = random.Random(3)
+    vocab = ("data transfer gdpr data the der und le de export controls merger filing review 出口管制に関する相談 "
+             "数据跨境传输 개인정보 국외이전 müller straße a of 2023 re: x@y.com http://a.b/c don't rock&roll , .").split()
+    texts = [" ".join(rng.choice(vocab) for _ in range(rng.randint(0, 40))) for _ in range(500)]
+    for text in texts:
+        assert key_phrases(text) == _key_phrases_reference(text)
+        assert key_phrases(text, 3) == _key_phrases_reference(text, 3)
+
+
+def test_a_stop_word_language_is_chosen_by_the_words_used() -> None:
+    assert key_phrases("Die Prüfung der Exportkontrolle und die Klassifizierung der Güter") == [
+        "prufung", "exportkontrolle", "klassifizierung"]  # German stop words out, "güter" among them
