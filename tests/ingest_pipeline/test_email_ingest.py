@@ -137,7 +137,7 @@ def test_a_reply_read_before_its_parent_counts_once(tmp_path, store, settings):
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_reply_read_before_its_parent_in_one_run_counts_once(tmp_path, store, settings, workers):
-    # On a fresh store the run itself remembers which parents its replies still await.
+    # one run, one message per batch: the parent's batch finds the reply a batch before it stored
     folder = tmp_path / "mail"
     folder.mkdir()
     eml(folder, "1-reply.eml", frm="ana@firm.com", to="ben@acme.com", subject="Re: Terms",
