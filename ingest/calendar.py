@@ -29,7 +29,6 @@ Choices:
 from __future__ import annotations
 
 import hashlib
-import os
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -47,6 +46,7 @@ from graph.model import Attendance, Interaction, InteractionKind, InteractionWri
 from graph.settings import Settings
 from graph.store import Store
 from ingest.checkpoints import Checkpoints
+from ingest.files import file_size, files_under
 from ingest.report import RunReport
 from ingest.resolve import Resolver
 from ingest.topics import key_phrases
@@ -114,16 +114,7 @@ class Window:
 
 # -- reading -------------------------------------------------------------------------------------
 def iter_calendar_files(paths: Iterable[Path | str]) -> Iterator[str]:
-    """Named files as given; folders walked (sorted) for calendar files."""
-    for path in map(Path, paths):
-        if path.is_dir():
-            for folder, dirs, files in os.walk(path):
-                dirs.sort()
-                for name in sorted(files):
-                    if name.lower().endswith(CALENDAR_SUFFIXES):
-                        yield os.path.join(folder, name)
-        else:
-            yield str(path)
+    return files_under(paths, lambda name: name.lower().endswith(CALENDAR_SUFFIXES))
 
 
 def read_calendar(path: str, window: Window, skip: int = 0) -> Iterator[Series]:
@@ -333,7 +324,7 @@ class CalendarIngest:
                     self._units.append((path, series.records))
                 if len(self._batch) >= self.batch_size:
                     self._flush()
-            self.on_progress(_size(path))
+            self.on_progress(file_size(path))
         self._flush()
         return self.report
 
@@ -422,13 +413,6 @@ class CalendarIngest:
     def _skip(self, occ: Occurrence, reason: str) -> None:
         self.report.skip(reason)
         self.per_file[occ.source][f"skipped: {reason}"] += 1
-
-
-def _size(path: str) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0
 
 
 def ingest_calendar(store: Store, settings: Settings, paths: Sequence[Path | str], **options) -> RunReport:

@@ -9,11 +9,12 @@ then come back as duplicates, because ids are deterministic).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
 from graph.store import Store
+from ingest.files import file_size
 from ingest.report import RunReport
 
 T = TypeVar("T")
@@ -89,3 +90,18 @@ class Checkpoints:
                 self.advance(path, 1, 1)
                 continue
             yield unit
+
+    def batches(self, files: Iterable[str], read: Callable[[str], Iterable[T]], report: RunReport, error_type: type,
+                size: int, on_progress: Callable[[int], None]) -> Iterator[list[T]]:
+        """``pending`` over every file, in batches of ``size`` units (the last one possibly shorter or
+        empty). Counts the files, and tells ``on_progress`` each file's bytes once it is read."""
+        batch: list[T] = []
+        for path in files:
+            report.files += 1
+            for unit in self.pending(path, read(path), report, error_type):
+                batch.append(unit)
+                if len(batch) >= size:
+                    yield batch
+                    batch = []
+            on_progress(file_size(path))
+        yield batch

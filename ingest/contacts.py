@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import quopri
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -44,6 +43,7 @@ from graph.settings import Settings
 from graph.store import Store
 from graph.text import fold
 from ingest.checkpoints import Checkpoints
+from ingest.files import files_under
 from ingest.identity.organizations import normalize_company
 from ingest.notes import note_text
 from ingest.report import RunReport
@@ -94,15 +94,7 @@ class CardError:
 
 # -- reading -------------------------------------------------------------------------------------
 def iter_contact_files(paths: Iterable[Path | str]) -> Iterator[str]:
-    for path in map(Path, paths):
-        if path.is_dir():
-            for folder, dirs, files in os.walk(path):
-                dirs.sort()
-                for name in sorted(files):
-                    if name.lower().endswith(CONTACT_SUFFIXES):
-                        yield os.path.join(folder, name)
-        else:
-            yield str(path)
+    return files_under(paths, lambda name: name.lower().endswith(CONTACT_SUFFIXES))
 
 
 def read_cards(path: str) -> Iterator[Card | CardError]:
@@ -271,16 +263,9 @@ class ContactsIngest:
         self.checkpoints = Checkpoints(store, "contacts")
 
     def run(self, paths: Sequence[Path | str]) -> RunReport:
-        batch: list[Card] = []
-        for path in iter_contact_files(paths):
-            self.report.files += 1
-            for card in self.checkpoints.pending(path, read_cards(path), self.report, CardError):
-                batch.append(card)
-                if len(batch) >= self.batch_size:
-                    self._flush(batch)
-                    batch = []
-            self.on_progress(_size(path))
-        self._flush(batch)
+        for batch in self.checkpoints.batches(iter_contact_files(paths), read_cards, self.report, CardError,
+                                              self.batch_size, self.on_progress):
+            self._flush(batch)
         return self.report
 
     def _flush(self, batch: list[Card]) -> None:
@@ -354,13 +339,6 @@ class ContactsIngest:
             subject=subject, topics=topics, body=body,
             provenance=Provenance("contacts", card.source, card.uid or card.position),
         )
-
-
-def _size(path: str) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0
 
 
 def ingest_contacts(store: Store, settings: Settings, paths: Sequence[Path | str], **options) -> RunReport:

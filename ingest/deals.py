@@ -33,7 +33,6 @@ import fnmatch
 import hashlib
 import io
 import json
-import os
 import re
 import tomllib
 from collections import Counter
@@ -52,6 +51,7 @@ from graph.settings import Settings
 from graph.store import Store
 from graph.text import fold
 from ingest.checkpoints import Checkpoints
+from ingest.files import files_under
 from ingest.identity.addresses import normalize_address
 from ingest.identity.organizations import display_company, normalize_company
 from ingest.report import RunReport
@@ -194,17 +194,12 @@ class RowError:
 
 
 def iter_deal_files(paths: Iterable[Path | str], profile: Profile) -> Iterator[str]:
-    for path in map(Path, paths):
-        if path.is_dir():
-            for folder, dirs, files in os.walk(path):
-                dirs.sort()
-                for name in sorted(files):
-                    wanted = (any(fnmatch.fnmatch(name, g) for g in profile.include) if profile.include
-                              else name.lower().endswith(DEAL_SUFFIXES))
-                    if wanted:
-                        yield os.path.join(folder, name)
-        else:
-            yield str(path)
+    def wanted(name: str) -> bool:
+        if profile.include:
+            return any(fnmatch.fnmatch(name, g) for g in profile.include)
+        return name.lower().endswith(DEAL_SUFFIXES)
+
+    return files_under(paths, wanted)
 
 
 def read_rows(path: str, profile: Profile) -> Iterator[Row | RowError]:
@@ -423,16 +418,10 @@ class DealIngest:
         self._written: set[str] = set()  # deal ids this run wrote
 
     def run(self, paths: Sequence[Path | str]) -> DealReport:
-        batch: list[Row] = []
-        for path in iter_deal_files(paths, self.profile):
-            self.report.files += 1
-            for row in self.checkpoints.pending(path, read_rows(path, self.profile), self.report, RowError):
-                batch.append(row)
-                if len(batch) >= self.batch_size:
-                    self._flush(batch)
-                    batch = []
-            self.on_progress(_size(path))
-        self._flush(batch)
+        for batch in self.checkpoints.batches(iter_deal_files(paths, self.profile),
+                                              lambda path: read_rows(path, self.profile), self.report, RowError,
+                                              self.batch_size, self.on_progress):
+            self._flush(batch)
         return self.report
 
     # -- one batch -------------------------------------------------------------------------------
@@ -665,13 +654,6 @@ def _fold(into: Deal, other: Deal) -> None:
     if other.stage:
         into.status = other.status
     into.roles = list(dict.fromkeys([*into.roles, *other.roles]))
-
-
-def _size(path: str) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0
 
 
 def ingest_deals(store: Store, settings: Settings, paths: Sequence[Path | str], profile: Profile | str = "generic",
