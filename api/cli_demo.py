@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli_ingest import progress_bar, show_report
+from api.cli_ingest import show_report, with_progress
 from api.context import out, print_json, settings_of
 from graph.settings import Settings, default_db_path
 from graph.sqlite_store import SQLiteStore
@@ -173,9 +173,7 @@ def demo(
     def with_bar(label, run):
         if as_json:
             return run(None)
-        with progress_bar(f"ingesting sample {label}") as bar:
-            task = bar.add_task(label, total=None)
-            return run(lambda n: bar.advance(task, n))
+        return with_progress(f"ingesting sample {label}", None, run)
 
     sizes = DemoSizes(messages=messages)
     built = build_demo(settings, db, seed=seed, sizes=sizes, on_step=with_bar)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
@@ -20,6 +21,7 @@ from ingest.report import RunReport
 app = typer.Typer(help="Read mail, calendars, deal records or contacts into the graph.", no_args_is_help=True)
 
 ERRORS_SHOWN = 20
+R = TypeVar("R")
 
 
 def total_bytes(paths: list[Path]) -> int:
@@ -34,9 +36,12 @@ def total_bytes(paths: list[Path]) -> int:
     return total
 
 
-def progress_bar(label: str) -> Progress:
-    return Progress(TextColumn(label), BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=err,
-                    transient=True)
+def with_progress(label: str, total: int | None, run: Callable[[Callable[[int], None]], R]) -> R:
+    """``run(advance)`` under a progress bar of ``total`` bytes (None: not known); ``advance(n)`` moves it."""
+    with Progress(TextColumn(label), BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=err,
+                  transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        return run(lambda n: bar.advance(task, n))
 
 
 def show_report(report: RunReport, record_name: str, as_json: bool) -> None:
@@ -72,13 +77,11 @@ def email(
     """Ingest email. Safe to re-run: known messages are skipped and an interrupted run resumes."""
     settings = settings_of(ctx)
     store = store_of(ctx)
-    with progress_bar("reading mail") as bar:
-        task = bar.add_task("mail", total=total_bytes(paths))
-        report = ingest_email(
-            store, settings, paths, include=include, exclude=exclude, exclude_addresses=exclude_address,
-            exclude_domains=exclude_domain, workers=workers or None,
-            on_progress=lambda n: bar.advance(task, n),
-        )
+    report = with_progress("reading mail", total_bytes(paths), lambda advance: ingest_email(
+        store, settings, paths, include=include, exclude=exclude, exclude_addresses=exclude_address,
+        exclude_domains=exclude_domain, workers=workers or None,
+        on_progress=advance,
+    ))
     show_report(report, "messages", as_json)
 
 
@@ -104,10 +107,9 @@ def calendar(
     if horizon_days is not None:
         settings = settings.model_copy(update={"recurrence_horizon_days": horizon_days})
     store = store_of(ctx)
-    with progress_bar("reading calendars") as bar:
-        task = bar.add_task("calendars", total=total_bytes(paths))
-        report = ingest_calendar(store, settings, paths, exclude_addresses=exclude_address,
-                                 exclude_domains=exclude_domain, on_progress=lambda n: bar.advance(task, n))
+    report = with_progress("reading calendars", total_bytes(paths), lambda advance: ingest_calendar(
+        store, settings, paths, exclude_addresses=exclude_address, exclude_domains=exclude_domain,
+        on_progress=advance))
     show_report(report, "events", as_json)
 
 
@@ -122,9 +124,8 @@ def deals(
     settings = settings_of(ctx)
     chosen = load_profile(profile)  # a bad profile stops here, before the store is opened
     store = store_of(ctx)
-    with progress_bar(f"reading deals ({chosen.name})") as bar:
-        task = bar.add_task("deals", total=total_bytes(paths))
-        report = ingest_deals(store, settings, paths, chosen, on_progress=lambda n: bar.advance(task, n))
+    report = with_progress(f"reading deals ({chosen.name})", total_bytes(paths),
+                           lambda advance: ingest_deals(store, settings, paths, chosen, on_progress=advance))
     if as_json:
         print_json(report.as_dict("rows"))
         return
@@ -144,8 +145,7 @@ def contacts(
     """Ingest contacts (vCard 2.1, 3 and 4), merged into known people. Safe to re-run."""
     settings = settings_of(ctx)
     store = store_of(ctx)
-    with progress_bar("reading contacts") as bar:
-        task = bar.add_task("contacts", total=total_bytes(paths))
-        report = ingest_contacts(store, settings, paths, exclude_addresses=exclude_address,
-                                 exclude_domains=exclude_domain, on_progress=lambda n: bar.advance(task, n))
+    report = with_progress("reading contacts", total_bytes(paths), lambda advance: ingest_contacts(
+        store, settings, paths, exclude_addresses=exclude_address, exclude_domains=exclude_domain,
+        on_progress=advance))
     show_report(report, "cards", as_json)
