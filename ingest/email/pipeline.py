@@ -7,20 +7,17 @@ count of committed messages is checkpointed; a rerun passes over them without pa
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
-import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from functools import partial
 from itertools import chain, islice
 from pathlib import Path
 
 from graph.knows import deltas, reply_deltas
 from graph.model import Category, Interaction, InteractionKind, InteractionWrite, Participant, Provenance, Role
-from graph.runtime import YOUNG_THRESHOLD
+from graph.runtime import fewer_collections
 from graph.settings import Settings
 from graph.store import Store
 from ingest.checkpoints import Checkpoints
@@ -65,28 +62,6 @@ def _prepared(items: Iterator[RawMessage | ReadError], privacy: str, workers: in
             yield from merged(*queue.popleft())
 
 
-_collecting = {"runs": 0, "threshold": gc.get_threshold()}  # runs under way (threads), threshold before
-_collecting_lock = threading.Lock()
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Run the cyclic garbage collector less often: an ingest makes millions of short-lived objects
-    but hardly any cycles, and at the default threshold collections cost a tenth of the run."""
-    with _collecting_lock:
-        if not _collecting["runs"]:
-            _collecting["threshold"] = threshold = gc.get_threshold()
-            gc.set_threshold(max(threshold[0], YOUNG_THRESHOLD), *threshold[1:])
-        _collecting["runs"] += 1
-    try:
-        yield
-    finally:
-        with _collecting_lock:
-            _collecting["runs"] -= 1
-            if not _collecting["runs"]:
-                gc.set_threshold(*_collecting["threshold"])
-
-
 def _prepare_all(chunk: list[bytes], privacy: str) -> list[Mail | str]:
     return [prepare(data, privacy) for data in chunk]
 
@@ -109,7 +84,7 @@ class EmailIngest:
 
     # -- the run ---------------------------------------------------------------------------------
     def run(self, paths: Sequence[Path | str], include: Sequence[str] = (), exclude: Sequence[str] = ()) -> RunReport:
-        with _fewer_collections():
+        with fewer_collections():
             return self._run(paths, include, exclude)
 
     def _run(self, paths: Sequence[Path | str], include: Sequence[str], exclude: Sequence[str]) -> RunReport:
