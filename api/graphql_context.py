@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import inspect
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -42,10 +41,6 @@ async def read_now(fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
     """A store look-up by id or index, run on the event loop: it takes well under a millisecond, less
     than handing it to a thread and back (which, under load, can wait out the GIL's 5 ms switch)."""
     return fn(*args, **kwargs)
-
-
-def takes_scope(fn: Callable[..., Any]) -> bool:
-    return "scope" in inspect.signature(fn).parameters
 
 
 class AuditWriter:

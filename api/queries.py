@@ -14,7 +14,6 @@ import strawberry
 from strawberry.types import Info
 
 from api import types as t
-from api.graphql_context import takes_scope
 from api.pagination import BadInput, Connection, Paginated, page_window
 from api.permissions import IsAdmin
 from graph.errors import NotFound
@@ -192,10 +191,7 @@ class Query:
 
         ctx = info.context
         pa, pb = await visible_person_id(info, str(a), argument="a"), await visible_person_id(info, str(b), argument="b")
-        if takes_scope(explain):
-            found = await ctx.read(explain, ctx.store, pa, pb, as_of=t.epoch(as_of))
-        else:  # until graph.explain takes a scope; the evidence is read through the scoped loader below
-            found = await ctx.run(explain, ctx.store, pa, pb, as_of=t.epoch(as_of))
+        found = await ctx.read(explain, ctx.store, pa, pb, as_of=t.epoch(as_of))
         people = {p.id: p for p in await t.person_nodes(info, [pa, pb])}
         return t.Explanation(a=people[pa], b=people[pb], score=found.score, band=found.band,
                              signals=[t.Signal(name=s.name, points=s.points, value=s.value) for s in found.signals],

@@ -41,9 +41,6 @@ class Scope:
     def sees_interaction(self, item: Interaction) -> bool:
         return not any(p.person_id in self.hidden_people for p in item.participants)
 
-    def visible_people(self, ids: Iterable[str]) -> list[str]:
-        return [i for i in ids if i not in self.hidden_people]
-
 
 EVERYTHING = Scope()
 
