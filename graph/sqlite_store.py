@@ -44,7 +44,7 @@ from graph.text import document_text, index_text
 _CHUNK = 500  # ids per IN (...) list
 SEARCH_WINDOW = 2000  # matches a full-text search reads at most, newest first
 # Stored strings back to enum members by dict (calling an Enum per row is ten times slower).
-_INTERACTION_SELECT = ("id, kind, occurred_at, subject, body, thread_id, parent_id, category, duration_s, "
+_INTERACTION_SELECT = ("id, kind, occurred_at, subject, topics, body, thread_id, parent_id, category, duration_s, "
                        "src_kind, src, src_record, ingested_at")
 _SHARING = {m.value: m for m in Sharing}
 _ROLES = {m.value: m for m in Role}
@@ -283,11 +283,10 @@ class SQLiteStore:
             new = [w for i, w in unique.items() if i not in existing]
             items = [w.interaction for w in new]
             conn.executemany(
-                "INSERT INTO interactions (id, kind, occurred_at, subject, body, thread_id, parent_id, category, "
-                "duration_s, src_kind, src, src_record, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                f"INSERT INTO interactions ({_INTERACTION_SELECT}) VALUES ({', '.join('?' * 14)})",
                 [
-                    (i.id, str(i.kind), i.occurred_at, i.subject, i.body, i.thread_id, i.parent_id,
-                     str(i.category), i.duration_s, *_prov(i.provenance))
+                    (i.id, str(i.kind), i.occurred_at, i.subject, _topics_json(i.topics), i.body, i.thread_id,
+                     i.parent_id, str(i.category), i.duration_s, *_prov(i.provenance))
                     for i in items
                 ],
             )
@@ -300,17 +299,16 @@ class SQLiteStore:
                     for n, p in enumerate(i.participants)
                 ],
             )
-            conn.executemany(
-                "INSERT OR IGNORE INTO interaction_topics (interaction_id, topic) VALUES (?,?)",
-                [(i.id, t) for i in items for t in i.topics],
-            )
-            self._index(conn, [(i.id, str(i.kind), i.occurred_at, document_text(i.subject, i.topics, i.body)) for i in items])
+            self._index(conn, [(i.id, str(i.kind), i.occurred_at, document_text(i.subject, i.topics, i.body))
+                               for i in items], fresh=True)
             conn.executemany(_KNOWS_UPSERT, [_knows_row(k) for w in new for k in w.knows])
         return [i.id for i in items]
 
-    def _index(self, conn: sqlite3.Connection, docs: list[tuple[str, str, int | None, str]]) -> None:
-        """(Re)index searchable documents; empty text removes a document."""
-        self._unindex(conn, [d[0] for d in docs])
+    def _index(self, conn: sqlite3.Connection, docs: list[tuple[str, str, int | None, str]], fresh: bool = False
+               ) -> None:
+        """(Re)index searchable documents; empty text removes a document. ``fresh``: none is indexed yet."""
+        if not fresh:
+            self._unindex(conn, [d[0] for d in docs])
         docs = [d for d in docs if d[3]]
         conn.executemany("INSERT INTO documents (doc_id, kind, occurred_at, text) VALUES (?,?,?,?)", docs)
         tokens = {d[0]: index_text(d[3]) for d in docs}
@@ -547,17 +545,14 @@ class SQLiteStore:
 
     def get_interactions(self, ids: Iterable[str]) -> dict[str, Interaction]:
         items = {}
-        for iid, kind, at, subject, body, thread, parent, category, duration, *prov in self._tuples(
+        for iid, kind, at, subject, topics, body, thread, parent, category, duration, *prov in self._tuples(
                 f"SELECT {_INTERACTION_SELECT} FROM interactions WHERE id IN ({{marks}})", ids):
-            items[iid] = Interaction(iid, _KINDS[kind], at, [], subject, [], body, thread, parent,
+            items[iid] = Interaction(iid, _KINDS[kind], at, [], subject, json.loads(topics), body, thread, parent,
                                      _CATEGORIES[category], duration, Provenance(*prov) if prov[0] is not None else None)
         for iid, pid, role, status, address in self._tuples(
                 "SELECT interaction_id, person_id, role, status, address FROM participants "
                 "WHERE interaction_id IN ({marks}) ORDER BY interaction_id, position, person_id, role", items):
             items[iid].participants.append(Participant(pid, _ROLES[role], _ATTENDANCE[status], address))
-        for iid, topic in self._tuples("SELECT interaction_id, topic FROM interaction_topics "
-                                       "WHERE interaction_id IN ({marks}) ORDER BY interaction_id, topic", items):
-            items[iid].topics.append(topic)
         return items
 
     def interactions_of(self, person_id: str, before: int | None = None, limit: int | None = None) -> list[Interaction]:
@@ -678,7 +673,9 @@ class SQLiteStore:
         conn = self._conn()
         tables = dict(zip(COUNT_KEYS, ("people", "organizations", "interactions", "deals", "knows", "works_at")))
         counts = {key: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for key, table in tables.items()}
-        counts["topics"] = conn.execute("SELECT count(DISTINCT topic) FROM interaction_topics").fetchone()[0]
+        counts["topics"] = conn.execute(
+            "SELECT count(DISTINCT t.value) FROM interactions i, json_each(i.topics) t WHERE i.topics != '[]'"
+        ).fetchone()[0]
         return counts
 
 
@@ -694,6 +691,13 @@ def _existing_version(path: Path) -> int:
             conn.close()
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path} is not a Kith database ({exc}). Point --db or KITH_DB at another file.") from None
+
+
+_to_json = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False) builds one per call
+
+
+def _topics_json(topics: list[str]) -> str:
+    return _to_json(sorted(set(topics))) if topics else "[]"
 
 
 def _statements(script: str) -> Iterator[str]:

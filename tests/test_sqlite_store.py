@@ -13,7 +13,7 @@ import pytest
 from graph import ids
 from graph.errors import SchemaTooNew, StoreError
 from graph.model import Person
-from graph.sqlite_schema import LATEST
+from graph.sqlite_schema import LATEST, MIGRATIONS
 from graph.sqlite_store import SQLiteStore
 
 
@@ -30,6 +30,22 @@ def test_reopening_keeps_data_and_migrates_nothing_twice(tmp_path):
     SQLiteStore.open(path).upsert_people([Person(ids.person_id("a@x.com"), "A", ["a@x.com"])])
     again = SQLiteStore.open(path)
     assert again.counts()["people"] == 1 and again.schema_version() == LATEST
+
+
+def test_a_version_1_file_keeps_its_topics_when_migrated(tmp_path):
+    path = tmp_path / "v1.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0])
+    conn.executescript("""
+        INSERT INTO interactions (id, kind, category) VALUES ('i1', 'email', 'personal'), ('i2', 'email', 'personal');
+        INSERT INTO interaction_topics VALUES ('i1', 'gdpr transfers'), ('i1', 'export controls');
+        PRAGMA user_version = 1;
+    """)
+    conn.close()
+    store = SQLiteStore.open(path)
+    got = store.get_interactions(["i1", "i2"])
+    assert got["i1"].topics == ["export controls", "gdpr transfers"] and got["i2"].topics == []
+    assert store.counts()["topics"] == 2 and store.schema_version() == LATEST
 
 
 def test_a_file_from_a_newer_kith_is_refused_untouched(tmp_path):
