@@ -57,7 +57,10 @@ def folded_phrases(folded: str) -> list[list[str]]:
 
 def index_text(text: str) -> str:
     """The space-separated token string a store indexes for full-text search."""
-    return " ".join(token for phrase in phrases(text) for token in phrase)
+    folded = fold(text)
+    if not _CJK_RUN.search(folded):  # the usual case: every token is a one-token phrase
+        return " ".join(_TOKEN.findall(folded))
+    return " ".join(token for phrase in folded_phrases(folded) for token in phrase)
 
 
 def query_phrases(text: str) -> list[str]:

@@ -39,3 +39,10 @@ def test_expertise_tokens_are_the_indexed_tokens():
 
     for text in SAMPLES:
         assert tokens_of(text) == [t for phrase in phrases(text) for t in phrase], text
+
+
+def test_the_index_holds_every_token_of_every_phrase():
+    from graph.text import phrases
+
+    for text in SAMPLES:
+        assert index_text(text) == " ".join(t for phrase in phrases(text) for t in phrase), text
