@@ -90,24 +90,31 @@ def read_signature(text: str, sender_name: str = "") -> SignatureFacts:
 
 def _find_title(lines: list[str], sender_name: str) -> tuple[str, int, str]:
     """The title, the index of its line and what follows it on that line."""
-    nlp, matcher = _pipeline()
     for index, line in enumerate(lines):
-        if not _ROLE_WORD.search(line):
+        found = _title_in(line) if _ROLE_WORD.search(line) else None
+        if not found:
             continue
-        doc = nlp.make_doc(line)
-        if len(doc) > _MAX_LINE_TOKENS:
-            continue
-        spans = [doc[start:end] for _, start, end in matcher(doc)]
-        spans = [s for s in spans if s.end == len(doc) or doc[s.end].text != ":"]
-        if not spans:
-            continue
-        span = max(spans, key=lambda s: (len(s), -s.start))
-        title = span.text
+        title, remainder = found
         if sender_name and title.lower().startswith(sender_name.lower()):
             title = title[len(sender_name) :].strip(" ,|-")
         if title:
-            return title, index, doc[span.end :].text
+            return title, index, remainder
     return "", -1, ""
+
+
+@lru_cache(maxsize=1 << 14)  # colleagues share title lines ("Head of Legal")
+def _title_in(line: str) -> tuple[str, str] | None:
+    """The longest (then first) title in a line and the text after it; None when there is none."""
+    nlp, matcher = _pipeline()
+    doc = nlp.make_doc(line)
+    if len(doc) > _MAX_LINE_TOKENS:
+        return None
+    spans = [doc[start:end] for _, start, end in matcher(doc)]
+    spans = [s for s in spans if s.end == len(doc) or doc[s.end].text != ":"]
+    if not spans:
+        return None
+    span = max(spans, key=lambda s: (len(s), -s.start))
+    return span.text, doc[span.end :].text
 
 
 def _find_company(lines: list[str], title_at: int, remainder: str, sender_name: str) -> str:

@@ -42,7 +42,6 @@ _BOILERPLATE = frozenset(
 _MAX_WORDS = 3
 _CJK_WORD = 6  # longest CJK piece kept whole
 
-_fold_word = lru_cache(maxsize=65536)(fold)
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _KANA = "\u3040-\u30ff"  # hiragana and katakana; Korean is written with spaces and reads as words
 _PIECE = re.compile(
@@ -76,12 +75,15 @@ def key_phrases(text: str, limit: int = 8) -> list[str]:
     # score = count x (1 + 0.5 x (words - 1)), doubled to stay in integers; stable: earliest first
     ranked = sorted(counts, key=lambda p: -counts[p] * (len(p) + 1))
     chosen: list[tuple[str, ...]] = []
+    covered: dict[tuple[str, ...], int] = {}  # phrase -> highest count of a chosen phrase around it
     for phrase in ranked:
         if len(chosen) == limit:
             break
         count = counts[phrase]
-        if not any(counts[c] >= count and _inside(phrase, c) for c in chosen):
+        if covered.get(phrase, 0) < count:
             chosen.append(phrase)
+            for sub in _sub_phrases(phrase):
+                covered[sub] = max(covered.get(sub, 0), count)
     return [" ".join(p) for p in chosen]
 
 
@@ -90,17 +92,14 @@ def _runs(text: str) -> list[list[str]]:
 
     Words are folded one by one; CJK is left as written, since folding strips the voicing marks of
     kana (プ -> フ), which would garble the phrase shown to people."""
-    pieces = _PIECE.findall(text)  # (skip, cjk, word, other): exactly one is not empty
-    words = [_fold_word(word) for _, _, word, _ in pieces if word]
-    stop = _stop_words(words)
-    folded = iter(words)
+    pieces = [piece for chunk in text.split() for piece in _pieces(chunk)]  # none spans a space
+    stop = _stop_words([word for _, word in pieces if word is not None])
     runs: list[list[str]] = []
     run: list[str] = []
-    for _, cjk, word, _ in pieces:
-        if word:
-            token = next(folded)
-            if len(token) > 1 and token not in stop and token not in _BOILERPLATE:
-                run.append(token)
+    for cjk, word in pieces:
+        if word is not None:
+            if len(word) > 1 and word not in stop and word not in _BOILERPLATE:
+                run.append(word)
                 continue
         if run:
             runs.append(run)
@@ -110,6 +109,13 @@ def _runs(text: str) -> list[list[str]]:
     if run:
         runs.append(run)
     return runs
+
+
+@lru_cache(maxsize=1 << 16)  # words recur
+def _pieces(chunk: str) -> tuple[tuple[str, str | None], ...]:
+    """The pieces of a chunk of text without whitespace, as (CJK run, folded word); a piece that is
+    neither (a link, an address, a punctuation mark) is ("", None)."""
+    return tuple((cjk, fold(word) if word else None) for _, cjk, word, _ in _PIECE.findall(chunk))
 
 
 def _cjk_words(run: str) -> list[str]:
@@ -123,13 +129,10 @@ def _cjk_words(run: str) -> list[str]:
     return [w for w in words if len(w) >= 2]
 
 
-def _inside(small: tuple[str, ...], big: tuple[str, ...]) -> bool:
-    n = len(small)
-    if n >= len(big):
-        return False
-    if n == 1:
-        return small[0] in big
-    return any(big[i : i + n] == small for i in range(len(big) - n + 1))
+def _sub_phrases(phrase: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The shorter phrases inside ``phrase``: ("a", "b", "c") -> a, b, c, (a b), (b c)."""
+    size = len(phrase)
+    return [phrase[i : i + n] for n in range(1, size) for i in range(size - n + 1)]
 
 
 def _stop_words(tokens: list[str]) -> frozenset[str]:

@@ -6,6 +6,7 @@ Heuristic by nature; each rule below is one pattern mail clients really write.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from html.parser import HTMLParser
 
 # A line that starts the quoted or forwarded part: everything from it on is someone else's text.
@@ -82,16 +83,19 @@ def split_body(text: str) -> tuple[str, str]:
 def _quote_start(lines: list[str]) -> int:
     """Index of the first line of quoted or forwarded text, or len(lines)."""
     stripped = [line.strip() for line in lines]
+    tailed = [s.endswith(_TAILS) for s in stripped]
     for i, line in enumerate(lines):
         text = stripped[i]
         if not text:
             continue
         # A reply header may wrap over up to three lines. Every pattern ends in one of _TAILS,
-        # a cheap test that spares the regex on almost every line.
-        for n in (1, 2, 3):
-            joined = " ".join(stripped[i : i + n])
-            if joined.rstrip().endswith(_TAILS) and _ANY_QUOTE_START.match(joined):
-                return i
+        # a cheap test that spares the regex on almost every line: a window can only match when
+        # one of its lines ends so.
+        if any(tailed[i : i + 3]):
+            for n in (1, 2, 3):
+                joined = " ".join(stripped[i : i + n])
+                if joined.rstrip().endswith(_TAILS) and _ANY_QUOTE_START.match(joined):
+                    return i
         if text.endswith(":") and _WROTE.search(line) and _next_text(lines, i).startswith(">"):
             return i
         if (":" in text or "：" in text) and _OUTLOOK_FROM.match(line):
@@ -119,23 +123,30 @@ def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
         filled = filled[:-1]
     # A sign-off ("Best regards,") followed by a short block of name/title/company lines.
     for i in reversed(filled[-_SIGN_OFF_WINDOW:]):
-        sign_off = _SIGN_OFF.match(lines[i])
-        if sign_off:
+        name = _sign_off_name(lines[i])
+        if name is not None:
             block = [s.strip() for s in lines[i + 1 :] if s.strip()]
             short = all(
                 len(s) <= _SIGNATURE_MAX_WIDTH and len(s.split()) <= _SIGNATURE_MAX_WORDS
                 for s in block
             )
             # "Thanks," needs a name block after it; "Thanks, Bob" may end the message.
-            if short and len(block) <= _SIGNATURE_MAX_LINES and (block or sign_off["name"]):
+            if short and len(block) <= _SIGNATURE_MAX_LINES and (block or name):
                 lines, signature = lines[:i], lines[i:] + signature
             break
     return lines, signature
 
 
+@lru_cache(maxsize=1 << 14)  # a sender's signature lines recur in every message
+def _sign_off_name(line: str) -> str | None:
+    """The name after a sign-off ("Thanks, Bob" -> "Bob", "Best," -> ""); None for no sign-off."""
+    sign_off = _SIGN_OFF.match(line)
+    return (sign_off["name"] or "") if sign_off else None
+
+
 def _tidy(lines: list[str]) -> str:
     """Trailing spaces off, runs of blank lines collapsed, blank edges removed."""
-    text = "\n".join(line.rstrip() for line in lines)
+    text = "\n".join([line.rstrip() for line in lines])
     return _BLANK_RUNS.sub("\n\n", text).strip("\n")
 
 

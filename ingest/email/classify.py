@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from email.message import Message
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from graph.model import Category
@@ -65,7 +66,7 @@ class _Indexed:
         for name, value in msg._headers:  # as msg.items() gives them, which only touches non-ASCII
             self._headers.setdefault(name.lower(), value if value.isascii() else fetch(name, value))
         self._content_type = content_type(msg)
-        self.sender_local_parts: list[str] | None = None
+        self.sender_local_parts: tuple[str, ...] | None = None
 
     def get(self, name: str) -> str | None:
         return self._headers.get(name)
@@ -105,6 +106,8 @@ def _report_type(msg: Message) -> str:
 
 
 def _part_types(msg: Message) -> set[str]:
+    if not msg.is_multipart():  # the usual case: walk() would give the message alone
+        return {msg.get_content_type()}
     try:
         return {content_type(part) for part in msg.walk()}
     except RecursionError:
@@ -115,12 +118,16 @@ _AT_LOCAL = re.compile(r"([\w.+-]+)@")
 _BARE_LOCAL = re.compile(r"^\s*\"?([\w.-]+)\"?\s*$")
 
 
-def _sender_local_parts(msg: _Indexed) -> list[str]:
+def _sender_local_parts(msg: _Indexed) -> tuple[str, ...]:
     """Local parts of From/Sender/Return-Path, read loosely (bounce senders are often odd)."""
     if msg.sender_local_parts is None:
-        text = " ".join(_header(msg, h) for h in ("from", "sender")).lower()
-        msg.sender_local_parts = _AT_LOCAL.findall(text) + _BARE_LOCAL.findall(text)
+        msg.sender_local_parts = _local_parts(f"{_header(msg, 'from')} {_header(msg, 'sender')}".lower())
     return msg.sender_local_parts
+
+
+@lru_cache(maxsize=4096)  # a mailbox has few distinct senders
+def _local_parts(text: str) -> tuple[str, ...]:
+    return (*_AT_LOCAL.findall(text), *_BARE_LOCAL.findall(text))
 
 
 _SES_NOTIFICATION = re.compile(r'\\?"notificationType\\?"\s*:\s*\\?"(Bounce|Complaint|Delivery)\\?"')
@@ -138,6 +145,7 @@ def _plain_text(msg: Message) -> str:
     return text[:4096].decode("utf-8", "replace") if isinstance(text, bytes) else ""
 
 
+@lru_cache(maxsize=4096)  # a thread's messages share a subject
 def _bounce_subject(subject: str) -> bool:
     """``_BOUNCE_SUBJECTS.search(subject)``, quickly."""
     if _CASE_FOLDS_TO_ASCII.search(subject):

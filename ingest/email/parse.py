@@ -155,7 +155,7 @@ def _drop_stray_header_lines(data: bytes) -> bytes:
 # A header block compat32's feed parser reads line by line without a defect: fields and their
 # continuation lines, nothing else (no "From " line, no stray text, no field without a name).
 _HEADER_BLOCK = re.compile(r"(?:[!-9;-~]+:.*\n(?:[ \t].*\n)*)+")
-_FIELD = re.compile(r"([!-9;-~]+):[ \t]*(.*\n(?:[ \t].*\n)*)")
+_FIELD = re.compile(r"([!-9;-~]+):[ \t]*(.*(?:\n[ \t].*)*)\n")  # the value without its last newline
 
 
 def _single_part(data: bytes) -> Message | None:
@@ -169,8 +169,8 @@ def _single_part(data: bytes) -> Message | None:
     if not _HEADER_BLOCK.fullmatch(head):
         return None
     msg = Message()
-    msg._headers = [(name, value.rstrip("\r\n")) for name, value in _FIELD.findall(head)]
-    if msg.get_content_maintype() in ("multipart", "message"):
+    msg._headers = _FIELD.findall(head)
+    if content_type(msg).partition("/")[0] in ("multipart", "message"):
         return None
     msg._payload = data[end + 2 :].decode("ascii", "surrogateescape")
     return msg
@@ -208,6 +208,7 @@ _FALLBACK_CODECS = {
 _UNKNOWN_CHARSETS = {"", "unknown-8bit", "x-unknown", "unknown", "default", "8bit", "charset"}
 
 
+@lru_cache(maxsize=256)
 def _codecs_for(charset: str | None) -> tuple[str, ...]:
     """Codecs to try, in order, for a declared charset; () when it names nothing usable."""
     name = (charset or "").strip().strip("\"'").lower().split("*", 1)[0]
@@ -249,7 +250,6 @@ def decode_bytes(data: bytes, *charsets: str | None) -> str:
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
-_SPACES = re.compile(r"\s+")
 
 
 def _decode_word_bytes(encoding: str, text: str) -> bytes | None:
@@ -265,6 +265,13 @@ def _decode_word_bytes(encoding: str, text: str) -> bytes | None:
 
 def decode_words(text: str, *hints: str | None) -> str:
     """Decode RFC 2047 encoded words leniently; a word that cannot be decoded stays as written."""
+    if "=?" not in text:  # no encoded word
+        return _decode_raw_jis(text)
+    return _decode_encoded_words(text, hints)
+
+
+@lru_cache(maxsize=1 << 14)  # names and subjects recur across a mailbox
+def _decode_encoded_words(text: str, hints: tuple[str | None, ...]) -> str:
     pieces: list[tuple[str, bytes] | str] = []  # (charset, bytes) for encoded words, else text
     pos = 0
     for m in _ENCODED_WORD.finditer(text):
@@ -340,34 +347,46 @@ class _Headers:
         return list(out.values())
 
 
-@lru_cache(maxsize=4096)  # a thread's messages share a subject
 def _header_text(value: str, hints: tuple[str | None, ...]) -> str:
-    return _SPACES.sub(" ", decode_words(value, *hints)).strip()
+    """The value decoded, with single spaces for its runs of whitespace."""
+    return " ".join(decode_words(value, *hints).split())
 
 
 _ADDR_LOCAL = re.compile(r'^(?:"[^"]*"|[^\s@<>()\[\],;:"]+)$')
 _ADDR_DOMAIN = re.compile(r"^(?:\[[^\[\]\s]+\]|[^\s@<>()\[\],;:\"'\\]+)$")
 
 
+# A list of plain entries, "Name <addr>" or "addr", the name perhaps with encoded words (without
+# commas): the stdlib parser reads each entry on its own, up to its comma, so each is parsed and
+# cached alone, as colleagues recur in ever new To and Cc lists.
+_PLAIN = r'[^"()<>@,;:\\\[\]=?]'  # no special, nothing of an encoded word
+_ADDR = r'[^"()<>@,;:\\\[\]=?\s]+@[^"()<>@,;:\\\[\]=?\s]+'
+_ENTRY = rf"(?:(?:{_PLAIN}|=\?[^?\s,]+\?[bBqQ]\?[^?,]*\?=)*<{_ADDR}>|\s*{_ADDR})\s*"
+_PLAIN_LIST = re.compile(rf"{_ENTRY}(?:,{_ENTRY})+")
+_PLACEHOLDER = "kithencodedword"
+
+
 @lru_cache(maxsize=1 << 15)  # the same To and Cc lines recur across a thread
 def _addresses(value: str, hints: tuple[str | None, ...]) -> tuple[Address, ...]:
     """Parse an address-list header; groups are flattened and invalid entries dropped."""
+    if _PLAIN_LIST.fullmatch(value) and _PLACEHOLDER not in value:
+        return tuple(a for entry in value.split(",") for a in _addresses(entry.strip(" \t"), hints))
     # Encoded words may hide commas or quotes: swap them for plain atoms while parsing.
     words: list[str] = []
 
     def protect(m: re.Match[str]) -> str:
         words.append(m.group(0))
-        return f"kithencodedword{len(words) - 1}x"
+        return f"{_PLACEHOLDER}{len(words) - 1}x"
 
     def restore(s: str) -> str:
-        return re.sub(r"kithencodedword(\d+)x", lambda m: words[int(m.group(1))], s)
+        return re.sub(rf"{_PLACEHOLDER}(\d+)x", lambda m: words[int(m.group(1))], s)
 
     out = []
     for name, addr in getaddresses([_ENCODED_WORD.sub(protect, value)]):
         spec = _clean_addr_spec(restore(addr))
         if not spec:
             continue
-        name = _SPACES.sub(" ", decode_words(restore(name), *hints)).strip().strip("\"'").strip()
+        name = _header_text(restore(name), hints).strip("\"'").strip()
         if name.lower() in (spec.lower(), f"<{spec.lower()}>"):
             name = ""
         out.append(Address(name, spec))
@@ -389,14 +408,15 @@ def _clean_addr_spec(addr: str) -> str:
 
 
 _MESSAGE_ID = re.compile(r"<\s*([^<>]+?)\s*>")
+_ID_SEPARATORS = re.compile(r"[\s,]+")
 
 
 def _message_ids(value: str) -> list[str]:
     """Message ids in a header, without <>, in order, de-duplicated."""
-    ids = [_SPACES.sub("", m) for m in _MESSAGE_ID.findall(value)]
+    ids = ["".join(m.split()) for m in _MESSAGE_ID.findall(value)]  # no whitespace inside
     if not ids:  # written without brackets
-        ids = [t for t in re.split(r"[\s,]+", value) if "@" in t]
-    return list(dict.fromkeys(i for i in ids if i))
+        ids = [t for t in _ID_SEPARATORS.split(value) if "@" in t]
+    return list(dict.fromkeys(filter(None, ids)))
 
 
 def _list_id(value: str) -> str:

@@ -8,6 +8,7 @@ from a worker for every message, and the main process is the ingest's bottleneck
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from graph import ids
@@ -44,8 +45,14 @@ class Mail(NamedTuple):
     signature: tuple[str, str, tuple[str, ...]] | None  # title, company, phones
 
 
+@lru_cache(maxsize=4096)  # a thread's messages share a subject
 def normalized_subject(subject: str) -> str:
     return " ".join(REPLY_PREFIX.sub("", subject).casefold().split())
+
+
+@lru_cache(maxsize=4096)  # replies name the same parent and root ids
+def _email_iid(message_id: str) -> str:
+    return ids.interaction_id("email", message_id)
 
 
 def _named(addresses: list[Address]) -> tuple[tuple[str, str], ...]:
@@ -76,7 +83,7 @@ def prepare(data: bytes, privacy: str) -> Mail | str:
     parent_mid = msg.in_reply_to or (msg.references[-1] if msg.references else "")
     root_mid = msg.references[0] if msg.references else parent_mid
     return Mail(
-        iid=ids.interaction_id("email", msg.message_id or f"sha256:{msg.content_hash}"),
+        iid=_email_iid(msg.message_id or f"sha256:{msg.content_hash}"),
         message_id=msg.message_id,
         date=msg.date,
         sender_name=msg.from_[0].name if msg.from_ else "",
@@ -87,8 +94,8 @@ def prepare(data: bytes, privacy: str) -> Mail | str:
         subject=msg.subject if privacy != "metadata" else "",
         thread_key=normalized_subject(msg.subject),
         is_reply=bool(REPLY_PREFIX.match(msg.subject)),
-        parent_id=ids.interaction_id("email", parent_mid) if parent_mid else "",
-        root_id=ids.interaction_id("email", root_mid) if parent_mid else "",
+        parent_id=_email_iid(parent_mid) if parent_mid else "",
+        root_id=_email_iid(root_mid) if parent_mid else "",
         category=msg.category.value,
         topics=topics,
         body=msg.body if privacy == "full" else "",

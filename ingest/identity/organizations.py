@@ -74,6 +74,7 @@ def strip_legal_suffix(name: str) -> str:
     return strip_tail(" ".join(parts)).strip(" ,-&")
 
 
+@lru_cache(maxsize=65536)
 def has_legal_suffix(name: str) -> bool:
     """True when the text ends in an unambiguous legal form such as Inc, LLP, GmbH or Sp. z o.o."""
     keys = [strip_punct(normalized(p)) for p in _without_note(name).split()]

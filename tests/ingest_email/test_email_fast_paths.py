@@ -1,12 +1,14 @@
 """The ingest's shortcuts give exactly what the slow paths they stand in for give: the direct build of
-a single-part message (vs the stdlib feed parser), cached Content-Type lookups, the lower-cased
-bounce-subject search, the quote-start pre-tests and the key-phrase counting."""
+a single-part message (vs the stdlib feed parser), cached Content-Type lookups, address lists parsed
+entry by entry, the lower-cased bounce-subject search, the quote-start pre-tests, text cut into pieces
+word by word and the key-phrase counting."""
 
 from __future__ import annotations
 
 import base64
 import importlib
 import random
+import re
 from collections import Counter
 from email.message import Message
 from email.parser import BytesParser
@@ -17,7 +19,7 @@ import pytest
 
 from ingest.email import RawMessage, bodies, iter_messages
 from ingest.email.mime import content_charset, content_type
-from ingest.topics import _inside, _runs, key_phrases
+from ingest.topics import _PIECE, _runs, key_phrases
 
 classify_mod = importlib.import_module("ingest.email.classify")  # the package exports a function of that name
 parse_mod = importlib.import_module("ingest.email.parse")
@@ -100,6 +102,34 @@ def _parsed(data: bytes):  # type: ignore[no-untyped-def]
         return exc.reason
 
 
+ADDRESS_ENTRIES = [
+    "Ann Lee <ann@x.com>", "=?utf-8?q?Garc=C3=ADa?= <g@x.com>", "=?utf-8?q?A?= =?utf-8?q?B?= <ab@x.com>", "a@b.com",
+    " a@b.com ", "\u3000a@b.com", "<a@b.com>", "Mr. X <x@y.z>", "x <a@b.com> y", "Ann <ann@x.com", "ann@x.com <ann@x.com>",
+    '"Lee, Ann" <ann@x.com>', "=?utf-8?q?Doe,_J?= <j@x.com>", "=?x?q?a@b,c@d?=", "bounce=1=a@x.com", "Team: a@x.com, b@x.com;",
+    "(Ann) a@b.com", "", "<a@b.com, c@d.com>", "a@b@c.com", "Ann <@route:a@b.com>",
+]
+
+
+def test_address_lists_parse_entry_by_entry_as_they_parse_whole(monkeypatch) -> None:
+    rng = random.Random(5)
+    values = [
+        ",".join(rng.choice(ADDRESS_ENTRIES) + rng.choice(["", " ", "\t"]) for _ in range(rng.randint(2, 4)))
+        for _ in range(3000)
+    ]
+    by_entry = [parse_mod._addresses(v, ("utf-8", None)) for v in values]
+    parse_mod._addresses.cache_clear()
+    monkeypatch.setattr(parse_mod, "_PLAIN_LIST", re.compile("(?!)"))
+    assert [parse_mod._addresses(v, ("utf-8", None)) for v in values] == by_entry
+    parse_mod._addresses.cache_clear()
+
+
+def test_cached_header_values_are_not_shared_between_messages() -> None:
+    data = b"From: Ann <ann@x.com>\nTo: Bob <bob@x.com>, Cy <cy@x.com>\nSubject: Hi\n\nHello\n"
+    first = parse_mod.parse_message(RawMessage("/m", "1", data))
+    first.to.clear()
+    assert [a.address for a in parse_mod.parse_message(RawMessage("/m", "2", data)).to] == ["bob@x.com", "cy@x.com"]
+
+
 @pytest.mark.parametrize("value", [
     None, "text/plain", "TEXT/HTML; charset=\"UTF-8\"", "text/plain; charset=iso-8859-1; format=flowed",
     "text; charset=utf-8", "text/plain; charset*=utf-8''%E2%82%AC", "text/plain; charset=\"\u00e9\"",
@@ -180,6 +210,23 @@ def _key_phrases_reference(text: str, limit: int = 8) -> list[str]:
         if not any(counts[c] >= counts[phrase] and _inside(phrase, c) for c in chosen):
             chosen.append(phrase)
     return [" ".join(p) for p in chosen]
+
+
+def _inside(small: tuple[str, ...], big: tuple[str, ...]) -> bool:
+    n = len(small)
+    if n >= len(big):
+        return False
+    if n == 1:
+        return small[0] in big
+    return any(big[i : i + n] == small for i in range(len(big) - n + 1))
+
+
+def test_text_cut_word_by_word_gives_the_pieces_of_the_whole_text() -> None:
+    rng = random.Random(9)
+    chars = list("aZé ü\t\n\u3000\xa0\u2028.,@+-'&_:/09出口にßİ\u0301") + ["http://", "www.", "a@b.co", " der "]
+    for _ in range(3000):
+        text = "".join(rng.choice(chars) for _ in range(rng.randint(0, 30)))
+        assert [p for chunk in text.split() for p in _PIECE.findall(chunk)] == _PIECE.findall(text), text
 
 
 def test_key_phrases_count_and_rank_as_the_reference_does() -> None:
