@@ -26,17 +26,17 @@ from ingest.email.sources import RawMessage, ReadError, iter_messages
 from ingest.report import RunReport
 from ingest.resolve import Resolver
 
-WINDOW = 2000  # messages handed to the worker pool at a time (bounds memory)
+WINDOW = 2000  # messages handed to the worker pool at a time
 _CHUNK = 100  # messages per task a worker takes
-_AHEAD = 4  # windows in the pool at a time
 _THREADS_REMEMBERED = 50_000  # subjects kept for threading replies that lack In-Reply-To
 _CATEGORIES = {c.value: c for c in Category}
 
 
-def _prepared(items: Iterator[RawMessage | ReadError], privacy: str, workers: int
+def _prepared(items: Iterator[RawMessage | ReadError], privacy: str, workers: int, ahead: int
               ) -> Iterator[tuple[RawMessage | ReadError, Mail | str | None]]:
     """Messages with what ``prepare`` makes of them (None for a ReadError), in input order; parsed
-    by ``workers`` processes, a few windows ahead of the caller so parsing goes on during writes."""
+    by ``workers`` processes up to ``ahead`` messages ahead of the caller, so that parsing goes on
+    while a batch is written (this bounds memory)."""
     if workers <= 1:
         for item in items:
             yield item, prepare(item.data, privacy) if isinstance(item, RawMessage) else None
@@ -51,26 +51,31 @@ def _prepared(items: Iterator[RawMessage | ReadError], privacy: str, workers: in
 
         def merged(window, pending):
             results = iter(chain.from_iterable(pending.get()) if pending else ())
-            return ((i, next(results) if isinstance(i, RawMessage) else None) for i in window)
+            return ((i, _mail(next(results)) if isinstance(i, RawMessage) else None) for i in window)
 
         queue: deque = deque()
         while True:
-            while len(queue) < _AHEAD and (window := list(islice(items, WINDOW))):
+            while len(queue) * WINDOW < ahead and (window := list(islice(items, WINDOW))):
                 queue.append((window, submit(window)))
             if not queue:
                 return
             yield from merged(*queue.popleft())
 
 
-def _prepare_all(chunk: list[bytes], privacy: str) -> list[Mail | str]:
-    return [prepare(data, privacy) for data in chunk]
+def _prepare_all(chunk: list[bytes], privacy: str) -> list[tuple | str]:
+    """Plain tuples travel back: a named tuple costs twice as much to pickle and unpickle."""
+    return [m if isinstance(m := prepare(data, privacy), str) else tuple(m) for data in chunk]
+
+
+def _mail(result: tuple | str) -> Mail | str:
+    return result if isinstance(result, str) else Mail._make(result)
 
 
 class EmailIngest:
     """One run over some mail. ``run`` returns the report; progress goes to ``on_progress(bytes)``."""
 
     def __init__(self, store: Store, settings: Settings, *, exclude_addresses: Sequence[str] = (),
-                 exclude_domains: Sequence[str] = (), batch_size: int = 5000, workers: int | None = None,
+                 exclude_domains: Sequence[str] = (), batch_size: int = 20_000, workers: int | None = None,
                  on_progress: Callable[[int], None] | None = None):
         self.store = store
         self.settings = settings
@@ -90,7 +95,8 @@ class EmailIngest:
     def _run(self, paths: Sequence[Path | str], include: Sequence[str], exclude: Sequence[str]) -> RunReport:
         batch: list[tuple[str, str, Mail]] = []  # (source, position, mail)
         fresh = self._skip_committed(iter_messages(paths, include, exclude))
-        for item, result in _prepared(fresh, self.settings.privacy, self.workers):
+        ahead = self.batch_size + 2 * WINDOW  # the workers parse a whole batch while it is written
+        for item, result in _prepared(fresh, self.settings.privacy, self.workers, ahead):
             if isinstance(item, ReadError):
                 self.on_progress(0)
                 self.report.error(item.source, item.position, item.reason, "unreadable")
