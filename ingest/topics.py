@@ -111,7 +111,7 @@ def _runs(text: str) -> list[list[str]]:
     return runs
 
 
-@lru_cache(maxsize=1 << 16)  # words recur
+@lru_cache(maxsize=1 << 15)  # words recur
 def _pieces(chunk: str) -> tuple[tuple[str, str | None], ...]:
     """The pieces of a chunk of text without whitespace, as (CJK run, folded word); a piece that is
     neither (a link, an address, a punctuation mark) is ("", None)."""

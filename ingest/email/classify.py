@@ -60,7 +60,7 @@ class _Indexed:
     """A message whose headers are looked up in a dict built once (Message.get scans a list)."""
 
     def __init__(self, msg: Message) -> None:
-        self._msg = msg
+        self.message = msg
         self._headers: dict[str, str] = {}
         fetch = msg.policy.header_fetch_parse
         for name, value in msg._headers:  # as msg.items() gives them, which only touches non-ASCII
@@ -78,7 +78,7 @@ class _Indexed:
         return self._content_type
 
     def __getattr__(self, name: str):  # everything else as the message has it
-        return getattr(self._msg, name)
+        return getattr(self.message, name)
 
 
 def classify(msg: Message, from_: list[Address], subject: str) -> tuple[Category, str]:
@@ -153,7 +153,7 @@ def _bounce_subject(subject: str) -> bool:
     return _BOUNCE_SUBJECTS_LOWER.search(subject.lower()) is not None
 
 
-def _bounce(msg: Message, subject: str) -> str:
+def _bounce(msg: _Indexed, subject: str) -> str:
     ctype = msg.get_content_type()
     report = _report_type(msg) if ctype == "multipart/report" else ""
     if ctype == "multipart/report" and report in ("delivery-status", "global-delivery-status"):
@@ -167,7 +167,7 @@ def _bounce(msg: Message, subject: str) -> str:
             return f"sender {local}"
     if _bounce_subject(subject) and not _REPLY_PREFIX.match(subject):
         return f"Subject {subject[:60]!r}"
-    text = _plain_text(msg)
+    text = _plain_text(msg.message)  # the message's own methods: quicker than through __getattr__
     ses = _SES_NOTIFICATION.search(text) if "notificationType" in text else None
     if ses:
         return f"Amazon SES {ses.group(1).lower()} notification"

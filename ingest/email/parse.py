@@ -356,19 +356,21 @@ _ADDR_LOCAL = re.compile(r'^(?:"[^"]*"|[^\s@<>()\[\],;:"]+)$')
 _ADDR_DOMAIN = re.compile(r"^(?:\[[^\[\]\s]+\]|[^\s@<>()\[\],;:\"'\\]+)$")
 
 
-# A list of plain entries, "Name <addr>" or "addr", the name perhaps with encoded words (without
-# commas): the stdlib parser reads each entry on its own, up to its comma, so each is parsed and
-# cached alone, as colleagues recur in ever new To and Cc lists.
-_PLAIN = r'[^"()<>@,;:\\\[\]=?]'  # no special, nothing of an encoded word
-_ADDR = r'[^"()<>@,;:\\\[\]=?\s]+@[^"()<>@,;:\\\[\]=?\s]+'
-_ENTRY = rf"(?:(?:{_PLAIN}|=\?[^?\s,]+\?[bBqQ]\?[^?,]*\?=)*<{_ADDR}>|\s*{_ADDR})\s*"
-_PLAIN_LIST = re.compile(rf"{_ENTRY}(?:,{_ENTRY})+")
+# A list of plain entries, "Name <addr>" or "addr", names perhaps with encoded words (without commas).
+# The stdlib parser reads each such entry on its own, up to its comma, so entries are parsed (and
+# cached) one by one: colleagues recur in ever new To and Cc lists.
+_NAME_CHAR = r'[^"()<>@,;:\\\[\]=?]'  # no special, nothing of an encoded word
+_COMMA_FREE_WORD = r"=\?[^?\s,]+\?[bBqQ]\?[^?,]*\?="
+_PLAIN_ADDR = r'[^"()<>@,;:\\\[\]=?\s]+@[^"()<>@,;:\\\[\]=?\s]+'
+_PLAIN_ENTRY = rf"(?:(?:{_NAME_CHAR}|{_COMMA_FREE_WORD})*<{_PLAIN_ADDR}>|\s*{_PLAIN_ADDR})\s*"
+_PLAIN_LIST = re.compile(rf"{_PLAIN_ENTRY}(?:,{_PLAIN_ENTRY})+")
 _PLACEHOLDER = "kithencodedword"
 
 
 @lru_cache(maxsize=1 << 15)  # the same To and Cc lines recur across a thread
 def _addresses(value: str, hints: tuple[str | None, ...]) -> tuple[Address, ...]:
     """Parse an address-list header; groups are flattened and invalid entries dropped."""
+    # Entry by entry, unless the value already holds the placeholder text (restore() numbers words).
     if _PLAIN_LIST.fullmatch(value) and _PLACEHOLDER not in value:
         return tuple(a for entry in value.split(",") for a in _addresses(entry.strip(" \t"), hints))
     # Encoded words may hide commas or quotes: swap them for plain atoms while parsing.

@@ -116,6 +116,7 @@ def test_address_lists_parse_entry_by_entry_as_they_parse_whole(monkeypatch) -> 
         ",".join(rng.choice(ADDRESS_ENTRIES) + rng.choice(["", " ", "\t"]) for _ in range(rng.randint(2, 4)))
         for _ in range(3000)
     ]
+    parse_mod._addresses.cache_clear()
     by_entry = [parse_mod._addresses(v, ("utf-8", None)) for v in values]
     parse_mod._addresses.cache_clear()
     monkeypatch.setattr(parse_mod, "_PLAIN_LIST", re.compile("(?!)"))
