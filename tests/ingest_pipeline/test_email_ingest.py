@@ -121,35 +121,38 @@ def test_an_interrupted_ingest_resumes_where_it_stopped(tmp_path, store, setting
     assert k.emails_ab + k.emails_ba == 30
 
 
-def test_a_reply_read_before_its_parent_counts_once(tmp_path, store, settings):
+def reply_and_parent(tmp_path: Path, parent_name: str) -> Path:
+    """A folder holding Ana's reply (read first, by name) to Ben's message an hour earlier."""
     folder = tmp_path / "mail"
     folder.mkdir()
     eml(folder, "1-reply.eml", frm="ana@firm.com", to="ben@acme.com", subject="Re: Terms",
         date="Mon, 6 Nov 2023 11:00:00 +0000", mid="r@firm.com", reply_to_mid="p@acme.com")
-    eml(folder, "2-parent.eml", frm="ben@acme.com", to="ana@firm.com", subject="Terms",
+    eml(folder, parent_name, frm="ben@acme.com", to="ana@firm.com", subject="Terms",
         date="Mon, 6 Nov 2023 10:00:00 +0000", mid="p@acme.com")
-    ingest_email(store, settings, [folder / "1-reply.eml"], workers=1)
-    ingest_email(store, settings, [folder], workers=1)
+    return folder
+
+
+def assert_one_reply_from_ana(store: SQLiteStore) -> None:
     k, ana = pair(store, "ana@firm.com", "ben@acme.com")
     assert (k.replies_ab, k.replies_ba) == ((1, 0) if k.a == ana else (0, 1))
     assert k.reply_hours_ab + k.reply_hours_ba == pytest.approx(1.0)
+
+
+def test_a_reply_read_before_its_parent_counts_once(tmp_path, store, settings):
+    folder = reply_and_parent(tmp_path, "2-parent.eml")
+    ingest_email(store, settings, [folder / "1-reply.eml"], workers=1)
+    ingest_email(store, settings, [folder], workers=1)
+    assert_one_reply_from_ana(store)
 
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_reply_read_before_its_parent_in_one_run_counts_once(tmp_path, store, settings, workers):
     # one run, one message per batch: the parent's batch finds the reply a batch before it stored
-    folder = tmp_path / "mail"
-    folder.mkdir()
-    eml(folder, "1-reply.eml", frm="ana@firm.com", to="ben@acme.com", subject="Re: Terms",
-        date="Mon, 6 Nov 2023 11:00:00 +0000", mid="r@firm.com", reply_to_mid="p@acme.com")
+    folder = reply_and_parent(tmp_path, "3-parent.eml")
     eml(folder, "2-other.eml", frm="cy@acme.com", to="ana@firm.com", subject="Other",
         date="Mon, 6 Nov 2023 09:00:00 +0000", mid="o@acme.com")
-    eml(folder, "3-parent.eml", frm="ben@acme.com", to="ana@firm.com", subject="Terms",
-        date="Mon, 6 Nov 2023 10:00:00 +0000", mid="p@acme.com")
     ingest_email(store, settings, [folder], workers=workers, batch_size=1)
-    k, ana = pair(store, "ana@firm.com", "ben@acme.com")
-    assert (k.replies_ab, k.replies_ba) == ((1, 0) if k.a == ana else (0, 1))
-    assert k.reply_hours_ab + k.reply_hours_ba == pytest.approx(1.0)
+    assert_one_reply_from_ana(store)
 
 
 def test_a_reply_without_in_reply_to_is_threaded_by_subject(tmp_path, store, settings):
