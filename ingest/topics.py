@@ -97,10 +97,9 @@ def _runs(text: str) -> list[list[str]]:
     runs: list[list[str]] = []
     run: list[str] = []
     for cjk, word in pieces:
-        if word is not None:
-            if len(word) > 1 and word not in stop and word not in _BOILERPLATE:
-                run.append(word)
-                continue
+        if word is not None and len(word) > 1 and word not in stop and word not in _BOILERPLATE:
+            run.append(word)
+            continue
         if run:
             runs.append(run)
             run = []

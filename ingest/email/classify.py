@@ -66,7 +66,6 @@ class _Indexed:
         for name, value in msg._headers:  # as msg.items() gives them, which only touches non-ASCII
             self._headers.setdefault(name.lower(), value if value.isascii() else fetch(name, value))
         self._content_type = content_type(msg)
-        self.sender_local_parts: tuple[str, ...] | None = None
 
     def get(self, name: str) -> str | None:
         return self._headers.get(name)
@@ -118,11 +117,9 @@ _AT_LOCAL = re.compile(r"([\w.+-]+)@")
 _BARE_LOCAL = re.compile(r"^\s*\"?([\w.-]+)\"?\s*$")
 
 
-def _sender_local_parts(msg: _Indexed) -> tuple[str, ...]:
+def _sender_local_parts(msg: Message) -> tuple[str, ...]:
     """Local parts of From/Sender/Return-Path, read loosely (bounce senders are often odd)."""
-    if msg.sender_local_parts is None:
-        msg.sender_local_parts = _local_parts(f"{_header(msg, 'from')} {_header(msg, 'sender')}".lower())
-    return msg.sender_local_parts
+    return _local_parts(f"{_header(msg, 'from')} {_header(msg, 'sender')}".lower())
 
 
 @lru_cache(maxsize=4096)  # a mailbox has few distinct senders
