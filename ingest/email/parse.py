@@ -370,18 +370,20 @@ _PLACEHOLDER = "kithencodedword"
 @lru_cache(maxsize=1 << 15)  # the same To and Cc lines recur across a thread
 def _addresses(value: str, hints: tuple[str | None, ...]) -> tuple[Address, ...]:
     """Parse an address-list header; groups are flattened and invalid entries dropped."""
-    # Entry by entry, unless the value already holds the placeholder text (restore() numbers words).
-    if _PLAIN_LIST.fullmatch(value) and _PLACEHOLDER not in value:
+    if _PLAIN_LIST.fullmatch(value):
         return tuple(a for entry in value.split(",") for a in _addresses(entry.strip(" \t"), hints))
-    # Encoded words may hide commas or quotes: swap them for plain atoms while parsing.
+    # Encoded words may hide commas or quotes: swap them for plain atoms, which the value must not hold.
     words: list[str] = []
+    token = _PLACEHOLDER
+    while token in value:
+        token += "q"
 
     def protect(m: re.Match[str]) -> str:
         words.append(m.group(0))
-        return f"{_PLACEHOLDER}{len(words) - 1}x"
+        return f"{token}{len(words) - 1}x"
 
     def restore(s: str) -> str:
-        return re.sub(rf"{_PLACEHOLDER}(\d+)x", lambda m: words[int(m.group(1))], s)
+        return re.sub(rf"{token}(\d+)x", lambda m: words[int(m.group(1))], s)
 
     out = []
     for name, addr in getaddresses([_ENCODED_WORD.sub(protect, value)]):

@@ -61,6 +61,16 @@ def test_group_syntax_and_invalid_addresses() -> None:
     assert msg.bcc == [Address("", "good@example.com")]  # duplicates fold, case-insensitively
 
 
+def test_address_text_that_looks_like_the_parsers_own_placeholder_is_kept() -> None:
+    msg = parse(
+        "From: a@example.com\n"
+        "To: kithencodedword0x <k@example.com>, =?UTF-8?Q?Ren=C3=A9e,_B?= <renee@example.com>\n"
+        "Cc: kithencodedword3x@example.com, =?UTF-8?Q?J=C3=B6rg?= <jorg@example.com>\n\nHi\n"
+    )
+    assert msg.to == [Address("kithencodedword0x", "k@example.com"), Address("Renée, B", "renee@example.com")]
+    assert msg.cc == [Address("", "kithencodedword3x@example.com"), Address("Jörg", "jorg@example.com")]
+
+
 def test_encoded_words_split_mid_character_and_broken_ones_fall_back() -> None:
     word = "日本語の件名".encode()
     halves = [base64.b64encode(word[:7]).decode(), base64.b64encode(word[7:]).decode()]
