@@ -37,7 +37,9 @@ _BOUNCE_SUBJECTS_LOWER = re.compile(_BOUNCE_SUBJECTS.pattern)
 _CASE_FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
 # Robot addresses of list servers (Mailman, Majordomo, fml): owner-x, x-owner, x-request...
 _LIST_MANAGER_SENDERS = re.compile(r"^(owner-.+|.+-(owner|request|bounces|admin))$")
-_REPLY_PREFIX = re.compile(r"^\s*(re|fwd?|aw|wg|sv|vs|tr|rif|antw)\s*(\[\d+\])?\s*:", re.IGNORECASE)
+# Reply and forward prefixes, repeated ("Re: AW: Fwd[2]: ..."), in the languages mail clients write.
+REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fw|fwd|aw|wg|sv|vs|antw|rif|tr|回复|答复|转发|返信)\s*(?:\[\d+\])?\s*[:：]\s*)+",
+                          re.IGNORECASE)
 _AUTO_REPLY_SUBJECTS = re.compile(
     r"^\s*(out of (the )?office|automatic reply|auto(matic)?[- ]?re(ply|sponse)|autoreply"
     r"|abwesenheitsnotiz|abwesend|automatische antwort|réponse automatique"
@@ -162,7 +164,7 @@ def _bounce(msg: _Indexed, subject: str) -> str:
     for local in _sender_local_parts(msg):
         if _BOUNCE_SENDERS.match(local):
             return f"sender {local}"
-    if _bounce_subject(subject) and not _REPLY_PREFIX.match(subject):
+    if _bounce_subject(subject) and not REPLY_PREFIX.match(subject):
         return f"Subject {subject[:60]!r}"
     text = _plain_text(msg.message)  # the message's own methods: quicker than through __getattr__
     ses = _SES_NOTIFICATION.search(text) if "notificationType" in text else None

@@ -7,20 +7,17 @@ from a worker for every message, and the main process is the ingest's bottleneck
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import NamedTuple
 
 from graph import ids
 from graph.model import Category
+from ingest.email.classify import REPLY_PREFIX
 from ingest.email.parse import Address, MessageError, parse_message
 from ingest.email.sources import RawMessage
 from ingest.identity.addresses import normalize_address
 from ingest.signatures import read_signature
 from ingest.topics import key_phrases
-
-REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fw|fwd|aw|wg|sv|vs|antw|rif|tr|回复|答复|转发|返信)\s*(?:\[\d+\])?\s*[:：]\s*)+",
-                          re.IGNORECASE)
 
 
 class Mail(NamedTuple):
