@@ -102,6 +102,7 @@ class Organization:
     normalized_name: str
     domains: list[str] = field(default_factory=list)
     provenance: Provenance | None = None
+    name_guessed: bool = False  # the name is a guess from a domain ("Acmeholdings"); a written one replaces it
 
 
 @dataclass(slots=True)

@@ -181,11 +181,15 @@ RETURN x.email_hash AS email_hash
 """
 
 # -- organizations -------------------------------------------------------------------------------
-# row: {id, name, normalized_name, domains: [..], prov: {..}}; known organizations and domains stay.
+# row: {id, name, normalized_name, name_guessed, domains: [..], prov: {..}}; known organizations and
+# domains stay, and a written name replaces one guessed from a domain.
 UPSERT_ORGANIZATIONS = """
 UNWIND $rows AS row
 MERGE (o:Organization {id: row.id})
-ON CREATE SET o += row.prov, o.name = row.name, o.normalized_name = row.normalized_name
+ON CREATE SET o += row.prov, o.name = row.name, o.normalized_name = row.normalized_name,
+  o.name_guessed = row.name_guessed
+ON MATCH SET o.name = CASE WHEN o.name_guessed AND NOT row.name_guessed THEN row.name ELSE o.name END,
+  o.name_guessed = coalesce(o.name_guessed, false) AND row.name_guessed
 WITH o, row
 UNWIND row.domains AS name
 MERGE (d:Domain {name: name})

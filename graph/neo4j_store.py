@@ -236,7 +236,8 @@ def _knows(row: dict[str, Any]) -> Knows:
 
 def _organization(r: Mapping[str, Any]) -> Organization:
     org = r["org"]
-    return Organization(org["id"], org["name"], org["normalized_name"], sorted(r["domains"]), _prov_of(org))
+    return Organization(org["id"], org["name"], org["normalized_name"], sorted(r["domains"]), _prov_of(org),
+                        bool(org.get("name_guessed")))
 
 
 def _person(row: dict[str, Any]) -> Person:
@@ -408,8 +409,8 @@ class Neo4jStore:
 
     def upsert_organizations(self, orgs: Sequence[Organization]) -> None:
         rows = [
-            {"id": o.id, "name": o.name, "normalized_name": o.normalized_name, "domains": _unique(o.domains),
-             "prov": _prov(o.provenance)}
+            {"id": o.id, "name": o.name, "normalized_name": o.normalized_name, "name_guessed": o.name_guessed,
+             "domains": _unique(o.domains), "prov": _prov(o.provenance)}
             for o in orgs
         ]
 

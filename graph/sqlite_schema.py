@@ -180,6 +180,11 @@ WHERE id IN (SELECT interaction_id FROM interaction_topics);
 DROP TABLE interaction_topics;
 """
 
+# Whether an organisation's name is only a guess from its domain, which a written name replaces.
+_V3 = """
+ALTER TABLE organizations ADD COLUMN name_guessed INTEGER NOT NULL DEFAULT 0;
+"""
+
 # MIGRATIONS[n - 1] takes a database from version n - 1 to version n.
-MIGRATIONS: list[str] = [_V1, _V2]
+MIGRATIONS: list[str] = [_V1, _V2, _V3]
 LATEST = len(MIGRATIONS)

@@ -251,9 +251,10 @@ class SQLiteStore:
     def upsert_organizations(self, orgs: Sequence[Organization]) -> None:
         with self._write() as conn:
             conn.executemany(
-                "INSERT INTO organizations (id, name, normalized_name, src_kind, src, src_record, ingested_at) "
-                "VALUES (?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING",
-                [(o.id, o.name, o.normalized_name, *_prov(o.provenance)) for o in orgs],
+                "INSERT INTO organizations (id, name, normalized_name, name_guessed, src_kind, src, src_record, "
+                "ingested_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
+                "name_guessed = 0 WHERE organizations.name_guessed AND NOT excluded.name_guessed",
+                [(o.id, o.name, o.normalized_name, o.name_guessed, *_prov(o.provenance)) for o in orgs],
             )
             conn.executemany(
                 "INSERT OR IGNORE INTO org_domains (domain, org_id, src_kind, src, src_record, ingested_at) "
@@ -488,7 +489,8 @@ class SQLiteStore:
 
     def get_organizations(self, ids: Iterable[str]) -> dict[str, Organization]:
         orgs = {
-            r["id"]: Organization(r["id"], r["name"], r["normalized_name"], provenance=_prov_of(r))
+            r["id"]: Organization(r["id"], r["name"], r["normalized_name"], provenance=_prov_of(r),
+                                  name_guessed=bool(r["name_guessed"]))
             for r in self._rows("SELECT * FROM organizations WHERE id IN ({marks})", ids)
         }
         for r in self._rows("SELECT org_id, domain FROM org_domains WHERE org_id IN ({marks}) ORDER BY domain", orgs):

@@ -226,19 +226,25 @@ class Resolver:
         if found:
             display, key = found
             registrable = registrable_domain(domain)
-            org = self.store.orgs_by_domain([registrable]).get(registrable) or self.organization(display, key, prov, registrable)
+            org = (self.store.orgs_by_domain([registrable]).get(registrable)
+                   or self.organization(display, key, prov, registrable, guessed=True))
         self._org_of_domain[domain] = org
         return org
 
-    def organization(self, display: str, key: str, prov: Provenance, domain: str = "") -> str:
-        """The organisation under a normalised name, created if new."""
+    def organization(self, display: str, key: str, prov: Provenance, domain: str = "", guessed: bool = False) -> str:
+        """The organisation under a normalised name, created if new. ``guessed``: the name is read off a
+        domain, and a written name (a signature's, a record's) replaces it."""
         oid = self._org_of_key.get(key)
         if oid is None:
             oid = self._org_of_key[key] = self.store.orgs_by_normalized_name([key]).get(key) or ids.org_id(key)
-        if oid not in self.pending.orgs:
-            self.pending.orgs[oid] = Organization(oid, display, key, [domain] if domain else [], prov)
-        elif domain and domain not in self.pending.orgs[oid].domains:
-            self.pending.orgs[oid].domains.append(domain)
+        org = self.pending.orgs.get(oid)
+        if org is None:
+            self.pending.orgs[oid] = Organization(oid, display, key, [domain] if domain else [], prov, guessed)
+            return oid
+        if domain and domain not in org.domains:
+            org.domains.append(domain)
+        if org.name_guessed and not guessed:
+            org.name, org.name_guessed = display, False
         return oid
 
     def company(self, name: str, prov: Provenance) -> str | None:

@@ -133,6 +133,21 @@ def test_organizations_by_domain_and_name(store):
         [(acme.id, ["acme.co.uk", "acme.com"]), (globex.id, [])])
 
 
+def test_a_written_organisation_name_replaces_one_guessed_from_a_domain(store):
+    oid = ids.org_id("acmeholdings")
+
+    def upsert(name: str, guessed: bool) -> str:
+        store.upsert_organizations([Organization(oid, name, "acmeholdings", ["acmeholdings.com"], PROV, guessed)])
+        got = store.get_organizations([oid])[oid]
+        return f"{got.name}{' (guessed)' if got.name_guessed else ''}"
+
+    assert upsert("Acmeholdings", guessed=True) == "Acmeholdings (guessed)"
+    assert upsert("Acme Holdings", guessed=False) == "Acme Holdings"
+    assert upsert("Acmeholdings", guessed=True) == "Acme Holdings"  # a guess never replaces a written name
+    assert upsert("ACME HOLDINGS", guessed=False) == "Acme Holdings"  # nor does a later written one
+    assert store.counts()["organizations"] == 1
+
+
 def test_a_job_change_adds_history(people):
     acme = Organization(ids.org_id("acme"), "Acme", "acme", ["acme.com"])
     globex = Organization(ids.org_id("globex"), "Globex", "globex", ["globex.com"])

@@ -245,6 +245,20 @@ def test_a_new_signature_records_a_job_change(tmp_path, store, settings):
         ("Head of Compliance", "Globex"), ("Chief Compliance Officer", "Initech")]
 
 
+@pytest.mark.parametrize("runs", [1, 2])
+def test_a_signature_names_the_organisation_its_domain_only_hinted_at(tmp_path, store, settings, runs):
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir(), second.mkdir()
+    eml(first, "1.eml", frm="Bob Stone <bob@acmeholdings.com>", to="ana@firm.com", subject="Hello",
+        date="Mon, 6 Mar 2023 10:00:00 +0000", mid="h1@acmeholdings.com")
+    eml(second, "2.eml", frm="Carol Reyes <carol@acmeholdings.com>", to="ana@firm.com", subject="Board pack",
+        date="Tue, 7 Mar 2023 10:00:00 +0000", mid="h2@acmeholdings.com",
+        body="Attached.\n\nBest,\nCarol Reyes\nGeneral Counsel\nAcme Holdings Ltd\nTel: +1 415 555 0101")
+    for folders in ([[first, second]] if runs == 1 else [[first], [second]]):
+        ingest_email(store, settings, folders, workers=1)
+    assert [o.name for o in store.iter_organizations() if o.domains == ["acmeholdings.com"]] == ["Acme Holdings"]
+
+
 def test_the_parallel_parser_gives_the_same_graph(tmp_path, settings):
     mail = thread(tmp_path / "mail")
     one = SQLiteStore.open(tmp_path / "one.db")
