@@ -34,6 +34,21 @@ async def target_person(info: Info, person_id: str, argument: str) -> Person:
     return record
 
 
+async def _colleague(info: Info, given: strawberry.ID | None, argument: str, on_behalf: str) -> Person:
+    """The colleague a mutation acts for: ``given`` (admins only, unless it is the user) or the user."""
+    ctx = info.context
+    pid = str(given) if given is not None else ctx.person_id
+    if not pid:
+        raise BadInput(f"Your user is not linked to a colleague in the graph; pass `{argument}:` with a colleague's "
+                       "id, or re-add the user with `kith users add NAME --email YOU@FIRM`.")
+    if pid != ctx.person_id and not ctx.is_admin:
+        raise Forbidden(f"Only an admin may {on_behalf}.")
+    record = await target_person(info, pid, argument)
+    if not record.is_internal:
+        raise BadInput(f"{record.name or record.id} is not a colleague but an outside contact.")
+    return record
+
+
 def _forget(info: Info, *person_ids: str) -> None:
     """Drop these people from the request's loaders after a write changed them."""
     for loader in (info.context.loaders.people_records, info.context.loaders.people):
@@ -102,15 +117,7 @@ class Mutation:
         if len(text) > MAX_NOTE_CHARS:
             raise BadInput(f"The note is longer than {MAX_NOTE_CHARS} characters; shorten it.")
         subject = await target_person(info, str(about), "about")
-        author_id = str(by) if by is not None else ctx.person_id
-        if not author_id:
-            raise BadInput("Your user is not linked to a colleague in the graph; pass `by:` with a colleague's id, "
-                           "or re-add the user with `kith users add NAME --email YOU@FIRM`.")
-        if author_id != ctx.person_id and not ctx.is_admin:
-            raise Forbidden("Only an admin may add a note on another colleague's behalf.")
-        author = await target_person(info, author_id, "by")
-        if not author.is_internal:
-            raise BadInput(f"{author.name or author.id} is not a colleague; notes are written by colleagues.")
+        author = await _colleague(info, by, "by", "add a note on another colleague's behalf")
         if not subject.emails or not author.emails:
             raise BadInput("Both people need an email address for a note.")
         result = await ctx.run(add_note, ctx.store, ctx.settings, subject.emails[0], author.emails[0], text,
@@ -122,15 +129,7 @@ class Mutation:
                                      "another colleague's (admins).")
     async def set_sharing(self, info: Info, level: t.SharingLevel, person: strawberry.ID | None = None) -> t.Person:
         ctx = info.context
-        pid = str(person) if person is not None else ctx.person_id
-        if not pid:
-            raise BadInput("Your user is not linked to a colleague in the graph; pass `person:` (admins) or re-add "
-                           "the user with `kith users add NAME --email YOU@FIRM`.")
-        if pid != ctx.person_id and not ctx.is_admin:
-            raise Forbidden("You may set your own sharing; only an admin may set another colleague's.")
-        record = await target_person(info, pid, "person")
-        if not record.is_internal:
-            raise BadInput("Sharing is a colleague's setting; this person is an outside contact.")
+        pid = (await _colleague(info, person, "person", "set another colleague's sharing")).id
         await ctx.run(ctx.store.update_person, pid, sharing=Sharing(level.value))
         _forget(info, pid)
         node = await t.person_node(info, pid)

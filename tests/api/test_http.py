@@ -98,6 +98,24 @@ def test_sharing_levels_decide_what_others_see(world: World):
         world.data("mutation($p: ID!) { setSharing(person: $p, level: ALL) { id } }", {"p": colleague})
 
 
+def test_notes_and_sharing_act_for_a_colleague_the_user_may_speak_for(world: World):
+    note = "mutation($a: ID!, $b: ID) { addNote(about: $a, by: $b, text: \"Met at the fair.\") { new } }"
+    sharing = "mutation($p: ID) { setSharing(person: $p, level: HIDE) { id } }"
+
+    def error(query: str, variables: dict, as_: str) -> str:
+        [found] = world.gql(query, variables, as_=as_)["errors"]
+        return found["message"]
+
+    contact = world.other_contact
+    assert error(note, {"a": contact, "b": None}, "admin").startswith("Your user is not linked to a colleague")
+    assert error(note, {"a": contact, "b": contact}, "member") == (
+        "Only an admin may add a note on another colleague's behalf.")
+    assert error(note, {"a": world.colleague, "b": contact}, "admin").endswith("is not a colleague but an outside contact.")
+    assert error(sharing, {"p": contact}, "member") == "Only an admin may set another colleague's sharing."
+    assert error(sharing, {"p": contact}, "admin").endswith("is not a colleague but an outside contact.")
+    assert error(sharing, {"p": None}, "admin").startswith("Your user is not linked to a colleague")
+
+
 def test_blocked_and_opted_out_contacts_vanish_for_others(world: World):
     target = world.other_contact
     name = world.data(PERSON, {"id": target})["person"]["name"]
