@@ -19,7 +19,6 @@ from neo4j import exceptions as neo4j_errors
 from graph import ids
 from graph import neo4j_queries as q
 from graph.errors import NotFound, SchemaTooNew, StoreUnavailable
-from graph.knows import deltas
 from graph.model import (
     KNOWS_COUNTERS,
     Deal,
@@ -29,12 +28,9 @@ from graph.model import (
     IdentityEventKind,
     Interaction,
     InteractionKind,
-    InteractionWrite,
     Organization,
     Participant,
-    Person,
     Knows,
-    Provenance,
     ReviewItem,
     ReviewStatus,
     Role,
@@ -51,6 +47,7 @@ from graph.neo4j_store import (
     Neo4jStore,
     schema_script,
 )
+from tests.factories import PROV, T0, email, person, write
 from graph.text import query_phrases
 
 REPO = Path(__file__).resolve().parents[1]
@@ -58,8 +55,6 @@ STATEMENTS = {name: value for name, value in vars(q).items() if name.isupper() a
 BY_TEXT = {value: name for name, value in STATEMENTS.items()}
 SCHEMA = q.split_statements((REPO / "schema.cypher").read_text(encoding="utf-8"))
 PARAM = re.compile(r"\$(\w+)")
-PROV = Provenance("email", "/mail/inbox.mbox", "msg-1", ingested_at=1_700_000_000)
-T0 = 1_700_000_000
 
 
 # -- the recording executor ----------------------------------------------------------------------
@@ -112,23 +107,7 @@ class RecordingExecutor:
         return [p for _, n, p in self.calls if n == name]
 
 
-def person(email: str, name: str = "") -> Person:
-    return Person(ids.person_id(email), name=name, emails=[email], provenance=PROV)
-
-
 ANA, BEN, CHO = person("ana@firm.com", "Ana Alves"), person("ben@acme.com", "Ben Baker"), person("cho@acme.com")
-
-
-def email(key: str, sender: Person, to: list[Person], at: int | None = T0, subject: str = "") -> Interaction:
-    return Interaction(
-        id=ids.interaction_id("email", key), kind=InteractionKind.EMAIL, occurred_at=at,
-        participants=[Participant(sender.id, Role.FROM)] + [Participant(p.id, Role.TO) for p in to],
-        subject=subject, topics=["export controls"], provenance=PROV,
-    )
-
-
-def write_of(item: Interaction) -> InteractionWrite:
-    return InteractionWrite(item, tuple(deltas(item)))
 
 
 # -- the statements themselves -------------------------------------------------------------------
@@ -187,9 +166,9 @@ def test_upsert_people_sends_one_batched_statement_per_batch_in_one_transaction(
 
 def test_add_interactions_looks_up_and_writes_in_one_transaction_and_skips_known_ids():
     known = email("known@acme.com", BEN, [ANA], subject="Old news")
-    fresh = email("fresh@acme.com", BEN, [ANA, CHO], T0 + 60, subject="GDPR transfers")
+    fresh = email("fresh@acme.com", BEN, [ANA, CHO], T0 + 60, subject="GDPR transfers", topics=["export controls"])
     db = RecordingExecutor({"EXISTING_INTERACTIONS": [{"id": known.id}]})
-    new = Neo4jStore(db).add_interactions([write_of(known), write_of(fresh), write_of(fresh)])
+    new = write(Neo4jStore(db), known, fresh, fresh)
     assert new == [fresh.id]
     assert db.transactions == 1 and {w for w, _, _ in db.calls} == {"write#1"}
     assert db.names() == ["EXISTING_INTERACTIONS", "CREATE_INTERACTIONS", "ADD_PARTICIPANTS", "ADD_TOPICS",
@@ -202,7 +181,7 @@ def test_add_interactions_looks_up_and_writes_in_one_transaction_and_skips_known
     participants = db.params("ADD_PARTICIPANTS")[0]["rows"]
     assert {r["interaction_id"] for r in participants} == {fresh.id}
     assert [r["position"] for r in participants] == [0, 1, 2]
-    assert all(r["address"] == "" for r in participants)  # the Participant field travels (empty here)
+    assert [r["address"] for r in participants] == ["ben@acme.com", "ana@firm.com", "cho@acme.com"]
     knows = db.params("MERGE_KNOWS")[0]["rows"]
     assert {frozenset((r["a"], r["b"])) for r in knows} == {frozenset((BEN.id, ANA.id)), frozenset((BEN.id, CHO.id))}
     assert all(r["a"] < r["b"] and set(KNOWS_COUNTERS) <= r.keys() for r in knows)
@@ -212,7 +191,7 @@ def test_add_interactions_looks_up_and_writes_in_one_transaction_and_skips_known
 def test_a_re_ingest_sends_nothing_but_the_lookup():
     item = email("m1@acme.com", BEN, [ANA])
     db = RecordingExecutor({"EXISTING_INTERACTIONS": lambda p: [{"id": i} for i in p["ids"]]})
-    assert Neo4jStore(db).add_interactions([write_of(item)]) == []
+    assert write(Neo4jStore(db), item) == []
     assert db.names() == ["EXISTING_INTERACTIONS", "BUMP_GENERATION"]
 
 
@@ -392,7 +371,7 @@ def test_participant_addresses_are_written_and_read_back():
                        [Participant(BEN.id, Role.FROM, address="ben@acme.com"),
                         Participant(ANA.id, Role.TO, address="ana@firm.com")])
     db = RecordingExecutor()
-    Neo4jStore(db).add_interactions([write_of(item)])
+    write(Neo4jStore(db), item)
     assert [r["address"] for r in db.params("ADD_PARTICIPANTS")[0]["rows"]] == ["ben@acme.com", "ana@firm.com"]
     stored = {"interaction": {"id": item.id, "kind": "email", "occurred_at": T0, "category": "personal"},
               "participants": [{"person_id": ANA.id, "role": "to", "status": "unknown", "position": 1,
@@ -410,7 +389,7 @@ def test_duplicate_interactions_in_one_call_keep_the_first_in_order_of_first_occ
     b = email("b@acme.com", CHO, [ANA])
     a2 = email("a@acme.com", BEN, [ANA, CHO], subject="second")
     db = RecordingExecutor()
-    assert Neo4jStore(db).add_interactions([write_of(a1), write_of(b), write_of(a2)]) == [a1.id, b.id]
+    assert write(Neo4jStore(db), a1, b, a2) == [a1.id, b.id]
     assert db.params("EXISTING_INTERACTIONS") == [{"ids": [a1.id, b.id]}]
     created = [r["props"] for r in db.params("CREATE_INTERACTIONS")[0]["rows"]]
     assert [(p["id"], p["subject"]) for p in created] == [(a1.id, "first"), (b.id, "")]
@@ -490,7 +469,7 @@ def test_every_statement_is_used_by_some_store_method():
     store.update_person(BEN.id, opted_out=True)
     store.upsert_organizations([acme])
     store.add_works_at([WorksAt(BEN.id, acme.id, "Counsel", since=T0)])
-    store.add_interactions([write_of(email("m@acme.com", BEN, [ANA], subject="Hello"))])
+    write(store, email("m@acme.com", BEN, [ANA], subject="Hello", topics=["greetings"]))
     store.upsert_deals([Deal("d_1", "Acme programme", acme.id, roles=[DealRole(BEN.id, DealRoleKind.CHAMPION)])])
     store.erase_person(BEN.id)
     store.set_meta({"k": "v"})

@@ -8,26 +8,11 @@ from graph import ids
 from graph.accounts import account_map
 from graph import directory
 from graph.directory import search
-from graph.knows import deltas
-from graph.model import (
-    Interaction,
-    InteractionKind,
-    InteractionWrite,
-    Organization,
-    Participant,
-    Person,
-    Role,
-    WorksAt,
-)
+from graph.model import Interaction, Organization, Person, WorksAt
 from graph.scope import walled_scope
+from tests.factories import DAY, T0, email, person, write
 
-NOW = 1_700_000_000
-DAY = 86_400
-
-
-def person(email: str, name: str, internal: bool = False) -> Person:
-    return Person(ids.person_id(email), name, [email], is_internal=internal)
-
+NOW = T0
 
 ANA = person("ana@firm.com", "Ana Alves", True)
 DEV = person("dev@firm.com", "Dev Patel", True)
@@ -39,8 +24,7 @@ GLOBEX = Organization(ids.org_id("globex"), "Globex", "globex", ["globex.co.uk"]
 
 
 def mails(sender: Person, to: Person, n: int, last: int) -> list[Interaction]:
-    return [Interaction(ids.interaction_id("email", f"{sender.id}-{to.id}-{k}"), InteractionKind.EMAIL, last - k * DAY,
-                        [Participant(sender.id, Role.FROM), Participant(to.id, Role.TO)]) for k in range(n)]
+    return [email(f"{sender.id}-{to.id}-{k}", sender, [to], last - k * DAY) for k in range(n)]
 
 
 @pytest.fixture
@@ -50,7 +34,7 @@ def graph(store):
     store.add_works_at([WorksAt(p.id, ACME.id, t, since=NOW - 400 * DAY)
                         for p, t in ((BEN, "General Counsel"), (CHO, ""), (EVE, "CFO"))])
     items = mails(ANA, BEN, 20, NOW) + mails(BEN, ANA, 20, NOW - 3600) + mails(DEV, CHO, 2, NOW - 200 * DAY)
-    store.add_interactions([InteractionWrite(i, tuple(deltas(i))) for i in items])
+    write(store, *items)
     return store
 
 

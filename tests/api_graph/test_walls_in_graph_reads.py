@@ -9,27 +9,12 @@ from graph.errors import NotFound
 from graph.expertise import experts, experts_with_path
 from graph.explain import explain
 from graph.insights import insights
-from graph.knows import deltas
-from graph.model import (
-    Interaction,
-    InteractionKind,
-    InteractionWrite,
-    Organization,
-    Participant,
-    Person,
-    Role,
-    WorksAt,
-)
+from graph.model import Interaction, Organization, Person, WorksAt
 from graph.paths import warm_paths
 from graph.scope import walled_scope
+from tests.factories import DAY, T0, email, person, write
 
-NOW = 1_700_000_000
-DAY = 86_400
-
-
-def person(email: str, name: str, internal: bool = False) -> Person:
-    return Person(ids.person_id(email), name, [email], is_internal=internal)
-
+NOW = T0
 
 ANA = person("ana@firm.com", "Ana Alves", True)
 DEV = person("dev@firm.com", "Dev Patel", True)
@@ -40,8 +25,7 @@ GLOBEX = Organization(ids.org_id("globex"), "Globex", "globex", ["globex.com"])
 
 
 def mail(key: str, sender: Person, to: Person, at: int, subject: str) -> Interaction:
-    return Interaction(ids.interaction_id("email", key), InteractionKind.EMAIL, at,
-                       [Participant(sender.id, Role.FROM), Participant(to.id, Role.TO)], subject=subject)
+    return email(key, sender, [to], at, subject)
 
 
 @pytest.fixture
@@ -57,7 +41,7 @@ def graph(store):
     items += [mail("o1", DEV, OPEN, NOW - DAY, "Merger control thresholds"),
               mail("o2", OPEN, DEV, NOW - DAY + 60, "Re: Merger control thresholds"),
               mail("wo", WALLED, OPEN, NOW - 2 * DAY, "Introductions")]
-    store.add_interactions([InteractionWrite(i, tuple(deltas(i))) for i in items])
+    write(store, *items)
     return store
 
 

@@ -6,49 +6,23 @@ import pytest
 
 from graph import identity, ids
 from graph.errors import KithError
-from graph.knows import deltas
-from graph.model import (
-    IdentityEventKind,
-    Interaction,
-    InteractionKind,
-    InteractionWrite,
-    Organization,
-    Participant,
-    Person,
-    ReviewItem,
-    ReviewStatus,
-    Role,
-    WorksAt,
-)
-
-T0 = 1_700_000_000
-
-
-def person(email: str, name: str) -> Person:
-    return Person(ids.person_id(email), name=name, emails=[email])
-
+from graph.model import IdentityEventKind, Organization, ReviewItem, ReviewStatus, WorksAt
+from tests.factories import T0, email, person, write
 
 ANA = person("ana@firm.com", "Ana Alves")
 BOB_WORK = person("bob@acme.com", "Bob Baker")
 BOB_HOME = person("bobby@gmail.com", "Robert Baker")
 
 
-def mail(key: str, sender: Person, address: str, to: Person, to_address: str, at: int) -> Interaction:
-    return Interaction(
-        ids.interaction_id("email", key), InteractionKind.EMAIL, at,
-        [Participant(sender.id, Role.FROM, address=address), Participant(to.id, Role.TO, address=to_address)],
-    )
-
-
 @pytest.fixture
 def graph(store):
     store.upsert_people([ANA, BOB_WORK, BOB_HOME])
     items = [
-        mail("w1", ANA, "ana@firm.com", BOB_WORK, "bob@acme.com", T0),
-        mail("w2", BOB_WORK, "bob@acme.com", ANA, "ana@firm.com", T0 + 60),
-        mail("h1", ANA, "ana@firm.com", BOB_HOME, "bobby@gmail.com", T0 + 120),
+        email("w1", ANA, [BOB_WORK], T0),
+        email("w2", BOB_WORK, [ANA], T0 + 60),
+        email("h1", ANA, [BOB_HOME], T0 + 120),
     ]
-    store.add_interactions([InteractionWrite(i, tuple(deltas(i))) for i in items])
+    write(store, *items)
     return store
 
 

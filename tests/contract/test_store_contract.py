@@ -6,7 +6,6 @@ import pytest
 
 from graph import ids
 from graph.errors import NotFound
-from graph.knows import deltas
 from graph.model import (
     Attendance,
     Category,
@@ -16,52 +15,20 @@ from graph.model import (
     DealStatus,
     Interaction,
     InteractionKind,
-    InteractionWrite,
     Organization,
     Participant,
     Person,
-    Provenance,
     Role,
     Sharing,
     WorksAt,
 )
 from graph.text import query_phrases
-
-PROV = Provenance("email", "/mail/inbox.mbox", "msg-1", ingested_at=1_700_000_000)
-DAY = 86_400
-T0 = 1_700_000_000
-
-
-def person(email: str, name: str = "", internal: bool = False) -> Person:
-    return Person(ids.person_id(email), name=name, emails=[email], is_internal=internal, provenance=PROV)
-
+from tests.factories import DAY, PROV, T0, email, person, write
 
 ANA = person("ana@firm.com", "Ana Alves", internal=True)
 BEN = person("ben@acme.com", "Ben Baker")
 CHO = person("cho@acme.com", "Cho Chen")
 DEV = person("dev@firm.com", "Dev Patel", internal=True)
-
-
-def email(key: str, sender: Person, to: list[Person], at: int | None, subject: str = "", parent: str = "",
-          category: Category = Category.PERSONAL, topics: list[str] | None = None) -> Interaction:
-    return Interaction(
-        id=ids.interaction_id("email", key),
-        kind=InteractionKind.EMAIL,
-        occurred_at=at,
-        participants=[Participant(sender.id, Role.FROM)] + [Participant(p.id, Role.TO) for p in to],
-        subject=subject,
-        topics=topics or [],
-        parent_id=parent,
-        category=category,
-        provenance=Provenance("email", "/mail/inbox.mbox", key, ingested_at=T0),
-    )
-
-
-def write(store, *items: Interaction, parents: dict[str, Interaction] | None = None) -> list[str]:
-    parents = parents or {}
-    return store.add_interactions(
-        [InteractionWrite(i, tuple(deltas(i, parents.get(i.parent_id)))) for i in items]
-    )
 
 
 @pytest.fixture
