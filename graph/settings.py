@@ -56,9 +56,8 @@ class Settings(BaseSettings):
     exclude_domains: Annotated[list[str], NoDecode] = Field(default_factory=list)
     recurrence_horizon_days: int = Field(365, ge=0, description="expand recurring meetings this far past now")
     recurrence_lookback_days: int = Field(3650, ge=0, description="and no further back than this before now")
-    strength_half_life_days: float = Field(90.0, gt=0, description="days after which contact counts half (recency)")
     strength_weights: dict[str, float] = Field(
-        default_factory=dict, description='other graph.strength.Weights overrides, JSON: {"meeting": 4, "tenure": 0.1}'
+        default_factory=dict, description='graph.strength.Weights overrides, JSON: {"meeting": 4, "tenure": 0.1}; `kith evaluate --fit` writes them'
     )
     introspection: bool = Field(True, description="serve GraphQL introspection (set KITH_INTROSPECTION=false in production)")
     query_timeout_s: float = Field(10.0, gt=0, description="seconds one API query may run before it is cancelled")

@@ -1,0 +1,55 @@
+"""Fit the strength weights to history: a regularised logistic regression on the future-interaction
+protocol (graph.evaluate), from scikit-learn, imported here only (it is heavy).
+
+The features are ``graph.strength``'s signals as of each split T; the label is whether the pair was in
+touch after T. Weights stay >= 0 (a signal that measures as harmful is dropped and the rest refitted,
+so it contributes nothing rather than a penalty). Several histories (bench: several networks) each
+get their own intercept, since how many pairs talk again depends on the window, not on the pair; each
+history and each class within it weighs the same (the fit serves ranking), and the intercept is put
+back on each history's own odds of talking again, then averaged. The group-size rule (applied on top) and the channel weights are not fitted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from graph.evaluate import Protocol
+from graph.strength import DEFAULT_WEIGHTS, FITTED, Weights, columns, signal_columns
+
+C = 1.0  # inverse L2 strength (scikit-learn's C), on signals of order 1
+
+
+def fit_weights(histories: Sequence[Protocol], base: Weights = DEFAULT_WEIGHTS) -> Weights:
+    """Weights fitted on the histories' pairs, each history weighted equally."""
+    from sklearn.linear_model import LogisticRegression
+
+    for h in histories:
+        h.check()
+    xs = [signal_columns(columns(h.edges), h.split_at, base) for h in histories]
+    y = np.concatenate([h.labels for h in histories])
+    # each history, and within it positives and negatives, weigh the same: the fit serves ranking (AUC)
+    sample = np.concatenate([np.where(h.labels, 1 / h.positives, 1 / (len(h.labels) - h.positives)) for h in histories])
+    sample *= len(y) / sample.sum()
+    strata = np.zeros((len(y), len(histories)))
+    start = 0
+    for n, h in enumerate(histories):
+        strata[start:start + len(h.labels), n] = 1.0
+        start += len(h.labels)
+    used = [n for n in FITTED if np.ptp(np.concatenate([x[n] for x in xs])) > 0]
+    while True:
+        design = np.column_stack([np.concatenate([x[n] for x in xs]) for n in used] + [strata])
+        model = LogisticRegression(C=C, fit_intercept=False, max_iter=5000)
+        model.fit(design, y, sample_weight=sample)
+        coef = model.coef_[0]
+        negative = [n for n, c in zip(used, coef) if c < 0]
+        if not negative:
+            break
+        used = [n for n in used if n not in negative]
+    weights = dict.fromkeys(FITTED, 0.0) | {n: float(c) for n, c in zip(used, coef)}
+    # back from the balanced weighting to each history's own odds of talking again, then their mean
+    prior = [np.log(h.positives / (len(h.labels) - h.positives)) for h in histories]
+    intercept = float(np.mean(coef[len(used):len(used) + len(histories)] + prior))
+    return replace(base, intercept=round(intercept, 4), **{n: round(v, 4) for n, v in weights.items()})
