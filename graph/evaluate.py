@@ -123,11 +123,12 @@ def edges_as_of(items: Iterable[Interaction], as_of: int) -> dict[tuple[str, str
 
 
 def protocol(items: Iterable[Interaction], *, split_at: int | None = None, quantile: float = DEFAULT_QUANTILE,
-             now: int | None = None) -> Protocol:
-    """Split the dated personal interactions and label the pairs (see the module docstring)."""
+             until: int | None = None, now: int | None = None) -> Protocol:
+    """Split the dated personal interactions and label the pairs (see the module docstring); with
+    ``until``, only interactions before it are looked at (the split's quantile is of those too)."""
     latest = (int(time.time()) if now is None else now) + DAY  # tomorrow
     dated = [i for i in items if i.occurred_at is not None and i.category == Category.PERSONAL]
-    kept = [i for i in dated if EARLIEST <= i.occurred_at <= latest]
+    kept = [i for i in dated if EARLIEST <= i.occurred_at <= latest and (until is None or i.occurred_at < until)]
     if not kept:
         raise KithError("Nothing to evaluate: the store holds no dated personal interactions"
                         + (f" between 1990 and tomorrow ({len(dated)} dated outside)" if dated else "")

@@ -12,14 +12,35 @@ back on each history's own odds of talking again, then averaged. The group-size 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from graph.evaluate import Protocol
+from graph.evaluate import DEFAULT_QUANTILE, Backtest, Protocol, backtest, protocol
+from graph.model import Interaction
 from graph.strength import DEFAULT_WEIGHTS, FITTED, Weights, columns, signal_columns
 
 C = 1.0  # inverse L2 strength (scikit-learn's C), on signals of order 1
+FIT_SHARE = 0.75  # `--fit` fits at this share of the evaluation split's quantile (0.6 for 0.8)
+
+
+@dataclass(frozen=True, slots=True)
+class Fitted:
+    weights: Weights
+    fit_split_at: int  # fitted on pairs before this, labelled by contact up to the evaluation split
+    before: Backtest  # the weights in use, on the evaluation split
+    after: Backtest  # the fitted weights, on the same split: they never saw its labels
+
+
+def fit_and_check(items: Sequence[Interaction], weights: Weights, *, split_at: int | None = None,
+                  quantile: float = DEFAULT_QUANTILE, k: int = 100, now: int | None = None) -> Fitted:
+    """`kith evaluate --fit`: fit on the past, check on the future. The weights are fitted on an
+    earlier split (pairs before it, labelled by contact between it and the evaluation split), then
+    both they and the weights in use are scored on the evaluation split, so the after figure is held out."""
+    found = protocol(items, split_at=split_at, quantile=quantile, now=now)
+    past = protocol(items, quantile=quantile * FIT_SHARE, until=found.split_at, now=now)
+    fitted = fit_weights([past], weights)
+    return Fitted(fitted, past.split_at, backtest(found, k=k, weights=weights), backtest(found, k=k, weights=fitted))
 
 
 def fit_weights(histories: Sequence[Protocol], base: Weights = DEFAULT_WEIGHTS) -> Weights:

@@ -96,6 +96,23 @@ class Settings(BaseSettings):
         return init_settings, env_settings, toml
 
 
+def save_strength_weights(weights: dict[str, float]) -> Path:
+    """Write ``strength_weights`` into the config file (created if missing; the rest of it kept)."""
+    import tomlkit
+
+    path = config_file_path()
+    try:
+        doc = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
+        table = tomlkit.table()
+        table.update(weights)
+        doc["strength_weights"] = table
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    except (OSError, tomlkit.exceptions.TOMLKitError) as exc:
+        raise KithError(f"Could not write the fitted weights to {path} ({exc}); fix the file or set KITH_CONFIG.") from None
+    return path
+
+
 def load_settings(**overrides: object) -> Settings:
     """Settings from file and environment, with explicit overrides (e.g. CLI options) on top."""
     try:
