@@ -170,29 +170,36 @@ def figures_of(scorers: dict[str, np.ndarray], labels: np.ndarray, k: int) -> di
     out = {}
     for name, s in scorers.items():
         s = np.nan_to_num(np.asarray(s, dtype=float))
-        low, high = bootstrap_auc(s, labels)
+        low, high = interval(bootstrap_aucs(s, labels))
         out[name] = Figures(roc_auc(s, labels), low, high, precision_at_k(s, labels, k))
     return out
 
 
-def bootstrap_auc(scores: np.ndarray, labels: np.ndarray) -> tuple[float | None, float | None]:
-    """The 95 % interval of the AUC over ``BOOTSTRAP`` resamples of the pairs (seeded: the same
-    resamples for every scorer). One sort, then each resample is counts per distinct score: O(n)."""
+def bootstrap_aucs(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The AUC over ``BOOTSTRAP`` resamples of the pairs (NaN where one lacks a class), seeded: every
+    scorer sees the same resamples, so two scorers' arrays can be subtracted for a paired interval.
+    One sort, then each resample is counts per distinct score: O(n)."""
     y = np.asarray(labels, dtype=bool)
-    _, inverse = np.unique(scores, return_inverse=True)
+    _, inverse = np.unique(np.nan_to_num(np.asarray(scores, dtype=float)), return_inverse=True)
     rng = np.random.default_rng(SEED)
-    found = []
-    for _ in range(BOOTSTRAP):
+    found = np.full(BOOTSTRAP, np.nan)
+    for n in range(BOOTSTRAP):
         times = np.bincount(rng.integers(0, len(y), len(y)), minlength=len(y))
         pos = np.bincount(inverse, weights=times * y)
         neg = np.bincount(inverse, weights=times * ~y)
-        p, n = pos.sum(), neg.sum()
-        if p and n:
+        p, q = pos.sum(), neg.sum()
+        if p and q:
             below = np.cumsum(neg) - neg
-            found.append(float((pos * (below + neg / 2)).sum() / (p * n)))
-    if not found:
+            found[n] = (pos * (below + neg / 2)).sum() / (p * q)
+    return found
+
+
+def interval(samples: np.ndarray) -> tuple[float | None, float | None]:
+    """The 95 % interval of bootstrap samples (None when there are none)."""
+    kept = samples[~np.isnan(samples)]
+    if not len(kept):
         return None, None
-    low, high = np.percentile(found, [2.5, 97.5])
+    low, high = np.percentile(kept, [2.5, 97.5])
     return float(low), float(high)
 
 

@@ -7,8 +7,8 @@ import pytest
 from expertise_graphs import DAY, NOW, at, backtest_world as world
 
 from graph.errors import KithError
-from graph.evaluate import (EARLIEST, backtest, bootstrap_auc, evaluate, load_interactions, precision_at_k,
-                            protocol, roc_auc)
+from graph.evaluate import (EARLIEST, backtest, bootstrap_aucs, evaluate, interval, load_interactions,
+                            precision_at_k, protocol, roc_auc)
 from graph.fit import fit_and_check
 from graph.strength import DEFAULT_WEIGHTS
 
@@ -33,12 +33,12 @@ def test_bootstrap_interval_holds_the_auc_and_narrows_with_more_pairs():
     def interval(n):
         y = rng.random(n) < 0.3
         s = y + rng.normal(0, 1, n)  # a noisy but real signal
-        low, high = bootstrap_auc(s, y)
+        low, high = interval(bootstrap_aucs(s, y))
         assert low < roc_auc(s, y) < high
         return high - low
 
     assert interval(4000) < interval(200) / 3  # about 1 / sqrt(n)
-    assert bootstrap_auc(np.array([1.0, 2.0]), np.array([True, True])) == (None, None)
+    assert interval(bootstrap_aucs(np.array([1.0, 2.0]), np.array([True, True]))) == (None, None)
 
 
 def test_precision_at_k_counts_a_boundary_tie_in_expectation():
