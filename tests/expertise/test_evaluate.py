@@ -30,14 +30,14 @@ def test_bootstrap_interval_holds_the_auc_and_narrows_with_more_pairs():
 
     rng = np.random.default_rng(1)
 
-    def interval(n):
+    def width(n):
         y = rng.random(n) < 0.3
         s = y + rng.normal(0, 1, n)  # a noisy but real signal
         low, high = interval(bootstrap_aucs(s, y))
         assert low < roc_auc(s, y) < high
         return high - low
 
-    assert interval(4000) < interval(200) / 3  # about 1 / sqrt(n)
+    assert width(4000) < width(200) / 3  # about 1 / sqrt(n)
     assert interval(bootstrap_aucs(np.array([1.0, 2.0]), np.array([True, True]))) == (None, None)
 
 
