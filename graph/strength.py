@@ -30,8 +30,8 @@ Bands: strong >= 60, medium >= 35, weak >= 15, cold below.
 fitted signal, its log-odds (weight x signal) times the secant slope of the sigmoid between the
 intercept and the pair's log-odds (so they share out the sigmoid's rise exactly, each with the sign
 of its log-odds); and ``group_size``, what the one-to-many rule took off. They sum to the score.
-``score_columns`` is the one implementation, over numpy columns (``signals`` runs it on one edge), so
-the in-memory network scores millions of edges at once. Settings override any weight (``weights_from``);
+``score_columns`` is the same model over numpy columns, so the in-memory network scores millions of
+edges at once (tests pin it to ``signals``). Settings override any weight (``weights_from``);
 ``kith evaluate --fit`` fits them to the firm's own history.
 """
 
@@ -176,10 +176,35 @@ def score_columns(cols: Mapping[str, np.ndarray], now: int, w: Weights = DEFAULT
 
 
 def signals(k: Knows, now: int, w: Weights = DEFAULT_WEIGHTS) -> Signals:
-    """The signals of one edge as of ``now`` (epoch seconds)."""
-    cols = columns([k])
-    x = signal_columns(cols, now, w)
-    return Signals(*(float(x[n][0]) for n in SIGNALS), score=float(score_columns(cols, now, w)[0]))
+    """The signals of one edge as of ``now`` (epoch seconds): ``signal_columns`` for a single edge, in
+    plain floats (a hundred times faster on one edge; tests pin the two equal)."""
+    emails = k.emails_ab + k.emails_ba
+    volume = emails * w.email + k.meetings * w.meeting + k.calls * w.call + k.notes * w.note
+    mutual = k.meetings + k.calls
+    high = max(k.emails_ab, k.emails_ba) + mutual
+    low = min(k.emails_ab, k.emails_ba) + mutual
+    age_days = UNKNOWN_AGE_DAYS if k.last_at is None else min(max(0.0, (now - k.last_at) / DAY), UNKNOWN_AGE_DAYS)
+    span_days = 0.0 if k.first_at is None or k.last_at is None else max(0, k.last_at - k.first_at) / DAY
+    shares = k.email_weight + k.meeting_weight
+    group = (emails + k.meetings) / shares if shares > 0 else 1.0
+    crowd = min(1.0, w.group_free / max(group, 1.0))
+    one_way = 1 - low / high if high > 0 else 0.0
+    replies = k.replies_ab + k.replies_ba
+    if replies > 0 and emails > 0:
+        mean_hours = (k.reply_hours_ab + k.reply_hours_ba) / replies
+        responsiveness = min(1.0, replies / emails) * w.reply_half_hours / (w.reply_half_hours + mean_hours)
+    else:
+        responsiveness = 0.0
+    x = {"recency": 0.0 - math.log1p(age_days), "frequency": math.log1p(volume * crowd),
+         "reciprocity": low / (high + w.reciprocity_shrink) if high > 0 else 0.0,
+         "responsiveness": responsiveness, "tenure": math.log1p(span_days),
+         "group_size": (math.log(1 / crowd) if crowd > 0 else math.inf) * one_way}
+    if volume > 0:
+        z = w.intercept + sum(getattr(w, n) * x[n] for n in FITTED)
+        chance = 0.5 * (1 + math.tanh(z / 2)) * math.exp(-w.group_size * x["group_size"])
+    else:
+        chance = 0.0
+    return Signals(**x, score=round(100 * chance, 4))
 
 
 def score(k: Knows, now: int, w: Weights = DEFAULT_WEIGHTS) -> float:

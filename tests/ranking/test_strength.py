@@ -148,7 +148,7 @@ def test_score_columns_equals_signals_and_points_sum_to_it(edges, now, w):
     got = score_columns(columns(edges), now, w)
     for k, g in zip(edges, got):
         s = signals(k, now, w)
-        assert g == s.score
+        assert g == pytest.approx(s.score, abs=1e-3)
         points = contributions(s, w)
         assert set(points) == {"baseline", *SIGNALS}
         assert sum(points.values()) == pytest.approx(s.score, abs=1e-3)
