@@ -170,8 +170,8 @@ def evaluate(
     quantile: Annotated[float, typer.Option("--quantile", help="Split at this quantile of the message dates, 0-1.")] = (
         backtest.DEFAULT_QUANTILE),
     k: Annotated[int, typer.Option("--k", help="The k of precision@k.")] = backtest.DEFAULT_K,
-    fit: Annotated[bool, typer.Option("--fit", help="Fit the strength weights to this history and write them to "
-                                                    "the config file, with before/after figures.")] = False,
+    fit: Annotated[bool, typer.Option("--fit", help="Fit the strength weights on an earlier window, check them on "
+                                                    "the later one, and write them to the config file if better.")] = False,
     as_json: AsJson = False,
 ) -> None:
     """Backtest: does strength before a split predict who is in touch after it? Beside recency, frequency and tenure."""
@@ -190,18 +190,20 @@ def evaluate(
 
     found = fit_and_check(items, weights, split_at=when, quantile=quantile, k=k)
     written = {n: getattr(found.weights, n) for n in ("intercept", *FITTED)}
-    path = save_strength_weights(written)
+    path = save_strength_weights(written) if found.better else None
     if as_json:
-        print_json({"weights": written, "config": str(path), "fit_split_at": found.fit_split_at,
+        print_json({"weights": written, "written_to": path and str(path), "fit_split_at": found.fit_split_at,
                     "before": found.before.as_dict(), "after": found.after.as_dict()})
         return
     _show_backtest(found.after)
-    b, a = found.before.model, found.after.model
     out.print(f"Fitted on the pairs before {_day(found.fit_split_at)} (labelled by contact up to "
-              f"{_day(found.after.split_at)}), checked after it: AUC {_auc(b)} with the weights in use, "
-              f"{_auc(a)} fitted.")
+              f"{_day(found.after.split_at)}), checked after it: AUC {_auc(found.before.model)} with the weights "
+              f"in use, {_auc(found.after.model)} fitted.")
+    if path is None:
+        out.print("The fitted weights do no better on the later window: kept the weights in use, wrote nothing.")
+        return
     out.print(f"Wrote strength_weights to {path}: " + ", ".join(f"{n} {v:g}" for n, v in written.items()))
-    if settings.strength_weights and "KITH_STRENGTH_WEIGHTS" in os.environ:
+    if "KITH_STRENGTH_WEIGHTS" in os.environ:
         out.print("KITH_STRENGTH_WEIGHTS is set and overrides the config file: unset it to use the fitted weights.")
 
 

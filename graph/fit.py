@@ -31,6 +31,11 @@ class Fitted:
     before: Backtest  # the weights in use, on the evaluation split
     after: Backtest  # the fitted weights, on the same split: they never saw its labels
 
+    @property
+    def better(self) -> bool:
+        """Whether the fitted weights rank the held-out window better than the weights in use."""
+        return (self.after.model.auc or 0) > (self.before.model.auc or 0)
+
 
 def fit_and_check(items: Sequence[Interaction], weights: Weights, *, split_at: int | None = None,
                   quantile: float = DEFAULT_QUANTILE, k: int = 100, now: int | None = None) -> Fitted:

@@ -110,10 +110,20 @@ def test_evaluate_reports_the_model_beside_three_baselines_and_fit_writes_the_co
     table = kith("--db", db, "evaluate")
     assert table.returncode == 0 and "tenure only" in table.stdout and "95 % interval" in table.stdout
 
-    fitted = subprocess.run([sys.executable, "-m", "api", "--db", db, "evaluate", "--fit"], capture_output=True,
-                            text=True, timeout=120, env={**os.environ, "KITH_NEO4J_URI": "", "KITH_CONFIG": str(config)})
+    def fit(weights: str) -> subprocess.CompletedProcess:
+        env = {**os.environ, "KITH_NEO4J_URI": "", "KITH_CONFIG": str(config), "KITH_STRENGTH_WEIGHTS": weights}
+        return subprocess.run([sys.executable, "-m", "api", "--db", db, "evaluate", "--fit"], capture_output=True,
+                              text=True, timeout=120, env=env)
+
+    # the shipped weights already rank this history perfectly: a fit that does no better writes nothing
+    kept = fit("{}")
+    assert kept.returncode == 0, kept.stderr
+    assert "wrote nothing" in kept.stdout and "strength_weights" not in config.read_text(encoding="utf-8")
+    # weights that rank nothing (every signal off): the fit, checked on the later window, replaces them
+    fitted = fit('{"recency": 0, "frequency": 0, "tenure": 0}')
     assert fitted.returncode == 0, fitted.stderr
-    assert "with the weights in use" in fitted.stdout and "Wrote strength_weights" in fitted.stdout
+    assert "AUC 0.500 with the weights in use" in fitted.stdout and "Wrote strength_weights" in fitted.stdout
+    assert "KITH_STRENGTH_WEIGHTS is set" in fitted.stdout
     import tomllib
 
     written = tomllib.loads(config.read_text(encoding="utf-8"))
