@@ -27,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from graph.evaluate import (Protocol, bootstrap_aucs, figures_of, interval, load_interactions,  # noqa: E402
+from graph.evaluate import (Protocol, baselines, bootstrap_aucs, figures_of, interval, load_interactions,  # noqa: E402
                             protocol, roc_auc)
 from graph.strength import DAY, DEFAULT_WEIGHTS, Weights, columns, score_columns  # noqa: E402
 from ingest.snap import read_snap  # noqa: E402
@@ -88,9 +88,7 @@ def scorers(found: Protocol, weights: Weights = DEFAULT_WEIGHTS) -> dict[str, np
         "Kith (default)": score_columns(cols, t, weights),
         "Kith before #14": before_issue_14(cols, t),
         "Kith, no group rule": score_columns(cols, t, replace(weights, group_size=0.0)),
-        "recency only": -(t - cols["last_at"]) / DAY,
-        "frequency only": cols["emails_ab"] + cols["emails_ba"] + cols["meetings"] + cols["calls"] + cols["notes"],
-        "tenure only": (cols["last_at"] - cols["first_at"]) / DAY,
+        **{f"{name} only": scores for name, scores in baselines(cols, t).items()},
     }
 
 

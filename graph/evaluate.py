@@ -153,16 +153,19 @@ def backtest(found: Protocol, *, k: int = DEFAULT_K, weights: Weights = DEFAULT_
         raise KithError(f"--k must be at least 1 (got {k}).")
     found.check()
     cols = columns(found.edges)
-    t = found.split_at
-    scorers = {
-        "model": score_columns(cols, t, weights),
-        "recency": -(t - cols["last_at"]) / DAY,
-        "frequency": cols["emails_ab"] + cols["emails_ba"] + cols["meetings"] + cols["calls"] + cols["notes"],
-        "tenure": (cols["last_at"] - cols["first_at"]) / DAY,
-    }
+    scorers = {"model": score_columns(cols, found.split_at, weights), **baselines(cols, found.split_at)}
     figures = figures_of(scorers, found.labels, k)
     return Backtest(t, len(found.pairs), found.positives, found.new_pairs, found.ignored_dates, k,
                     figures.pop("model"), figures)
+
+
+def baselines(cols: dict[str, np.ndarray], split_at: int) -> dict[str, np.ndarray]:
+    """The single-signal scorers, from ``graph.strength.columns`` of the edges as of the split."""
+    return {
+        "recency": -(split_at - cols["last_at"]) / DAY,
+        "frequency": cols["emails_ab"] + cols["emails_ba"] + cols["meetings"] + cols["calls"] + cols["notes"],
+        "tenure": (cols["last_at"] - cols["first_at"]) / DAY,
+    }
 
 
 def figures_of(scorers: dict[str, np.ndarray], labels: np.ndarray, k: int) -> dict[str, Figures]:
