@@ -155,7 +155,7 @@ def backtest(found: Protocol, *, k: int = DEFAULT_K, weights: Weights = DEFAULT_
     cols = columns(found.edges)
     scorers = {"model": score_columns(cols, found.split_at, weights), **baselines(cols, found.split_at)}
     figures = figures_of(scorers, found.labels, k)
-    return Backtest(t, len(found.pairs), found.positives, found.new_pairs, found.ignored_dates, k,
+    return Backtest(found.split_at, len(found.pairs), found.positives, found.new_pairs, found.ignored_dates, k,
                     figures.pop("model"), figures)
 
 
