@@ -165,13 +165,14 @@ def _who(person: dict) -> str:
 def evaluate(
     ctx: typer.Context,
     split_at: Annotated[
-        str | None, typer.Option("--split-at", help="Split the timeline here (date); default: at --quantile of the dates.")
+        str | None, typer.Option("--split-at", help="Split the timeline here (date); default: at --quantile.")
     ] = None,
     quantile: Annotated[float, typer.Option("--quantile", help="Split at this quantile of the message dates, 0-1.")] = (
         backtest.DEFAULT_QUANTILE),
     k: Annotated[int, typer.Option("--k", help="The k of precision@k.")] = backtest.DEFAULT_K,
-    fit: Annotated[bool, typer.Option("--fit", help="Fit the strength weights on an earlier window, check them on "
-                                                    "the later one, and write them to the config file if better.")] = False,
+    fit: Annotated[bool, typer.Option(
+        "--fit", help="Fit the strength weights on an earlier window, check them on the later one, and write "
+                      "them to the config file if better.")] = False,
     as_json: AsJson = False,
 ) -> None:
     """Backtest: does strength before a split predict who is in touch after it? Beside recency, frequency and tenure."""

@@ -133,7 +133,8 @@ def main() -> None:
             weights = fit_weights([h for n, h in sets.items() if n != name])
             scores = scorers(found, weights)
             model = figures_of({"Kith": scores["Kith (default)"]}, found.labels, args.k)["Kith"]
-            print(f"  {name:<18} AUC {model.auc:.3f} [{model.auc_low:.3f}, {model.auc_high:.3f}]; {margin(found, scores)}")
+            print(f"  {name:<18} AUC {model.auc:.3f} [{model.auc_low:.3f}, {model.auc_high:.3f}]; "
+                  f"{margin(found, scores)}")
         if args.refit:
             print("\nfitted on all three (the shipped defaults):", fit_weights(list(sets.values())))
 

@@ -6,7 +6,8 @@ touch after T. Weights stay >= 0 (a signal that measures as harmful is dropped a
 so it contributes nothing rather than a penalty). Several histories (bench: several networks) each
 get their own intercept, since how many pairs talk again depends on the window, not on the pair; each
 history and each class within it weighs the same (the fit serves ranking), and the intercept is put
-back on each history's own odds of talking again, then averaged. The group-size rule (applied on top) and the channel weights are not fitted.
+back on each history's own odds of talking again, then averaged. The group-size rule (applied on
+top) and the channel weights are not fitted.
 """
 
 from __future__ import annotations

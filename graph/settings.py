@@ -57,7 +57,8 @@ class Settings(BaseSettings):
     recurrence_horizon_days: int = Field(365, ge=0, description="expand recurring meetings this far past now")
     recurrence_lookback_days: int = Field(3650, ge=0, description="and no further back than this before now")
     strength_weights: dict[str, float] = Field(
-        default_factory=dict, description='graph.strength.Weights overrides, JSON: {"meeting": 4, "tenure": 0.1}; `kith evaluate --fit` writes them'
+        default_factory=dict,
+        description='graph.strength.Weights overrides, JSON: {"meeting": 4}; `kith evaluate --fit` writes them',
     )
     introspection: bool = Field(True, description="serve GraphQL introspection (set KITH_INTROSPECTION=false in production)")
     query_timeout_s: float = Field(10.0, gt=0, description="seconds one API query may run before it is cancelled")
@@ -109,7 +110,8 @@ def save_strength_weights(weights: dict[str, float]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(tomlkit.dumps(doc), encoding="utf-8")
     except (OSError, tomlkit.exceptions.TOMLKitError) as exc:
-        raise KithError(f"Could not write the fitted weights to {path} ({exc}); fix the file or set KITH_CONFIG.") from None
+        raise KithError(f"Could not write the fitted weights to {path} ({exc}); "
+                        "fix the file or point KITH_CONFIG elsewhere.") from None
     return path
 
 

@@ -12,15 +12,17 @@ from ingest.snap import read_snap
 
 def test_lines_from_one_sender_at_one_second_are_one_message(tmp_path):
     path = tmp_path / "net.txt"
-    path.write_text("% a KONECT header\n1 2 100\n1 3 100\n1 1 100\n2 1 160\nnot a line\n3 1\n1 2 100\n", encoding="utf-8")
+    lines = ["% a KONECT header", "1 2 100", "1 3 100", "1 1 100", "2 1 160", "not a line", "3 1", "1 2 100"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     net = read_snap(path, prefix="t", start_at=1_000_000_000)
     assert net.skipped == 2
     first, reply = net.interactions
     assert first.occurred_at == 1_000_000_100 and reply.occurred_at == 1_000_000_160
     assert first.people(Role.FROM) == ["t:1"] and first.people(Role.TO) == ["t:2", "t:3"]  # the self-line adds no one
     edges = fold(net.interactions, lambda i: None)
-    assert edges[("t:1", "t:2")].email_weight == 0.5 + 1  # a message to two, then one back
-    assert (edges[("t:1", "t:2")].emails_ab, edges[("t:1", "t:2")].emails_ba) == (1, 1)  # a repeated line: the same message
+    pair = edges[("t:1", "t:2")]
+    assert (pair.emails_ab, pair.emails_ba) == (1, 1)  # a repeated line is the same message
+    assert pair.email_weight == 0.5 + 1  # a message to two, then one back
 
 
 def test_the_dnc_network_runs_through_the_protocol():

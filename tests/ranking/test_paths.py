@@ -18,7 +18,8 @@ XU, YAN, ZED, TARA = person("xu"), person("yan"), person("zed"), person("tara")
 OLI = person("oli", opted_out=True)
 BO = person("bo", blocked=True)
 # the strength of each edge kind, scored at T0 (pinned by test_strength): the path figures multiply them
-S, M, W = (signals(Knows("a", "b", last_at=T0, **{"first_at": T0, **kind}), T0).score for kind in (STRONG, MEDIUM, WEAK))
+S, M, W = (signals(Knows("a", "b", last_at=T0, **{"first_at": T0, **kind}), T0).score
+           for kind in (STRONG, MEDIUM, WEAK))
 
 
 @pytest.fixture
