@@ -7,6 +7,7 @@ which every person carries ``name`` and ``emails``.
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Annotated
@@ -14,11 +15,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from api.context import out, print_json, store_of
+from api.context import out, print_json, settings_of, store_of
 from graph import evaluate as backtest
 from graph import expertise
 from graph import insights as findings
 from graph.errors import KithError, NotFound
+from graph.settings import save_strength_weights
+from graph.strength import FITTED, weights_from
 
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 AsOf = Annotated[
@@ -162,23 +165,59 @@ def _who(person: dict) -> str:
 def evaluate(
     ctx: typer.Context,
     split_at: Annotated[
-        str | None, typer.Option("--split-at", help="Split the timeline here (date); default: 80 % of the way.")
+        str | None, typer.Option("--split-at", help="Split the timeline here (date); default: at --quantile.")
     ] = None,
-    fraction: Annotated[float, typer.Option("--fraction", help="Where to split the timeline, 0-1.")] = 0.8,
+    quantile: Annotated[float, typer.Option("--quantile", help="Split at this quantile of the message dates, 0-1.")] = (
+        backtest.DEFAULT_QUANTILE),
     k: Annotated[int, typer.Option("--k", help="The k of precision@k.")] = backtest.DEFAULT_K,
+    fit: Annotated[bool, typer.Option(
+        "--fit", help="Fit the strength weights on an earlier window, check them on the later one, and write "
+                      "them to the config file if better.")] = False,
     as_json: AsJson = False,
 ) -> None:
-    """Backtest: does strength before a split predict who is in touch after it? Beside recency and frequency."""
-    result = backtest.evaluate(store_of(ctx), split_at=parse_when(split_at, "--split-at"), fraction=fraction, k=k)
-    report = result.as_dict()
-    if as_json:
-        print_json(report)
+    """Backtest: does strength before a split predict who is in touch after it? Beside recency, frequency and tenure."""
+    settings = settings_of(ctx)
+    weights = weights_from(settings)
+    when = parse_when(split_at, "--split-at")
+    items = list(backtest.load_interactions(store_of(ctx)).values())
+    if not fit:
+        result = backtest.backtest(backtest.protocol(items, split_at=when, quantile=quantile), k=k, weights=weights)
+        if as_json:
+            print_json(result.as_dict())
+        else:
+            _show_backtest(result)
         return
+    from graph.fit import fit_and_check
+
+    found = fit_and_check(items, weights, split_at=when, quantile=quantile, k=k)
+    written = {n: getattr(found.weights, n) for n in ("intercept", *FITTED)}
+    path = save_strength_weights(written) if found.better else None
+    if as_json:
+        print_json({"weights": written, "written_to": path and str(path), "fit_split_at": found.fit_split_at,
+                    "before": found.before.as_dict(), "after": found.after.as_dict()})
+        return
+    _show_backtest(found.after)
+    out.print(f"Fitted on the pairs before {_day(found.fit_split_at)} (labelled by contact up to "
+              f"{_day(found.after.split_at)}), checked after it: AUC {_auc(found.before.model)} with the weights "
+              f"in use, {_auc(found.after.model)} fitted.")
+    if path is None:
+        out.print("The fitted weights do no better on the later window: kept the weights in use, wrote nothing.")
+        return
+    out.print(f"Wrote strength_weights to {path}: " + ", ".join(f"{n} {v:g}" for n, v in written.items()))
+    if "KITH_STRENGTH_WEIGHTS" in os.environ:
+        out.print("KITH_STRENGTH_WEIGHTS is set and overrides the config file: unset it to use the fitted weights.")
+
+
+def _show_backtest(result: backtest.Backtest) -> None:
     out.print(f"Split at {_day(result.split_at)}: {result.pairs:,} pairs in touch before, {result.positives:,} of them "
-              f"again after ({result.new_pairs:,} new pairs after are not scored).")
-    table = Table("scorer", "ROC AUC", f"precision@{result.k}")
-    for name, f in (("strength model", result.model), ("recency only", result.recency),
-                    ("frequency only", result.frequency)):
-        table.add_row(name, "n/a" if f.auc is None else f"{f.auc:.3f}",
-                      "n/a" if f.precision_at_k is None else f"{f.precision_at_k:.3f}")
+              f"again after ({result.new_pairs:,} new pairs after are not scored; {result.ignored_dates:,} "
+              f"interactions dated before 1990 or after tomorrow ignored).")
+    table = Table("scorer", "ROC AUC", "95 % interval", f"precision@{result.k}")
+    for name, f in (("strength model", result.model), *((f"{n} only", f) for n, f in result.baselines.items())):
+        interval = "n/a" if f.auc_low is None else f"{f.auc_low:.3f}-{f.auc_high:.3f}"
+        table.add_row(name, _auc(f), interval, "n/a" if f.precision_at_k is None else f"{f.precision_at_k:.3f}")
     out.print(table)
+
+
+def _auc(f: backtest.Figures) -> str:
+    return "n/a" if f.auc is None else f"{f.auc:.3f}"

@@ -1,145 +1,142 @@
-"""`kith evaluate` figures: the strength model beside the recency-only and frequency-only baselines.
+"""Strength against its single-signal baselines on the future-interaction protocol, with intervals.
 
-    python bench/evaluate.py [--messages 20000] [--k 100]
+    python bench/evaluate.py [--k 100] [--refit]
 
-Two corpora, each into a fresh SQLite store:
-1. "lifecycle": relationships that begin, run and end. 60 colleagues and 80 client organisations of
-   6 contacts; each colleague-contact relationship starts at a random time, lasts an exponential
-   time (mean 300 days) and produces threads at its own rate (log-normal, median ~1.5 a month),
-   replies hours later, a meeting in one thread of eight, a colleague cc'd now and then; a fifth of
-   pairs are one-off cold emails. Written through the Store interface, KNOWS deltas by graph.knows.
-2. "synthetic mail": ``ingest.synthetic`` messages through the real email ingest. Its generator picks
-   colleague and contacts uniformly at random for every thread, so no pair is likelier than another
-   to talk again: an honest floor where every scorer should sit near AUC 0.5.
-Prints split, pairs, positives, and AUC / precision@k of the three scorers.
+Sets: the three SNAP temporal networks in ../shared/corpora/snap_temporal_networks (EU research
+institution email, DNC email, college messages; converted by ingest.snap), and the `kith demo` firm
+(built into a temporary folder). Each is split at the 80th percentile of its message dates by
+graph.evaluate.protocol, the one protocol `kith evaluate` runs. For each set it prints pairs,
+positives, then ROC AUC [95 % bootstrap interval] and P@k of: Kith's shipped default weights, the
+model before issue #14 (a hand-set formula, for comparison), Kith without its group-size rule (what the
+one-to-many rule costs), and recency, frequency and tenure alone. Then held-out figures on the
+networks: weights fitted (graph.fit) on the other two networks, scored on the third.
+``--refit`` prints the weights fitted on all three, the way the shipped defaults were made.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
-import random
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import numpy as np
 
-from graph.evaluate import Backtest, evaluate  # noqa: E402
-from graph.knows import deltas  # noqa: E402
-from graph.model import (  # noqa: E402
-    Attendance,
-    Interaction,
-    InteractionKind,
-    InteractionWrite,
-    Participant,
-    Person,
-    Role,
-)
-from graph.settings import Settings  # noqa: E402
-from graph.sqlite_store import SQLiteStore  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-DAY = 86_400
-T0 = 1_600_000_000
-SPAN_DAYS = 1095
+from graph.evaluate import (Protocol, baselines, bootstrap_aucs, figures_of, interval, load_interactions,  # noqa: E402
+                            protocol, roc_auc)
+from graph.strength import DAY, DEFAULT_WEIGHTS, Weights, columns, score_columns  # noqa: E402
+from ingest.snap import read_snap  # noqa: E402
+
+SNAP = ROOT.parent / "shared" / "corpora" / "snap_temporal_networks"
+# name, file, start of the recording for files whose times are offsets from it (email-Eu-core: ~Oct 2003)
+NETWORKS = (("EU email", "email-Eu-core-temporal.txt", 1_064_966_400),
+            ("DNC email", "dnc-temporalGraph.txt", None),
+            ("college messages", "CollegeMsg.txt", None))
 
 
-def lifecycle_corpus(store: SQLiteStore, seed: int = 5) -> int:
-    rng = random.Random(seed)
-    colleagues = [f"c{n:03d}" for n in range(60)]
-    contacts = [f"o{o:03d}.{n}" for o in range(80) for n in range(6)]
-    store.upsert_people([Person(p, p, [f"{p}@firm.example"], is_internal=True) for p in colleagues]
-                        + [Person(p, p, [f"{p}@client.example"]) for p in contacts])
-    items: list[tuple[Interaction, Interaction | None]] = []
-    n = 0
-    for colleague in colleagues:
-        for contact in rng.sample(contacts, 25):
-            start = rng.uniform(0, SPAN_DAYS)
-            if rng.random() < 0.2:  # a one-off
-                n += 1
-                items.append((_email(f"m{n}", start, colleague, [contact]), None))
-                continue
-            end = min(SPAN_DAYS, start + rng.expovariate(1 / 300))
-            rate = math.exp(rng.gauss(math.log(1.5), 0.8)) / 30  # threads per day
-            t = start
-            while True:
-                t += rng.expovariate(rate)
-                if t > end:
-                    break
-                n += 1
-                if rng.random() < 0.125:
-                    parts = [Participant(colleague, Role.ORGANIZER, Attendance.ACCEPTED),
-                             Participant(contact, Role.ATTENDEE, Attendance.ACCEPTED)]
-                    items.append((Interaction(f"m{n}", InteractionKind.MEETING, _at(t), parts, subject="meeting"), None))
-                    continue
-                cc = [rng.choice(colleagues)] if rng.random() < 0.2 else []
-                sender, other = (colleague, contact) if rng.random() < 0.6 else (contact, colleague)
-                root = _email(f"m{n}", t, sender, [other], [c for c in cc if c != sender])
-                items.append((root, None))
-                parent, when = root, t
-                for r in range(rng.choice([0, 1, 1, 2, 3])):
-                    when += rng.uniform(0.5, 48) / 24
-                    reply = _email(f"m{n}.{r}", when, other if r % 2 == 0 else sender,
-                                   [sender if r % 2 == 0 else other], parent=parent.id)
-                    items.append((reply, parent))
-                    parent = reply
-    items.sort(key=lambda ip: (ip[0].occurred_at, ip[0].id))
-    for k in range(0, len(items), 5000):
-        store.add_interactions([InteractionWrite(i, tuple(deltas(i, p))) for i, p in items[k : k + 5000]])
-    return len(items)
+def snap_sets() -> dict[str, Protocol]:
+    found = {}
+    for name, file, start in NETWORKS:
+        path = SNAP / file
+        if not path.exists():
+            print(f"({name}: {path} not found, skipped)")
+            continue
+        found[name] = protocol(read_snap(path, prefix=file.split("-")[0], start_at=start).interactions)
+    return found
 
 
-def _at(days: float) -> int:
-    return T0 + int(days * DAY)
+def demo_set(folder: Path) -> Protocol:
+    from api.cli_demo import build_demo
+    from graph.settings import Settings
+    from graph.sqlite_store import SQLiteStore
+
+    db = folder / "demo.db"
+    build_demo(Settings(db=db), db)
+    store = SQLiteStore.open(db)
+    try:
+        return protocol(load_interactions(store).values())
+    finally:
+        store.close()
 
 
-def _email(iid: str, days: float, frm: str, to: list[str], cc: list[str] = (), parent: str = "") -> Interaction:
-    parts = [Participant(frm, Role.FROM), *(Participant(p, Role.TO) for p in to), *(Participant(p, Role.CC) for p in cc)]
-    return Interaction(iid, InteractionKind.EMAIL, _at(days), parts, subject="matter", parent_id=parent)
+def before_issue_14(cols: dict[str, np.ndarray], now: int) -> np.ndarray:
+    """The strength formula Kith shipped before #14 (hand-set weights), kept here only to compare."""
+    vol = cols["email_weight"] + cols["meeting_weight"] * 3 + cols["calls"] * 2 + cols["notes"] * 0.5
+    frequency = 1 - np.exp(-vol / 12)
+    mutual = cols["meetings"] + cols["calls"]
+    high = np.maximum(cols["emails_ab"], cols["emails_ba"]) + mutual
+    low = np.minimum(cols["emails_ab"], cols["emails_ba"]) + mutual
+    reciprocity = np.where(high > 0, low / np.where(high > 0, high, 1), 0.0)
+    replies, sent = cols["replies_ab"] + cols["replies_ba"], cols["emails_ab"] + cols["emails_ba"]
+    hours = (cols["reply_hours_ab"] + cols["reply_hours_ba"]) / np.where(replies > 0, replies, 1)
+    share = np.minimum(1.0, replies / np.where(sent > 0, sent, 1))
+    responsiveness = np.where((replies > 0) & (sent > 0), share * 24 / (24 + hours), 0.0)
+    tenure = np.minimum(1.0, np.nan_to_num(cols["last_at"] - cols["first_at"]) / (365 * DAY))
+    recency = 0.5 ** (np.maximum(0, now - cols["last_at"]) / DAY / 90)
+    base = 0.45 * frequency + 0.2 * reciprocity + 0.15 * responsiveness + 0.2 * tenure
+    return 100 * base * (0.25 + 0.75 * recency)
 
 
-def synthetic_corpus(folder: Path, messages: int) -> SQLiteStore:
-    from ingest.email.pipeline import ingest_email
-    from ingest.synthetic import FIRM_DOMAIN, make_firm, write_corpus
-
-    firm = make_firm(seed=7, colleagues=60, organizations=80, contacts_per_org=6)
-    paths = write_corpus(folder / "mail", firm, messages, per_file=10_000)
-    settings = Settings(db=folder / "synthetic.db", internal_domains=[FIRM_DOMAIN])
-    store = SQLiteStore.open(settings.db)
-    ingest_email(store, settings, paths, workers=1)
-    return store
+def scorers(found: Protocol, weights: Weights = DEFAULT_WEIGHTS) -> dict[str, np.ndarray]:
+    cols, t = columns(found.edges), found.split_at
+    return {
+        "Kith (default)": score_columns(cols, t, weights),
+        "Kith before #14": before_issue_14(cols, t),
+        "Kith, no group rule": score_columns(cols, t, replace(weights, group_size=0.0)),
+        **{f"{name} only": scores for name, scores in baselines(cols, t).items()},
+    }
 
 
-def show(name: str, result: Backtest, seconds: float) -> None:
-    print(f"\n{name}: split at {time.strftime('%Y-%m-%d', time.gmtime(result.split_at))}, {result.pairs:,} pairs "
-          f"scored, {result.positives:,} positive ({result.positives / result.pairs:.1%}), "
-          f"{result.new_pairs:,} new pairs after the split; evaluate took {seconds:.1f} s")
-    print(f"  {'scorer':<16}{'ROC AUC':>9}{f'P@{result.k}':>9}")
-    for label, f in (("strength model", result.model), ("recency only", result.recency),
-                     ("frequency only", result.frequency)):
-        print(f"  {label:<16}{f.auc:>9.3f}{f.precision_at_k:>9.3f}")
+def margin(found: Protocol, scores: dict[str, np.ndarray]) -> str:
+    """Kith minus the best single signal, with the paired bootstrap interval of the difference."""
+    best = max((n for n in scores if n.endswith(" only")), key=lambda n: roc_auc(scores[n], found.labels))
+    diff = roc_auc(scores["Kith (default)"], found.labels) - roc_auc(scores[best], found.labels)
+    low, high = interval(bootstrap_aucs(scores["Kith (default)"], found.labels)
+                         - bootstrap_aucs(scores[best], found.labels))
+    return f"Kith - {best}: {diff:+.3f} [{low:+.3f}, {high:+.3f}] (paired)"
+
+
+def show(name: str, found: Protocol, k: int) -> None:
+    print(f"\n{name}: split at {time.strftime('%Y-%m-%d', time.gmtime(found.split_at))}, {len(found.pairs):,} pairs, "
+          f"{found.positives:,} positive ({found.positives / len(found.pairs):.1%}), {found.ignored_dates:,} "
+          f"dates ignored")
+    print(f"  {'scorer':<22}{'ROC AUC':>8}  {'95 % interval':<15}{f'P@{k}':>7}")
+    scores = scorers(found)
+    for label, f in figures_of(scores, found.labels, k).items():
+        print(f"  {label:<22}{f.auc:>8.3f}  [{f.auc_low:.3f}, {f.auc_high:.3f}]{f.precision_at_k:>7.3f}")
+    print(f"  {margin(found, scores)}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--messages", type=int, default=20_000, help="synthetic mail messages")
     ap.add_argument("--k", type=int, default=100)
+    ap.add_argument("--refit", action="store_true", help="print the weights fitted on all three networks")
     args = ap.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="kith-bench-evaluate-"))
+    from graph.fit import fit_weights
 
-    store = SQLiteStore.open(folder / "lifecycle.db")
-    count = lifecycle_corpus(store)
     t = time.perf_counter()
-    result = evaluate(store, k=args.k)
-    show(f"lifecycle corpus ({count:,} interactions)", result, time.perf_counter() - t)
-    store.close()
+    sets = snap_sets()
+    print(f"converted and split the networks in {time.perf_counter() - t:.1f} s")
+    for name, found in sets.items():
+        show(name, found, args.k)
+    with tempfile.TemporaryDirectory(prefix="kith-bench-evaluate-") as folder:
+        show("kith demo firm", demo_set(Path(folder)), args.k)
 
-    store = synthetic_corpus(folder, args.messages)
-    t = time.perf_counter()
-    result = evaluate(store, k=args.k)
-    show(f"synthetic mail ({args.messages:,} messages via ingest)", result, time.perf_counter() - t)
-    store.close()
+    if len(sets) == len(NETWORKS):
+        print("\nheld out: weights fitted on the other two networks, scored on this one")
+        for name, found in sets.items():
+            weights = fit_weights([h for n, h in sets.items() if n != name])
+            scores = scorers(found, weights)
+            model = figures_of({"Kith": scores["Kith (default)"]}, found.labels, args.k)["Kith"]
+            print(f"  {name:<18} AUC {model.auc:.3f} [{model.auc_low:.3f}, {model.auc_high:.3f}]; "
+                  f"{margin(found, scores)}")
+        if args.refit:
+            print("\nfitted on all three (the shipped defaults):", fit_weights(list(sets.values())))
 
 
 if __name__ == "__main__":

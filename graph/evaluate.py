@@ -1,22 +1,28 @@
 """`kith evaluate`: does relationship strength predict who will be in touch next?
 
-A backtest. Interactions are split at a time T (by default 80 % of the way from the first dated
-interaction to the last). Every pair with evidence before T is scored from that evidence alone (KNOWS
-edges recomputed by ``graph.knows.fold`` from the interactions before T, so nothing after T leaks in);
-a pair is positive when it interacts again at or after T. Three scorers, in the same run:
+The future-interaction protocol, one function (``protocol``) for `kith evaluate`, `--fit` and
+bench/evaluate.py. Interactions dated outside a plausible window (before 1990, after tomorrow, and the
+1980-01-01 null date, which falls before 1990 anyway) are ignored and counted (``ignored_dates``).
+The rest are split at a time T, by default the 80th percentile of their dates (so a few stray dates
+cannot drag it). Every pair with evidence before T is scored from that evidence alone (KNOWS edges
+recomputed by ``graph.knows.fold`` from the interactions before T, so nothing after T leaks in); a
+pair is positive when it interacts again at or after T. Four scorers, in the same run:
 
-- ``model``: ``graph.strength.score`` of the pair's edge as of T;
-- ``recency``: 1 / (1 + days since the pair's last contact before T);
-- ``frequency``: how many times they were in touch before T (emails either way, meetings, calls, notes).
+- ``model``: ``graph.strength`` as of T with the weights given (the configured ones in the CLI);
+- ``recency``: minus the time since the pair's last contact before T;
+- ``frequency``: how many times they were in touch before T (emails either way, meetings, calls, notes);
+- ``tenure``: time from the pair's first contact to its last before T.
 
 Figures: ROC AUC (rank-based, Mann-Whitney; tied scores share their average rank, so a constant
-scorer gets 0.5) and precision@k (ties at the k-th score count their expected share of positives, so
-ordering within a tie cannot flatter a scorer). Pairs that first meet after T are counted
-(``new_pairs``) but not scored: nothing before T can rank them.
+scorer gets 0.5) with a 95 % bootstrap interval (pairs resampled ``BOOTSTRAP`` times, fixed seed), and
+precision@k (ties at the k-th score count their expected share of positives). Pairs that first meet
+after T are counted (``new_pairs``) but not scored. With fewer than ``MIN_CLASS`` positives or
+negatives an AUC says nothing: ``evaluate`` refuses rather than print one.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -26,19 +32,51 @@ from graph.errors import KithError
 from graph.knows import deltas, fold
 from graph.model import Category, Interaction, Knows
 from graph.store import Store
-from graph.strength import DAY, DEFAULT_WEIGHTS, Weights, score
+from graph.strength import DAY, DEFAULT_WEIGHTS, Weights, columns, score_columns
 
-DEFAULT_FRACTION = 0.8
+DEFAULT_QUANTILE = 0.8
 DEFAULT_K = 100
+EARLIEST = 631_152_000  # 1990-01-01: earlier dates are nulls (1970, 1980-01-01) or clock errors
+MIN_CLASS = 10  # positives and negatives each, at least
+BOOTSTRAP = 500
+SEED = 14
 
 
 @dataclass(frozen=True, slots=True)
 class Figures:
     auc: float | None  # None when the pairs are all positive or all negative
+    auc_low: float | None  # 95 % bootstrap interval
+    auc_high: float | None
     precision_at_k: float | None
 
     def as_dict(self) -> dict:
-        return {"auc": _round(self.auc), "precision_at_k": _round(self.precision_at_k)}
+        return {"auc": _round(self.auc), "auc_ci": [_round(self.auc_low), _round(self.auc_high)],
+                "precision_at_k": _round(self.precision_at_k)}
+
+
+@dataclass(frozen=True, slots=True)
+class Protocol:
+    """The pairs of one history split at T: their edges as of T and whether they were in touch after."""
+
+    split_at: int
+    pairs: list[tuple[str, str]]
+    edges: list[Knows]
+    labels: np.ndarray
+    new_pairs: int  # pairs in touch after T with no evidence before
+    ignored_dates: int  # interactions dated outside the plausible window
+
+    @property
+    def positives(self) -> int:
+        return int(self.labels.sum())
+
+    def check(self) -> None:
+        """Refuse when too few positives or negatives to say anything."""
+        negatives = len(self.labels) - self.positives
+        if min(self.positives, negatives) < MIN_CLASS:
+            raise KithError(
+                f"Too few pairs to evaluate: {len(self.labels)} pairs in touch before the split, {self.positives} "
+                f"of them again after and {negatives} not; at least {MIN_CLASS} of each are needed. Ingest more "
+                f"history, or move --split-at or --quantile so both sides of the split hold enough.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,24 +84,25 @@ class Backtest:
     split_at: int
     pairs: int  # pairs scored (evidence before T)
     positives: int  # of those, pairs in touch again at or after T
-    new_pairs: int  # pairs in touch after T with no evidence before
+    new_pairs: int
+    ignored_dates: int
     k: int
     model: Figures
-    recency: Figures
-    frequency: Figures
+    baselines: dict[str, Figures]  # recency, frequency, tenure
 
     def as_dict(self) -> dict:
         return {
             "split_at": self.split_at, "pairs": self.pairs, "positives": self.positives,
-            "new_pairs": self.new_pairs, "k": self.k, **self.model.as_dict(),
-            "baselines": {"recency": self.recency.as_dict(), "frequency": self.frequency.as_dict()},
+            "new_pairs": self.new_pairs, "ignored_dates": self.ignored_dates, "k": self.k, **self.model.as_dict(),
+            "baselines": {name: f.as_dict() for name, f in self.baselines.items()},
         }
 
 
-def evaluate(store: Store, *, split_at: int | None = None, fraction: float = DEFAULT_FRACTION, k: int = DEFAULT_K,
-             weights: Weights = DEFAULT_WEIGHTS) -> Backtest:
+def evaluate(store: Store, *, split_at: int | None = None, quantile: float = DEFAULT_QUANTILE, k: int = DEFAULT_K,
+             weights: Weights = DEFAULT_WEIGHTS, now: int | None = None) -> Backtest:
     """Backtest the strength model on everything the store holds (see the module docstring)."""
-    return backtest(load_interactions(store).values(), split_at=split_at, fraction=fraction, k=k, weights=weights)
+    found = protocol(load_interactions(store).values(), split_at=split_at, quantile=quantile, now=now)
+    return backtest(found, k=k, weights=weights)
 
 
 def load_interactions(store: Store, before: int | None = None) -> dict[str, Interaction]:
@@ -83,40 +122,88 @@ def edges_as_of(items: Iterable[Interaction], as_of: int) -> dict[tuple[str, str
     return fold(before.values(), lambda item: before.get(item.parent_id) if item.parent_id else None)
 
 
-def backtest(items: Iterable[Interaction], *, split_at: int | None = None, fraction: float = DEFAULT_FRACTION,
-             k: int = DEFAULT_K, weights: Weights = DEFAULT_WEIGHTS) -> Backtest:
+def protocol(items: Iterable[Interaction], *, split_at: int | None = None, quantile: float = DEFAULT_QUANTILE,
+             until: int | None = None, now: int | None = None) -> Protocol:
+    """Split the dated personal interactions and label the pairs (see the module docstring); with
+    ``until``, only interactions before it are looked at (the split's quantile is of those too)."""
+    latest = (int(time.time()) if now is None else now) + DAY  # tomorrow
     dated = [i for i in items if i.occurred_at is not None and i.category == Category.PERSONAL]
-    if not dated:
-        raise KithError("Nothing to evaluate: the store holds no dated personal interactions. Ingest some mail first.")
-    if k < 1:
-        raise KithError(f"--k must be at least 1 (got {k}).")
+    kept = [i for i in dated if EARLIEST <= i.occurred_at <= latest and (until is None or i.occurred_at < until)]
+    if not kept:
+        raise KithError("Nothing to evaluate: the store holds no dated personal interactions"
+                        + (f" between 1990 and tomorrow ({len(dated)} dated outside)" if dated else "")
+                        + ". Ingest some mail first.")
     if split_at is None:
-        if not 0 < fraction < 1:
-            raise KithError(f"The split fraction must be between 0 and 1 (got {fraction}).")
-        first, last = min(i.occurred_at for i in dated), max(i.occurred_at for i in dated)
-        split_at = int(first + fraction * (last - first))
-    edges = edges_as_of(dated, split_at)
-    after = {(d.a, d.b) for i in dated if i.occurred_at >= split_at for d in deltas(i)}
+        if not 0 < quantile < 1:
+            raise KithError(f"The split quantile must be between 0 and 1 (got {quantile}).")
+        split_at = int(np.quantile(np.array([i.occurred_at for i in kept], dtype=float), quantile))
+    edges = edges_as_of(kept, split_at)
     if not edges:
         raise KithError("Nothing to evaluate: no pair was in touch before the split. Choose a later --split-at.")
+    after = {(d.a, d.b) for i in kept if i.occurred_at >= split_at for d in deltas(i)}
     pairs = sorted(edges)
     labels = np.array([p in after for p in pairs], dtype=bool)
-    model = np.array([score(edges[p], split_at, weights) for p in pairs])
-    recency = np.array([1.0 / (1.0 + max(0, split_at - edges[p].last_at) / DAY) for p in pairs])
-    frequency = np.array([_touches(edges[p]) for p in pairs])
-    return Backtest(
-        split_at=split_at, pairs=len(pairs), positives=int(labels.sum()), new_pairs=len(after - set(edges)), k=k,
-        model=_figures(model, labels, k), recency=_figures(recency, labels, k),
-        frequency=_figures(frequency, labels, k),
-    )
+    return Protocol(split_at, pairs, [edges[p] for p in pairs], labels, len(after - edges.keys()),
+                    len(dated) - len(kept))
 
 
-def _touches(e: Knows) -> float:
-    return e.emails_ab + e.emails_ba + e.meetings + e.calls + e.notes
+def backtest(found: Protocol, *, k: int = DEFAULT_K, weights: Weights = DEFAULT_WEIGHTS) -> Backtest:
+    """The model and the three single-signal baselines on one split, each with its interval."""
+    if k < 1:
+        raise KithError(f"--k must be at least 1 (got {k}).")
+    found.check()
+    cols = columns(found.edges)
+    scorers = {"model": score_columns(cols, found.split_at, weights), **baselines(cols, found.split_at)}
+    figures = figures_of(scorers, found.labels, k)
+    return Backtest(found.split_at, len(found.pairs), found.positives, found.new_pairs, found.ignored_dates, k,
+                    figures.pop("model"), figures)
 
 
-def _figures(scores: np.ndarray, labels: np.ndarray, k: int) -> Figures:
-    return Figures(roc_auc(scores, labels), precision_at_k(scores, labels, k))
+def baselines(cols: dict[str, np.ndarray], split_at: int) -> dict[str, np.ndarray]:
+    """The single-signal scorers, from ``graph.strength.columns`` of the edges as of the split."""
+    return {
+        "recency": -(split_at - cols["last_at"]) / DAY,
+        "frequency": cols["emails_ab"] + cols["emails_ba"] + cols["meetings"] + cols["calls"] + cols["notes"],
+        "tenure": (cols["last_at"] - cols["first_at"]) / DAY,
+    }
+
+
+def figures_of(scorers: dict[str, np.ndarray], labels: np.ndarray, k: int) -> dict[str, Figures]:
+    """AUC with its bootstrap interval and P@k for each scorer; every scorer sees the same resamples."""
+    out = {}
+    for name, s in scorers.items():
+        s = np.nan_to_num(np.asarray(s, dtype=float))
+        low, high = interval(bootstrap_aucs(s, labels))
+        out[name] = Figures(roc_auc(s, labels), low, high, precision_at_k(s, labels, k))
+    return out
+
+
+def bootstrap_aucs(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The AUC over ``BOOTSTRAP`` resamples of the pairs (NaN where one lacks a class), seeded: every
+    scorer sees the same resamples, so two scorers' arrays can be subtracted for a paired interval.
+    One sort, then each resample is counts per distinct score: O(n)."""
+    y = np.asarray(labels, dtype=bool)
+    _, inverse = np.unique(np.nan_to_num(np.asarray(scores, dtype=float)), return_inverse=True)
+    rng = np.random.default_rng(SEED)
+    found = np.full(BOOTSTRAP, np.nan)
+    for n in range(BOOTSTRAP):
+        times = np.bincount(rng.integers(0, len(y), len(y)), minlength=len(y))
+        pos = np.bincount(inverse, weights=times * y)
+        neg = np.bincount(inverse, weights=times * ~y)
+        p, q = pos.sum(), neg.sum()
+        if p and q:
+            below = np.cumsum(neg) - neg
+            found[n] = (pos * (below + neg / 2)).sum() / (p * q)
+    return found
+
+
+def interval(samples: np.ndarray) -> tuple[float | None, float | None]:
+    """The 95 % interval of bootstrap samples (None when there are none)."""
+    kept = samples[~np.isnan(samples)]
+    if not len(kept):
+        return None, None
+    low, high = np.percentile(kept, [2.5, 97.5])
+    return float(low), float(high)
 
 
 def roc_auc(scores: Sequence[float], labels: Sequence[bool]) -> float | None:

@@ -1,8 +1,9 @@
 """Why two people's relationship scores what it does: each signal's value and points, and the evidence.
 
-Points (``graph.strength.contributions``): frequency, reciprocity, responsiveness and tenure each add
-their weighted share of 100 before decay; ``recency`` is what time since the last contact took off
-(zero or negative). They sum to the score. Evidence is the ids of the interactions that counted
+Points (``graph.strength.contributions``, exact for the fitted model): a ``baseline`` part, then each
+signal's part of the rest: recency (zero or negative: time since the last contact), frequency,
+reciprocity, responsiveness and tenure (zero or positive), group size (zero or negative: a
+one-to-many sender). They sum to the score. Evidence is the ids of the interactions that counted
 towards the pair (personal traffic both took part in), newest first, capped.
 
 Without ``as_of`` the stored KNOWS edge is explained, scored at ``now`` (default: this hour's start,
@@ -22,7 +23,7 @@ from graph.model import Interaction, Knows
 from graph.network import HOUR
 from graph.scope import EVERYTHING, Scope
 from graph.store import Store
-from graph.strength import ADDITIVE, DEFAULT_WEIGHTS, Weights, band, contributions, signals
+from graph.strength import DEFAULT_WEIGHTS, SIGNALS, Weights, band, contributions, signals
 
 EVIDENCE_LIMIT = 20
 _PAGE = 20  # shared interactions read at first; most count, so one page usually does
@@ -31,8 +32,8 @@ _PAGE = 20  # shared interactions read at first; most count, so one page usually
 @dataclass(frozen=True, slots=True)
 class SignalPart:
     name: str
-    value: float  # the signal, in [0, 1]
-    weight: float  # its weight (recency: the multiplier's floor)
+    value: float  # the signal (graph.strength; baseline: 1)
+    weight: float  # its weight (baseline: the intercept)
     points: float  # its contribution to the score
 
 
@@ -70,8 +71,8 @@ def explain(store: Store, a: str, b: str, *, as_of: int | None = None, weights: 
         edge = Knows(*sorted((a, b)))
     s = signals(edge, at, weights)
     points = contributions(s, weights)
-    parts = [SignalPart(n, getattr(s, n), getattr(weights, n), points[n]) for n in ADDITIVE]
-    parts.append(SignalPart("recency", s.recency, weights.floor, points["recency"]))
+    parts = [SignalPart("baseline", 1.0, weights.intercept, points["baseline"])]
+    parts += [SignalPart(n, getattr(s, n), getattr(weights, n), points[n]) for n in SIGNALS]
     facts = {"first_at": edge.first_at, "last_at": edge.last_at,
              **{f: getattr(edge, f) for f in Knows.__slots__ if f not in ("a", "b", "first_at", "last_at")}}
     evidence = evidence_ids(store, a, b, before=as_of, limit=limit, scope=scope) if s.score > 0 else []

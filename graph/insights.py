@@ -6,7 +6,7 @@ and deals, jobs and ages are taken as they stood then. Thresholds, and why:
 
 - ``going_cold``: a colleague's relationship with an outside contact that was at least medium
   (``min_past``, 35, strength's "medium" band) at its last contact and has been silent for
-  ``silent_days`` (90, strength's recency half-life). The past strength is the edge scored as of its
+  ``silent_days`` (90, a quarter). The past strength is the edge scored as of its
   own last contact, which is exact: every signal on the edge predates it.
 - ``single_threaded``: an organisation where one colleague holds ``share`` (80 %) or more of the
   firm's summed strength to its current people, and that sum is meaningful (``min_total``, 35: at

@@ -3,7 +3,8 @@
 Built from ``store.iter_knows()`` and ``store.iter_people()`` and cached per store, per
 ``store.generation()``: a write to the store makes the next ``load_network`` rebuild. Edges are
 scored with ``graph.strength`` at ``now`` (default: the start of the current UTC hour, so one cached
-network serves every query in that hour; with a 90-day half-life an hour moves a score by < 0.04%).
+network serves every query in that hour; an hour moves a score by under 0.7 points, most on the first
+day after a contact).
 
 ``as_of=T`` sees only evidence before T: the edges are refolded (``graph.knows.fold``) from every
 stored interaction with ``occurred_at < T`` (interactions of unknown time are never "before"), and

@@ -54,7 +54,7 @@ class Hop:
     band: str
     signals: dict[str, float]  # points per signal (graph.strength.contributions), summing to strength
     evidence: list[str]  # interaction ids, newest first, capped at EVIDENCE_PER_HOP
-    values: dict[str, float] = field(default_factory=dict)  # each signal's raw value in [0, 1]
+    values: dict[str, float] = field(default_factory=dict)  # each signal's value (graph.strength.Signals)
     last_at: int | None = None  # last contact
 
 

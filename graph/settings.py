@@ -56,9 +56,9 @@ class Settings(BaseSettings):
     exclude_domains: Annotated[list[str], NoDecode] = Field(default_factory=list)
     recurrence_horizon_days: int = Field(365, ge=0, description="expand recurring meetings this far past now")
     recurrence_lookback_days: int = Field(3650, ge=0, description="and no further back than this before now")
-    strength_half_life_days: float = Field(90.0, gt=0, description="days after which contact counts half (recency)")
     strength_weights: dict[str, float] = Field(
-        default_factory=dict, description='other graph.strength.Weights overrides, JSON: {"meeting": 4, "tenure": 0.1}'
+        default_factory=dict,
+        description='graph.strength.Weights overrides, JSON: {"meeting": 4}; `kith evaluate --fit` writes them',
     )
     introspection: bool = Field(True, description="serve GraphQL introspection (set KITH_INTROSPECTION=false in production)")
     query_timeout_s: float = Field(10.0, gt=0, description="seconds one API query may run before it is cancelled")
@@ -95,6 +95,24 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file_path())
         return init_settings, env_settings, toml
+
+
+def save_strength_weights(weights: dict[str, float]) -> Path:
+    """Write ``strength_weights`` into the config file (created if missing; the rest of it kept)."""
+    import tomlkit
+
+    path = config_file_path()
+    try:
+        doc = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
+        table = tomlkit.table()
+        table.update(weights)
+        doc["strength_weights"] = table
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    except (OSError, tomlkit.exceptions.TOMLKitError) as exc:
+        raise KithError(f"Could not write the fitted weights to {path} ({exc}); "
+                        "fix the file or point KITH_CONFIG elsewhere.") from None
+    return path
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -96,3 +96,19 @@ class Graph:
             iid = f"{prefix}{k}"
             self.email(iid, at(days), frm, [to], subject=subject, parent=parent)
             parent = iid
+
+
+def backtest_world(store, pairs: int = 30) -> Graph:
+    """For `kith evaluate`: Alice writes with ``pairs`` clients for a year; the even ones keep writing
+    to the end (positive), the odd ones stop within its first quarter (negative at any later split)."""
+    g = Graph(store)
+    g.people("alice", internal=True)
+    for n in range(pairs):
+        client = g.person(f"c{n:02d}")
+        if n % 2 == 0:
+            g.exchange(f"on{n}-", "alice", client, 360 - n, 1 + n % 5, 6 + n)
+        else:
+            g.exchange(f"off{n}-", "alice", client, 360 - n, 300 - n, 3 + n // 3)
+    g.person("newcomer")
+    g.email("late", at(5), "alice", ["newcomer"])  # first contact after the split: a new pair, not scored
+    return g

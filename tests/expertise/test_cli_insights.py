@@ -9,7 +9,7 @@ import sys
 from datetime import datetime, timezone
 
 import pytest
-from expertise_graphs import NOW, Graph, at
+from expertise_graphs import NOW, Graph, at, backtest_world
 
 from graph.model import DealStatus
 from graph.sqlite_store import SQLiteStore
@@ -70,7 +70,8 @@ def test_user_errors_are_one_line(db):
                           (["experts", "export", "--as-of", "last tuesday"], "YYYY-MM-DD"),
                           (["experts", "export", "--to", "nobody@nowhere.example"], "No person has the address"),
                           (["insights", "--kind", "gossip"], "is not one of"),
-                          (["evaluate", "--fraction", "2"], "between 0 and 1")):
+                          (["evaluate", "--quantile", "2"], "between 0 and 1"),
+                          (["evaluate"], "Too few pairs to evaluate: 3 pairs")):
         result = kith("--db", db, *args)
         assert result.returncode == 1, (args, result.stdout, result.stderr)
         assert message in result.stderr and "Traceback" not in result.stderr
@@ -94,16 +95,42 @@ def test_insights_json_is_one_tagged_list_of_people_with_names_and_emails(db):
     assert table.returncode == 0 and "Going cold" in table.stdout
 
 
-def test_evaluate_json_carries_the_model_and_both_baselines(db):
-    result = kith("--db", db, "evaluate", "--json", "--k", "2")
+def test_evaluate_reports_the_model_beside_three_baselines_and_fit_writes_the_config(tmp_path):
+    store = SQLiteStore.open(tmp_path / "kith.db")
+    backtest_world(store, pairs=60)
+    store.close()
+    db, config = str(tmp_path / "kith.db"), tmp_path / "kith.toml"
+    config.write_text('# mine\nprivacy = "metadata"\n', encoding="utf-8")
+    result = kith("--db", db, "evaluate", "--json", "--k", "5")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert {"split_at", "pairs", "positives", "auc", "precision_at_k", "k", "baselines"} <= set(report)
-    assert report["k"] == 2 and report["pairs"] == 3
-    for name in ("recency", "frequency"):
-        assert set(report["baselines"][name]) == {"auc", "precision_at_k"}
+    assert {"split_at", "pairs", "positives", "ignored_dates", "auc", "auc_ci", "precision_at_k", "k"} <= set(report)
+    assert report["k"] == 5 and report["pairs"] == 60
+    assert set(report["baselines"]) == {"recency", "frequency", "tenure"}
     table = kith("--db", db, "evaluate")
-    assert table.returncode == 0 and "recency only" in table.stdout
+    assert table.returncode == 0 and "tenure only" in table.stdout and "95 % interval" in table.stdout
+
+    def fit(weights: str) -> subprocess.CompletedProcess:
+        env = {**os.environ, "KITH_NEO4J_URI": "", "KITH_CONFIG": str(config), "KITH_STRENGTH_WEIGHTS": weights}
+        return subprocess.run([sys.executable, "-m", "api", "--db", db, "evaluate", "--fit"], capture_output=True,
+                              text=True, timeout=120, env=env)
+
+    # the shipped weights already rank this history perfectly: a fit that does no better writes nothing
+    kept = fit("{}")
+    assert kept.returncode == 0, kept.stderr
+    assert "wrote nothing" in kept.stdout and "strength_weights" not in config.read_text(encoding="utf-8")
+    # weights that rank nothing (every signal off): the fit, checked on the later window, replaces them
+    fitted = fit('{"recency": 0, "frequency": 0, "tenure": 0}')
+    assert fitted.returncode == 0, fitted.stderr
+    assert "AUC 0.500 with the weights in use" in fitted.stdout and "Wrote strength_weights" in fitted.stdout
+    assert "KITH_STRENGTH_WEIGHTS is set" in fitted.stdout
+    import tomllib
+
+    written = tomllib.loads(config.read_text(encoding="utf-8"))
+    assert written["privacy"] == "metadata" and "# mine" in config.read_text(encoding="utf-8")  # the rest kept
+    assert set(written["strength_weights"]) == {"intercept", "recency", "frequency", "reciprocity", "responsiveness",
+                                                "tenure"}
+    assert written["strength_weights"]["recency"] > 0
 
 
 def test_experts_with_a_path_to_someone(db):

@@ -178,7 +178,7 @@ def test_insights_gathers_all_five_as_one_tagged_list(store):
     g.org("acme")
     g.job("carol", "acme", "GC", since=at(900), until=at(100))
     g.job("carol", "acme", "CEO", since=at(100))
-    g.exchange("ac", "alice", "carol", 400, 120, 30)
+    g.exchange("ac", "alice", "carol", 400, 120, 100)  # close enough to stay medium four months on
     found = insights(store, now=NOW)
     rows = found.as_list()
     assert {r["kind"] for r in rows} == {"going-cold", "single-threaded", "job-change", "client-tier", "reconnect"}

@@ -9,11 +9,11 @@ T0 = 1_700_000_000
 DAY = 86_400
 PROV = Provenance("manual", "tests", "ranking", ingested_at=T0)
 
-# Edge kinds, all last in touch at T0 (scored at T0: recency 1). Their scores are pinned by
+# Edge kinds, all last in touch at T0 (scored at T0: recency 0). Their bands are pinned by
 # test_strength.test_edge_kinds_hand_computed.
-STRONG = dict(meetings=10, meeting_weight=10, first_at=T0 - 365 * DAY)  # 81.3062
-MEDIUM = dict(meetings=2, meeting_weight=2)  # 37.7061
-WEAK = dict(emails_ab=1, email_weight=1)  # 3.598
+STRONG = dict(meetings=10, meeting_weight=10, first_at=T0 - 365 * DAY)  # strong
+MEDIUM = dict(meetings=2, meeting_weight=2)  # medium
+WEAK = dict(emails_ab=1, email_weight=1)  # weak
 
 
 def pid(name: str) -> str:

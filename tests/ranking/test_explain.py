@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from graph.explain import explain
-from graph.strength import signals
+from graph.strength import DEFAULT_WEIGHTS, signals
 from ranking_graphs import DAY, T0, email_item, ingest, meeting_item, person
 
 ANA, BEN, CAT, DAN = person("ana", internal=True), person("ben"), person("cat"), person("dan")
@@ -29,10 +29,10 @@ def test_points_sum_to_score_and_evidence_newest_first(mail):
     e = explain(mail, ANA.id, BEN.id, now=T0)
     edge = next(k for k in mail.knows_of([ANA.id]) if BEN.id in (k.a, k.b))
     assert e.score == signals(edge, T0).score > 0
-    assert [s.name for s in e.signals] == ["frequency", "reciprocity", "responsiveness", "tenure", "recency"]
+    assert [s.name for s in e.signals] == ["baseline", "recency", "frequency", "reciprocity", "responsiveness",
+                                           "tenure", "group_size"]
     assert sum(e.points.values()) == pytest.approx(e.score, abs=1e-3)
-    assert e.points["recency"] < 0
-    assert all(0 <= s.value <= 1 for s in e.signals)
+    assert e.points["recency"] < 0 < e.points["frequency"]
     ids = [email_item(k, ANA, [BEN], 0).id if k.startswith("m") and k != "m3" else meeting_item(k, [ANA], 0).id
            for k in ("m4", "m3", "m2", "m1")]
     assert e.evidence == ids
@@ -40,19 +40,19 @@ def test_points_sum_to_score_and_evidence_newest_first(mail):
 
 
 def test_hand_computed_pair(mail):
-    # Ana and Ben: emails 1:1 each way (weight 1 + 1), cc of three (1/3), one 1:1 meeting (weight 1 x 3).
-    e = explain(mail, BEN.id, ANA.id, now=T0 - 2 * DAY)  # scored at the last contact: recency 1
+    # Ana and Ben: emails 1:1 each way, a cc of three, one 1:1 meeting (3): volume 6, ten days.
+    e = explain(mail, BEN.id, ANA.id, now=T0 - 2 * DAY)  # scored at the last contact: recency 0
     import math
 
-    volume = 1 + 1 + 1 / 3 + 3
-    freq = 1 - math.exp(-volume / 12)
+    w = DEFAULT_WEIGHTS
     sent_by_ana, sent_by_ben = 2, 1
-    recip = (sent_by_ben + 1) / (sent_by_ana + 1)  # the meeting counts for both sides
+    recip = (sent_by_ben + 1) / (sent_by_ana + 1 + 2)  # the meeting counts for both sides
     resp = (1 / 3) * 24 / (24 + 6)  # one reply in three emails, after 6 h
-    tenure = 8 / 365
-    want = 100 * (0.45 * freq + 0.2 * recip + 0.15 * resp + 0.2 * tenure)
-    assert e.score == pytest.approx(want, abs=1e-3)
+    z = (w.intercept + w.frequency * math.log(1 + 6) + w.reciprocity * recip + w.responsiveness * resp
+         + w.tenure * math.log(1 + 8))
+    assert e.score == pytest.approx(100 / (1 + math.exp(-z)), abs=1e-3)
     assert e.points["recency"] == pytest.approx(0, abs=1e-9)
+    assert e.points["baseline"] == pytest.approx(100 / (1 + math.exp(-w.intercept)))
 
 
 def test_cap_and_strangers(mail):
