@@ -98,8 +98,13 @@ def make_world(seed: int, people: int) -> list[Human]:
     house = {d: rng.choice(["first.last", "first.last", "flast", "f.last", "first_last"]) for d in [FIRM, *companies]}
     humans: list[Human] = []
     used: set[str] = set()
+    names_at: set[tuple[str, str, str]] = set()
 
     def new(given: str, family: str, domain: str, internal: bool, nick: str = "") -> Human:
+        # two people with one full name at one company cannot be told apart by anyone: not generated
+        while family and (given.lower(), family, domain) in names_at:
+            family = rng.choice(FAMILY)
+        names_at.add((given.lower(), family, domain))
         h = Human(len(humans), given.capitalize(), family, rng.choice("ABCDEFGHJKLMNPRSTW") if rng.random() < 0.5
                   else "", nick.capitalize(), domain, internal)
         humans.append(h)
@@ -221,7 +226,8 @@ def messages(humans: list[Human], count: int, seed: int) -> tuple[list[str], dic
         style = rng.random()
         to, cc = rcpts[:2], rcpts[2:]
         when = format_datetime(start + timedelta(minutes=37 * n))
-        head = [f"Message-ID: <m{n}.{seed}@bench>", f"Date: {when}", f"Subject: Matter {n % 97}"]
+        forward = "Fw: " if rcpts[0][0] is sender else ""
+        head = [f"Message-ID: <m{n}.{seed}@bench>", f"Date: {when}", f"Subject: {forward}Matter {n % 97}"]
         if style < exchange_share:
             head += [f"From: {frm}", f"To: {', '.join(a for _, a in to)}",
                      f"X-From: {_x_name(sender, frm, rng)}", f"X-To: {', '.join(_x_name(h, a, rng) for h, a in to)}"]

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from graph import ids
 from graph.model import Category
-from ingest.email.classify import REPLY_PREFIX
+from ingest.email.classify import FORWARD_PREFIX, REPLY_PREFIX
 from ingest.email.parse import Address, MessageError, parse_message
 from ingest.email.sources import RawMessage
 from ingest.identity.addresses import normalize_address
@@ -34,6 +34,7 @@ class Mail(NamedTuple):
     subject: str  # '' in "metadata" privacy
     thread_key: str  # the subject without reply prefixes, folded ('' when none)
     is_reply: bool  # the subject starts with a reply prefix
+    is_forward: bool  # the subject says it is a forward ("Fw:")
     parent_id: str  # from In-Reply-To / References ('' when neither)
     root_id: str  # the thread's first message, from References ('' when neither)
     category: str  # a Category value
@@ -91,6 +92,7 @@ def prepare(data: bytes, privacy: str) -> Mail | str:
         subject=msg.subject if privacy != "metadata" else "",
         thread_key=normalized_subject(msg.subject),
         is_reply=bool(REPLY_PREFIX.match(msg.subject)),
+        is_forward=bool(FORWARD_PREFIX.match(msg.subject)),
         parent_id=_email_iid(parent_mid) if parent_mid else "",
         root_id=_email_iid(root_mid) if parent_mid else "",
         category=msg.category.value,
