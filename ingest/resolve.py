@@ -306,7 +306,7 @@ class Resolver:
         """Mail went between two addresses and no one else (``why``: a forward to oneself). When one
         is free-mail, the other a company's, the free-mail one is that person's only address and the
         names agree (the same full name, or the free-mail mailbox is how the other's name is written),
-        it is merged into the other person by ``merge_linked``, an audited MERGE event."""
+        it is merged into the other person by ``settle``, an audited MERGE event."""
         if a == b or a in self._merged or b in self._merged:
             return
         if is_personal_domain(domain_of(a_address)) == is_personal_domain(domain_of(b_address)):
@@ -331,8 +331,9 @@ class Resolver:
             self._add_address(keep, address)
         self._unnamed.discard(other)
 
-    def merge_linked(self) -> None:
-        """Apply the merges and splits found while resolving, once the batch's mail is written."""
+    def settle(self) -> None:
+        """Apply the merges and splits found while resolving, once the batch's records are written
+        (each reader calls it after its writes)."""
         for other, (keep, why) in self.pending.merges.items():
             merge_people(self.store, keep, other, why, actor="kith")
         for pid, address, name, why in self.pending.splits:
@@ -444,7 +445,7 @@ class Resolver:
             record_attach(self.store, pid, address, reason)
         queued = self.store.add_review_items(p.reviews) if p.reviews else 0
         created, self._created = self._created, 0
-        self.pending = Pending(merges=p.merges, splits=p.splits)  # applied by merge_linked after the mail
+        self.pending = Pending(merges=p.merges, splits=p.splits)  # applied by settle after the mail
         return created, queued
 
 

@@ -150,7 +150,7 @@ class EmailIngest:
             created, queued = self.resolver.drain()
             writes = self._with_deltas(items)
             new = self.store.add_interactions(writes)
-            self.resolver.merge_linked()
+            self.resolver.settle()
             self.checkpoints.save()
         self.report.people += created
         self.report.review += queued
