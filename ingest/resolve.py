@@ -297,6 +297,8 @@ class Resolver:
             if len(fits) == 1 and not is_numbered(email.rpartition("@")[0]) and len(self._addresses[pid]) == 1:
                 [(other, why)] = fits.items()
                 self._merge_later(other, pid, f"{why} at {domain}, once <{email}> was named '{name.full}'")
+                if other in self._unnamed:  # the name travels with the merge
+                    self.fill_name(other, name.full, prov)
                 return
             for other, why in fits.items():
                 self.pending.reviews.append(ReviewItem(other, pid, 0.9, f"{why} at {domain}: <{email}> was "
