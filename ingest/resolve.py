@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from graph import ids
 from graph.identity import merge_people, record_attach, split_person
-from graph.model import Organization, Person, Provenance, ReviewItem, WorksAt
+from graph.model import IdentityEventKind, Organization, Person, Provenance, ReviewItem, WorksAt
 from graph.settings import Settings
 from graph.store import Store
 from graph.text import fold
@@ -63,6 +63,7 @@ class Pending:
 
 
 _UNSEEN = object()
+_ALONE = " (the address alone)"  # an attach made without a display name: a later name may undo it
 _MIDDLE_INITIAL = re.compile(r"([._-])[a-z]\1")
 _FAMILY_KEY = 4  # people are indexed by the first letters of their family name (for jsmith@ -> Smith)
 
@@ -81,15 +82,21 @@ class Resolver:
         self._at_domain: dict[tuple[str, str], set[str]] = defaultdict(set)  # (domain, family key) -> ids
         self._unnamed: set[str] = set()  # people without a name yet
         self._merged: set[str] = set()  # people merged into another this run
-        self._guessed: dict[str, str] = {}  # address -> person: attached for its local part alone
         self._addresses: dict[str, list[str]] = defaultdict(list)  # person id -> addresses
+        self._guessed: dict[str, str] = {}  # address -> person: attached for its local part alone
         self._org_of_domain: dict[str, str | None] = {}
         self._org_of_key: dict[str, str] = {}
         self._created = 0
+        several = []
         for person in store.iter_people():
             self._learn(person.id, person.name, person.emails)
             for email in person.emails:
                 self._person_of[email] = person.id
+            if len(person.emails) > 1:
+                several.append(person.id)
+        for event in store.identity_events(person_ids=several) if several else ():
+            if event.kind == IdentityEventKind.ATTACH and event.undone_at is None and event.reason.endswith(_ALONE):
+                self._guessed[event.emails[0]] = event.person_id
 
     # -- addresses -------------------------------------------------------------------------------
     def normalize(self, raw: str) -> str | None:
@@ -159,7 +166,7 @@ class Resolver:
         if len(fits) == 1 and not is_numbered(local):
             [(best, why)] = fits.items()
             self.pending.people[best] = self._with_email(best, address, prov)
-            self.pending.attaches.append((best, address, f"{why} at {domain}"))
+            self.pending.attaches.append((best, address, f"{why} at {domain}" + (_ALONE if derived else "")))
             self._add_address(best, address)
             if derived:
                 self._guessed[address] = best
