@@ -27,9 +27,12 @@ from __future__ import annotations
 import re
 import time
 from collections import defaultdict
-from functools import lru_cache
 from collections.abc import Sequence
+from functools import lru_cache
 from dataclasses import dataclass, field
+
+from rapidfuzz.fuzz import ratio
+from rapidfuzz.process import extract
 
 from graph import ids
 from graph.identity import merge_people, record_attach, split_person
@@ -63,6 +66,8 @@ class Pending:
 
 
 _UNSEEN = object()
+_SCAN = 8  # family-name buckets larger than this are narrowed before names are scored
+_TYPO_CUTOFF = 100 * REVIEW ** 0.5 - 0.01  # names.name_similarity squares the edit ratio of given names
 _ALONE = " (the address alone)"  # an attach made without a display name: a later name may undo it
 _MIDDLE_INITIAL = re.compile(r"([._-])[a-z]\1")
 _FAMILY_KEY = 4  # people are indexed by the first letters of their family name (for jsmith@ -> Smith)
@@ -81,6 +86,7 @@ class Resolver:
         self._by_family: dict[str, list[str]] = defaultdict(list)  # folded family name -> person ids
         self._at_domain: dict[tuple[str, str], set[str]] = defaultdict(set)  # (domain, family key) -> ids
         self._unnamed: set[str] = set()  # people without a name yet
+        self._given_key: dict[str, str] = {}  # person id -> folded letters of the given name
         self._merged: set[str] = set()  # people merged into another this run
         self._addresses: dict[str, list[str]] = defaultdict(list)  # person id -> addresses
         self._guessed: dict[str, str] = {}  # address -> person: attached for its local part alone
@@ -184,7 +190,7 @@ class Resolver:
                 self.pending.reviews.append(ReviewItem(other, pid, 0.9, f"{why} at {domain}, but "
                                                        f"{'so do others' if len(fits) > 1 else 'it is numbered'}: "
                                                        f"<{address}>", int(time.time())))
-        else:
+        elif not is_role_or_noreply(address):
             best, best_score = self._most_similar(name, exclude=pid)
             if best and best_score >= REVIEW:
                 why = "same name" if best_score >= MERGE else "similar names"
@@ -198,13 +204,26 @@ class Resolver:
 
     def _most_similar(self, name: NameParts, exclude: str = "") -> tuple[str | None, float]:
         best, best_score = None, 0.0
-        for candidate in self._by_family.get(fold(name.family), ()) if name.family else ():
+        bucket = self._by_family.get(fold(name.family), []) if name.family else []
+        for candidate in self._may_review(name, bucket) if len(bucket) > _SCAN else bucket:
             if candidate == exclude or candidate in self._merged:
                 continue
             score = name_similarity(name, self._names[candidate])
             if score > best_score:
                 best, best_score = candidate, score
         return best, best_score
+
+    def _may_review(self, name: NameParts, bucket: list[str]) -> list[str]:
+        """Those of a family-name bucket whose name can score >= names.REVIEW against ``name``: no
+        given name, or one with the same initial or a nickname's, or a typo away (the edit ratio that
+        ``name_similarity`` squares); the rest are not scored at all (common family names)."""
+        x = _letters(fold(name.given)).lower()
+        if not x:
+            return bucket
+        initials = {x[0]} | {v[0] for v in given_variants(x, loose=True)}
+        keys = [self._given_key.get(pid, "") for pid in bucket]
+        typos = {i for _, _, i in extract(x, keys, scorer=ratio, score_cutoff=_TYPO_CUTOFF, limit=None)}
+        return [pid for i, (pid, k) in enumerate(zip(bucket, keys)) if not k or k[0] in initials or i in typos]
 
     def _fits(self, name: NameParts, address: str, domain: str) -> dict[str, str]:
         """People at a company domain who may own a new address there, each with the reason."""
@@ -364,6 +383,7 @@ class Resolver:
     def _learn(self, pid: str, display: str, emails: list[str], name: NameParts | None = None) -> None:
         name = name or parse_name(display, emails[0] if emails else "")
         self._names[pid] = name
+        self._given_key[pid] = _letters(fold(name.given)).lower()
         if name.family:
             self._by_family[fold(name.family)].append(pid)
         if not name.full:

@@ -190,14 +190,15 @@ def _nicknamer() -> NickNamer:
 
 
 @lru_cache(maxsize=16384)
-def given_variants(given: str) -> frozenset[str]:
-    """A given name (folded letters) with its close nicknames and the names it is a close nickname of."""
+def given_variants(given: str, loose: bool = False) -> frozenset[str]:
+    """A given name (folded letters) with its close nicknames and the names it is a close nickname of;
+    ``loose``: every nickname link of the list."""
     x = _key(given)
     if not x:
         return frozenset()
     nn = _nicknamer()
     return frozenset({x} | {n for n in (*nn.nicknames_of(x), *nn.canonicals_of(x))
-                            if n.isalpha() and len(n) >= 2 and close_nicknames(x, n)})
+                            if n.isalpha() and len(n) >= 2 and (loose or close_nicknames(x, n))})
 
 
 @lru_cache(maxsize=16384)
