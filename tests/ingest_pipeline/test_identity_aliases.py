@@ -150,3 +150,19 @@ def test_an_address_attached_on_its_pattern_alone_is_split_off_when_mail_names_s
     kinds = [e.kind for e in store.identity_events(person_ids=[james])]
     assert kinds == [IdentityEventKind.ATTACH, IdentityEventKind.SPLIT]
     assert len(store.interactions_of(julia)) == 2  # the earlier mail to jhayes@ went with the address
+
+
+def test_a_signature_names_a_sender_whose_headers_do_not(tmp_path, store):
+    folder = tmp_path / "signed"
+    folder.mkdir()
+    (folder / "1.eml").write_text(
+        "From: vkaminski@aol.com\nTo: ana@firm.com\nSubject: Notes\nDate: Mon, 6 Nov 2023 10:00:00 +0000\n"
+        "Message-ID: <s1@t>\n\nSee below.\n\n--\nVince Kaminski\nManaging Director\n", encoding="utf-8")
+    (folder / "2.eml").write_text(
+        "From: kyle@acme.com\nTo: ana@firm.com\nSubject: Notes\nDate: Mon, 6 Nov 2023 11:00:00 +0000\n"
+        "Message-ID: <s2@t>\n\nSee below.\n\n--\nJohn Doe\nManaging Director\n", encoding="utf-8")
+    ingest_email(store, Settings(db=tmp_path / "kith.db", internal_domains=["firm.com"]), [folder], workers=1)
+    found = store.people_by_email(["vkaminski@aol.com", "kyle@acme.com"])
+    named = store.get_people(found.values())
+    assert named[found["vkaminski@aol.com"]].name == "Vince Kaminski"
+    assert named[found["kyle@acme.com"]].name == ""  # a name that does not spell the address is not theirs
