@@ -59,7 +59,7 @@ class Hop:
     values: dict[str, float] = field(default_factory=dict)  # each signal's raw value in [0, 1]
     last_at: int | None = None  # last contact
     last_kind: str = ""  # what the last contact was (meeting, email, call, note; '' when unknown)
-    past_year: dict[str, int] = field(default_factory=dict)  # interactions by kind in the year before
+    past_year: dict[str, int] | None = None  # interactions by kind in the year before (None: not read)
 
 
 @dataclass(slots=True)
@@ -203,7 +203,7 @@ def _explain_paths(store: Store, net: Network, found: list[tuple[float, list[str
                 cache[(x, y)] = _hop(store, net, x, y, scope)
             hops.append(cache[(x, y)])
         told = hops[0] if len(hops) == 1 else hops[1]  # the relationship the introduction rests on
-        if not told.past_year:
+        if told.past_year is None:
             _recent(store, net, told, scope)
         out.append(WarmPath(p, score, hops, introduction(p, hops, people, titles)))
     return out
@@ -221,7 +221,7 @@ def _recent(store: Store, net: Network, hop: Hop, scope: Scope) -> None:
             hop.last_kind = str(item.kind)
         if item.occurred_at >= at - YEAR:
             counts[str(item.kind)] = counts.get(str(item.kind), 0) + 1
-    hop.past_year = counts or {"none": 0}
+    hop.past_year = counts
 
 
 def _hop(store: Store, net: Network, x: str, y: str, scope: Scope = EVERYTHING) -> Hop:
@@ -267,14 +267,14 @@ _VERB = {"meeting": "met", "call": "spoke", "email": "wrote", "note": "were in t
 _PLURAL = {"meeting": "meetings", "call": "calls", "email": "emails", "note": "notes"}
 
 
-def why(hop: Hop) -> str:
+def _why(hop: Hop) -> str:
     """Why a hop is a relationship, in words: "last met on 3 May 2024, 4 meetings and 2 emails in the
     past year"."""
     if hop.last_at is None:
-        return f"{hop.band}, last contact of unknown date"
+        return "last contact of unknown date"
     last = f"last {_VERB.get(hop.last_kind, 'were in touch')} on {_day(hop.last_at)}"
-    counts = [f"{n} {_PLURAL[k] if n != 1 else k}" for k, n in sorted(hop.past_year.items(), key=lambda kv: -kv[1])
-              if k in _PLURAL and n]
+    counts = [f"{n} {_PLURAL[k] if n != 1 else k}"
+              for k, n in sorted((hop.past_year or {}).items(), key=lambda kv: -kv[1]) if k in _PLURAL]
     return f"{last}, " + (" and ".join(counts) + " in the past year" if counts else "nothing in the past year")
 
 
@@ -284,11 +284,11 @@ def introduction(p: Sequence[str], hops: Sequence[Hop], people: dict[str, Person
     source, target = p[0], p[-1]
     who = _name(people, target) + (f" ({titles[target]})" if target in titles else "")
     if len(p) == 2:
-        return f"{_name(people, source)} knows {who} directly ({hops[0].band}; {why(hops[0])}): reach out yourself."
+        return f"{_name(people, source)} knows {who} directly ({hops[0].band}; {_why(hops[0])}): reach out yourself."
     broker, nxt = p[1], p[2]
     first = _first_name(people, broker)
     hi = f"Hi {first}, I would like to meet {who}." if first else f"Hello, I would like to meet {who}."
-    known = f"({hops[1].band}; you {why(hops[1])})"
+    known = f"({hops[1].band}; you {_why(hops[1])})"
     if nxt == target:
         ask = f"{hi} You know them {known}. Would you be willing to introduce us?"
     else:

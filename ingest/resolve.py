@@ -35,6 +35,7 @@ from rapidfuzz.fuzz import ratio
 from rapidfuzz.process import extract
 
 from graph import ids
+from graph.errors import KithError
 from graph.identity import merge_people, record_attach, split_person
 from graph.model import IdentityEventKind, Organization, Person, Provenance, ReviewItem, WorksAt
 from graph.settings import Settings
@@ -66,6 +67,7 @@ class Pending:
 
 
 _UNSEEN = object()
+_NO_NAME = NameParts("")
 _SCAN = 8  # family-name buckets larger than this are narrowed before names are scored
 _TYPO_CUTOFF = 100 * REVIEW ** 0.5 - 0.01  # names.name_similarity squares the edit ratio of given names
 _ALONE = " (the address alone)"  # an attach made without a display name: a later name may undo it
@@ -303,7 +305,8 @@ class Resolver:
     def fill_name(self, pid: str, display: str, prov: Provenance, address: str = "") -> None:
         """A record that names a known person (a contact card, a display name in a later message):
         fills their name where it is empty; a name already stored is never overwritten. When the name
-        now says they may be someone else known at their company, the pair goes to review."""
+        now says they are the one other person known at their company it fits (as for a new address),
+        the two are merged after the batch; when several fit, the pairs go to review."""
         name = parse_name(display, address)
         if not name.full or "@" in display:
             return
@@ -311,7 +314,7 @@ class Resolver:
         if not person.name:
             person.name, person.given_name, person.family_name = name.full, name.given, name.family
         self.pending.people[pid] = person
-        if pid not in self._unnamed and self._names.get(pid, NameParts("")).full:
+        if pid not in self._unnamed and self._names.get(pid, _NO_NAME).full:
             return
         self._unnamed.discard(pid)
         self._learn(pid, name.full, [], name)
@@ -340,7 +343,7 @@ class Resolver:
         if is_personal_domain(domain_of(a_address)) == is_personal_domain(domain_of(b_address)):
             return
         keep, other, personal = (a, b, b_address) if is_personal_domain(domain_of(b_address)) else (b, a, a_address)
-        theirs, mine = self._names[keep], self._names[other]
+        theirs, mine = self._names.get(keep, _NO_NAME), self._names.get(other, _NO_NAME)
         if not theirs.full or self._addresses[other] != [personal]:
             return
         local = personal.rpartition("@")[0].rstrip("0123456789")
@@ -363,9 +366,15 @@ class Resolver:
         """Apply the merges and splits found while resolving, once the batch's records are written
         (each reader calls it after its writes)."""
         for other, (keep, why) in self.pending.merges.items():
-            merge_people(self.store, keep, other, why, actor="kith")
+            try:
+                merge_people(self.store, keep, other, why, actor="kith")
+            except KithError:  # one of them was erased or merged by hand meanwhile: nothing to do
+                continue
         for pid, address, name, why in self.pending.splits:
-            split_person(self.store, pid, [address], why, actor="kith", name=name)
+            try:
+                split_person(self.store, pid, [address], why, actor="kith", name=name)
+            except KithError:
+                continue
         self.pending.merges.clear()
         self.pending.splits.clear()
 

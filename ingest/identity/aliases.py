@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from graph.text import fold
 from ingest.identity.names import NameParts, given_variants
 
 _NOT_LETTER = re.compile(r"[^a-z]")
@@ -32,8 +33,6 @@ def is_numbered(local: str) -> bool:
 @lru_cache(maxsize=65536)
 def local_forms(name: NameParts) -> frozenset[str]:
     """The local parts (lower-case, as normalised addresses hold them) this name produces."""
-    from graph.text import fold
-
     family = _letters(fold(name.family).replace("-", ""))
     given = _letters(fold(name.given))
     if len(family) < 2 or len(given) < 2:
