@@ -90,6 +90,7 @@ class Resolver:
         self._unnamed: set[str] = set()  # people without a name yet
         self._given_key: dict[str, str] = {}  # person id -> folded letters of the given name
         self._merged: set[str] = set()  # people merged into another this run
+        self._signed: set[str] = set()  # free-mail senders whose signature was checked (link_signed)
         self._addresses: dict[str, list[str]] = defaultdict(list)  # person id -> addresses
         self._guessed: dict[str, str] = {}  # address -> person: attached for its local part alone
         self._org_of_domain: dict[str, str | None] = {}
@@ -352,6 +353,24 @@ class Resolver:
         if not mine.full and local not in local_forms(theirs):
             return
         self._merge_later(keep, other, f"{why} between <{personal}> and {theirs.full}'s address")
+
+    def link_signed(self, pid: str, address: str, org: str, prov: Provenance) -> None:
+        """A free-mail sender signs with a name and a company: when exactly one person known at that
+        company's domains has the same name (>= names.MERGE, given names agreeing), the free-mail
+        address is theirs (their own signature), merged by ``settle``. Checked once per person."""
+        if pid in self._signed or pid in self._merged or not is_personal_domain(domain_of(address)):
+            return
+        self._signed.add(pid)
+        name = self._names.get(pid, _NO_NAME)
+        if not name.full or self._addresses.get(pid) != [address]:
+            return
+        bucket = self._by_family.get(fold(name.family), []) if name.family else []
+        same = [c for c in (self._may_review(name, bucket) if len(bucket) > _SCAN else bucket)
+                if c != pid and c not in self._merged and name_similarity(name, self._names[c]) >= MERGE
+                and _agree(name, self._names[c])
+                and any(self.org_of_address(a, prov) == org for a in self._addresses.get(c, ()))]
+        if len(same) == 1:
+            self._merge_later(same[0], pid, f"<{address}> signs as {name.full} of the same company")
 
     def _merge_later(self, keep: str, other: str, why: str) -> None:
         """Fold ``other`` (whose addresses are all in this run's cache) into ``keep`` after the batch."""

@@ -227,6 +227,8 @@ class EmailIngest:
         org = resolver.company(company, prov) if company else resolver.org_of_address(address, prov)
         if org:
             resolver.employ(pid, org, title, at, prov)
+            if company:
+                resolver.link_signed(pid, address, org, prov)
 
     def _thread(self, mail: Mail, sender: str, participants: list[Participant]) -> tuple[str, str]:
         """(parent id, thread id): from In-Reply-To / References, else a reply's subject."""

@@ -30,7 +30,7 @@ def run(tmp_path, store):
     """Write messages (header lines) as .eml files in order, ingest them, return the report."""
     settings = Settings(db=tmp_path / "kith.db", internal_domains=["firm.com"])
 
-    def ingest(*messages: list[str]):
+    def ingest(*messages: list[str], body: str = "Hello.\n"):
         folder = tmp_path / f"mail{next(_N)}"
         folder.mkdir()
         for n, headers in enumerate(messages):
@@ -38,7 +38,7 @@ def run(tmp_path, store):
             lines = [*headers, f"Date: Mon, {day} Nov 2023 10:00:00 +0000", f"Message-ID: <{folder.name}.{n}@t>"]
             if not any(h.startswith("Subject:") for h in headers):
                 lines.append(f"Subject: Matter {n}")
-            (folder / f"{n:03d}.eml").write_text("\n".join(lines) + "\n\nHello.\n", encoding="utf-8")
+            (folder / f"{n:03d}.eml").write_text("\n".join(lines) + "\n\n" + body, encoding="utf-8")
         return ingest_email(store, settings, [folder], workers=1)
 
     return ingest
@@ -166,3 +166,16 @@ def test_a_signature_names_a_sender_whose_headers_do_not(tmp_path, store):
     named = store.get_people(found.values())
     assert named[found["vkaminski@aol.com"]].name == "Vince Kaminski"
     assert named[found["kyle@acme.com"]].name == ""  # a name that does not spell the address is not theirs
+
+
+def test_a_personal_address_signed_with_a_colleagues_name_and_firm_is_linked(run, store):
+    signed = "Thoughts below.\n\n--\nVince Kaminski\nManaging Director\nFirm Inc.\n"
+    run(["From: Vince Kaminski <vince.kaminski@firm.com>", "To: Ben Baker <ben@acme.com>"],
+        ["From: Vince Kaminski <vince.k@yahoo.com>", "To: ben@acme.com"])
+    vince, personal = people(store, "vince.kaminski@firm.com", "vince.k@yahoo.com")
+    assert vince != personal  # a name alone proves nothing
+    run(["From: Vince Kaminski <vince.k@yahoo.com>", "To: ben@acme.com", "Subject: Model"], body=signed)
+    vince, personal = people(store, "vince.kaminski@firm.com", "vince.k@yahoo.com")
+    assert vince == personal
+    [merge] = [e for e in store.identity_events(person_ids=[vince]) if e.kind == IdentityEventKind.MERGE]
+    assert "signs as Vince Kaminski of the same company" in merge.reason
