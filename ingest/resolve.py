@@ -14,7 +14,12 @@ Rules, in order:
 4. Otherwise a new person; when a known person's name is similar (>= names.REVIEW) the pair goes to
    the review queue (`kith review`) instead of merging silently. Free-mail addresses are never
    attached by name alone: ``link_personal`` merges one into a person when mail went between the two
-   by itself (a forward to oneself) and the names agree.
+   by itself (a forward to oneself) and the names agree, ``link_signed`` when its own signature gives
+   that person's name and company.
+5. Later evidence corrects: a name seen for a nameless person that makes them the one other person
+   who fits is a merge; a display name that disagrees with the person an address was attached to
+   for its spelling alone splits it off again. Merges and splits run after the batch is written
+   (``settle``), as audited events that `kith review undo` reverses.
 Organisations come from company domains (never free-mail or disposable ones) and signatures;
 colleagues are people at the firm's configured internal domains.
 
