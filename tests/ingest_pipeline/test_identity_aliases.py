@@ -1,6 +1,7 @@
-"""One person's several addresses, resolved through the real email pipeline into a real SQLite file:
-local-part patterns, names from later messages and export headers, forwards to a personal address,
-and the cases that must never merge (two candidates, Bill vs Robert, numbered accounts)."""
+"""One person's several addresses, resolved through the real email pipeline into a real store (SQLite,
+and Neo4j when NEO4J_URI answers): local-part patterns, names from later messages, export headers
+and signatures, links to a personal address, and the cases that must never merge (two candidates,
+Bill vs Robert, numbered accounts)."""
 
 from __future__ import annotations
 
@@ -12,17 +13,9 @@ import pytest
 from graph import identity
 from graph.model import IdentityEventKind
 from graph.settings import Settings
-from graph.sqlite_store import SQLiteStore
 from ingest.email.pipeline import ingest_email
 
 _N = count()
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = SQLiteStore.open(tmp_path / "kith.db")
-    yield s
-    s.close()
 
 
 @pytest.fixture
