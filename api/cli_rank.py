@@ -4,7 +4,9 @@
 Holdings): its decision makers (graph.paths.decision_makers), or everyone known to work there when no
 one is known to decide. `--from` is one colleague; `--team` is a team named in the settings
 (KITH_TEAMS='{"m-and-a": ["ana@firm.com", ...]}' or a [teams] table in kith.toml) or a
-comma-separated list of addresses. Without either, the whole firm is the source.
+comma-separated list of addresses. Without either, the whole firm is the source. Recency is measured
+from now unless `--as-of` names a day, or `latest` (the newest evidence in the store, for archives);
+when old evidence leaves every hop cold, the output says so.
 """
 
 from __future__ import annotations
