@@ -263,19 +263,21 @@ def _day(at: int) -> str:
     return f"{d.day} {d:%b %Y}"
 
 
-_VERB = {"meeting": "met", "call": "spoke", "email": "wrote", "note": "were in touch"}
+_LAST = {"meeting": "last met", "call": "last spoke"}  # else: last in touch (by email)
 _PLURAL = {"meeting": "meetings", "call": "calls", "email": "emails", "note": "notes"}
 
 
-def _why(hop: Hop) -> str:
-    """Why a hop is a relationship, in words: "last met on 3 May 2024, 4 meetings and 2 emails in the
-    past year"."""
+def _why(hop: Hop, you: bool = False) -> str:
+    """Why a hop is a relationship, in words: "(you) last met on 3 May 2024, 4 meetings and 2 emails
+    in the past year"."""
     if hop.last_at is None:
         return "last contact of unknown date"
-    last = f"last {_VERB.get(hop.last_kind, 'were in touch')} on {_day(hop.last_at)}"
+    last = _LAST.get(hop.last_kind) or ("were last in touch" if you else "last in touch") + (
+        " by email" if hop.last_kind == "email" else "")
     counts = [f"{n} {_PLURAL[k] if n != 1 else k}"
               for k, n in sorted((hop.past_year or {}).items(), key=lambda kv: -kv[1]) if k in _PLURAL]
-    return f"{last}, " + (" and ".join(counts) + " in the past year" if counts else "nothing in the past year")
+    return (f"{'you ' if you else ''}{last} on {_day(hop.last_at)}, "
+            + (" and ".join(counts) + " in the past year" if counts else "nothing in the past year"))
 
 
 def introduction(p: Sequence[str], hops: Sequence[Hop], people: dict[str, Person], titles: dict[str, str]) -> str:
@@ -288,7 +290,7 @@ def introduction(p: Sequence[str], hops: Sequence[Hop], people: dict[str, Person
     broker, nxt = p[1], p[2]
     first = _first_name(people, broker)
     hi = f"Hi {first}, I would like to meet {who}." if first else f"Hello, I would like to meet {who}."
-    known = f"({hops[1].band}; you {_why(hops[1])})"
+    known = f"({hops[1].band}; {_why(hops[1], you=True)})"
     if nxt == target:
         ask = f"{hi} You know them {known}. Would you be willing to introduce us?"
     else:
