@@ -6,7 +6,8 @@ Generates, for each seed, a firm and its clients whose people write from several
 realistic patterns (first.last, flast, f.last, first_last, first.m.last, firstl, nickname.last, a
 personal free-mail address some forward to), with hard negatives (two people sharing a family name
 and first initial, Bill and Robert with one family name, numbered role accounts under one display
-name, common names at other companies and on free-mail). Messages carry names the ways real exports
+name, common names at other companies and on free-mail; never two people with one full name at one
+company, whom no evidence in mail could tell apart). Messages carry names the ways real exports
 do: display names, none at all, or Exchange/Lotus ``X-From``/``X-To``/``X-cc`` headers. Odd seeds
 lean on Exchange exports, even seeds on display names and bare addresses.
 
