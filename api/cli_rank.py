@@ -4,11 +4,14 @@
 Holdings): its decision makers (graph.paths.decision_makers), or everyone known to work there when no
 one is known to decide. `--from` is one colleague; `--team` is a team named in the settings
 (KITH_TEAMS='{"m-and-a": ["ana@firm.com", ...]}' or a [teams] table in kith.toml) or a
-comma-separated list of addresses. Without either, the whole firm is the source.
+comma-separated list of addresses. Without either, the whole firm is the source. Recency is measured
+from now unless `--as-of` names a day, or `latest` (the newest evidence in the store, for archives);
+when old evidence leaves every hop cold, the output says so.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 from typing import Annotated
 
@@ -19,12 +22,18 @@ from api.context import out, print_json, settings_of, store_of
 from graph.errors import KithError, NotFound
 from graph.explain import explain as explain_pair
 from graph.model import Person
+from graph.network import load_network
 from graph.paths import decision_makers, staff, warm_paths
 from graph.store import Store
 from graph.strength import weights_from
 from ingest.identity.organizations import normalize_company
 
 AsOf = Annotated[str | None, typer.Option("--as-of", help="Only evidence before this day (YYYY-MM-DD, UTC).")]
+PathsAsOf = Annotated[str | None, typer.Option(
+    "--as-of", help="Only evidence before this day (YYYY-MM-DD, UTC), or 'latest': as of the newest evidence in the "
+                    "store (for archives). Without it, recency is measured from now.")]
+COLD_AFTER = 365 * 86400  # evidence this much older than the time paths are measured at reads as cold
+DAY = 86400
 AsJson = Annotated[bool, typer.Option("--json", help="Print a JSON list.")]
 
 
@@ -34,7 +43,7 @@ def paths(
     source: Annotated[str | None, typer.Option("--from", help="Start from this colleague (email).")] = None,
     team: Annotated[str | None, typer.Option("--team", help="Start from a team: a name from settings, or emails a,b,c.")] = None,
     k: Annotated[int, typer.Option("--k", min=1, max=50, help="How many paths.")] = 5,
-    as_of: AsOf = None,
+    as_of: PathsAsOf = None,
     as_json: AsJson = False,
 ) -> None:
     """The warmest paths from the firm (or a colleague or team) to a person or organisation."""
@@ -42,7 +51,14 @@ def paths(
     store = store_of(ctx)
     if source and team:
         raise KithError("Use --from or --team, not both.")
-    at = parse_day(as_of)
+    latest = load_network(store, weights=weights_from(settings)).latest
+    if as_of == "latest":
+        if latest is None:
+            raise KithError("The store holds no relationships yet; ingest mail or meetings first.")
+        at = (latest // DAY + 1) * DAY  # the day after the newest evidence, so that day counts
+        as_of = _iso_day(at - DAY)
+    else:
+        at = parse_day(as_of)
     targets, label = resolve_targets(store, to, at)
     sources = None
     if source:
@@ -54,13 +70,14 @@ def paths(
     if as_json:
         print_json([_path_json(w, people) for w in found])
         return
+    stale = _stale_note(latest, at, found)
     if not found:
         when = f" as of {as_of}" if as_of else ""
         refused = [p for p in store.get_people(targets).values() if p.opted_out or p.blocked]
         if refused and len(refused) == len(targets):
             raise KithError(f"{label} opted out or is blocked, so Kith suggests no path to them.")
         raise KithError(f"No warm path to {label} within 4 hops{when}; try the whole firm (drop --from/--team) "
-                        f"or ingest more mail and meetings.")
+                        f"or ingest more mail and meetings." + (f" {stale}" if stale else ""))
     table = Table("#", "score", "path", "hops", title=f"Warm paths to {label}" + (f" as of {as_of}" if as_of else ""))
     for n, w in enumerate(found, 1):
         table.add_row(str(n), f"{w.score:.1f}", " → ".join(_name(people, p) for p in w.people),
@@ -68,6 +85,25 @@ def paths(
     out.print(table)
     for n, w in enumerate(found, 1):
         out.print(f"[bold]{n}.[/] {w.introduction}", highlight=False)
+    if stale:
+        out.print(stale, highlight=False)
+
+
+def _stale_note(latest: int | None, at: int | None, found: list) -> str:
+    """Why everything reads cold when it does: the evidence is old for the time paths are measured at."""
+    when = at if at is not None else int(time.time())
+    if latest is None or when - latest < COLD_AFTER or any(h.band != "cold" for w in found for h in w.hops):
+        return ""
+    years = (when - latest) / (365 * 86400)
+    age = f"{years:.0f} years" if years >= 2 else f"{(when - latest) // 86400} days"
+    hint = "--as-of latest measures as of then." if at is None else "a later --as-of, or --as-of latest, may help."
+    return (f"Every relationship reads cold: the newest evidence in the store is from {_iso_day(latest)}, {age} "
+            f"before {'now' if at is None else _iso_day(at)}, and strength fades with time since the last contact. "
+            f"For an archive, {hint}")
+
+
+def _iso_day(at: int) -> str:
+    return datetime.fromtimestamp(at, timezone.utc).strftime("%Y-%m-%d")
 
 
 def explain(

@@ -114,6 +114,12 @@ class Network:
     def edge_count(self) -> int:
         return len(self.nbr) // 2
 
+    @property
+    def latest(self) -> int | None:
+        """When the newest evidence of any relationship is from (None when there is none)."""
+        last = self._edges.cols["last_at"]
+        return int(np.nanmax(last)) if len(last) and not np.isnan(last).all() else None
+
     def is_internal(self, pid: str) -> bool:
         n = self.index.get(pid)
         return n is not None and bool(self.internal[n])

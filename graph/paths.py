@@ -43,7 +43,9 @@ from graph.store import Store
 from graph.strength import DEFAULT_WEIGHTS, Weights, band, contributions
 
 EVIDENCE_PER_HOP = 10
+YEAR = 365 * 86400
 _TIE = 1e-9
+_RECENT_READ = 200  # interactions of a pair read to count the past year's
 
 
 @dataclass(slots=True)
@@ -56,6 +58,8 @@ class Hop:
     evidence: list[str]  # interaction ids, newest first, capped at EVIDENCE_PER_HOP
     values: dict[str, float] = field(default_factory=dict)  # each signal's value (graph.strength.Signals)
     last_at: int | None = None  # last contact
+    last_kind: str = ""  # what the last contact was (meeting, email, call, note; '' when unknown)
+    past_year: dict[str, int] | None = None  # interactions by kind in the year before (None: not read)
 
 
 @dataclass(slots=True)
@@ -198,8 +202,26 @@ def _explain_paths(store: Store, net: Network, found: list[tuple[float, list[str
             if (x, y) not in cache:
                 cache[(x, y)] = _hop(store, net, x, y, scope)
             hops.append(cache[(x, y)])
+        told = hops[0] if len(hops) == 1 else hops[1]  # the relationship the introduction rests on
+        if told.past_year is None:
+            _recent(store, net, told, scope)
         out.append(WarmPath(p, score, hops, introduction(p, hops, people, titles)))
     return out
+
+
+def _recent(store: Store, net: Network, hop: Hop, scope: Scope) -> None:
+    """What the pair's last contact was, and their interactions by kind in the year before the
+    network's time (as_of, else now)."""
+    at = net.as_of if net.as_of is not None else net.now
+    counts: dict[str, int] = {}
+    for item in store.interactions_between(hop.source, hop.target, before=at, limit=_RECENT_READ):
+        if not scope.sees_interaction(item) or item.occurred_at is None:
+            continue
+        if not hop.last_kind:
+            hop.last_kind = str(item.kind)
+        if item.occurred_at >= at - YEAR:
+            counts[str(item.kind)] = counts.get(str(item.kind), 0) + 1
+    hop.past_year = counts
 
 
 def _hop(store: Store, net: Network, x: str, y: str, scope: Scope = EVERYTHING) -> Hop:
@@ -229,26 +251,46 @@ def _name(people: dict[str, Person], pid: str) -> str:
 
 
 def _first_name(people: dict[str, Person], pid: str) -> str:
+    """How to greet someone: their given name, or '' when no evidence names them."""
     p = people.get(pid)
-    if p and p.given_name:
-        return p.given_name
-    return _name(people, pid).split()[0] if _name(people, pid) else pid
+    if p is None or not p.name:
+        return ""
+    return p.given_name or p.name.split()[0]
 
 
-def _when(at: int | None) -> str:
-    return datetime.fromtimestamp(at, timezone.utc).strftime("%b %Y") if at is not None else "an unknown date"
+def _day(at: int) -> str:
+    d = datetime.fromtimestamp(at, timezone.utc)
+    return f"{d.day} {d:%b %Y}"
+
+
+_LAST = {"meeting": "last met", "call": "last spoke"}  # else: last in touch (by email)
+_PLURAL = {"meeting": "meetings", "call": "calls", "email": "emails", "note": "notes"}
+
+
+def _why(hop: Hop, you: bool = False) -> str:
+    """Why a hop is a relationship, in words: "(you) last met on 3 May 2024, 4 meetings and 2 emails
+    in the past year"."""
+    if hop.last_at is None:
+        return "last contact of unknown date"
+    last = _LAST.get(hop.last_kind) or ("were last in touch" if you else "last in touch") + (
+        " by email" if hop.last_kind == "email" else "")
+    counts = [f"{n} {_PLURAL[k] if n != 1 else k}"
+              for k, n in sorted((hop.past_year or {}).items(), key=lambda kv: -kv[1]) if k in _PLURAL]
+    return (f"{'you ' if you else ''}{last} on {_day(hop.last_at)}, "
+            + (" and ".join(counts) + " in the past year" if counts else "nothing in the past year"))
 
 
 def introduction(p: Sequence[str], hops: Sequence[Hop], people: dict[str, Person], titles: dict[str, str]) -> str:
-    """The request the source sends to take the first hop."""
+    """The request the source sends to take the first hop: greeting the broker by name and saying
+    why they are asked (how they know the next person)."""
     source, target = p[0], p[-1]
     who = _name(people, target) + (f" ({titles[target]})" if target in titles else "")
     if len(p) == 2:
-        return (f"{_name(people, source)} knows {who} directly ({hops[0].band}, last in touch "
-                f"{_when(hops[0].last_at)}): reach out yourself.")
+        return f"{_name(people, source)} knows {who} directly ({hops[0].band}; {_why(hops[0])}): reach out yourself."
     broker, nxt = p[1], p[2]
-    hi = f"Hi {_first_name(people, broker)}, I would like to meet {who}."
-    known = f"({hops[1].band}, last in touch {_when(hops[1].last_at)})"
+    first = _first_name(people, broker)
+    hi = f"Hi {first}, I would like to meet {who}." if first else f"Hello, I would like to meet {who}."
+    known = f"({hops[1].band}; {_why(hops[1], you=True)})"
     if nxt == target:
         ask = f"{hi} You know them {known}. Would you be willing to introduce us?"
     else:

@@ -348,6 +348,7 @@ class CalendarIngest:
             self.report.review += queued
             writes = [InteractionWrite(i, tuple(deltas(i))) for i in items.values()]
             new = set(self.store.add_interactions(writes))
+            resolver.settle()
             for item in items.values():
                 outcome = "ingested" if item.id in new else "duplicates"
                 self.per_file[item.provenance.source][outcome] += 1

@@ -292,6 +292,7 @@ class ContactsIngest:
         self.report.review += queued
         if notes:
             self.store.add_interactions([InteractionWrite(n, tuple(deltas(n))) for n in notes.values()])
+        resolver.settle()
         self.store.set_meta({f"contacts-card:{k}": v for k, v in seen.items()})
         self.checkpoints.save()
 

@@ -449,6 +449,7 @@ class DealIngest:
         self.report.review += queued
         if deals:
             self.store.upsert_deals(list(deals.values()))
+        resolver.settle()
         new = set(deals) - known - self._written
         self.report.deals += len(new)
         self._written |= new

@@ -79,4 +79,5 @@ def add_note(store: Store, settings: Settings, about: str, by: str, text: str, a
         provenance=prov,
     )
     new = store.add_interactions([InteractionWrite(item, tuple(deltas(item)))])
+    resolver.settle()
     return NoteResult(item, bool(new), settings.privacy != "metadata")

@@ -40,6 +40,9 @@ _LIST_MANAGER_SENDERS = re.compile(r"^(owner-.+|.+-(owner|request|bounces|admin)
 # Reply and forward prefixes, repeated ("Re: AW: Fwd[2]: ..."), in the languages mail clients write.
 REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fw|fwd|aw|wg|sv|vs|antw|rif|tr|回复|答复|转发|返信)\s*(?:\[\d+\])?\s*[:：]\s*)+",
                           re.IGNORECASE)
+# A forward: a reply-or-forward prefix chain that holds a forward prefix ("Fw:", "Re: WG:", "TR:").
+FORWARD_PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|vs|antw|rif|回复|答复|返信)\s*(?:\[\d+\])?\s*[:：]\s*)*"
+                            r"(?:fw|fwd|wg|tr|转发)\s*(?:\[\d+\])?\s*[:：]", re.IGNORECASE)
 _AUTO_REPLY_SUBJECTS = re.compile(
     r"^\s*(out of (the )?office|automatic reply|auto(matic)?[- ]?re(ply|sponse)|autoreply"
     r"|abwesenheitsnotiz|abwesend|automatische antwort|réponse automatique"

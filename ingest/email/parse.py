@@ -87,12 +87,13 @@ def parse_message(raw: RawMessage) -> ParsedEmail:
     if not headers.names & {"from", "to", "date"}:
         raise MessageError("no From, To or Date header: not an email", raw.source, raw.position)
 
-    from_ = headers.addresses("from")
+    senders, reply_to = headers.addresses("sender"), headers.addresses("reply-to")
+    known = {a.address.lower(): a.name for a in (*senders, *reply_to) if a.name}
+    from_ = _with_names(headers.addresses("from"), headers.text("x-from"), known)
     subject = headers.text("subject")
     text = _body_text(msg)
     body, signature = split_body(text)
     category, reason = classify(msg, from_, subject)
-    senders = headers.addresses("sender")
     return ParsedEmail(
         source=raw.source,
         position=raw.position,
@@ -101,10 +102,10 @@ def parse_message(raw: RawMessage) -> ParsedEmail:
         date=_date(headers.text("date"), headers.all_raw("received")),
         from_=from_,
         sender=senders[0] if senders else None,
-        reply_to=headers.addresses("reply-to"),
-        to=headers.addresses("to"),
-        cc=headers.addresses("cc"),
-        bcc=headers.addresses("bcc"),
+        reply_to=reply_to,
+        to=_with_names(headers.addresses("to"), headers.text("x-to"), known),
+        cc=_with_names(headers.addresses("cc"), headers.text("x-cc"), known),
+        bcc=_with_names(headers.addresses("bcc"), headers.text("x-bcc"), known),
         subject=subject,
         in_reply_to=next(iter(_message_ids(headers.raw("in-reply-to"))), ""),
         references=_message_ids(" ".join(headers.all_raw("references"))),
@@ -395,6 +396,66 @@ def _addresses(value: str, hints: tuple[str | None, ...]) -> tuple[Address, ...]
             name = ""
         out.append(Address(name, spec))
     return tuple(out)
+
+
+# --- names from other headers -------------------------------------------------------------------
+
+_X_ENTRY = re.compile(r'^\s*"?([^"<]*?)"?\s*<([^<>]*)>\s*$')  # Name <addr, X.500 or Lotus path>
+_SINGLE_WORD = re.compile(r"^\s*[^\W\d_][\w'.-]*\s*$")
+
+
+def _with_names(addresses: list[Address], x_value: str, known: dict[str, str]) -> list[Address]:
+    """Addresses without a display name take one from the Sender or Reply-To header holding the same
+    address, else from the Exchange/Lotus export header (X-From, X-To, X-cc): by the address an entry
+    names, or by position when the lists are as long as each other."""
+    if all(a.name for a in addresses) or not (x_value or known):
+        return addresses
+    entries = _x_entries(x_value) if x_value else []
+    aligned = len(entries) == len(addresses)
+    by_address = {e_addr.lower(): name for name, e_addr in entries if e_addr and name}
+    out = []
+    for n, a in enumerate(addresses):
+        name = a.name or known.get(a.address.lower()) or by_address.get(a.address.lower(), "")
+        if not name and aligned and (not entries[n][1] or entries[n][1].lower() == a.address.lower()):
+            name = entries[n][0]
+        out.append(Address(name, a.address) if name != a.name else a)
+    return out
+
+
+def _x_entries(value: str) -> list[tuple[str, str]]:
+    """(name, address or '') of each entry of an X-From/X-To/X-cc header. Entries are split at commas
+    outside quotes and angle brackets; "Kaminski, Vince J" (a lone word before a comma) stays one."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for i, ch in enumerate(value):
+        if ch == '"':
+            quoted = not quoted
+        elif ch == "<" and not quoted:
+            depth += 1
+        elif ch == ">" and not quoted:
+            depth = max(0, depth - 1)
+        elif ch == "," and not quoted and depth == 0:
+            parts.append(value[start:i])
+            start = i + 1
+    parts.append(value[start:])
+    joined: list[str] = []
+    for part in parts:
+        if joined and _SINGLE_WORD.match(joined[-1]) and part.strip() and "@" not in part.split("<")[0]:
+            joined[-1] = f"{joined[-1]},{part}"
+        else:
+            joined.append(part)
+    out = []
+    for entry in (p.strip() for p in joined):
+        if not entry:
+            continue
+        m = _X_ENTRY.match(entry)
+        name, inner = (m.group(1), m.group(2)) if m else (entry, "")
+        address = inner.strip() if "@" in inner and "/" not in inner and "=" not in inner else ""
+        name = name.strip().strip("'\"").strip()
+        if "@" in name and " " not in name:  # 'vkaminski@aol.com': an address, no name
+            address, name = address or name, ""
+        name = name.split("/", 1)[0].strip()  # Lotus: Vince J Kaminski/HOU/ECT@ECT
+        out.append(("" if "@" in name else name, address))
+    return out
 
 
 def _clean_addr_spec(addr: str) -> str:

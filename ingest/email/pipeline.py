@@ -150,6 +150,7 @@ class EmailIngest:
             created, queued = self.resolver.drain()
             writes = self._with_deltas(items)
             new = self.store.add_interactions(writes)
+            self.resolver.settle()
             self.checkpoints.save()
         self.report.people += created
         self.report.review += queued
@@ -196,6 +197,9 @@ class EmailIngest:
                     participants.append(Participant(pid, role, address=address))
         if mail.signature:
             self._read_signature(sender_id, sender, mail.signature, mail.date, prov)
+        if mail.is_forward and len(participants) == 2:  # a forward to oneself links a personal address
+            other = participants[1]
+            resolver.link_personal(sender_id, sender, other.person_id, other.address, "mail forwarded")
 
         parent_id, thread_id = self._thread(mail, sender, participants)
         return Interaction(
@@ -223,6 +227,8 @@ class EmailIngest:
         org = resolver.company(company, prov) if company else resolver.org_of_address(address, prov)
         if org:
             resolver.employ(pid, org, title, at, prov)
+            if company:
+                resolver.link_signed(pid, address, org, prov)
 
     def _thread(self, mail: Mail, sender: str, participants: list[Participant]) -> tuple[str, str]:
         """(parent id, thread id): from In-Reply-To / References, else a reply's subject."""

@@ -7,15 +7,18 @@ from a worker for every message, and the main process is the ingest's bottleneck
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import NamedTuple
 
 from graph import ids
 from graph.model import Category
-from ingest.email.classify import REPLY_PREFIX
+from ingest.email.classify import FORWARD_PREFIX, REPLY_PREFIX
 from ingest.email.parse import Address, MessageError, parse_message
 from ingest.email.sources import RawMessage
 from ingest.identity.addresses import normalize_address
+from ingest.identity.aliases import local_forms
+from ingest.identity.names import parse_name
 from ingest.signatures import read_signature
 from ingest.topics import key_phrases
 
@@ -34,6 +37,7 @@ class Mail(NamedTuple):
     subject: str  # '' in "metadata" privacy
     thread_key: str  # the subject without reply prefixes, folded ('' when none)
     is_reply: bool  # the subject starts with a reply prefix
+    is_forward: bool  # the subject says it is a forward ("Fw:")
     parent_id: str  # from In-Reply-To / References ('' when neither)
     root_id: str  # the thread's first message, from References ('' when neither)
     category: str  # a Category value
@@ -61,6 +65,22 @@ def _named(addresses: list[Address]) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+_NAME_LINE = re.compile(r"^[^\W\d_][\w.'-]*(?: [^\W\d_][\w.'-]*){1,3}$")
+
+
+def signed_name(signature: str, address: str) -> str:
+    """The sender's name from their signature, when the From header has none: one of its first
+    lines, a short name whose spelling produces the address's local part (Vince Kaminski for
+    vkaminski@)."""
+    local = (normalize_address(address) or "").rpartition("@")[0]
+    if not local:
+        return ""
+    for line in [" ".join(line.split()) for line in signature.splitlines() if line.strip()][:3]:
+        if _NAME_LINE.match(line) and local.rstrip("0123456789") in local_forms(parse_name(line)):
+            return line
+    return ""
+
+
 def prepare(data: bytes, privacy: str) -> Mail | str:
     """Parse one message into a ``Mail``, or the reason it is unusable. Never raises for bad input."""
     try:
@@ -71,11 +91,13 @@ def prepare(data: bytes, privacy: str) -> Mail | str:
         return f"unexpected {type(exc).__name__}: {exc}"
     topics: list[str] = []
     signature = None
+    sender_name = msg.from_[0].name if msg.from_ else ""
     if msg.category == Category.PERSONAL:
         if privacy != "metadata":
             topics = key_phrases(f"{msg.subject}\n{msg.body}")
         if msg.signature:
-            facts = read_signature(msg.signature, msg.from_[0].name if msg.from_ else "")
+            sender_name = sender_name or signed_name(msg.signature, msg.from_[0].address if msg.from_ else "")
+            facts = read_signature(msg.signature, sender_name)
             signature = (facts.title, facts.company, facts.phones)
     parent_mid = msg.in_reply_to or (msg.references[-1] if msg.references else "")
     root_mid = msg.references[0] if msg.references else parent_mid
@@ -83,7 +105,7 @@ def prepare(data: bytes, privacy: str) -> Mail | str:
         iid=_email_iid(msg.message_id or f"sha256:{msg.content_hash}"),
         message_id=msg.message_id,
         date=msg.date,
-        sender_name=msg.from_[0].name if msg.from_ else "",
+        sender_name=sender_name,
         senders=tuple(n for n in (normalize_address(a.address) for a in msg.from_ if a.address) if n),
         to=_named(msg.to),
         cc=_named(msg.cc),
@@ -91,6 +113,7 @@ def prepare(data: bytes, privacy: str) -> Mail | str:
         subject=msg.subject if privacy != "metadata" else "",
         thread_key=normalized_subject(msg.subject),
         is_reply=bool(REPLY_PREFIX.match(msg.subject)),
+        is_forward=bool(FORWARD_PREFIX.match(msg.subject)),
         parent_id=_email_iid(parent_mid) if parent_mid else "",
         root_id=_email_iid(root_mid) if parent_mid else "",
         category=msg.category.value,

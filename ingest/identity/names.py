@@ -2,7 +2,10 @@
 
 ``name_similarity`` thresholds (tested in tests/identity/test_names.py):
 - >= MERGE (0.92): the same name written differently ("Smith, Jane" / "Dr. Jane Smith, PhD" /
-  "JANE SMITH" / jane.smith@), or a nickname of it (Bob Smith / Robert Smith: 0.95).
+  "JANE SMITH" / jane.smith@), or a close nickname of it (Bob Smith / Robert Smith: 0.95). A
+  nickname is close when it keeps the name's first letter or a two-letter piece of it (Bob/Robert,
+  Bill/William, Jim/James); the nickname list's looser links (Bill for Robert, Peggy for Margaret)
+  score 0.85: worth a look, never merged on their own.
 - >= REVIEW (0.75): plausibly the same person, worth a look: an initial for the given name (J. Smith),
   one side lacking a family name, a close family-name spelling (Smith / Smyth), a one-letter given
   name typo (Jane / Jayne).
@@ -27,6 +30,7 @@ MERGE = 0.92
 REVIEW = 0.75
 
 _NICKNAME_SCORE = 0.95  # Bob for Robert: one person's usual variants, but not literally equal
+_LOOSE_NICKNAME_SCORE = 0.85  # Bill for Robert: the list says so, but it is rarely the same person
 _INITIAL_SCORE = 0.85  # J. for Jane
 _PARTIAL_SCORE = 0.8  # ceiling when one side has no family name, or the family names overlap
 _TYPO_CEILING = 0.9  # unequal spellings never merge on their own
@@ -81,6 +85,11 @@ def same_given_name(a: str, b: str) -> bool:
     return x == y or _are_nicknames(x, y)
 
 
+def close_nicknames(x: str, y: str) -> bool:
+    """Two given names (folded letters) that share the first letter or a two-letter piece."""
+    return x[:1] == y[:1] or bool({x[i:i + 2] for i in range(len(x) - 1)} & {y[i:i + 2] for i in range(len(y) - 1)})
+
+
 def name_similarity(a: NameParts, b: NameParts) -> float:
     """How likely two names denote one person, 0..1, insensitive to given/family order."""
     if _key(a.full) and _key(a.full) == _key(b.full):  # "Hans-Peter Müller" / "Hans Peter Muller"
@@ -107,7 +116,7 @@ def _given_similarity(a: str, b: str) -> float:
     if x == y:
         return 1.0
     if _are_nicknames(x, y):
-        return _NICKNAME_SCORE
+        return _NICKNAME_SCORE if close_nicknames(x, y) else _LOOSE_NICKNAME_SCORE
     if len(x) == 1 or len(y) == 1:
         return _INITIAL_SCORE if x[0] == y[0] else 0.0
     return _typo_similarity(x, y)
@@ -140,12 +149,13 @@ def _surnames(name: NameParts) -> frozenset[str]:
 
 
 def _from_address(address: str) -> NameParts:
-    """Jane Smith from jane.smith@; nothing from role accounts or one-word local parts (jsmith)."""
+    """Jane Smith from jane.smith@; nothing from role accounts, one-word local parts (jsmith) or an
+    initial for the given name (j.smith@: a display name seen later says who)."""
     local = address.rpartition("@")[0].split("+", 1)[0]
     if not local or is_role_or_noreply(address):
         return _EMPTY
     parts = [p for p in (_NOT_LETTER.sub("", p) for p in _LOCAL_SPLIT.split(local)) if p]
-    if not 2 <= len(parts) <= 3 or max(len(p) for p in parts) < 2:
+    if not 2 <= len(parts) <= 3 or len(parts[0]) < 2 or len(parts[-1]) < 2:
         return _EMPTY
     words = [p.capitalize() for p in parts]
     return NameParts(" ".join(words), words[0], words[-1])
@@ -172,9 +182,25 @@ def _key(name: str) -> str:
 _NICKNAMER: NickNamer | None = None
 
 
-@lru_cache(maxsize=16384)
-def _are_nicknames(x: str, y: str) -> bool:
+def _nicknamer() -> NickNamer:
     global _NICKNAMER
     if _NICKNAMER is None:
         _NICKNAMER = NickNamer()
-    return y in _NICKNAMER.nicknames_of(x) or y in _NICKNAMER.canonicals_of(x)
+    return _NICKNAMER
+
+
+@lru_cache(maxsize=16384)
+def given_variants(given: str, loose: bool = False) -> frozenset[str]:
+    """A given name (folded letters) with its close nicknames and the names it is a close nickname of;
+    ``loose``: every nickname link of the list."""
+    x = _key(given)
+    if not x:
+        return frozenset()
+    nn = _nicknamer()
+    return frozenset({x} | {n for n in (*nn.nicknames_of(x), *nn.canonicals_of(x))
+                            if n.isalpha() and len(n) >= 2 and (loose or close_nicknames(x, n))})
+
+
+@lru_cache(maxsize=16384)
+def _are_nicknames(x: str, y: str) -> bool:
+    return y in _nicknamer().nicknames_of(x) or y in _nicknamer().canonicals_of(x)

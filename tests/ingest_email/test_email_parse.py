@@ -233,3 +233,26 @@ def test_html_only_and_multipart_messages() -> None:
         "attached\n--XX--\n"
     )
     assert mixed.body == "plain version ✓"
+
+
+def test_addresses_without_names_take_them_from_export_and_reply_headers() -> None:
+    msg = parse(
+        "From: vince.kaminski@enron.com\n"
+        "To: rcarroll@bracepatt.com, shirley.crenshaw@enron.com, vkaminski@aol.com\n"
+        "Cc: a@b.com, c@d.com\n"
+        "Reply-To: Vince Kaminski <vince.kaminski@enron.com>\n"
+        "X-From: Kaminski, Vince J </O=ENRON/OU=NA/CN=RECIPIENTS/CN=VKAMINS>\n"
+        'X-To: "Carroll, Ronald" <rcarroll@bracepatt.com>, Shirley Crenshaw <Shirley Crenshaw/HOU/ECT@ECT>, '
+        "vkaminski@aol.com\n"
+        "X-cc: Only One Name\n"
+        "Date: Mon, 6 Nov 2000 10:00:00 +0000\n\nHi\n")
+    assert msg.from_ == [Address("Vince Kaminski", "vince.kaminski@enron.com")]  # Reply-To before X-From
+    assert [a.name for a in msg.to] == ["Carroll, Ronald", "Shirley Crenshaw", ""]
+    assert [a.name for a in msg.cc] == ["", ""]  # one name for two addresses: no guess
+
+
+def test_a_lotus_or_exchange_x_from_names_the_sender() -> None:
+    msg = parse("From: vince.kaminski@enron.com\nTo: a@b.com\n"
+                "X-From: Kaminski, Vince J </O=ENRON/OU=NA/CN=RECIPIENTS/CN=VKAMINS>\n"
+                "Date: Mon, 6 Nov 2000 10:00:00 +0000\n\nHi\n")
+    assert msg.from_ == [Address("Kaminski, Vince J", "vince.kaminski@enron.com")]

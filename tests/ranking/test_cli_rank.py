@@ -114,3 +114,46 @@ def test_explain(db):
     assert len(e["evidence"]) == 5
     human = kith(db, "explain", "fay@firm.com", "xu@client.com", env={"COLUMNS": "300"})
     assert "frequency" in human.stdout and "Evidence (newest first)" in human.stdout
+
+
+def _day(at: int) -> str:
+    return f"{time.gmtime(at).tm_mday} {time.strftime('%b %Y', time.gmtime(at))}"
+
+
+def test_the_introduction_greets_the_broker_by_name_and_says_why(db):
+    run = kith(db, "paths", "--to", "tara@client.com", "--k", "1", env={"COLUMNS": "400"})
+    assert run.returncode == 0, run.stderr
+    text = " ".join(run.stdout.split())
+    # Xu met Tara three times, 30, 31 and 32 days ago: the newest is what the broker is reminded of
+    assert (f'Fay asks Xu: "Hi Xu, I would like to meet Tara (General Counsel at Acme Holdings). You know them '
+            f"(medium; you last met on {_day(NOW - 30 * DAY)}, 3 meetings in the past year)") in text
+    assert "reads cold" not in text
+
+
+def test_as_of_latest_measures_as_of_the_newest_evidence(db):
+    newest = time.strftime("%Y-%m-%d", time.gmtime(NOW - 10 * DAY))  # Oli's meetings, the newest evidence
+    run = kith(db, "paths", "--to", "tara@client.com", "--as-of", "latest", env={"COLUMNS": "300"})
+    assert run.returncode == 0, run.stderr
+    assert f"as of {newest}" in run.stdout
+    latest = json.loads(kith(db, "paths", "--to", "tara@client.com", "--as-of", "latest", "--json").stdout)
+    day_after = time.strftime("%Y-%m-%d", time.gmtime(NOW - 9 * DAY))
+    assert latest == json.loads(kith(db, "paths", "--to", "tara@client.com", "--as-of", day_after, "--json").stdout)
+
+
+def test_old_evidence_is_said_to_be_why_everything_is_cold(tmp_path):
+    path = tmp_path / "archive.db"
+    store = SQLiteStore.open(path)
+    store.upsert_people([FAY, XU])
+    old = NOW - 3 * 365 * DAY
+    ingest(store, [meeting_item(f"old{n}", [FAY, XU], old - n * DAY) for n in range(6)])
+    store.close()
+    run = kith(path, "paths", "--to", "xu@client.com", env={"COLUMNS": "400"})
+    assert run.returncode == 0, run.stderr
+    text = " ".join(run.stdout.split())
+    assert (f"Every relationship reads cold: the newest evidence in the store is from "
+            f"{time.strftime('%Y-%m-%d', time.gmtime(old))}, 3 years before now") in text
+    assert "--as-of latest" in text
+    archive = kith(path, "paths", "--to", "xu@client.com", "--as-of", "latest", "--json")
+    [found] = json.loads(archive.stdout)
+    assert found["hops"][0]["band"] != "cold"
+    assert "reads cold" not in kith(path, "paths", "--to", "xu@client.com", "--as-of", "latest").stdout

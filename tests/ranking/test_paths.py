@@ -7,7 +7,7 @@ import math
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from graph.model import Deal, DealRole, DealRoleKind, Knows, Organization, WorksAt
+from graph.model import Deal, DealRole, DealRoleKind, Knows, Organization, Person, WorksAt
 from graph.network import Edges, Network, load_network
 from graph.paths import best_paths, decision_makers, seniority, staff, warm_paths
 from graph.strength import signals
@@ -78,6 +78,13 @@ def test_hops_are_explained(firm):
         assert sum(h.signals.values()) == pytest.approx(h.strength, abs=1e-3)
     assert best.introduction.startswith('Fay asks Yan: "Hi Yan, I would like to meet Tara.')
     assert "introduce me to Zed" in best.introduction
+
+
+def test_a_broker_no_evidence_names_is_greeted_without_an_address(store):
+    nameless = Person(YAN.id, name="", emails=YAN.emails, provenance=PROV)
+    write_graph(store, [FAY, nameless, TARA], [edge(FAY, nameless, STRONG), edge(nameless, TARA, STRONG)])
+    [best] = warm_paths(store, TARA.id, now=T0, k=1)
+    assert best.introduction.startswith('Fay asks yan@client.com: "Hello, I would like to meet Tara.')
 
 
 def test_several_targets_and_unknown_ones(firm):
