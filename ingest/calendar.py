@@ -334,6 +334,7 @@ class CalendarIngest:
             resolver = self.resolver
             resolver.prefetch({a for o in batch for a in self._addresses(o)})
             items: dict[str, Interaction] = {}
+            files: dict[str, str] = {}  # interaction id -> its file (a provenance holds its name as text)
             for occ in batch:
                 item = self._interaction(occ)
                 if item is None:
@@ -343,6 +344,7 @@ class CalendarIngest:
                     self.per_file[occ.source]["duplicates"] += 1
                     continue
                 items[item.id] = item
+                files[item.id] = occ.source
             created, queued = resolver.drain()
             self.report.people += created
             self.report.review += queued
@@ -350,7 +352,7 @@ class CalendarIngest:
             new = set(self.store.add_interactions(writes))
             for item in items.values():
                 outcome = "ingested" if item.id in new else "duplicates"
-                self.per_file[item.provenance.source][outcome] += 1
+                self.per_file[files[item.id]][outcome] += 1
             self.report.ingested += len(new)
             self.report.duplicates += len(writes) - len(new)
         for path, records in self._units:

@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
+from urllib.parse import quote
 
 from graph.store import Store
 from ingest.files import file_size
@@ -34,7 +35,13 @@ class Checkpoints:
         self._done: dict[str, Mark] = {}
 
     def _key(self, source: str) -> str:
-        return f"{self.kind}:{source}"
+        """``kind:name``; a name that is not UTF-8 (surrogate escapes) as ``kind%bytes``, percent-encoded,
+        which no UTF-8 name's key can equal."""
+        try:
+            source.encode("utf-8")
+            return f"{self.kind}:{source}"
+        except UnicodeEncodeError:
+            return f"{self.kind}%{quote(os.fsencode(source), safe='/')}"
 
     def resume_point(self, source: str) -> Mark:
         """What an earlier run committed of this file as it is now (zero for a new or changed file)."""

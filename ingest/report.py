@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from graph.model import text_name
+
 MAX_LISTED_ERRORS = 1000  # beyond this only the count grows
 
 
@@ -38,7 +40,7 @@ class RunReport:
         self.skipped[skipped_as] += 1
         self.error_count += 1
         if len(self.errors) < MAX_LISTED_ERRORS:
-            self.errors.append(RecordError(file, position, reason))
+            self.errors.append(RecordError(text_name(file), text_name(position), reason))
 
     def as_dict(self, record_name: str = "records") -> dict:
         return {
