@@ -216,9 +216,12 @@ def _codecs_for(charset: str | None) -> tuple[str, ...]:
         return ()
     name = _CHARSET_ALIASES.get(name, name)
     try:
-        codec = codecs.lookup(name).name
-    except LookupError:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError):  # unknown, or malformed (a NUL in the name): as for any unknown charset
         return ()
+    if not getattr(info, "_is_text_encoding", True):  # base64, zlib, rot13...: codecs, not charsets
+        return ()
+    codec = info.name
     return _FALLBACK_CODECS.get(codec, (codec,))
 
 

@@ -233,3 +233,11 @@ def test_html_only_and_multipart_messages() -> None:
         "attached\n--XX--\n"
     )
     assert mixed.body == "plain version ✓"
+
+
+@pytest.mark.parametrize("charset", ["utf-8\x00", "ut\x00f-8", "base64", "rot13"])
+def test_a_malformed_or_non_text_charset_is_treated_as_unknown(charset):
+    data = (f"From: ana@firm.com\r\nTo: bo@client.com\r\nSubject: =?{charset}?q?caf=C3=A9?=\r\n"
+            f"Content-Type: text/plain; charset=\"{charset}\"\r\n\r\n").encode() + "the café terms\r\n".encode()
+    msg = parse_message(RawMessage("f", "1", data))
+    assert "the café terms" in msg.body
