@@ -63,6 +63,14 @@ def show_report(report: RunReport, record_name: str, as_json: bool) -> None:
         err.print(f"... and {report.error_count - ERRORS_SHOWN:,} more; `--json` lists them all.")
 
 
+def exit_status(report: RunReport) -> None:
+    """A run that could not read a file (or a region of one) at all ends with status 1, after its report."""
+    unreadable = report.skipped.get("unreadable", 0)
+    if unreadable:
+        err.print(f"[red]{unreadable:,} file(s) or region(s) could not be read[/]: see the reasons above.")
+        raise typer.Exit(1)
+
+
 @app.command()
 def email(
     ctx: typer.Context,
@@ -83,10 +91,11 @@ def email(
         on_progress=advance,
     ))
     show_report(report, "messages", as_json)
+    exit_status(report)
 
 
-def _show_flags(report: DealReport, as_json: bool) -> None:
-    if not as_json and report.flagged:
+def _show_flags(report: DealReport) -> None:
+    if report.flagged:
         table = Table(title="ingested with a repair or a gap", show_header=False)
         for reason, count in sorted(report.flagged.items()):
             table.add_row(reason, f"{count:,}")
@@ -111,6 +120,7 @@ def calendar(
         store, settings, paths, exclude_addresses=exclude_address, exclude_domains=exclude_domain,
         on_progress=advance))
     show_report(report, "events", as_json)
+    exit_status(report)
 
 
 @app.command()
@@ -128,10 +138,14 @@ def deals(
                            lambda advance: ingest_deals(store, settings, paths, chosen, on_progress=advance))
     if as_json:
         print_json(report.as_dict("rows"))
-        return
-    show_report(report, "rows", as_json)
-    out.print(f"deals written: {report.deals:,}")
-    _show_flags(report, as_json)
+    else:
+        show_report(report, "rows", as_json)
+        out.print(f"deals written: {report.deals:,}")
+        _show_flags(report)
+        for path, columns in report.ignored.items():
+            err.print(f"columns not read in {path}: {', '.join(columns)} (map them in a profile to use them)",
+                      highlight=False, soft_wrap=True)
+    exit_status(report)
 
 
 @app.command()
@@ -149,3 +163,4 @@ def contacts(
         store, settings, paths, exclude_addresses=exclude_address, exclude_domains=exclude_domain,
         on_progress=advance))
     show_report(report, "cards", as_json)
+    exit_status(report)
