@@ -12,6 +12,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from api.context import err, out, print_json, settings_of, store_of
+from graph.errors import KithError
 from ingest.calendar import ingest_calendar
 from ingest.contacts import ingest_contacts
 from ingest.deals import DealReport, available_profiles, ingest_deals, load_profile
@@ -22,6 +23,13 @@ app = typer.Typer(help="Read mail, calendars, deal records or contacts into the 
 
 ERRORS_SHOWN = 20
 R = TypeVar("R")
+
+
+def require_existing(paths: list[Path]) -> None:
+    """A path that does not exist stops the command before the store is opened or anything is read."""
+    missing = [str(p) for p in paths if not os.path.lexists(p)]
+    if missing:
+        raise KithError(f"no such file or folder: {', '.join(missing)}. Check the path (a folder is read whole).")
 
 
 def total_bytes(paths: list[Path]) -> int:
@@ -84,6 +92,7 @@ def email(
 ) -> None:
     """Ingest email. Safe to re-run: known messages are skipped and an interrupted run resumes."""
     settings = settings_of(ctx)
+    require_existing(paths)
     store = store_of(ctx)
     report = with_progress("reading mail", total_bytes(paths), lambda advance: ingest_email(
         store, settings, paths, include=include, exclude=exclude, exclude_addresses=exclude_address,
@@ -115,6 +124,7 @@ def calendar(
     settings = settings_of(ctx)
     if horizon_days is not None:
         settings = settings.model_copy(update={"recurrence_horizon_days": horizon_days})
+    require_existing(paths)
     store = store_of(ctx)
     report = with_progress("reading calendars", total_bytes(paths), lambda advance: ingest_calendar(
         store, settings, paths, exclude_addresses=exclude_address, exclude_domains=exclude_domain,
@@ -133,6 +143,7 @@ def deals(
     """Ingest deal records through a mapping profile. Safe to re-run; an interrupted run resumes."""
     settings = settings_of(ctx)
     chosen = load_profile(profile)  # a bad profile stops here, before the store is opened
+    require_existing(paths)
     store = store_of(ctx)
     report = with_progress(f"reading deals ({chosen.name})", total_bytes(paths),
                            lambda advance: ingest_deals(store, settings, paths, chosen, on_progress=advance))
@@ -158,6 +169,7 @@ def contacts(
 ) -> None:
     """Ingest contacts (vCard 2.1, 3 and 4), merged into known people. Safe to re-run."""
     settings = settings_of(ctx)
+    require_existing(paths)
     store = store_of(ctx)
     report = with_progress("reading contacts", total_bytes(paths), lambda advance: ingest_contacts(
         store, settings, paths, exclude_addresses=exclude_address, exclude_domains=exclude_domain,

@@ -318,7 +318,7 @@ def _json_rows(path: str, profile: Profile) -> Iterator[Row | RowError]:
         if isinstance(record, dict):
             yield Row(path, n, record)
         else:
-            yield RowError(path, f"record {n}", f"not an object: {type(record).__name__}")
+            yield RowError(path, f"row {n}", f"not an object: {type(record).__name__}")
 
 
 def _xlsx_rows(path: str, profile: Profile, on_header: Callable | None) -> Iterator[Row | RowError]:
@@ -483,7 +483,7 @@ class DealIngest:
         self.on_progress = on_progress or (lambda n: None)
         self.resolver = Resolver(store, settings, exclude_addresses, exclude_domains)
         self.report = DealReport("deals")
-        self.checkpoints = Checkpoints(store, f"deals:{self.profile.system}")
+        self.checkpoints = Checkpoints(store, f"deals:{self.profile.system}", self.report)
         self._references: dict[tuple[str, str], Canon | None] = {}
         self._accounts = Canon()
         self._org_of: dict[str, str] = {}  # account spelling -> org id
@@ -491,8 +491,7 @@ class DealIngest:
 
     def run(self, paths: Sequence[Path | str]) -> DealReport:
         for batch in self.checkpoints.batches(iter_deal_files(paths, self.profile),
-                                              lambda path: read_rows(path, self.profile, self._header),
-                                              self.report, RowError,
+                                              lambda path: read_rows(path, self.profile, self._header), RowError,
                                               self.batch_size, self.on_progress):
             self._flush(batch)
         return self.report

@@ -85,7 +85,7 @@ class EmailIngest:
         self.resolver = Resolver(store, settings, exclude_addresses, exclude_domains)
         self.report = RunReport("email")
         self._threads: OrderedDict[str, tuple[str, str, str, frozenset[str], int | None]] = OrderedDict()
-        self.checkpoints = Checkpoints(store, "email")  # units: messages of each file
+        self.checkpoints = Checkpoints(store, "email", self.report)  # units: messages of each file
 
     # -- the run ---------------------------------------------------------------------------------
     def run(self, paths: Sequence[Path | str], include: Sequence[str] = (), exclude: Sequence[str] = ()) -> RunReport:
@@ -120,7 +120,9 @@ class EmailIngest:
         for item in items:
             if item.source not in seen:
                 self.report.files += 1
-                resume_from[item.source] = self.checkpoints.resume_point(item.source).units
+                mark = self.checkpoints.resume_point(item.source)
+                resume_from[item.source] = mark.units
+                self.report.resumed -= mark.skipped.total()  # counted below as resumed, told as skipped
                 seen[item.source] = 0
             if isinstance(item, RawMessage):
                 self.report.records += 1
@@ -176,15 +178,15 @@ class EmailIngest:
         prov = Provenance("email", source, mail.message_id or position)
         resolver = self.resolver
         if not mail.senders:
-            self.report.skip("no sender address")
+            self.report.skip("no sender address", source)
             return None
         sender = mail.senders[0]
         if resolver.is_excluded(sender):
-            self.report.skip("excluded")
+            self.report.skip("excluded", source)
             return None
         sender_id = resolver.person(mail.sender_name, sender, mail.date, prov)
         if sender_id is None:
-            self.report.skip("erased person")
+            self.report.skip("erased person", source)
             return None
         participants = [Participant(sender_id, Role.FROM, address=sender)]
         for role, addresses in ((Role.TO, mail.to), (Role.CC, mail.cc), (Role.BCC, mail.bcc)):

@@ -123,7 +123,7 @@ def test_a_hubspot_api_json_export(tmp_path, store, settings):
     ]}), encoding="utf-8")
     report = ingest_deals(store, settings, [path], "hubspot")
     assert (report.records, report.ingested, report.error_count) == (3, 2, 1)
-    assert report.errors[0].position == "record 3" and report.flagged == {"bad amount": 1}
+    assert report.errors[0].position == "row 3" and report.flagged == {"bad amount": 1}
     d = store.get_deals([ids.deal_id("hubspot", "901"), ids.deal_id("hubspot", "902")])
     ipo, tax = d[ids.deal_id("hubspot", "901")], d[ids.deal_id("hubspot", "902")]
     assert (ipo.status, ipo.currency, ipo.opened_at) == (DealStatus.WON, "EUR", 1704067200)
