@@ -58,7 +58,7 @@ def _global_options(
 def init(ctx: typer.Context) -> None:
     """Create (or migrate) the store and its schema."""
     settings = settings_of(ctx)
-    store = store_of(ctx)
+    store = store_of(ctx, create=True)
     out.print(f"Kith store ready: {store.kind} at {describe(store, settings)} (schema version {store.schema_version()}).")
 
 

@@ -93,7 +93,7 @@ def email(
     """Ingest email. Safe to re-run: known messages are skipped and an interrupted run resumes."""
     settings = settings_of(ctx)
     require_existing(paths)
-    store = store_of(ctx)
+    store = store_of(ctx, create=True)
     report = with_progress("reading mail", total_bytes(paths), lambda advance: ingest_email(
         store, settings, paths, include=include, exclude=exclude, exclude_addresses=exclude_address,
         exclude_domains=exclude_domain, workers=workers or None,
@@ -125,7 +125,7 @@ def calendar(
     if horizon_days is not None:
         settings = settings.model_copy(update={"recurrence_horizon_days": horizon_days})
     require_existing(paths)
-    store = store_of(ctx)
+    store = store_of(ctx, create=True)
     report = with_progress("reading calendars", total_bytes(paths), lambda advance: ingest_calendar(
         store, settings, paths, exclude_addresses=exclude_address, exclude_domains=exclude_domain,
         on_progress=advance))
@@ -144,7 +144,7 @@ def deals(
     settings = settings_of(ctx)
     chosen = load_profile(profile)  # a bad profile stops here, before the store is opened
     require_existing(paths)
-    store = store_of(ctx)
+    store = store_of(ctx, create=True)
     report = with_progress(f"reading deals ({chosen.name})", total_bytes(paths),
                            lambda advance: ingest_deals(store, settings, paths, chosen, on_progress=advance))
     if as_json:
@@ -170,7 +170,7 @@ def contacts(
     """Ingest contacts (vCard 2.1, 3 and 4), merged into known people. Safe to re-run."""
     settings = settings_of(ctx)
     require_existing(paths)
-    store = store_of(ctx)
+    store = store_of(ctx, create=True)
     report = with_progress("reading contacts", total_bytes(paths), lambda advance: ingest_contacts(
         store, settings, paths, exclude_addresses=exclude_address, exclude_domains=exclude_domain,
         on_progress=advance))

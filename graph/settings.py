@@ -72,6 +72,12 @@ class Settings(BaseSettings):
         _split_list
     )
 
+    @field_validator("db", "access_db")
+    @classmethod
+    def _absolute(cls, path: Path | None) -> Path | None:
+        """Database paths resolved once, here: a relative --db means the same file to every part of Kith."""
+        return path.expanduser().absolute() if path is not None else None
+
     @property
     def access_path(self) -> Path:
         return self.access_db or self.db.with_name(self.db.stem + ".access.db")

@@ -69,6 +69,7 @@ def kith(tmp_path, *args):
 
 
 def test_kith_note_add(tmp_path):
+    assert kith(tmp_path, "init").returncode == 0
     done = kith(tmp_path, "note", "add", "--about", "ben@acme.com", "--by", "ana@firm.com", "--at", "2024-03-01",
                 "Loves jazz", "--json")
     assert done.returncode == 0, done.stderr
