@@ -126,3 +126,27 @@ def test_introspection_setting_reads_the_environment(monkeypatch):
 
     monkeypatch.setenv("KITH_INTROSPECTION", "false")
     assert load_settings().introspection is False
+
+
+def test_with_introspection_off_errors_suggest_no_names(tmp_path):
+    from api.schema import build_schema
+    from graph.sqlite_store import SQLiteStore
+
+    class Ctx:
+        user = object()
+        operation = ""
+        store = SQLiteStore.open(tmp_path / "kith.db")  # a mutation drops its network when it ends
+
+        def flush_audit(self):
+            pass
+
+    mistakes = [("mutation { erasePerso }", None), ("{ me { nam } }", None),
+                ('{ search(txt: "a", first: 1) { edges { cursor } } }', None),
+                ("mutation($k: IngestKind!) { ingest(kind: $k, files: []) { id } }", {"k": "CONTACTZ"})]
+    for introspection in (True, False):
+        schema = build_schema(introspection=introspection)
+        for query, variables in mistakes:
+            result = asyncio.run(schema.execute(query, variable_values=variables, context_value=Ctx()))
+            assert result.errors, query
+            suggests = any("Did you mean" in e.message for e in result.errors)
+            assert suggests == introspection, (introspection, query, [e.message for e in result.errors])
