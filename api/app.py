@@ -6,6 +6,9 @@
 - ``/healthz``: liveness and whether the store answers; no graph data.
 - ``/metrics``: Prometheus metrics; counts and latencies only.
 
+Request bodies are capped before anything parses them (``api.body_limit``: ``Settings.max_query_bytes``,
+uploads ``max_upload_bytes``).
+
 The store is opened once per app and shared by requests (its caches, such as the in-memory network,
 serve every reader; the scope is applied per request). Ingest jobs use their own connections.
 """
@@ -24,6 +27,7 @@ from starlette.exceptions import HTTPException
 from strawberry.fastapi import GraphQLRouter
 
 from api.access import AccessStore, AuthError, User
+from api.body_limit import BodyLimit
 from api.graphql_context import AuditWriter, KithContext, run_blocking
 from api.jobs import JobRunner
 from api.metrics import Metrics
@@ -124,7 +128,8 @@ def create_app(settings: Settings, *, store: Store | None = None, access: Access
     app = FastAPI(title="Kith", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.store, app.state.access, app.state.jobs, app.state.metrics = store, access, jobs, metrics
     app.state.audit = audit
-    app.middleware("http")(metrics.middleware)
+    app.add_middleware(BodyLimit, max_query_bytes=settings.max_query_bytes, max_upload_bytes=settings.max_upload_bytes)
+    app.middleware("http")(metrics.middleware)  # outside the cap: it counts the 413s too
 
     @app.exception_handler(Unauthorized)
     async def unauthorized(request: Request, exc: Unauthorized) -> JSONResponse:

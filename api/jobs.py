@@ -25,7 +25,6 @@ from graph.errors import KithError
 from graph.settings import Settings
 from graph.store import open_store
 
-MAX_UPLOAD_BYTES = 1 << 30  # per job
 JOBS_KEPT = 500
 
 
@@ -95,19 +94,13 @@ class JobRunner:
 
     def save_uploads(self, files: list[tuple[str, BinaryIO]]) -> Path:
         """Copy uploads into a new temporary folder (blocking; run it off the event loop)."""
-        folder = Path(tempfile.mkdtemp(prefix="kith-upload-"))
-        total = 0
+        folder = Path(tempfile.mkdtemp(prefix="kith-upload-"))  # their size: capped by api.body_limit
         try:
             for n, (name, stream) in enumerate(files):
                 safe = Path(name or f"upload-{n}").name.lstrip(".") or f"upload-{n}"
                 target = folder / f"{n:03d}-{safe}"
                 with target.open("wb") as out:
-                    while chunk := stream.read(1 << 20):
-                        total += len(chunk)
-                        if total > MAX_UPLOAD_BYTES:
-                            raise KithError(f"The upload is larger than {MAX_UPLOAD_BYTES >> 20} MB; split it "
-                                            "into several jobs or ingest it with `kith ingest` on the server.")
-                        out.write(chunk)
+                    shutil.copyfileobj(stream, out, 1 << 20)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
