@@ -7,7 +7,7 @@
 - ``/metrics``: Prometheus metrics; counts and latencies only.
 
 Request bodies are capped before anything parses them (``api.body_limit``: ``Settings.max_query_bytes``,
-uploads ``max_upload_bytes``).
+uploads ``max_upload_bytes``), and JSON nested deeper than the parser can follow is a 400, not a 500.
 
 The store is opened once per app and shared by requests (its caches, such as the in-memory network,
 serve every reader; the scope is applied per request). Ingest jobs use their own connections.
@@ -21,6 +21,7 @@ import threading
 from collections import OrderedDict
 from contextlib import asynccontextmanager
 
+from cross_web import HTTPException as BadRequest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
@@ -91,6 +92,14 @@ class Unauthorized(HTTPException):
     pass
 
 
+class _Router(GraphQLRouter):
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            return super().decode_json(data)
+        except RecursionError:  # the json module's C parser stops about 1,000 levels down
+            raise BadRequest(400, "The request's JSON is nested too deeply to read; send flatter variables.") from None
+
+
 def create_app(settings: Settings, *, store: Store | None = None, access: AccessStore | None = None) -> FastAPI:
     store = store or open_store(settings)
     access = access or AccessStore(settings.access_path)
@@ -136,7 +145,7 @@ def create_app(settings: Settings, *, store: Store | None = None, access: Access
         return JSONResponse({"errors": [{"message": exc.detail}]}, status_code=401,
                             headers={"WWW-Authenticate": "Bearer"})
 
-    graphql = GraphQLRouter(schema, path="/graphql", context_getter=context, graphql_ide="graphiql",
+    graphql = _Router(schema, path="/graphql", context_getter=context, graphql_ide="graphiql",
                             multipart_uploads_enabled=True, subscription_protocols=())
     app.include_router(graphql)
 

@@ -187,3 +187,14 @@ def upload(url: str, token: str, name: str, content: bytes) -> httpx.Response:
              "0": (name, content, "text/vcard")}
     return httpx.post(url + "/graphql", files=files, headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
+
+def test_deep_json_and_bad_upload_names_are_refused_with_a_4xx(world: World):
+    deep = ('{"query": "{ me { name } }", "variables": {"deep": ' + '{"a": ' * 1000 + "1" + "}" * 1000 + "}}")
+    r = httpx.post(world.url + "/graphql", content=deep, timeout=30,
+                   headers={"Authorization": f"Bearer {world.tokens['viewer']}", "content-type": "application/json"})
+    assert r.status_code == 400 and "nested too deeply" in r.text
+    card = b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:N\r\nEND:VCARD\r\n"
+    unnamed = upload(world.url, world.tokens["member"], "", card)
+    assert unnamed.status_code == 400 and "needs a file name" in unnamed.json()["errors"][0]["message"]
+    long = upload(world.url, world.tokens["member"], "x" * 300 + ".vcf", card)
+    assert long.status_code == 400 and "at most 200 bytes" in long.json()["errors"][0]["message"]
