@@ -14,7 +14,7 @@ from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from api import types as t
-from api.jobs import JobKind
+from api.jobs import ENDED, JobKind
 from api.permissions import CanWrite, Forbidden, IsAdmin
 from api.pagination import BadInput
 from graph.errors import NotFound
@@ -96,6 +96,17 @@ class Mutation:
         _check_upload(ctx, files, JobKind(kind.value), profile)
         folder = await ctx.run(ctx.jobs.save_uploads, [(f.filename, f.file) for f in files])
         job = ctx.jobs.submit(JobKind(kind.value), folder, ctx.user.name, profile)
+        return t.IngestJob.of(job)
+
+    @strawberry.mutation(permission_classes=[CanWrite],
+                         description="Stop an ingest job you started (admins: any job); what it ingested stays.")
+    async def cancel_ingest_job(self, info: Info, id: strawberry.ID) -> t.IngestJob:
+        ctx = info.context
+        job = await ctx.run(ctx.jobs.get, str(id))
+        if job is None or (job.user != ctx.user.name and not ctx.is_admin):
+            raise NotFound("No ingest job of yours has this id; `ingest` returns it.")
+        if job.state not in ENDED:
+            job = await ctx.run(ctx.jobs.cancel, job.id)
         return t.IngestJob.of(job)
 
     @strawberry.mutation(permission_classes=[CanWrite],
