@@ -17,6 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from graph.errors import KithError, NotFound, StoreError
+from graph.sqlite_store import create_private
 
 TOKEN_PREFIX = "kith_"
 _SCHEMA = """
@@ -84,6 +85,7 @@ class AccessStore:
         self._local = threading.local()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            create_private(self.path)
             self._conn().executescript(_SCHEMA)
         except (OSError, sqlite3.OperationalError) as exc:
             raise StoreError(f"Cannot open the access database {self.path}: {exc}. Set KITH_ACCESS_DB "

@@ -33,6 +33,7 @@ from typing import Any, BinaryIO
 from pydantic import SecretStr
 
 from graph.settings import Settings
+from graph.sqlite_store import create_private
 
 JOBS_KEPT = 500
 POLL_S = 0.25  # how often a running job's cancellation is looked for
@@ -130,6 +131,7 @@ class JobRunner:
         self.settings = settings
         self.server = uuid.uuid4().hex  # this runner; a job of another, dead or replaced, is orphaned
         self._local = threading.local()
+        create_private(settings.access_path)
         self._conn().executescript(_SCHEMA)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kith-ingest")
         self._running: dict[str, subprocess.Popen] = {}

@@ -84,3 +84,13 @@ def test_a_bad_setting_says_which_variable_to_fix(tmp_path):
     assert result.returncode == 1
     assert "KITH_PRIVACY" in result.stderr and "metadata" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_store_and_the_access_database_are_readable_by_their_owner_only(tmp_path):
+    db = tmp_path / "kith.db"
+    assert kith("--db", str(db), "init").returncode == 0
+    assert kith("--db", str(db), "users", "add", "ana", "--role", "admin").returncode == 0
+    assert kith("--db", str(db), "tokens", "create", "--user", "ana").returncode == 0
+    files = [p for p in tmp_path.iterdir() if p.name.startswith("kith.")]
+    assert {p.name for p in files} >= {"kith.db", "kith.access.db"}
+    assert {p.name: oct(p.stat().st_mode & 0o777) for p in files} == {p.name: "0o600" for p in files}
