@@ -118,7 +118,7 @@ def create_app(settings: Settings, *, store: Store | None = None, access: Access
             try:
                 user = access.authenticate(token)  # one indexed look-up: quicker than a thread hop
             except AuthError:
-                raise Unauthorized(401, "Unknown or revoked API token; create one with "
+                raise Unauthorized(401, "Unknown, expired or revoked API token; create one with "
                                         "`kith tokens create --user NAME`.") from None
         elif not _wants_ide(request):
             raise Unauthorized(401, "Send an API token: Authorization: Bearer <token> "

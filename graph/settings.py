@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     )
     introspection: bool = Field(True, description="serve GraphQL introspection (set KITH_INTROSPECTION=false in production)")
     query_timeout_s: float = Field(10.0, gt=0, description="seconds one API query may run before it is cancelled")
+    token_days: float = Field(90.0, ge=0, description="days a new API token is valid unless told otherwise (0: until revoked)")
     ingest_timeout_s: float = Field(4 * 3600.0, gt=0, description="seconds one API ingest job may run before it is stopped")
     max_query_bytes: int = Field(256 << 10, gt=0, description="largest API request body (query and variables) read")
     max_upload_bytes: int = Field(1 << 30, gt=0, description="largest API upload (all files of one ingest job)")
