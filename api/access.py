@@ -81,6 +81,15 @@ class AuthError(KithError):
 
 
 @dataclass(frozen=True, slots=True)
+class Wall:
+    name: str
+    created_at: int
+    users: tuple[str, ...]
+    orgs: tuple[str, ...]
+    deals: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class TokenInfo:
     id: str
     user: str
@@ -190,12 +199,34 @@ class AccessStore:
         return User(row[0], AccessRole(row[1]), row[2], orgs, deals)
 
     # -- ethical walls ---------------------------------------------------------------------------
-    def add_wall(self, name: str, users: Iterable[str] = (), orgs: Iterable[str] = (), deals: Iterable[str] = ()) -> None:
+    def add_wall(self, name: str, users: Iterable[str] = (), orgs: Iterable[str] = (), deals: Iterable[str] = (),
+                 actor: str = "") -> None:
+        """Define a wall, or add users (kept from) organisations and deals to it; audited as ``actor``."""
+        users, orgs, deals = list(users), list(orgs), list(deals)
+        unknown = sorted(set(users) - {u.name for u in self.users()})
+        if unknown:
+            raise NotFound(f"No user named {', '.join(map(repr, unknown))}; `kith users list` shows them.")
         conn = self._conn()
         conn.execute("INSERT OR IGNORE INTO walls (name, created_at) VALUES (?, ?)", (name, int(time.time())))
         conn.executemany("INSERT OR IGNORE INTO wall_members (wall, kind, value) VALUES (?,?,?)",
                          [(name, "user", v) for v in users] + [(name, "org", v) for v in orgs]
                          + [(name, "deal", v) for v in deals])
+        self._audit_rows(actor, f"wall:define:{name}", [*users, *orgs, *deals] or [name])
+
+    def lift_wall(self, name: str, actor: str = "") -> None:
+        """Remove a wall: its users see its organisations and deals again; audited as ``actor``."""
+        wall = next((w for w in self.walls() if w.name == name), None)
+        if wall is None:
+            raise NotFound(f"No wall named {name!r}; `kith walls list` shows them.")
+        self._conn().execute("DELETE FROM walls WHERE name = ?", (name,))
+        self._audit_rows(actor, f"wall:lift:{name}", [*wall.users, *wall.orgs, *wall.deals] or [name])
+
+    def walls(self) -> list[Wall]:
+        members: dict[str, dict[str, list[str]]] = {}
+        for wall, kind, value in self._conn().execute("SELECT wall, kind, value FROM wall_members ORDER BY value"):
+            members.setdefault(wall, {}).setdefault(kind, []).append(value)
+        return [Wall(name, at, *(tuple(members.get(name, {}).get(k, ())) for k in ("user", "org", "deal")))
+                for name, at in self._conn().execute("SELECT name, created_at FROM walls ORDER BY name")]
 
     def _walled(self, user_name: str) -> tuple[frozenset[str], frozenset[str]]:
         rows = self._conn().execute(
@@ -205,12 +236,15 @@ class AccessStore:
 
     # -- audit -----------------------------------------------------------------------------------
     def audit(self, user: User, operation: str, subjects: Iterable[str]) -> None:
+        self._audit_rows(user.name, operation, subjects)
+
+    def _audit_rows(self, user_name: str, operation: str, subjects: Iterable[str]) -> None:
         now = int(time.time())
         conn = self._conn()
         with conn:  # one transaction, not one per row
             conn.execute("BEGIN")
             conn.executemany("INSERT INTO audit (at, user_name, operation, subject) VALUES (?,?,?,?)",
-                             [(now, user.name, operation, s) for s in dict.fromkeys(subjects)])
+                             [(now, user_name, operation, s) for s in dict.fromkeys(subjects)])
 
     def audit_log(self, subject: str | None = None, limit: int = 100) -> list[tuple[int, str, str, str]]:
         sql = "SELECT at, user_name, operation, subject FROM audit"

@@ -1,7 +1,9 @@
-"""`kith users` and `kith tokens`: who may use the API, and their tokens (shown once)."""
+"""`kith users`, `kith tokens` and `kith walls`: who may use the API, their tokens (shown once), and the
+ethical walls that keep users from organisations and deals."""
 
 from __future__ import annotations
 
+import getpass
 import time
 from datetime import datetime, timezone
 from typing import Annotated
@@ -15,6 +17,8 @@ from graph.errors import KithError
 
 users = typer.Typer(help="API users and their roles.", no_args_is_help=True)
 tokens = typer.Typer(help="API tokens.", no_args_is_help=True)
+walls = typer.Typer(help="Ethical walls: users kept from organisations and deals (every change is audited).",
+                    no_args_is_help=True)
 
 
 def access_of(ctx: typer.Context) -> AccessStore:
@@ -131,3 +135,46 @@ def revoke_tokens(ctx: typer.Context,
         return
     n = access.revoke_tokens(user)
     out.print(f"Revoked {n} token(s) of {user}.")
+
+
+def _me() -> str:
+    try:
+        return "cli:" + getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"
+
+
+@walls.command("define")
+def define_wall(
+    ctx: typer.Context,
+    name: str,
+    user: Annotated[list[str], typer.Option("--user", help="A user kept out (repeatable).")] = [],
+    org: Annotated[list[str], typer.Option("--org", help="An organisation id they may not see (repeatable).")] = [],
+    deal: Annotated[list[str], typer.Option("--deal", help="A deal id they may not see (repeatable).")] = [],
+) -> None:
+    """Define a wall, or add users, organisations or deals to it."""
+    if not (user or org or deal):
+        raise KithError("Name what the wall holds: --user NAME and --org ID or --deal ID (each repeatable).")
+    access_of(ctx).add_wall(name, user, org, deal, actor=_me())
+    out.print(f"Wall {name}: {len(user)} user(s), {len(org)} organisation(s), {len(deal)} deal(s) added.")
+
+
+@walls.command("list")
+def list_walls(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List walls and what they hold."""
+    found = access_of(ctx).walls()
+    if as_json:
+        print_json([{"name": w.name, "created_at": w.created_at, "users": list(w.users), "orgs": list(w.orgs),
+                     "deals": list(w.deals)} for w in found])
+        return
+    table = Table("name", "users", "organisations", "deals")
+    for w in found:
+        table.add_row(w.name, ", ".join(w.users), ", ".join(w.orgs), ", ".join(w.deals))
+    out.print(table)
+
+
+@walls.command("lift")
+def lift_wall(ctx: typer.Context, name: str) -> None:
+    """Lift a wall: its users see its organisations and deals again."""
+    access_of(ctx).lift_wall(name, actor=_me())
+    out.print(f"Lifted wall {name}.")

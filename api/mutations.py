@@ -181,6 +181,26 @@ class Mutation:
         return t.Erasure(id=strawberry.ID(record.id), removed=[t.Count(name=k, count=v) for k, v in removed.items()])
 
 
+    @strawberry.mutation(permission_classes=[IsAdmin],
+                         description="Define an ethical wall, or add users, organisations or deals to it (audited).")
+    async def define_wall(self, info: Info, name: str, users: list[str] | None = None,
+                          organizations: list[strawberry.ID] | None = None,
+                          deals: list[strawberry.ID] | None = None) -> t.Wall:
+        ctx = info.context
+        if not (users or organizations or deals):
+            raise BadInput("Name what the wall holds: users and organizations or deals.")
+        await ctx.run(ctx.access.add_wall, name, users or [], [str(o) for o in organizations or []],
+                      [str(d) for d in deals or []], actor=ctx.user.name)
+        return t.Wall.of(next(w for w in await ctx.run(ctx.access.walls) if w.name == name))
+
+    @strawberry.mutation(permission_classes=[IsAdmin],
+                         description="Lift an ethical wall: its users see its organisations and deals again (audited).")
+    async def lift_wall(self, info: Info, name: str) -> bool:
+        ctx = info.context
+        await ctx.run(ctx.access.lift_wall, name, actor=ctx.user.name)
+        return True
+
+
 async def _flag(info: Info, pid: str, **flags: bool) -> t.PersonFlags:
     ctx = info.context
     record = await target_person(info, pid, "person")

@@ -89,3 +89,26 @@ def test_the_cli_names_expires_lists_and_revokes(tmp_path):
     assert kith("users", "role", "ana", "viewer").returncode == 0
     assert json.loads(kith("users", "list", "--json").stdout)[0]["role"] == "viewer"
     assert kith("users", "remove", "ana").returncode == 0 and json.loads(kith("users", "list", "--json").stdout) == []
+
+
+def test_walls_are_defined_listed_and_lifted_from_the_cli_and_audited(tmp_path):
+    def kith(*args):
+        return subprocess.run([sys.executable, "-m", "api", "--db", str(tmp_path / "kith.db"), *args],
+                              capture_output=True, text=True, timeout=120)
+
+    access = AccessStore(tmp_path / "kith.access.db")
+    access.add_user("bo", AccessRole.MEMBER)
+    token = access.create_token("bo")
+    assert kith("walls", "define", "conflict", "--user", "bo", "--org", "o_acme").returncode == 0
+    assert access.authenticate(token).walled_orgs == frozenset({"o_acme"})
+    typo = kith("walls", "define", "conflict", "--user", "b0", "--org", "o_other")
+    assert typo.returncode == 1 and "No user named 'b0'" in typo.stderr
+    import json
+
+    assert json.loads(kith("walls", "list", "--json").stdout)[0] | {"created_at": 0} == {
+        "name": "conflict", "created_at": 0, "users": ["bo"], "orgs": ["o_acme"], "deals": []}
+    assert kith("walls", "lift", "conflict").returncode == 0
+    assert access.authenticate(token).walled_orgs == frozenset() and access.walls() == []
+    operations = [(op, subject) for _, user, op, subject in access.audit_log(limit=10) if user.startswith("cli")]
+    assert operations == [("wall:lift:conflict", "o_acme"), ("wall:lift:conflict", "bo"),
+                          ("wall:define:conflict", "o_acme"), ("wall:define:conflict", "bo")]
