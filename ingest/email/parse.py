@@ -15,6 +15,7 @@ import hashlib
 import re
 import time
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from datetime import datetime, timezone
 from email.message import Message
 from email.parser import BytesParser
@@ -72,11 +73,26 @@ class ParsedEmail:
     signature: str = ""
 
 
-def parse_message(raw: RawMessage) -> ParsedEmail:
-    """Parse one message; raise ``MessageError`` when the bytes are not a usable email."""
+class Limits(NamedTuple):
+    """What one message may hold (Settings.max_header_bytes, max_recipients): past them it is skipped
+    unparsed, so that a hostile message costs the time and memory of its limits, not of its size."""
+
+    header_bytes: int = 1 << 20
+    recipients: int = 1000
+
+
+OVER_LIMIT = "over a limit"  # the start of a limit's skip reason, and the report's skip category
+
+
+def parse_message(raw: RawMessage, limits: Limits = Limits()) -> ParsedEmail:
+    """Parse one message; raise ``MessageError`` when the bytes are not a usable email or pass a limit."""
     data = _normalise(raw.data)
     if not data.strip():
         raise MessageError("empty message", raw.source, raw.position)
+    header_end = data.find(b"\n\n")
+    if (header_end if header_end >= 0 else len(data)) > limits.header_bytes:
+        raise MessageError(f"{OVER_LIMIT}: a header block over {limits.header_bytes:,} bytes (KITH_MAX_HEADER_BYTES)",
+                           raw.source, raw.position)
     try:
         msg = _single_part(data) or BytesParser(policy=compat32).parsebytes(data)
     except RecursionError:
@@ -88,6 +104,10 @@ def parse_message(raw: RawMessage) -> ParsedEmail:
         raise MessageError("no From, To or Date header: not an email", raw.source, raw.position)
 
     from_ = headers.addresses("from")
+    to, cc, bcc = headers.addresses("to"), headers.addresses("cc"), headers.addresses("bcc")
+    if len(to) + len(cc) + len(bcc) > limits.recipients:
+        raise MessageError(f"{OVER_LIMIT}: {len(to) + len(cc) + len(bcc):,} recipients, more than "
+                           f"{limits.recipients:,} (KITH_MAX_RECIPIENTS)", raw.source, raw.position)
     subject = headers.text("subject")
     text = _body_text(msg)
     body, signature = split_body(text)
@@ -102,9 +122,9 @@ def parse_message(raw: RawMessage) -> ParsedEmail:
         from_=from_,
         sender=senders[0] if senders else None,
         reply_to=headers.addresses("reply-to"),
-        to=headers.addresses("to"),
-        cc=headers.addresses("cc"),
-        bcc=headers.addresses("bcc"),
+        to=to,
+        cc=cc,
+        bcc=bcc,
         subject=subject,
         in_reply_to=next(iter(_message_ids(headers.raw("in-reply-to"))), ""),
         references=_message_ids(" ".join(headers.all_raw("references"))),

@@ -13,7 +13,7 @@ from typing import NamedTuple
 from graph import ids
 from graph.model import Category
 from ingest.email.classify import REPLY_PREFIX
-from ingest.email.parse import Address, MessageError, parse_message
+from ingest.email.parse import Address, Limits, MessageError, parse_message
 from ingest.email.sources import RawMessage
 from ingest.identity.addresses import normalize_address
 from ingest.signatures import read_signature
@@ -61,10 +61,10 @@ def _named(addresses: list[Address]) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def prepare(data: bytes, privacy: str) -> Mail | str:
+def prepare(data: bytes, privacy: str, limits: Limits = Limits()) -> Mail | str:
     """Parse one message into a ``Mail``, or the reason it is unusable. Never raises for bad input."""
     try:
-        msg = parse_message(RawMessage("", "", data))
+        msg = parse_message(RawMessage("", "", data), limits)
     except MessageError as exc:
         return exc.reason
     except Exception as exc:  # a parser bug must not stop a batch: the caller reports where it was
