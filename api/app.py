@@ -4,7 +4,8 @@
   answer is 401 with a JSON error and nothing runs. GraphiQL's page itself (a GET without a query)
   is served without a token; paste the token into its headers panel.
 - ``/healthz``: liveness and whether the store answers; no graph data.
-- ``/metrics``: Prometheus metrics; counts and latencies only.
+- ``/metrics``: Prometheus metrics; counts and latencies only. With ``Settings.metrics_token`` set
+  (KITH_METRICS_TOKEN), only a scraper that sends it as a bearer token gets them.
 
 Request bodies are capped before anything parses them (``api.body_limit``: ``Settings.max_query_bytes``,
 uploads ``max_upload_bytes``), and JSON nested deeper than the parser can follow is a 400, not a 500.
@@ -15,6 +16,7 @@ serve every reader; the scope is applied per request). Ingest jobs use their own
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 import threading
@@ -157,8 +159,12 @@ def create_app(settings: Settings, *, store: Store | None = None, access: Access
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ok", "store": store.kind, "schema_version": version})
 
+    metrics_token = settings.metrics_token.get_secret_value().encode()
+
     @app.get("/metrics")
-    async def prometheus() -> object:
+    async def prometheus(request: Request) -> object:
+        if metrics_token and not hmac.compare_digest(_bearer(request).encode(), metrics_token):
+            raise Unauthorized(401, "Send the metrics token: Authorization: Bearer <KITH_METRICS_TOKEN>.")
         return metrics.response()
 
     return app
