@@ -140,8 +140,7 @@ def read_calendar(path: str, window: Window, skip: int = 0) -> Iterator[Series]:
         for number, cal in enumerate(calendars, 1):
             if cal.name != "VCALENDAR":
                 yield Series(path, "file", error=f"invalid calendar: top-level {cal.name}, not VCALENDAR")
-                break
-                continue
+                return  # told once: not also as a file without events
             try:
                 if "X-WR-TIMEZONE" in cal:
                     cal = x_wr_timezone.to_standard(cal)
@@ -319,8 +318,8 @@ class CalendarIngest:
                     self.report.error(path, series.position, series.error,
                                       "unreadable" if whole_file else "unparseable")
                     outcome["error"] += 1
-                for reason in series.skipped:
-                    self.report.skip(reason, path)
+                for reason in series.skipped:  # a file-level skip is told again every run: not checkpointed
+                    self.report.skip(reason, "" if whole_file else path)
                     outcome[f"skipped: {reason}"] += 1
                 self._batch.extend(series.occurrences)
                 if not whole_file:  # file-level problems are told again on every run

@@ -290,3 +290,11 @@ def test_kith_ingest_calendar_prints_a_json_report(tmp_path):
     report = json.loads(done.stdout)
     assert report["kind"] == "calendar" and report["events"] == report["ingested"] + sum(report["skipped"].values())
     assert report["errors"][0]["position"] == "event 5 (UID broken@acme.com)"
+
+
+def test_a_file_whose_top_level_is_not_a_calendar_is_told_once(tmp_path, store, settings):
+    path = tmp_path / "odd.ics"
+    path.write_bytes(b"BEGIN:\nEND:")
+    report = ingest_calendar(store, settings, [path], now=NOW)
+    assert (report.records, dict(report.skipped)) == (0, {"unreadable": 1})
+    assert "not VCALENDAR" in report.errors[0].reason
