@@ -4,7 +4,11 @@
   answer is 401 with a JSON error and nothing runs. GraphiQL's page itself (a GET without a query)
   is served without a token; paste the token into its headers panel.
 - ``/healthz``: liveness and whether the store answers; no graph data.
-- ``/metrics``: Prometheus metrics; counts and latencies only.
+- ``/metrics``: Prometheus metrics; counts and latencies only. With ``Settings.metrics_token`` set
+  (KITH_METRICS_TOKEN), only a scraper that sends it as a bearer token gets them.
+
+Request bodies are capped before anything parses them (``api.body_limit``: ``Settings.max_query_bytes``,
+uploads ``max_upload_bytes``), and JSON nested deeper than the parser can follow is a 400, not a 500.
 
 The store is opened once per app and shared by requests (its caches, such as the in-memory network,
 serve every reader; the scope is applied per request). Ingest jobs use their own connections.
@@ -12,18 +16,21 @@ serve every reader; the scope is applied per request). Ingest jobs use their own
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 import threading
 from collections import OrderedDict
 from contextlib import asynccontextmanager
 
+from cross_web import HTTPException as BadRequest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from strawberry.fastapi import GraphQLRouter
 
 from api.access import AccessStore, AuthError, User
+from api.body_limit import BodyLimit
 from api.graphql_context import AuditWriter, KithContext, run_blocking
 from api.jobs import JobRunner
 from api.metrics import Metrics
@@ -87,6 +94,14 @@ class Unauthorized(HTTPException):
     pass
 
 
+class _Router(GraphQLRouter):
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            return super().decode_json(data)
+        except RecursionError:  # the json module's C parser stops about 1,000 levels down
+            raise BadRequest(400, "The request's JSON is nested too deeply to read; send flatter variables.") from None
+
+
 def create_app(settings: Settings, *, store: Store | None = None, access: AccessStore | None = None) -> FastAPI:
     store = store or open_store(settings)
     access = access or AccessStore(settings.access_path)
@@ -105,7 +120,7 @@ def create_app(settings: Settings, *, store: Store | None = None, access: Access
             try:
                 user = access.authenticate(token)  # one indexed look-up: quicker than a thread hop
             except AuthError:
-                raise Unauthorized(401, "Unknown or revoked API token; create one with "
+                raise Unauthorized(401, "Unknown, expired or revoked API token; create one with "
                                         "`kith tokens create --user NAME`.") from None
         elif not _wants_ide(request):
             raise Unauthorized(401, "Send an API token: Authorization: Bearer <token> "
@@ -124,14 +139,15 @@ def create_app(settings: Settings, *, store: Store | None = None, access: Access
     app = FastAPI(title="Kith", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.store, app.state.access, app.state.jobs, app.state.metrics = store, access, jobs, metrics
     app.state.audit = audit
-    app.middleware("http")(metrics.middleware)
+    app.add_middleware(BodyLimit, max_query_bytes=settings.max_query_bytes, max_upload_bytes=settings.max_upload_bytes)
+    app.middleware("http")(metrics.middleware)  # outside the cap: it counts the 413s too
 
     @app.exception_handler(Unauthorized)
     async def unauthorized(request: Request, exc: Unauthorized) -> JSONResponse:
         return JSONResponse({"errors": [{"message": exc.detail}]}, status_code=401,
                             headers={"WWW-Authenticate": "Bearer"})
 
-    graphql = GraphQLRouter(schema, path="/graphql", context_getter=context, graphql_ide="graphiql",
+    graphql = _Router(schema, path="/graphql", context_getter=context, graphql_ide="graphiql",
                             multipart_uploads_enabled=True, subscription_protocols=())
     app.include_router(graphql)
 
@@ -143,8 +159,12 @@ def create_app(settings: Settings, *, store: Store | None = None, access: Access
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ok", "store": store.kind, "schema_version": version})
 
+    metrics_token = settings.metrics_token.get_secret_value().encode()
+
     @app.get("/metrics")
-    async def prometheus() -> object:
+    async def prometheus(request: Request) -> object:
+        if metrics_token and not hmac.compare_digest(_bearer(request).encode(), metrics_token):
+            raise Unauthorized(401, "Send the metrics token: Authorization: Bearer <KITH_METRICS_TOKEN>.")
         return metrics.response()
 
     return app

@@ -32,6 +32,7 @@ app.add_typer(cli_note.app, name="note")
 app.command()(cli_demo.demo)
 app.add_typer(cli_users.users, name="users")
 app.add_typer(cli_users.tokens, name="tokens")
+app.add_typer(cli_users.walls, name="walls")
 app.command()(cli_insights.experts)
 app.command()(cli_insights.insights)
 app.command()(cli_insights.evaluate)
@@ -58,7 +59,7 @@ def _global_options(
 def init(ctx: typer.Context) -> None:
     """Create (or migrate) the store and its schema."""
     settings = settings_of(ctx)
-    store = store_of(ctx)
+    store = store_of(ctx, create=True)
     out.print(f"Kith store ready: {store.kind} at {describe(store, settings)} (schema version {store.schema_version()}).")
 
 

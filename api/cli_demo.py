@@ -108,7 +108,8 @@ def _notes(store, settings: Settings, firm: Firm, count: int, seed: int, start: 
         colleague = rng.choice(firm.colleagues)
         text = rng.choice(NOTES).format(topic=rng.choice(TOPICS))
         at = start + timedelta(days=rng.randrange(0, 500), hours=rng.randrange(0, 9))
-        add_note(store, settings, client.email, colleague.email, text, int(at.timestamp()), source="kith demo")
+        add_note(store, settings, client.email, colleague.email, text, int(at.timestamp()), source="kith demo",
+                 create=True)  # the synthetic firm's people, whether or not its mail named them
 
 
 def demo_db_path(ctx: typer.Context) -> Path:

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from api.context import err, out, print_json, settings_of, store_of
+from graph.errors import KithError
 from ingest.calendar import ingest_calendar
 from ingest.contacts import ingest_contacts
 from ingest.deals import DealReport, available_profiles, ingest_deals, load_profile
@@ -22,6 +23,13 @@ app = typer.Typer(help="Read mail, calendars, deal records or contacts into the 
 
 ERRORS_SHOWN = 20
 R = TypeVar("R")
+
+
+def require_existing(paths: list[Path]) -> None:
+    """A path that does not exist stops the command before the store is opened or anything is read."""
+    missing = [str(p) for p in paths if not os.path.lexists(p)]
+    if missing:
+        raise KithError(f"no such file or folder: {', '.join(missing)}. Check the path (a folder is read whole).")
 
 
 def total_bytes(paths: list[Path]) -> int:
@@ -63,6 +71,14 @@ def show_report(report: RunReport, record_name: str, as_json: bool) -> None:
         err.print(f"... and {report.error_count - ERRORS_SHOWN:,} more; `--json` lists them all.")
 
 
+def exit_status(report: RunReport) -> None:
+    """A run that could not read a file (or a region of one) at all ends with status 1, after its report."""
+    unreadable = report.skipped.get("unreadable", 0)
+    if unreadable:
+        err.print(f"[red]{unreadable:,} file(s) or region(s) could not be read[/]: see the reasons above.")
+        raise typer.Exit(1)
+
+
 @app.command()
 def email(
     ctx: typer.Context,
@@ -76,17 +92,19 @@ def email(
 ) -> None:
     """Ingest email. Safe to re-run: known messages are skipped and an interrupted run resumes."""
     settings = settings_of(ctx)
-    store = store_of(ctx)
+    require_existing(paths)
+    store = store_of(ctx, create=True)
     report = with_progress("reading mail", total_bytes(paths), lambda advance: ingest_email(
         store, settings, paths, include=include, exclude=exclude, exclude_addresses=exclude_address,
         exclude_domains=exclude_domain, workers=workers or None,
         on_progress=advance,
     ))
     show_report(report, "messages", as_json)
+    exit_status(report)
 
 
-def _show_flags(report: DealReport, as_json: bool) -> None:
-    if not as_json and report.flagged:
+def _show_flags(report: DealReport) -> None:
+    if report.flagged:
         table = Table(title="ingested with a repair or a gap", show_header=False)
         for reason, count in sorted(report.flagged.items()):
             table.add_row(reason, f"{count:,}")
@@ -106,11 +124,13 @@ def calendar(
     settings = settings_of(ctx)
     if horizon_days is not None:
         settings = settings.model_copy(update={"recurrence_horizon_days": horizon_days})
-    store = store_of(ctx)
+    require_existing(paths)
+    store = store_of(ctx, create=True)
     report = with_progress("reading calendars", total_bytes(paths), lambda advance: ingest_calendar(
         store, settings, paths, exclude_addresses=exclude_address, exclude_domains=exclude_domain,
         on_progress=advance))
     show_report(report, "events", as_json)
+    exit_status(report)
 
 
 @app.command()
@@ -123,15 +143,20 @@ def deals(
     """Ingest deal records through a mapping profile. Safe to re-run; an interrupted run resumes."""
     settings = settings_of(ctx)
     chosen = load_profile(profile)  # a bad profile stops here, before the store is opened
-    store = store_of(ctx)
+    require_existing(paths)
+    store = store_of(ctx, create=True)
     report = with_progress(f"reading deals ({chosen.name})", total_bytes(paths),
                            lambda advance: ingest_deals(store, settings, paths, chosen, on_progress=advance))
     if as_json:
         print_json(report.as_dict("rows"))
-        return
-    show_report(report, "rows", as_json)
-    out.print(f"deals written: {report.deals:,}")
-    _show_flags(report, as_json)
+    else:
+        show_report(report, "rows", as_json)
+        out.print(f"deals written: {report.deals:,}")
+        _show_flags(report)
+        for path, columns in report.ignored.items():
+            err.print(f"columns not read in {path}: {', '.join(columns)} (map them in a profile to use them)",
+                      highlight=False, soft_wrap=True)
+    exit_status(report)
 
 
 @app.command()
@@ -144,8 +169,10 @@ def contacts(
 ) -> None:
     """Ingest contacts (vCard 2.1, 3 and 4), merged into known people. Safe to re-run."""
     settings = settings_of(ctx)
-    store = store_of(ctx)
+    require_existing(paths)
+    store = store_of(ctx, create=True)
     report = with_progress("reading contacts", total_bytes(paths), lambda advance: ingest_contacts(
         store, settings, paths, exclude_addresses=exclude_address, exclude_domains=exclude_domain,
         on_progress=advance))
     show_report(report, "cards", as_json)
+    exit_status(report)

@@ -32,13 +32,15 @@ def add(
     about: Annotated[str, typer.Option("--about", help="The client's email address.")],
     by: Annotated[str, typer.Option("--by", help="Your (the author's) email address.")],
     at: Annotated[str | None, typer.Option("--at", help="When (ISO date or time, UTC unless given); default now.")] = None,
+    create: Annotated[bool, typer.Option("--create", help="Add --about or --by as a new person when nobody has "
+                                                          "the address (otherwise refused, with the nearest match).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the stored note as one JSON object.")] = False,
 ) -> None:
     """Add a note about a person. Adding the same note again changes nothing."""
     settings = settings_of(ctx)
     when = _when(at)
     store = store_of(ctx)
-    result = add_note(store, settings, about, by, text, when)
+    result = add_note(store, settings, about, by, text, when, create=create)
     item = result.interaction
     if as_json:
         print_json({"id": item.id, "new": result.new, "text_kept": result.text_kept, "occurred_at": item.occurred_at,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from api.context import out, settings_of
+from api.context import out, require_store, settings_of
 
 
 def serve(
@@ -21,6 +21,7 @@ def serve(
     import uvicorn
 
     settings = settings_of(ctx)
+    require_store(settings)
     out.print(f"Kith API on http://{host}:{port}/graphql ({settings.store_kind} store"
               f"{'' if settings.store_kind == 'neo4j' else ' at ' + str(settings.db)}); /healthz, /metrics.")
     if workers == 1:

@@ -8,6 +8,7 @@ import sys
 import typer
 from rich.console import Console
 
+from graph.errors import KithError
 from graph.settings import Settings
 from graph.store import Store, open_store
 
@@ -19,11 +20,21 @@ def settings_of(ctx: typer.Context) -> Settings:
     return ctx.find_root().obj
 
 
-def store_of(ctx: typer.Context) -> Store:
-    """The configured store, closed when the command ends."""
-    store = open_store(settings_of(ctx))
+def store_of(ctx: typer.Context, create: bool = False) -> Store:
+    """The configured store, closed when the command ends. Only commands that write a store (``init``,
+    the ingests: ``create=True``) may create one; the others refuse a missing one."""
+    settings = settings_of(ctx)
+    if not create:
+        require_store(settings)
+    store = open_store(settings)
     ctx.call_on_close(store.close)
     return store
+
+
+def require_store(settings: Settings) -> None:
+    if settings.store_kind == "sqlite" and not settings.db.is_file():
+        raise KithError(f"no store at {settings.db}; run `kith init` or an ingest to create one, "
+                        "or point --db or KITH_DB at an existing one.")
 
 
 def print_json(value: object) -> None:

@@ -30,7 +30,7 @@ class Metrics:
                                   ["type", "outcome"], registry=self.registry)
         self.timeouts = Counter("kith_graphql_timeouts", "GraphQL operations cancelled by the time limit",
                                 registry=self.registry)
-        jobs_gauge = Gauge("kith_ingest_jobs", "Ingest jobs kept in memory, by state", ["state"],
+        jobs_gauge = Gauge("kith_ingest_jobs", "Ingest jobs kept, by state", ["state"],
                            registry=self.registry)
         for state in JobState:
             jobs_gauge.labels(str(state)).set_function(lambda s=str(state): jobs.counts().get(s, 0))

@@ -14,13 +14,14 @@ from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from api import types as t
-from api.jobs import JobKind
+from api.jobs import ENDED, JobKind
 from api.permissions import CanWrite, Forbidden, IsAdmin
 from api.pagination import BadInput
 from graph.errors import NotFound
 from graph.model import Person, Sharing
 
 MAX_FILES = 100
+MAX_NAME_BYTES = 200  # stored as "NNN-name", under the 255-byte limit of every common file system
 MAX_NOTE_CHARS = 20_000
 
 
@@ -63,6 +64,28 @@ async def _changed(info: Info, event) -> t.IdentityChange:
                             other=await t.person_node(info, event.other_id), emails=list(event.emails))
 
 
+def _check_upload(ctx, files: list, kind: JobKind, profile: str) -> None:
+    """Refuse an upload that cannot make a job, as HTTP 400 with a message that says what to change."""
+    problem = ""
+    names = [getattr(f, "filename", None) for f in files]
+    if not files:
+        problem = "No files were uploaded; send them as a multipart request (GraphQL multipart spec)."
+    elif len(files) > MAX_FILES:
+        problem = f"At most {MAX_FILES} files per job; zip-free folders of mail can go in several jobs."
+    elif not all(names) or not all(hasattr(f, "file") for f in files):
+        problem = "Every uploaded file needs a file name (the filename of its multipart part)."
+    elif any(len(name.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES for name in names):
+        problem = f"A file name may be at most {MAX_NAME_BYTES} bytes; rename the file and upload it again."
+    elif kind == JobKind.DEALS:
+        from ingest.deals import available_profiles
+
+        if profile not in available_profiles():
+            problem = f"Unknown deal profile {profile!r}; use one of {', '.join(available_profiles())}."
+    if problem:
+        ctx.response.status_code = 400
+        raise BadInput(problem)
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(permission_classes=[CanWrite],
@@ -70,18 +93,20 @@ class Mutation:
     async def ingest(self, info: Info, kind: t.IngestKind, files: list[Upload],
                      profile: str = "generic") -> t.IngestJob:
         ctx = info.context
-        if not files:
-            raise BadInput("No files were uploaded; send them as a multipart request (GraphQL multipart spec).")
-        if len(files) > MAX_FILES:
-            raise BadInput(f"At most {MAX_FILES} files per job; zip-free folders of mail can go in several jobs.")
-        kind_ = JobKind(kind.value)
-        if kind_ == JobKind.DEALS:
-            from ingest.deals import available_profiles
+        _check_upload(ctx, files, JobKind(kind.value), profile)
+        folder = await ctx.run(ctx.jobs.save_uploads, [(f.filename, f.file) for f in files])
+        job = ctx.jobs.submit(JobKind(kind.value), folder, ctx.user.name, profile)
+        return t.IngestJob.of(job)
 
-            if profile not in available_profiles():
-                raise BadInput(f"Unknown deal profile {profile!r}; use one of {', '.join(available_profiles())}.")
-        folder = await ctx.run(ctx.jobs.save_uploads, [(getattr(f, "filename", "") or "", f.file) for f in files])
-        job = ctx.jobs.submit(kind_, folder, ctx.user.name, profile)
+    @strawberry.mutation(permission_classes=[CanWrite],
+                         description="Stop an ingest job you started (admins: any job); what it ingested stays.")
+    async def cancel_ingest_job(self, info: Info, id: strawberry.ID) -> t.IngestJob:
+        ctx = info.context
+        job = await ctx.run(ctx.jobs.get, str(id))
+        if job is None or (job.user != ctx.user.name and not ctx.is_admin):
+            raise NotFound("No ingest job of yours has this id; `ingest` returns it.")
+        if job.state not in ENDED:
+            job = await ctx.run(ctx.jobs.cancel, job.id)
         return t.IngestJob.of(job)
 
     @strawberry.mutation(permission_classes=[CanWrite],
@@ -154,6 +179,26 @@ class Mutation:
         record = await target_person(info, str(person), "person")
         removed = await ctx.run(ctx.store.erase_person, record.id)
         return t.Erasure(id=strawberry.ID(record.id), removed=[t.Count(name=k, count=v) for k, v in removed.items()])
+
+
+    @strawberry.mutation(permission_classes=[IsAdmin],
+                         description="Define an ethical wall, or add users, organisations or deals to it (audited).")
+    async def define_wall(self, info: Info, name: str, users: list[str] | None = None,
+                          organizations: list[strawberry.ID] | None = None,
+                          deals: list[strawberry.ID] | None = None) -> t.Wall:
+        ctx = info.context
+        if not (users or organizations or deals):
+            raise BadInput("Name what the wall holds: users and organizations or deals.")
+        await ctx.run(ctx.access.add_wall, name, users or [], [str(o) for o in organizations or []],
+                      [str(d) for d in deals or []], actor=ctx.user.name)
+        return t.Wall.of(next(w for w in await ctx.run(ctx.access.walls) if w.name == name))
+
+    @strawberry.mutation(permission_classes=[IsAdmin],
+                         description="Lift an ethical wall: its users see its organisations and deals again (audited).")
+    async def lift_wall(self, info: Info, name: str) -> bool:
+        ctx = info.context
+        await ctx.run(ctx.access.lift_wall, name, actor=ctx.user.name)
+        return True
 
 
 async def _flag(info: Info, pid: str, **flags: bool) -> t.PersonFlags:

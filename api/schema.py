@@ -6,7 +6,8 @@ Limits (each refusal comes back as a GraphQL error that says what to change):
 - depth at most ``MAX_DEPTH`` (10), aliases at most ``MAX_ALIASES`` (30), tokens at most ``MAX_TOKENS``
   (2000); page size at most ``api.pagination.MAX_PAGE`` (100) with ``first`` required on every list;
 - a query running longer than ``Settings.query_timeout_s`` (default 10 s) is cancelled;
-- introspection is off when ``Settings.introspection`` is false (``KITH_INTROSPECTION=false``).
+- introspection is off when ``Settings.introspection`` is false (``KITH_INTROSPECTION=false``), and with it
+  the "Did you mean ...?" suggestions in errors, which would tell field, type and value names one by one.
 
 Errors: graphql-core's own (syntax, validation, the limits above) and Kith's user errors
 (``graph.errors.KithError``: NotFound, BadInput, Forbidden...) reach the client with their message;
@@ -19,11 +20,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterator
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError, OperationDefinitionNode, OperationType
+from graphql import GraphQLError, GraphQLSchema, OperationDefinitionNode, OperationType, validate
+from graphql.language import DocumentNode
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -35,6 +37,9 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types import ExecutionResult
 
 from api.mutations import Mutation
@@ -116,18 +121,46 @@ class _Limits(AddValidationRules):
         super().__init__(list(self._RULES))
 
 
+@lru_cache(maxsize=256)
+def _validate_without_suggestions(schema: GraphQLSchema, document: DocumentNode, rules: tuple) -> list[GraphQLError]:
+    # strawberry's validate_document, with graphql-core's hide_suggestions (which strawberry does not pass)
+    return validate(schema, document, (*rules, MaybeNullValidationRule, OneOfInputValidationRule),
+                    hide_suggestions=True)
+
+
+class _ValidationWithoutSuggestions(SchemaExtension):
+    """In place of ValidationCache when introspection is off: the same cached validation, without
+    "Did you mean ...?" in its errors."""
+
+    def on_validate(self) -> Iterator[None]:
+        ec = self.execution_context
+        ec.pre_execution_errors = _validate_without_suggestions(ec.schema._schema, ec.graphql_document,
+                                                                tuple(ec.validation_rules))
+        yield
+
+
+class _ExecutionWithoutSuggestions(StrawberryGraphQLCoreExecutionContext):
+    """Variables coerced without "Did you mean ...?" (an enum value misspelt in a variable)."""
+
+    @classmethod
+    def build(cls, *args: Any, **kwargs: Any) -> Any:
+        return super().build(*args, **{**kwargs, "hide_suggestions": True})
+
+
 def build_schema(*, introspection: bool = True, query_timeout_s: float = DEFAULT_TIMEOUT_S) -> KithSchema:
     extensions: list[Any] = [
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
         partial(ParserCache, maxsize=256),  # clients send the same documents with new variables
-        partial(ValidationCache, maxsize=256),  # the limits are validation rules: cached with the rest
+        # the limits are validation rules: cached with the rest
+        partial(ValidationCache, maxsize=256) if introspection else _ValidationWithoutSuggestions,
         _Limits,
         partial(MaskErrors, should_mask_error=_should_mask, error_message=INTERNAL_ERROR),
         RequestScope,
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
-    return KithSchema(query=Query, mutation=Mutation, extensions=extensions, query_timeout_s=query_timeout_s)
+    return KithSchema(query=Query, mutation=Mutation, extensions=extensions, query_timeout_s=query_timeout_s,
+                      execution_context_class=None if introspection else _ExecutionWithoutSuggestions)
 
 
 def sdl() -> str:

@@ -546,6 +546,19 @@ class Me:
         return await person_node(info, pid) if pid else None
 
 
+@strawberry.type(description="An ethical wall: its users see nothing of its organisations and deals.")
+class Wall:
+    name: str
+    users: list[str]
+    organizations: list[strawberry.ID]
+    deals: list[strawberry.ID]
+
+    @classmethod
+    def of(cls, wall) -> Wall:
+        return cls(name=wall.name, users=list(wall.users), organizations=[strawberry.ID(o) for o in wall.orgs],
+                   deals=[strawberry.ID(d) for d in wall.deals])
+
+
 @strawberry.type
 class AuditEntry:
     at: datetime

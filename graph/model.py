@@ -11,6 +11,16 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 
+def text_name(name: str) -> str:
+    """A file name as text any store or terminal accepts: itself when it is UTF-8, otherwise with its
+    undecodable bytes (which Python holds as surrogate escapes) written as ``\\xNN``."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 class InteractionKind(StrEnum):
     EMAIL = "email"
     MEETING = "meeting"
@@ -78,6 +88,11 @@ class Provenance:
     source: str  # file path or system name
     record: str  # record id within the source (Message-ID, UID, row number...)
     ingested_at: int = field(default_factory=lambda: int(time.time()))
+
+    def __post_init__(self) -> None:
+        # a file name that is not UTF-8 reaches here with surrogate escapes, which no store can hold
+        for name in ("source", "record"):
+            object.__setattr__(self, name, text_name(getattr(self, name)))
 
 
 @dataclass(slots=True)

@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     )
     introspection: bool = Field(True, description="serve GraphQL introspection (set KITH_INTROSPECTION=false in production)")
     query_timeout_s: float = Field(10.0, gt=0, description="seconds one API query may run before it is cancelled")
+    max_header_bytes: int = Field(1 << 20, gt=0, description="a message whose header block is larger is skipped")
+    max_recipients: int = Field(1000, gt=0, description="a message with more To/Cc/Bcc addresses is skipped")
+    metrics_token: SecretStr = Field(SecretStr(""), description="when set, /metrics asks for Authorization: Bearer <it>")
+    token_days: float = Field(90.0, ge=0, description="days a new API token is valid unless told otherwise (0: until revoked)")
+    ingest_timeout_s: float = Field(4 * 3600.0, gt=0, description="seconds one API ingest job may run before it is stopped")
+    max_query_bytes: int = Field(256 << 10, gt=0, description="largest API request body (query and variables) read")
+    max_upload_bytes: int = Field(1 << 30, gt=0, description="largest API upload (all files of one ingest job)")
     network_stale_s: float = Field(60.0, ge=0, description="seconds the API may answer paths from a network built "
                                                            "before an ingest's latest writes")
     teams: dict[str, list[str]] = Field(
@@ -71,6 +78,12 @@ class Settings(BaseSettings):
     _split = field_validator("internal_domains", "exclude_addresses", "exclude_domains", mode="before")(
         _split_list
     )
+
+    @field_validator("db", "access_db")
+    @classmethod
+    def _absolute(cls, path: Path | None) -> Path | None:
+        """Database paths resolved once, here: a relative --db means the same file to every part of Kith."""
+        return path.expanduser().absolute() if path is not None else None
 
     @property
     def access_path(self) -> Path:

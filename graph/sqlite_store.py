@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -117,6 +118,7 @@ class SQLiteStore:
             ) from None
         store = cls(path)
         try:
+            create_private(path)
             store._migrate()
         except sqlite3.OperationalError as exc:
             raise StoreError(
@@ -679,6 +681,15 @@ class SQLiteStore:
             "SELECT count(DISTINCT t.value) FROM interactions i, json_each(i.topics) t WHERE i.topics != '[]'"
         ).fetchone()[0]
         return counts
+
+
+def create_private(path: Path) -> None:
+    """Create a database file readable and writable by its owner only (0600), if it is not there yet;
+    SQLite gives its -wal and -shm files the same mode. An existing file keeps the mode it has."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except OSError:  # there already, or not writable: opening it says so
+        pass
 
 
 def _existing_version(path: Path) -> int:

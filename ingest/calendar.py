@@ -140,8 +140,7 @@ def read_calendar(path: str, window: Window, skip: int = 0) -> Iterator[Series]:
         for number, cal in enumerate(calendars, 1):
             if cal.name != "VCALENDAR":
                 yield Series(path, "file", error=f"invalid calendar: top-level {cal.name}, not VCALENDAR")
-                break
-                continue
+                return  # told once: not also as a file without events
             try:
                 if "X-WR-TIMEZONE" in cal:
                     cal = x_wr_timezone.to_standard(cal)
@@ -156,7 +155,7 @@ def read_calendar(path: str, window: Window, skip: int = 0) -> Iterator[Series]:
                 if n <= skip:
                     yield Series(path, uid)
                     continue
-                yield _read_series(path, uid, events, timezones, window, cancelled_all)
+                yield _read_series(path, n, uid, events, timezones, window, cancelled_all)
         if not any_event:
             yield Series(path, "file", skipped=["file without events"])  # not checkpointed: re-told each run
 
@@ -169,9 +168,11 @@ def _series(cal: icalendar.Calendar) -> list[tuple[str, list[icalendar.Event]]]:
     return list(groups.items())
 
 
-def _read_series(path: str, uid: str, events: list, timezones: list, window: Window, cancelled_all: bool) -> Series:
-    series = Series(path, f"UID {uid}")
+def _read_series(path: str, number: int, uid: str, events: list, timezones: list, window: Window,
+                 cancelled_all: bool) -> Series:
     has_uid = not uid.startswith("(no UID")
+    position = f"event {number} (UID {uid})" if has_uid else f"event {number}"
+    series = Series(path, position)
     try:
         recurring = any("RRULE" in e or "RDATE" in e for e in events)
         if recurring and not any("ORGANIZER" in e or "ATTENDEE" in e for e in events):
@@ -202,7 +203,7 @@ def _read_series(path: str, uid: str, events: list, timezones: list, window: Win
                 continue
             series.occurrences.append(_occurrence(path, uid if has_uid else "", component, recurring))
     except Exception as exc:  # a broken rule, date or property: report the event, keep the file going
-        return Series(path, f"UID {uid}", error=f"unreadable event: {_short(exc)}")
+        return Series(path, position, error=f"unreadable event: {_short(exc)}")
     return series
 
 
@@ -292,7 +293,7 @@ class CalendarIngest:
         self.on_progress = on_progress or (lambda n: None)
         self.resolver = Resolver(store, settings, exclude_addresses, exclude_domains)
         self.report = RunReport("calendar")
-        self.checkpoints = Checkpoints(store, "calendar")
+        self.checkpoints = Checkpoints(store, "calendar", self.report)
         self.per_file: dict[str, Counter] = {}  # file -> outcome counts, for accounting and tests
         self._batch: list[Occurrence] = []
         self._units: list[tuple[str, int]] = []  # (file, records) of series handled since the last commit
@@ -303,9 +304,10 @@ class CalendarIngest:
             outcome = self.per_file.setdefault(path, Counter())
             mark = self.checkpoints.resume_point(path)
             self.report.records += mark.records
-            self.report.resumed += mark.records
-            if mark.records:
-                outcome["resumed"] += mark.records
+            resumed = mark.records - mark.skipped.total()
+            self.report.resumed += resumed
+            if resumed:
+                outcome["resumed"] += resumed
             for series in read_calendar(path, self.window, skip=mark.units):
                 if not (series.occurrences or series.skipped or series.error):
                     continue  # committed by an earlier run
@@ -316,8 +318,8 @@ class CalendarIngest:
                     self.report.error(path, series.position, series.error,
                                       "unreadable" if whole_file else "unparseable")
                     outcome["error"] += 1
-                for reason in series.skipped:
-                    self.report.skip(reason)
+                for reason in series.skipped:  # a file-level skip is told again every run: not checkpointed
+                    self.report.skip(reason, "" if whole_file else path)
                     outcome[f"skipped: {reason}"] += 1
                 self._batch.extend(series.occurrences)
                 if not whole_file:  # file-level problems are told again on every run
@@ -334,6 +336,7 @@ class CalendarIngest:
             resolver = self.resolver
             resolver.prefetch({a for o in batch for a in self._addresses(o)})
             items: dict[str, Interaction] = {}
+            files: dict[str, str] = {}  # interaction id -> its file (a provenance holds its name as text)
             for occ in batch:
                 item = self._interaction(occ)
                 if item is None:
@@ -343,6 +346,7 @@ class CalendarIngest:
                     self.per_file[occ.source]["duplicates"] += 1
                     continue
                 items[item.id] = item
+                files[item.id] = occ.source
             created, queued = resolver.drain()
             self.report.people += created
             self.report.review += queued
@@ -351,7 +355,7 @@ class CalendarIngest:
             resolver.settle()
             for item in items.values():
                 outcome = "ingested" if item.id in new else "duplicates"
-                self.per_file[item.provenance.source][outcome] += 1
+                self.per_file[files[item.id]][outcome] += 1
             self.report.ingested += len(new)
             self.report.duplicates += len(writes) - len(new)
         for path, records in self._units:
@@ -412,7 +416,7 @@ class CalendarIngest:
         )
 
     def _skip(self, occ: Occurrence, reason: str) -> None:
-        self.report.skip(reason)
+        self.report.skip(reason, occ.source)
         self.per_file[occ.source][f"skipped: {reason}"] += 1
 
 

@@ -260,10 +260,10 @@ class ContactsIngest:
         self.on_progress = on_progress or (lambda n: None)
         self.resolver = Resolver(store, settings, exclude_addresses, exclude_domains)
         self.report = RunReport("contacts")
-        self.checkpoints = Checkpoints(store, "contacts")
+        self.checkpoints = Checkpoints(store, "contacts", self.report)
 
     def run(self, paths: Sequence[Path | str]) -> RunReport:
-        for batch in self.checkpoints.batches(iter_contact_files(paths), read_cards, self.report, CardError,
+        for batch in self.checkpoints.batches(iter_contact_files(paths), read_cards, CardError,
                                               self.batch_size, self.on_progress):
             self._flush(batch)
         return self.report
@@ -304,19 +304,19 @@ class ContactsIngest:
         if addresses:
             pid = resolver.person(card.name, addresses[0], None, prov)
             if pid is None:
-                self.report.skip("erased person")
+                self.report.skip("erased person", card.source)
                 return None
             resolver.fill_name(pid, card.name, prov)
             for address in addresses[1:]:
                 resolver.add_address(pid, address, prov, f"listed on one contact card ({card.position})")
         elif card.emails and not addresses:
-            self.report.skip("excluded" if any(map(resolver.normalize, card.emails)) else "no usable email")
+            self.report.skip("excluded" if any(map(resolver.normalize, card.emails)) else "no usable email", card.source)
             return None
         else:
             org_key = normalize_company(card.org) if card.org else ""
             pid = resolver.named_person(card.name, f"card:{org_key}", prov)
             if pid is None:
-                self.report.skip("no name or email")
+                self.report.skip("no name or email", card.source)
                 return None
         if card.phones:
             resolver.add_phones(pid, card.phones, prov)

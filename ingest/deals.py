@@ -16,6 +16,9 @@ Choices:
   keys, or failing that on the folded full spellings, of at least ``FUZZY_MIN_CHARS`` characters), flagged "<column> matched by similarity";
   keys with other numbers never match ("Fund 2" / "Fund 3"); a value matching nothing is kept as written and flagged "<column> not in <file>". Accounts are
   also matched, the same way, against the accounts earlier rows of the run named.
+- A file is refused as a whole when it is binary (named .csv or not) or has no column the profile
+  reads a deal's id or name from (the error names both sides); header columns match the profile's
+  whatever their case and separators, and those the profile does not read are listed in the report.
 - Rows are never dropped for dirty data: a row without an account is a deal without organisation,
   flagged "no account"; an unparseable date or amount is left empty and flagged. Only a record that
   cannot be read at all (a JSON item that is not an object) is an error. So for every run
@@ -37,7 +40,7 @@ import re
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from importlib import resources
 from pathlib import Path
@@ -46,7 +49,7 @@ from rapidfuzz import fuzz, process
 
 from graph import ids
 from graph.errors import KithError
-from graph.model import Deal, DealRole, DealRoleKind, DealStatus, Provenance
+from graph.model import Deal, DealRole, DealRoleKind, DealStatus, Provenance, text_name
 from graph.settings import Settings
 from graph.store import Store
 from graph.text import fold
@@ -202,29 +205,78 @@ def iter_deal_files(paths: Iterable[Path | str], profile: Profile) -> Iterator[s
     return files_under(paths, wanted)
 
 
-def read_rows(path: str, profile: Profile) -> Iterator[Row | RowError]:
-    """The records of one export, in order. Never raises for bad input."""
+def read_rows(path: str, profile: Profile,
+              on_header: Callable[[str, list[str]], None] | None = None) -> Iterator[Row | RowError]:
+    """The records of one export, in order. Never raises for bad input. A CSV or sheet whose header
+    lacks every column the profile reads a deal's id or name from is one error; its other columns are
+    matched to the profile's whatever their case or separators ("Close Date" for close_date), and
+    ``on_header(path, columns)`` hears the header as matched."""
     try:
         suffix = Path(path).suffix.lower()
         if suffix == ".xlsx":
-            yield from _xlsx_rows(path, profile)
+            yield from _xlsx_rows(path, profile, on_header)
         elif suffix == ".json":
             yield from _json_rows(path, profile)
         else:
-            yield from _csv_rows(path)
+            yield from _csv_rows(path, profile, on_header)
     except OSError as exc:
         yield RowError(path, "file", f"cannot read the file: {exc.strerror or exc}", True)
     except Exception as exc:  # a file the format's reader rejects as a whole
         yield RowError(path, "file", f"unreadable {Path(path).suffix or 'deal'} file: {_short(exc)}", True)
 
 
-def _csv_rows(path: str) -> Iterator[Row | RowError]:
+def _column_key(name: str) -> str:
+    return re.sub(r"[\s_\-.:]+", "", name).casefold()
+
+
+def _template_parts(column: str) -> list[str]:
+    return re.findall(r"\{([^{}]+)\}", column) or [column]
+
+
+def profile_columns(profile: Profile) -> set[str]:
+    """Every column name the profile reads (a dotted path also by its first part, a template by its parts)."""
+    names = [c for columns in profile.fields.values() for c in columns]
+    names += [c for p in profile.people for c in (*p.column, *p.name_column, *p.role_column)]
+    names += list(profile.references)
+    parts = [part for name in names for part in _template_parts(name)]
+    return set(parts) | {part.split(".", 1)[0] for part in parts}
+
+
+def _identifying(profile: Profile) -> list[str]:
+    """The columns a file needs one of: those a deal's id or name is read from."""
+    return [part for c in profile.fields["id"] + profile.fields["name"] for part in _template_parts(c)]
+
+
+def _fit_header(path: str, header: list[str], profile: Profile) -> tuple[list[str], RowError | None]:
+    """The header with each column the profile knows by another spelling renamed to the profile's, or
+    the error of a header without any column the profile takes a deal's id or name from."""
+    wanted = {_column_key(c): c for c in sorted(profile_columns(profile), reverse=True)}
+    fitted = [h if h in wanted.values() else wanted.get(_column_key(h), h) for h in header]
+    needed = _identifying(profile)
+    if not set(needed) & set(fitted):
+        shown = ", ".join(repr(h) for h in header[:12] if h) + (", ..." if len(header) > 12 else "")
+        return fitted, RowError(path, "file", f"missing columns: the {profile.name} profile takes a deal's id or "
+                                f"name from one of {', '.join(map(repr, needed))}, and the file has {shown or 'none'}; "
+                                "choose another --profile or write one (see `kith ingest deals --help`)", True)
+    return fitted, None
+
+
+def _binary(text: str) -> bool:
+    """Text with control characters or undecodable bytes in more than 1% of it: not a CSV."""
+    bad = sum(1 for c in text if (c < " " and c not in "\t\r\n\f") or c == "\ufffd")
+    return bad > len(text) // 100
+
+
+def _csv_rows(path: str, profile: Profile, on_header: Callable | None) -> Iterator[Row | RowError]:
     data = Path(path).read_bytes()
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
     sample = text[:65536]
+    if _binary(sample):
+        yield RowError(path, "file", "not a CSV file: binary data (control characters or undecodable bytes)", True)
+        return
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
     except csv.Error:
@@ -234,7 +286,12 @@ def _csv_rows(path: str) -> Iterator[Row | RowError]:
     if not header:
         yield RowError(path, "file", "empty file: no header row", True)
         return
-    header = [h.strip() for h in header]
+    header, problem = _fit_header(path, [h.strip() for h in header], profile)
+    if problem:
+        yield problem
+        return
+    if on_header:
+        on_header(path, header)
     for n, cells in enumerate(reader, 1):
         if not any(c.strip() for c in cells):
             continue
@@ -250,14 +307,21 @@ def _json_rows(path: str, profile: Profile) -> Iterator[Row | RowError]:
     if not isinstance(records, list):
         yield RowError(path, "file", f"no list of records found (looked for {profile.records or 'a top-level list'!r})", True)
         return
+    needed = _identifying(profile)
+    sample = [r for r in records[:1000] if isinstance(r, dict)]
+    if sample and not any(_path(r, c) not in (None, "") for r in sample for c in needed):
+        yield RowError(path, "file", f"missing fields: the {profile.name} profile takes a deal's id or name from one "
+                       f"of {', '.join(map(repr, needed))}, and no record has any; choose another --profile or write "
+                       "one (see `kith ingest deals --help`)", True)
+        return
     for n, record in enumerate(records, 1):
         if isinstance(record, dict):
             yield Row(path, n, record)
         else:
-            yield RowError(path, f"record {n}", f"not an object: {type(record).__name__}")
+            yield RowError(path, f"row {n}", f"not an object: {type(record).__name__}")
 
 
-def _xlsx_rows(path: str, profile: Profile) -> Iterator[Row | RowError]:
+def _xlsx_rows(path: str, profile: Profile, on_header: Callable | None) -> Iterator[Row | RowError]:
     import openpyxl
 
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -275,6 +339,12 @@ def _xlsx_rows(path: str, profile: Profile) -> Iterator[Row | RowError]:
         if header is None:
             yield RowError(path, "file", "empty sheet: no header row", True)
             return
+        header, problem = _fit_header(path, header, profile)
+        if problem:
+            yield problem
+            return
+        if on_header:
+            on_header(path, header)
         n = 0
         for cells in rows:
             if not any(c not in (None, "") for c in cells):
@@ -390,11 +460,13 @@ class Canon:
 class DealReport(RunReport):
     flagged: Counter = field(default_factory=Counter)  # rows that went in with a repair or a gap
     deals: int = 0  # distinct deals written
+    ignored: dict[str, list[str]] = field(default_factory=dict)  # file -> header columns the profile does not read
 
     def as_dict(self, record_name: str = "rows") -> dict:
         out = RunReport.as_dict(self, record_name)
         out["deals"] = self.deals
         out["flagged"] = dict(sorted(self.flagged.items()))
+        out["ignored_columns"] = self.ignored
         return out
 
 
@@ -411,7 +483,7 @@ class DealIngest:
         self.on_progress = on_progress or (lambda n: None)
         self.resolver = Resolver(store, settings, exclude_addresses, exclude_domains)
         self.report = DealReport("deals")
-        self.checkpoints = Checkpoints(store, f"deals:{self.profile.system}")
+        self.checkpoints = Checkpoints(store, f"deals:{self.profile.system}", self.report)
         self._references: dict[tuple[str, str], Canon | None] = {}
         self._accounts = Canon()
         self._org_of: dict[str, str] = {}  # account spelling -> org id
@@ -419,10 +491,16 @@ class DealIngest:
 
     def run(self, paths: Sequence[Path | str]) -> DealReport:
         for batch in self.checkpoints.batches(iter_deal_files(paths, self.profile),
-                                              lambda path: read_rows(path, self.profile), self.report, RowError,
+                                              lambda path: read_rows(path, self.profile, self._header), RowError,
                                               self.batch_size, self.on_progress):
             self._flush(batch)
         return self.report
+
+    def _header(self, path: str, header: list[str]) -> None:
+        used = profile_columns(self.profile)
+        ignored = [h for h in header if h and h not in used]
+        if ignored:
+            self.report.ignored[text_name(path)] = ignored
 
     # -- one batch -------------------------------------------------------------------------------
     def _flush(self, batch: list[Row]) -> None:
@@ -554,7 +632,8 @@ class DealIngest:
             canon = None
             for candidate in candidates:
                 if candidate.is_file():
-                    values = [_path(r.values, ref.column) for r in read_rows(str(candidate), self.profile)
+                    as_list = replace(self.profile, fields={**self.profile.fields, "id": [ref.column], "name": []})
+                    values = [_path(r.values, ref.column) for r in read_rows(str(candidate), as_list)
                               if isinstance(r, Row)]
                     canon = Canon(str(v) for v in values if v not in (None, ""))
                     break

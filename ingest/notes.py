@@ -27,6 +27,7 @@ from graph.store import Store
 from ingest.resolve import Resolver
 from ingest.topics import key_phrases
 
+NEAREST_SCORE = 80  # rapidfuzz ratio (0-100) of the nearest known address worth suggesting
 SUBJECT_CHARS = 2000  # a note longer than this keeps its start as subject; full mode keeps it whole as body
 
 
@@ -45,9 +46,25 @@ class NoteResult:
     text_kept: bool
 
 
+def _require_known(store: Store, addresses: dict[str, str]) -> None:
+    """Refuse an address nobody in the graph has, naming the nearest known one."""
+    known = store.people_by_email(addresses.values())
+    for label, address in addresses.items():
+        if address in known or store.erased_hashes([ids.email_hash(address)]):
+            continue  # an erased person's address is refused below, with its own message
+        from rapidfuzz import process
+
+        emails = (e for person in store.iter_people() for e in person.emails)
+        nearest = process.extractOne(address, emails, score_cutoff=NEAREST_SCORE)
+        hint = f" Did you mean {nearest[0]}?" if nearest else ""
+        raise KithError(f"{label} {address}: nobody with this address is in the graph.{hint} "
+                        "Check the address, or give --create to add them as a new person.")
+
+
 def add_note(store: Store, settings: Settings, about: str, by: str, text: str, at: int | None = None,
-             source: str = "kith note add") -> NoteResult:
-    """Store a note by the person at address ``by`` about the person at address ``about``."""
+             source: str = "kith note add", create: bool = False) -> NoteResult:
+    """Store a note by the person at address ``by`` about the person at address ``about``: both known
+    to the graph, or with ``create`` new people (so that a typo does not become someone)."""
     if not text.strip():
         raise KithError("The note is empty. Give its text, e.g. kith note add --about ana@acme.com --by you@firm.com \"Prefers morning calls\".")
     resolver = Resolver(store, settings)
@@ -57,6 +74,8 @@ def add_note(store: Store, settings: Settings, about: str, by: str, text: str, a
         if not address:
             raise KithError(f"{label} {raw!r} is not an email address. Give the person's address, e.g. {label} ana@acme.com.")
         people[label] = (address, "")
+    if not create:
+        _require_known(store, {label: address for label, (address, _) in people.items()})
     resolver.prefetch({address for address, _ in people.values()})
     at = int(time.time()) if at is None else at
     digest = hashlib.sha256(text.strip().encode("utf-8", "surrogatepass")).hexdigest()[:24]

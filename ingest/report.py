@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from graph.model import text_name
+
 MAX_LISTED_ERRORS = 1000  # beyond this only the count grows
 
 
@@ -29,16 +31,24 @@ class RunReport:
     error_count: int = 0
     people: int = 0  # people created
     review: int = 0  # possible duplicates queued for `kith review`
+    skipped_in: dict[str, Counter] = field(default_factory=dict)  # file -> its records skipped, by reason
 
-    def skip(self, reason: str) -> None:
+    def skip(self, reason: str, file: str = "") -> None:
+        """A record skipped; with its file, a rerun that resumes the file reports it skipped again."""
         self.skipped[reason] += 1
+        if file:
+            self.skipped_in.setdefault(file, Counter())[reason] += 1
 
     def error(self, file: str, position: str, reason: str, skipped_as: str = "unparseable") -> None:
-        """A record (or file: skipped_as="unreadable") that could not be read: counted and listed."""
-        self.skipped[skipped_as] += 1
+        """A record (or file: skipped_as="unreadable", told again every run) that could not be read:
+        counted and listed."""
+        if skipped_as == "unreadable":
+            self.skipped[skipped_as] += 1
+        else:
+            self.skip(skipped_as, file)
         self.error_count += 1
         if len(self.errors) < MAX_LISTED_ERRORS:
-            self.errors.append(RecordError(file, position, reason))
+            self.errors.append(RecordError(text_name(file), text_name(position), reason))
 
     def as_dict(self, record_name: str = "records") -> dict:
         return {

@@ -8,24 +8,49 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
 
-def kith(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+
+def kith(*args: str, env: dict[str, str] | None = None, cwd=None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "api", *args], capture_output=True, text=True, timeout=120,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, **(env or {})}, cwd=cwd,
     )
 
 
 def test_status_json_on_a_machine_that_has_never_seen_kith(tmp_path):
     db = tmp_path / "fresh" / "x.db"
-    result = kith("--db", str(db), "status", "--json", env={"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)})
+    home = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
+    assert kith("--db", str(db), "init", env=home).returncode == 0
+    result = kith("--db", str(db), "status", "--json", env=home)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["store"] == "sqlite" and report["schema_version"] >= 1
     assert {k: report["counts"][k] for k in ("people", "organizations", "interactions", "deals", "knows")} == dict.fromkeys(
         ("people", "organizations", "interactions", "deals", "knows"), 0
     )
-    assert db.exists()
+
+
+@pytest.mark.parametrize("command", [["status"], ["paths", "--to", "bo@client.com"], ["insights"], ["review"],
+                                     ["note", "add", "met", "--by", "a@firm.com", "--about", "b@client.com"]])
+def test_query_commands_on_a_missing_store_say_so_and_create_nothing(tmp_path, command):
+    db = tmp_path / "missing" / "kith.db"
+    result = kith("--db", str(db), *command)
+    assert result.returncode == 1, result.stdout
+    assert f"no store at {db}; run `kith init` or an ingest" in result.stderr.replace("\n", "")
+    assert not (tmp_path / "missing").exists()
+
+
+def test_a_relative_db_path_names_the_same_file_for_every_command(tmp_path):
+    assert kith("--db", "rel.db", "init", cwd=tmp_path).returncode == 0
+    result = kith("--db", "rel.db", "status", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["location"] == str(tmp_path / "rel.db")
+    (tmp_path / "mail.eml").write_bytes(b"From: ana@firm.com\r\nTo: bo@client.com\r\nSubject: hi\r\n"
+                                        b"Date: Mon, 1 Jan 2024 10:00:00 +0000\r\n\r\nhello\r\n")
+    assert kith("--db", "rel.db", "ingest", "email", "mail.eml", cwd=tmp_path).returncode == 0
+    again = kith("--db", "rel.db", "status", "--json", cwd=tmp_path)
+    assert json.loads(again.stdout)["counts"]["interactions"] == 1
 
 
 def test_the_database_path_comes_from_kith_db_when_no_option_is_given(tmp_path):
@@ -59,3 +84,13 @@ def test_a_bad_setting_says_which_variable_to_fix(tmp_path):
     assert result.returncode == 1
     assert "KITH_PRIVACY" in result.stderr and "metadata" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_store_and_the_access_database_are_readable_by_their_owner_only(tmp_path):
+    db = tmp_path / "kith.db"
+    assert kith("--db", str(db), "init").returncode == 0
+    assert kith("--db", str(db), "users", "add", "ana", "--role", "admin").returncode == 0
+    assert kith("--db", str(db), "tokens", "create", "--user", "ana").returncode == 0
+    files = [p for p in tmp_path.iterdir() if p.name.startswith("kith.")]
+    assert {p.name for p in files} >= {"kith.db", "kith.access.db"}
+    assert {p.name: oct(p.stat().st_mode & 0o777) for p in files} == {p.name: "0o600" for p in files}

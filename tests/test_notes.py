@@ -27,7 +27,7 @@ def store(tmp_path):
 def test_a_note_is_remembered_searchable_and_added_once(tmp_path, store):
     settings = Settings(db=tmp_path / "kith.db", internal_domains=["firm.com"], privacy="topics")
     text = "Prefers calls before 10am. Daughter just started at Oxford; ask about the sailing trip."
-    first = add_note(store, settings, "Ben@Acme.com", "ana@firm.com", text, at=1_700_000_000)
+    first = add_note(store, settings, "Ben@Acme.com", "ana@firm.com", text, at=1_700_000_000, create=True)
     assert first.new and first.text_kept
     item = first.interaction
     assert item.kind == InteractionKind.NOTE and item.occurred_at == 1_700_000_000 and item.body == ""
@@ -47,7 +47,7 @@ def test_a_note_is_remembered_searchable_and_added_once(tmp_path, store):
 
 def test_full_mode_keeps_the_body_and_metadata_mode_keeps_no_text(tmp_path, store):
     full = add_note(store, Settings(db=tmp_path / "kith.db", privacy="full"), "ben@acme.com", "ana@firm.com",
-                    "Allergic to peanuts.", at=1)
+                    "Allergic to peanuts.", at=1, create=True)
     assert full.interaction.body == "Allergic to peanuts." and full.interaction.subject == "Allergic to peanuts."
     meta = add_note(store, Settings(db=tmp_path / "kith.db", privacy="metadata"), "ben@acme.com", "ana@firm.com",
                     "Allergic to shellfish.", at=2)
@@ -69,10 +69,31 @@ def kith(tmp_path, *args):
 
 
 def test_kith_note_add(tmp_path):
+    assert kith(tmp_path, "init").returncode == 0
     done = kith(tmp_path, "note", "add", "--about", "ben@acme.com", "--by", "ana@firm.com", "--at", "2024-03-01",
-                "Loves jazz", "--json")
+                "Loves jazz", "--json", "--create")
     assert done.returncode == 0, done.stderr
     note = json.loads(done.stdout)
     assert note["new"] and note["occurred_at"] == 1709251200 and "jazz" in " ".join(note["topics"]).lower()
     bad = kith(tmp_path, "note", "add", "--about", "ben@acme.com", "--by", "ana@firm.com", "--at", "yesterday", "x")
     assert bad.returncode == 1 and "--at 'yesterday' is not a date" in bad.stderr
+
+
+def test_an_address_nobody_has_is_refused_with_the_nearest_match_unless_created(tmp_path, store):
+    settings = Settings(db=tmp_path / "kith.db", internal_domains=["firm.com"])
+    add_note(store, settings, "ben.baker@acme.com", "ana@firm.com", "Loves jazz", at=1, create=True)
+    people = store.counts()["people"]
+    with pytest.raises(KithError, match=r"--about ben\.bakr@acme\.com: nobody .*Did you mean ben\.baker@acme\.com\?.*--create"):
+        add_note(store, settings, "ben.bakr@acme.com", "ana@firm.com", "Prefers mornings", at=2)
+    with pytest.raises(KithError, match=r"--by zed@elsewhere\.org: nobody with this address is in the graph\. Check"):
+        add_note(store, settings, "ben.baker@acme.com", "zed@elsewhere.org", "Prefers mornings", at=2)
+    assert store.counts()["people"] == people and store.counts()["interactions"] == 1
+    add_note(store, settings, "ben.bakr@acme.com", "ana@firm.com", "Prefers mornings", at=2, create=True)
+    assert store.counts()["people"] == people + 1
+
+
+def test_kith_note_add_refuses_a_typo(tmp_path):
+    assert kith(tmp_path, "init").returncode == 0
+    assert kith(tmp_path, "note", "add", "--about", "ben@acme.com", "--by", "ana@firm.com", "x", "--create").returncode == 0
+    typo = kith(tmp_path, "note", "add", "--about", "ben@acme.co", "--by", "ana@firm.com", "Loves jazz")
+    assert typo.returncode == 1 and "Did you mean ben@acme.com?" in typo.stderr.replace("\n", "")

@@ -15,6 +15,7 @@ import hashlib
 import re
 import time
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from datetime import datetime, timezone
 from email.message import Message
 from email.parser import BytesParser
@@ -72,11 +73,26 @@ class ParsedEmail:
     signature: str = ""
 
 
-def parse_message(raw: RawMessage) -> ParsedEmail:
-    """Parse one message; raise ``MessageError`` when the bytes are not a usable email."""
+class Limits(NamedTuple):
+    """What one message may hold (Settings.max_header_bytes, max_recipients): past them it is skipped
+    unparsed, so that a hostile message costs the time and memory of its limits, not of its size."""
+
+    header_bytes: int = 1 << 20
+    recipients: int = 1000
+
+
+OVER_LIMIT = "over a limit"  # the start of a limit's skip reason, and the report's skip category
+
+
+def parse_message(raw: RawMessage, limits: Limits = Limits()) -> ParsedEmail:
+    """Parse one message; raise ``MessageError`` when the bytes are not a usable email or pass a limit."""
     data = _normalise(raw.data)
     if not data.strip():
         raise MessageError("empty message", raw.source, raw.position)
+    header_end = data.find(b"\n\n")
+    if (header_end if header_end >= 0 else len(data)) > limits.header_bytes:
+        raise MessageError(f"{OVER_LIMIT}: a header block over {limits.header_bytes:,} bytes (KITH_MAX_HEADER_BYTES)",
+                           raw.source, raw.position)
     try:
         msg = _single_part(data) or BytesParser(policy=compat32).parsebytes(data)
     except RecursionError:
@@ -87,6 +103,10 @@ def parse_message(raw: RawMessage) -> ParsedEmail:
     if not headers.names & {"from", "to", "date"}:
         raise MessageError("no From, To or Date header: not an email", raw.source, raw.position)
 
+    to, cc, bcc = headers.addresses("to"), headers.addresses("cc"), headers.addresses("bcc")
+    if len(to) + len(cc) + len(bcc) > limits.recipients:
+        raise MessageError(f"{OVER_LIMIT}: {len(to) + len(cc) + len(bcc):,} recipients, more than "
+                           f"{limits.recipients:,} (KITH_MAX_RECIPIENTS)", raw.source, raw.position)
     senders, reply_to = headers.addresses("sender"), headers.addresses("reply-to")
     known = {a.address.lower(): a.name for a in (*senders, *reply_to) if a.name}
     from_ = _with_names(headers.addresses("from"), headers.text("x-from"), known)
@@ -103,9 +123,9 @@ def parse_message(raw: RawMessage) -> ParsedEmail:
         from_=from_,
         sender=senders[0] if senders else None,
         reply_to=reply_to,
-        to=_with_names(headers.addresses("to"), headers.text("x-to"), known),
-        cc=_with_names(headers.addresses("cc"), headers.text("x-cc"), known),
-        bcc=_with_names(headers.addresses("bcc"), headers.text("x-bcc"), known),
+        to=_with_names(to, headers.text("x-to"), known),
+        cc=_with_names(cc, headers.text("x-cc"), known),
+        bcc=_with_names(bcc, headers.text("x-bcc"), known),
         subject=subject,
         in_reply_to=next(iter(_message_ids(headers.raw("in-reply-to"))), ""),
         references=_message_ids(" ".join(headers.all_raw("references"))),
@@ -217,9 +237,12 @@ def _codecs_for(charset: str | None) -> tuple[str, ...]:
         return ()
     name = _CHARSET_ALIASES.get(name, name)
     try:
-        codec = codecs.lookup(name).name
-    except LookupError:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError):  # unknown, or malformed (a NUL in the name): as for any unknown charset
         return ()
+    if not getattr(info, "_is_text_encoding", True):  # base64, zlib, rot13...: codecs, not charsets
+        return ()
+    codec = info.name
     return _FALLBACK_CODECS.get(codec, (codec,))
 
 

@@ -21,6 +21,7 @@ from graph.runtime import fewer_collections
 from graph.settings import Settings
 from graph.store import Store
 from ingest.checkpoints import Checkpoints
+from ingest.email.parse import OVER_LIMIT, Limits
 from ingest.email.prepare import Mail, prepare
 from ingest.email.sources import RawMessage, ReadError, iter_messages
 from ingest.report import RunReport
@@ -32,17 +33,17 @@ _THREADS_REMEMBERED = 50_000  # subjects kept for threading replies that lack In
 _CATEGORIES = {c.value: c for c in Category}
 
 
-def _prepared(items: Iterator[RawMessage | ReadError], privacy: str, workers: int, ahead: int
+def _prepared(items: Iterator[RawMessage | ReadError], privacy: str, limits: Limits, workers: int, ahead: int
               ) -> Iterator[tuple[RawMessage | ReadError, Mail | str | None]]:
     """Messages with what ``prepare`` makes of them (None for a ReadError), in input order; parsed
     by ``workers`` processes up to ``ahead`` messages ahead of the caller, so that parsing goes on
     while a batch is written (this bounds memory)."""
     if workers <= 1:
         for item in items:
-            yield item, prepare(item.data, privacy) if isinstance(item, RawMessage) else None
+            yield item, prepare(item.data, privacy, limits) if isinstance(item, RawMessage) else None
         return
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        task = partial(_prepare_all, privacy=privacy)
+        task = partial(_prepare_all, privacy=privacy, limits=limits)
 
         def submit(window):
             data = [i.data for i in window if isinstance(i, RawMessage)]
@@ -62,9 +63,9 @@ def _prepared(items: Iterator[RawMessage | ReadError], privacy: str, workers: in
             yield from merged(*queue.popleft())
 
 
-def _prepare_all(chunk: list[bytes], privacy: str) -> list[tuple | str]:
+def _prepare_all(chunk: list[bytes], privacy: str, limits: Limits) -> list[tuple | str]:
     """Plain tuples travel back: a named tuple costs twice as much to pickle and unpickle."""
-    return [m if isinstance(m := prepare(data, privacy), str) else tuple(m) for data in chunk]
+    return [m if isinstance(m := prepare(data, privacy, limits), str) else tuple(m) for data in chunk]
 
 
 def _mail(result: tuple | str) -> Mail | str:
@@ -85,7 +86,7 @@ class EmailIngest:
         self.resolver = Resolver(store, settings, exclude_addresses, exclude_domains)
         self.report = RunReport("email")
         self._threads: OrderedDict[str, tuple[str, str, str, frozenset[str], int | None]] = OrderedDict()
-        self.checkpoints = Checkpoints(store, "email")  # units: messages of each file
+        self.checkpoints = Checkpoints(store, "email", self.report)  # units: messages of each file
 
     # -- the run ---------------------------------------------------------------------------------
     def run(self, paths: Sequence[Path | str], include: Sequence[str] = (), exclude: Sequence[str] = ()) -> RunReport:
@@ -96,7 +97,8 @@ class EmailIngest:
         batch: list[tuple[str, str, Mail]] = []  # (source, position, mail)
         fresh = self._skip_committed(iter_messages(paths, include, exclude))
         ahead = self.batch_size + 2 * WINDOW  # the workers parse a whole batch while it is written
-        for item, result in _prepared(fresh, self.settings.privacy, self.workers, ahead):
+        limits = Limits(self.settings.max_header_bytes, self.settings.max_recipients)
+        for item, result in _prepared(fresh, self.settings.privacy, limits, self.workers, ahead):
             if isinstance(item, ReadError):
                 self.on_progress(0)
                 self.report.error(item.source, item.position, item.reason, "unreadable")
@@ -104,7 +106,8 @@ class EmailIngest:
             self.on_progress(len(item.data))
             self.checkpoints.advance(item.source)
             if isinstance(result, str):
-                self.report.error(item.source, item.position, result, "unparseable")
+                self.report.error(item.source, item.position, result,
+                                  OVER_LIMIT if result.startswith(OVER_LIMIT) else "unparseable")
                 continue
             batch.append((item.source, item.position, result))
             if len(batch) >= self.batch_size:
@@ -120,7 +123,9 @@ class EmailIngest:
         for item in items:
             if item.source not in seen:
                 self.report.files += 1
-                resume_from[item.source] = self.checkpoints.resume_point(item.source).units
+                mark = self.checkpoints.resume_point(item.source)
+                resume_from[item.source] = mark.units
+                self.report.resumed -= mark.skipped.total()  # counted below as resumed, told as skipped
                 seen[item.source] = 0
             if isinstance(item, RawMessage):
                 self.report.records += 1
@@ -177,15 +182,15 @@ class EmailIngest:
         prov = Provenance("email", source, mail.message_id or position)
         resolver = self.resolver
         if not mail.senders:
-            self.report.skip("no sender address")
+            self.report.skip("no sender address", source)
             return None
         sender = mail.senders[0]
         if resolver.is_excluded(sender):
-            self.report.skip("excluded")
+            self.report.skip("excluded", source)
             return None
         sender_id = resolver.person(mail.sender_name, sender, mail.date, prov)
         if sender_id is None:
-            self.report.skip("erased person")
+            self.report.skip("erased person", source)
             return None
         participants = [Participant(sender_id, Role.FROM, address=sender)]
         for role, addresses in ((Role.TO, mail.to), (Role.CC, mail.cc), (Role.BCC, mail.bcc)):

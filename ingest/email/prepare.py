@@ -14,7 +14,7 @@ from typing import NamedTuple
 from graph import ids
 from graph.model import Category
 from ingest.email.classify import FORWARD_PREFIX, REPLY_PREFIX
-from ingest.email.parse import Address, MessageError, parse_message
+from ingest.email.parse import Address, Limits, MessageError, parse_message
 from ingest.email.sources import RawMessage
 from ingest.identity.addresses import normalize_address
 from ingest.identity.aliases import local_forms
@@ -81,10 +81,10 @@ def signed_name(signature: str, address: str) -> str:
     return ""
 
 
-def prepare(data: bytes, privacy: str) -> Mail | str:
+def prepare(data: bytes, privacy: str, limits: Limits = Limits()) -> Mail | str:
     """Parse one message into a ``Mail``, or the reason it is unusable. Never raises for bad input."""
     try:
-        msg = parse_message(RawMessage("", "", data))
+        msg = parse_message(RawMessage("", "", data), limits)
     except MessageError as exc:
         return exc.reason
     except Exception as exc:  # a parser bug must not stop a batch: the caller reports where it was

@@ -21,6 +21,7 @@ _SNIFF_BYTES = 8192
 _CHUNK = 1 << 20
 MAX_MESSAGE_BYTES = 256 << 20  # one message larger than this is skipped with a ReadError
 _MUNGED_FROM = re.compile(rb">+From ")
+ONE_MESSAGE = "message 1"  # the position of a file that holds one message (.eml, .msg, maildir)
 _SINGLE_MESSAGE_SUFFIXES = {".eml"}  # read whole even when they start with a From_ line
 
 
@@ -29,7 +30,7 @@ class RawMessage:
     """The bytes of one message and where they came from."""
 
     source: str  # file path
-    position: str  # human-readable locator within the source, stable across runs
+    position: str  # within the source, stable across runs: "message 3 (byte 1024)", "message 1" for a file of one
     data: bytes = field(repr=False)
     key: str = ""  # stable resume checkpoint; defaults to "source#position"
 
@@ -65,7 +66,7 @@ def iter_messages(
         elif path.exists():
             yield from _read_file(path)
         else:
-            yield ReadError(str(path), "", "no such file or directory")
+            yield ReadError(str(path), "file", "no such file or directory")
 
 
 def _selected(rel: str, include: tuple[str, ...], exclude: tuple[str, ...]) -> bool:
@@ -88,7 +89,7 @@ def _walk(
     try:
         entries = sorted(directory.iterdir(), key=lambda p: p.name)
     except OSError as exc:
-        yield ReadError(str(directory), "", f"cannot list directory: {exc.strerror or exc}")
+        yield ReadError(str(directory), "file", f"cannot list directory: {exc.strerror or exc}")
         return
 
     def wanted(p: Path) -> bool:
@@ -115,13 +116,13 @@ def _read_maildir_file(maildir: Path, path: Path) -> Iterator[RawMessage | ReadE
     try:
         data = path.read_bytes()
     except OSError as exc:
-        yield ReadError(str(path), unique, f"cannot read file: {exc.strerror or exc}")
+        yield ReadError(str(path), "file", f"cannot read file: {exc.strerror or exc}")
         return
     problem = _sniff_problem(data[:_SNIFF_BYTES])
     if problem:
-        yield ReadError(str(path), unique, problem)
+        yield ReadError(str(path), "file", problem)
     else:
-        yield RawMessage(str(path), unique, data, key=f"{maildir}#{unique}")
+        yield RawMessage(str(path), ONE_MESSAGE, data, key=f"{maildir}#{unique}")
 
 
 _HEADER_LINE = re.compile(rb"^(From |[!-9;-~]+[ \t]*:)")
@@ -146,11 +147,11 @@ def _read_file(path: Path) -> Iterator[RawMessage | ReadError]:
                 yield _read_outlook_msg(path)
                 return
             if path.suffix.lower() == ".msg":
-                yield ReadError(source, path.name, "not an Outlook .msg file (no OLE header)")
+                yield ReadError(source, "file", "not an Outlook .msg file (no OLE header)")
                 return
             problem = _sniff_problem(head)
             if problem:
-                yield ReadError(source, path.name, problem)
+                yield ReadError(source, "file", problem)
                 return
             if head.removeprefix(_BOM).startswith(b"From ") and (
                 path.suffix.lower() not in _SINGLE_MESSAGE_SUFFIXES
@@ -159,11 +160,11 @@ def _read_file(path: Path) -> Iterator[RawMessage | ReadError]:
                 yield from _read_mbox(f, source, _line_separator(head))
                 return
             if os.fstat(f.fileno()).st_size > MAX_MESSAGE_BYTES:
-                yield ReadError(source, path.name, "file too large for a single message")
+                yield ReadError(source, "file", "file too large for a single message")
                 return
-            yield RawMessage(source, path.name, head + f.read(), key=source)
+            yield RawMessage(source, ONE_MESSAGE, head + f.read(), key=source)
     except OSError as exc:
-        yield ReadError(source, path.name, f"cannot read file: {exc.strerror or exc}")
+        yield ReadError(source, "file", f"cannot read file: {exc.strerror or exc}")
 
 
 def _line_separator(head: bytes) -> bytes:
@@ -251,7 +252,7 @@ def _read_mbox(f: BinaryIO, source: str, sep: bytes) -> Iterator[RawMessage | Re
     while line:
         index += 1
         start = lines.tell() - len(line)
-        position = f"message {index} at byte {start}"
+        position = f"message {index} (byte {start})"
         # The header block, up to and including the blank line.
         header: list[bytes] = []
         line = lines.readline()
@@ -303,17 +304,17 @@ def _read_outlook_msg(path: Path) -> RawMessage | ReadError:
     try:
         msg = extract_msg.openMsg(str(path))
     except Exception as exc:  # extract-msg raises many types for corrupt files
-        return ReadError(source, path.name, f"unreadable Outlook .msg file: {exc}")
+        return ReadError(source, "file", f"unreadable Outlook .msg file: {exc}")
     try:
         try:
             data = msg.asEmailMessage().as_bytes()
         except Exception:  # attachments that cannot be converted: keep headers and text
             data = _outlook_headers_and_text(msg)
     except Exception as exc:
-        return ReadError(source, path.name, f"cannot convert Outlook .msg file: {exc}")
+        return ReadError(source, "file", f"cannot convert Outlook .msg file: {exc}")
     finally:
         msg.close()
-    return RawMessage(source, path.name, data, key=source)
+    return RawMessage(source, ONE_MESSAGE, data, key=source)
 
 
 def _outlook_headers_and_text(msg) -> bytes:  # type: ignore[no-untyped-def]

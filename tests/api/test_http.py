@@ -6,8 +6,10 @@ from __future__ import annotations
 import time
 
 import httpx
+from pydantic import SecretStr
 
-from tests.api.world import World, world  # noqa: F401 (the fixture)
+from api.app import create_app
+from tests.api.world import ServerThread, World, free_port, world  # noqa: F401 (the fixture)
 
 PERSON = "query($id: ID!) { person(id: $id) { id name } }"
 
@@ -18,7 +20,7 @@ def test_no_token_no_data(world: World):
     assert "Authorization: Bearer" in r.json()["errors"][0]["message"]
     r = httpx.post(world.url + "/graphql", json={"query": "{ me { name } }"},
                    headers={"Authorization": "Bearer kith_not-a-real-token"})
-    assert r.status_code == 401 and "Unknown or revoked" in r.text
+    assert r.status_code == 401 and "Unknown, expired or revoked" in r.text
     r = httpx.get(world.url + "/graphql", params={"query": "{ me { name } }"})
     assert r.status_code == 401
 
@@ -166,3 +168,15 @@ def test_audit_log_records_who_looked_up_whom(world: World):
     rows = world.data("query($s: ID!) { auditLog(first: 20, subject: $s) { edges { node { user operation subject } } } }",
                       {"s": world.other_contact})["auditLog"]["edges"]
     assert any(r["node"]["user"] == "viewer" and r["node"]["operation"] == "query:person" for r in rows)
+
+
+def test_metrics_can_require_a_token(world: World):
+    settings = world.settings.model_copy(update={"metrics_token": SecretStr("scrape-me")})
+    app = create_app(settings, store=world.app.state.store, access=world.app.state.access)
+    with ServerThread(app, port := free_port()):
+        url = f"http://127.0.0.1:{port}/metrics"
+        assert httpx.get(url).status_code == 401
+        assert httpx.get(url, headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert httpx.get(url, headers={"Authorization": f"Bearer {world.tokens['admin']}"}).status_code == 401
+        allowed = httpx.get(url, headers={"Authorization": "Bearer scrape-me"})
+        assert allowed.status_code == 200 and "kith_http_requests_total" in allowed.text

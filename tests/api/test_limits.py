@@ -7,8 +7,11 @@ import asyncio
 import time
 
 
+import httpx
+
+from api.app import create_app
 from api.pagination import MAX_PAGE
-from tests.api.world import World, world  # noqa: F401 (the fixture)
+from tests.api.world import ServerThread, World, free_port, world  # noqa: F401 (the fixture)
 
 
 def _errors(world: World, query: str, variables: dict | None = None) -> list[str]:
@@ -126,3 +129,72 @@ def test_introspection_setting_reads_the_environment(monkeypatch):
 
     monkeypatch.setenv("KITH_INTROSPECTION", "false")
     assert load_settings().introspection is False
+
+
+def test_with_introspection_off_errors_suggest_no_names(tmp_path):
+    from api.schema import build_schema
+    from graph.sqlite_store import SQLiteStore
+
+    class Ctx:
+        user = object()
+        operation = ""
+        store = SQLiteStore.open(tmp_path / "kith.db")  # a mutation drops its network when it ends
+
+        def flush_audit(self):
+            pass
+
+    mistakes = [("mutation { erasePerso }", None), ("{ me { nam } }", None),
+                ('{ search(txt: "a", first: 1) { edges { cursor } } }', None),
+                ("mutation($k: IngestKind!) { ingest(kind: $k, files: []) { id } }", {"k": "CONTACTZ"})]
+    for introspection in (True, False):
+        schema = build_schema(introspection=introspection)
+        for query, variables in mistakes:
+            result = asyncio.run(schema.execute(query, variable_values=variables, context_value=Ctx()))
+            assert result.errors, query
+            suggests = any("Did you mean" in e.message for e in result.errors)
+            assert suggests == introspection, (introspection, query, [e.message for e in result.errors])
+
+
+def test_a_padded_query_is_refused_before_it_is_read(world: World):
+    padded = '{"query": "{ me { name } }' + " " * 2_000_000 + '"}'
+    headers = {"Authorization": f"Bearer {world.tokens['viewer']}", "content-type": "application/json"}
+    start = time.monotonic()
+    declared = httpx.post(world.url + "/graphql", content=padded, headers=headers, timeout=30)
+    assert declared.status_code == 413 and "at most 262,144 bytes" in declared.json()["errors"][0]["message"]
+
+    def chunks():  # no Content-Length: counted as it streams in
+        for n in range(0, len(padded), 65536):
+            yield padded[n:n + 65536].encode()
+
+    streamed = httpx.post(world.url + "/graphql", content=chunks(), headers=headers, timeout=30)
+    assert streamed.status_code == 413 and "send a shorter query" in streamed.json()["errors"][0]["message"]
+    assert time.monotonic() - start < 10
+    assert world.data("{ me { name } }", as_="viewer")["me"]["name"] == "viewer"
+
+
+def test_uploads_have_their_own_cap(world: World):
+    settings = world.settings.model_copy(update={"max_upload_bytes": 100_000})
+    app = create_app(settings, store=world.app.state.store, access=world.app.state.access)
+    with ServerThread(app, port := free_port()):
+        r = upload(f"http://127.0.0.1:{port}", world.tokens["member"], "cards.vcf", b"x" * 200_000)
+    assert r.status_code == 413 and "An upload may be at most" in r.json()["errors"][0]["message"]
+
+
+def upload(url: str, token: str, name: str, content: bytes) -> httpx.Response:
+    files = {"operations": (None, '{"query": "mutation($f: [Upload!]!) { ingest(kind: CONTACTS, files: $f) '
+                                  '{ id } }", "variables": {"f": [null]}}'),
+             "map": (None, '{"0": ["variables.f.0"]}'),
+             "0": (name, content, "text/vcard")}
+    return httpx.post(url + "/graphql", files=files, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+
+def test_deep_json_and_bad_upload_names_are_refused_with_a_4xx(world: World):
+    deep = ('{"query": "{ me { name } }", "variables": {"deep": ' + '{"a": ' * 1000 + "1" + "}" * 1000 + "}}")
+    r = httpx.post(world.url + "/graphql", content=deep, timeout=30,
+                   headers={"Authorization": f"Bearer {world.tokens['viewer']}", "content-type": "application/json"})
+    assert r.status_code == 400 and "nested too deeply" in r.text
+    card = b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:N\r\nEND:VCARD\r\n"
+    unnamed = upload(world.url, world.tokens["member"], "", card)
+    assert unnamed.status_code == 400 and "needs a file name" in unnamed.json()["errors"][0]["message"]
+    long = upload(world.url, world.tokens["member"], "x" * 300 + ".vcf", card)
+    assert long.status_code == 400 and "at most 200 bytes" in long.json()["errors"][0]["message"]

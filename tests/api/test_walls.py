@@ -134,3 +134,22 @@ def test_walled_user_cannot_write_to_walled_people(world: World):
     walled = world.post(q, {"id": world.walled.contact}, as_="walled").json()
     missing = world.post(q, {"id": "p_doesnotexist"}, as_="walled").json()
     assert walled == missing and walled["errors"][0]["message"].startswith("No person has the id")
+
+
+def test_an_admin_defines_and_lifts_a_wall_and_each_change_is_audited(world: World):
+    q = "query($id: ID!) { organization(id: $id) { id name } }"
+    assert world.data(q, {"id": world.other_org}, as_="viewer")["organization"]["id"] == world.other_org
+    define = "mutation($o: ID!) { defineWall(name: \"deal team\", users: [\"viewer\"], organizations: [$o]) { name users organizations } }"
+    refused = world.gql(define, {"o": world.other_org}, as_="member")
+    assert refused["errors"] and world.app.state.access.walls()[-1].name != "deal team"
+    wall = world.data(define, {"o": world.other_org})["defineWall"]
+    try:
+        assert wall == {"name": "deal team", "users": ["viewer"], "organizations": [world.other_org]}
+        assert world.data(q, {"id": world.other_org}, as_="viewer")["organization"] is None  # the next request
+        assert world.data(q, {"id": world.other_org}, as_="member")["organization"]["id"] == world.other_org
+    finally:
+        assert world.data('mutation { liftWall(name: "deal team") }')["liftWall"] is True
+    assert world.data(q, {"id": world.other_org}, as_="viewer")["organization"]["id"] == world.other_org
+    log = world.app.state.access.audit_log(world.other_org)
+    assert [(user, operation) for _, user, operation, _ in log[:2]] == [("admin", "wall:lift:deal team"),
+                                                                       ("admin", "wall:define:deal team")]

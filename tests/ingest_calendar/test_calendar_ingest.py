@@ -142,7 +142,7 @@ def test_a_recurring_series_becomes_one_interaction_per_occurrence(tmp_path, sto
     assert report.ingested == 6
     assert report.skipped["cancelled"] == 2  # the cancelled override and the cancelled lunch
     assert report.skipped["no participants"] == 1  # the bank holiday
-    assert report.error_count == 1 and report.errors[0].position == "UID broken@acme.com"
+    assert report.error_count == 1 and report.errors[0].position == "event 5 (UID broken@acme.com)"
     assert report.records == report.ingested + report.duplicates + sum(report.skipped.values())
 
     ana = pid(store, "ana@firm.com")
@@ -181,7 +181,8 @@ def test_reingesting_changes_nothing_and_a_changed_file_comes_back_as_duplicates
     first = ingest_calendar(store, settings, [path], now=NOW)
     counts, knows = store.counts(), sorted((k.a, k.b, k.meetings) for k in store.iter_knows())
     again = ingest_calendar(store, settings, [path], now=NOW)
-    assert again.ingested == 0 and again.resumed == first.records  # the broken event's error included
+    assert again.ingested == 0 and again.resumed == first.ingested  # what was skipped is told as skipped again
+    assert again.skipped == first.skipped and again.records == first.records
     os.utime(path, ns=(1, 1))  # the export was rewritten: checkpoints no longer apply
     rewritten = ingest_calendar(store, settings, [path], now=NOW)
     assert rewritten.ingested == 0 and rewritten.duplicates == first.ingested
@@ -288,4 +289,12 @@ def test_kith_ingest_calendar_prints_a_json_report(tmp_path):
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["kind"] == "calendar" and report["events"] == report["ingested"] + sum(report["skipped"].values())
-    assert report["errors"][0]["position"] == "UID broken@acme.com"
+    assert report["errors"][0]["position"] == "event 5 (UID broken@acme.com)"
+
+
+def test_a_file_whose_top_level_is_not_a_calendar_is_told_once(tmp_path, store, settings):
+    path = tmp_path / "odd.ics"
+    path.write_bytes(b"BEGIN:\nEND:")
+    report = ingest_calendar(store, settings, [path], now=NOW)
+    assert (report.records, dict(report.skipped)) == (0, {"unreadable": 1})
+    assert "not VCALENDAR" in report.errors[0].reason

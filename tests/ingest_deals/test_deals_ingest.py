@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import random
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -120,7 +123,7 @@ def test_a_hubspot_api_json_export(tmp_path, store, settings):
     ]}), encoding="utf-8")
     report = ingest_deals(store, settings, [path], "hubspot")
     assert (report.records, report.ingested, report.error_count) == (3, 2, 1)
-    assert report.errors[0].position == "record 3" and report.flagged == {"bad amount": 1}
+    assert report.errors[0].position == "row 3" and report.flagged == {"bad amount": 1}
     d = store.get_deals([ids.deal_id("hubspot", "901"), ids.deal_id("hubspot", "902")])
     ipo, tax = d[ids.deal_id("hubspot", "901")], d[ids.deal_id("hubspot", "902")]
     assert (ipo.status, ipo.currency, ipo.opened_at) == (DealStatus.WON, "EUR", 1704067200)
@@ -182,3 +185,49 @@ def test_profiles_ship_and_bad_ones_say_what_to_do(tmp_path):
                                          ("12,5", 12.5), (" -300 ", -300.0), ("", None)])
 def test_amounts_as_people_write_them(text, value):
     assert parse_amount(text) == value
+
+
+def kith(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "api", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_random_bytes_named_csv_are_refused_as_not_a_csv(tmp_path, store, settings):
+    path = tmp_path / "export.csv"
+    path.write_bytes(random.Random(7).randbytes(100_000))
+    report = ingest_deals(store, settings, [path])
+    assert (report.records, report.deals, store.counts()["deals"]) == (0, 0, 0)
+    assert [e.reason for e in report.errors] == ["not a CSV file: binary data (control characters or undecodable bytes)"]
+    result = kith("--db", str(tmp_path / "cli.db"), "ingest", "deals", str(path))
+    assert result.returncode == 1 and "not a CSV file" in result.stderr
+
+
+def test_a_file_without_the_columns_its_profile_needs_says_which_and_exits_non_zero(tmp_path, store, settings):
+    path = tmp_path / "contacts.csv"
+    path.write_text("first,last,email\nBen,Baker,ben@acme.com\n", encoding="utf-8")
+    report = ingest_deals(store, settings, [path], "salesforce")
+    assert report.deals == 0 and store.counts()["deals"] == 0
+    assert "missing columns" in report.errors[0].reason and "'Opportunity ID'" in report.errors[0].reason
+    assert "'first', 'last', 'email'" in report.errors[0].reason
+    result = kith("--db", str(tmp_path / "cli.db"), "ingest", "deals", "--profile", "salesforce", "--json", str(path))
+    assert result.returncode == 1 and json.loads(result.stdout)["skipped"] == {"unreadable": 1}
+
+
+def test_the_generic_profile_reads_the_common_column_names(store, settings):
+    folder = corpus("crm_sales_opportunities_maven")
+    report = ingest_deals(store, settings, [folder / "sales_pipeline.csv"])
+    assert report.deals == 8800 and report.ignored == {str(folder / "sales_pipeline.csv"): ["product"]}
+    keys = [line.split(",")[0] for line in (folder / "sales_pipeline.csv").read_text().splitlines()[1:]]
+    deals = store.get_deals([ids.deal_id("crm", k) for k in keys]).values()
+    assert Counter(d.status for d in deals) == {DealStatus.WON: 4238, DealStatus.LOST: 2473, DealStatus.OPEN: 2089}
+    assert sum(d.amount is not None for d in deals) == 4238 + 2473  # close_value: the closed deals'
+    assert all(d.stage for d in deals) and sum(d.closed_at is not None for d in deals) == 4238 + 2473
+
+
+def test_column_names_match_whatever_their_case_and_separators(tmp_path, store, settings):
+    path = tmp_path / "deals.csv"
+    path.write_text("Deal ID,Deal Name,Company Name,Deal Stage,Deal Value,Close Date,Notes\n"
+                    "7,Retainer,Acme,Closed Won,100,2024-03-01,keep\n", encoding="utf-8")
+    report = ingest_deals(store, settings, [path])
+    deal = store.get_deals([ids.deal_id("crm", "7")])[ids.deal_id("crm", "7")]
+    assert (deal.name, deal.status, deal.amount, deal.closed_at) == ("Retainer", DealStatus.WON, 100.0, 1709251200)
+    assert org_name(store, deal.org_id) == "Acme" and report.ignored == {str(path): ["Notes"]}

@@ -28,8 +28,8 @@ EXPECTED_REJECTS = {
     "mimekit_testdata": {
         "LICENSE": "no header block",
         # "From Russia with love" body lines are From_ separators in an unmunged mbox (as in MimeKit)
-        "mbox/unmunged.mbox.txt#message 2 at byte 195": "no header block",
-        "mbox/unmunged.mbox.txt#message 4 at byte 435": "no From, To or Date header",
+        "mbox/unmunged.mbox.txt#message 2 (byte 195)": "no header block",
+        "mbox/unmunged.mbox.txt#message 4 (byte 435)": "no From, To or Date header",
         "messages/delivery-status-multiple-blank-lines.txt": "no From, To or Date header",
         "messages/delivery-status2.txt": "no From, To or Date header",
         "messages/multipart-related-mhtml.txt": "no From, To or Date header",  # a saved web page
@@ -55,7 +55,7 @@ SISIMAI_NOT_BOUNCES = {
     # a person forwarding a bounce to themselves: a human message about a bounce
     "maildir/bsd/lhost-sendmail-14.eml": Category.PERSONAL,
     "maildir/err/make-test-36.eml": Category.PERSONAL,
-    "mailbox/mbox-0#message 36 at byte 92746": Category.PERSONAL,
+    "mailbox/mbox-0#message 36 (byte 92746)": Category.PERSONAL,
     # RFC 3834 vacation replies and an Apple Mail unsubscribe request
     **{f"maildir/bsd/rfc3834-0{i}.eml": Category.AUTO_REPLY for i in range(1, 7)},
     "maildir/dos/rfc3834-01.eml": Category.AUTO_REPLY,
@@ -76,7 +76,7 @@ def corpus(name: str) -> Path:
 
 def label(root: Path, item: RawMessage | ReadError) -> str:
     rel = Path(item.source).relative_to(root).as_posix()
-    return f"{rel}#{item.position}" if item.position.startswith("message ") else rel
+    return f"{rel}#{item.position}" if "(byte " in item.position else rel
 
 
 @functools.cache

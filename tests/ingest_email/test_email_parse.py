@@ -256,3 +256,11 @@ def test_a_lotus_or_exchange_x_from_names_the_sender() -> None:
                 "X-From: Kaminski, Vince J </O=ENRON/OU=NA/CN=RECIPIENTS/CN=VKAMINS>\n"
                 "Date: Mon, 6 Nov 2000 10:00:00 +0000\n\nHi\n")
     assert msg.from_ == [Address("Kaminski, Vince J", "vince.kaminski@enron.com")]
+
+
+@pytest.mark.parametrize("charset", ["utf-8\x00", "ut\x00f-8", "base64", "rot13"])
+def test_a_malformed_or_non_text_charset_is_treated_as_unknown(charset):
+    data = (f"From: ana@firm.com\r\nTo: bo@client.com\r\nSubject: =?{charset}?q?caf=C3=A9?=\r\n"
+            f"Content-Type: text/plain; charset=\"{charset}\"\r\n\r\n").encode() + "the café terms\r\n".encode()
+    msg = parse_message(RawMessage("f", "1", data))
+    assert "the café terms" in msg.body

@@ -34,9 +34,9 @@ def test_mbox_splits_on_from_lines_and_unmunges_quoted_from(tmp_path: Path) -> N
     )
     first, second = read(path)
     assert isinstance(first, RawMessage) and isinstance(second, RawMessage)
-    assert first.position == "message 1 at byte 0"
-    assert second.position.startswith("message 2 at byte ")
-    assert second.key == f"{path}#{second.position.rsplit(' ', 1)[1]}"
+    assert first.position == "message 1 (byte 0)"
+    assert second.position.startswith("message 2 (byte ")
+    assert second.key == f"{path}#{second.position.rsplit(' ', 1)[1].rstrip(')')}"
     assert b"\nFrom the start of a line\n>From twice\n" in first.data
     assert parse_message(second).subject == "second"
 
@@ -109,7 +109,7 @@ def test_maildir_reads_cur_and_new_with_keys_stable_across_flag_changes(tmp_path
     (box / "tmp" / "1700000002.M3P3.host").write_bytes(b"From: half-delivered")
     (box / "dovecot-uidlist").write_bytes(b"3 V1 N4\n")
     items = read(tmp_path)
-    assert [i.position for i in items] == ["1700000000.M1P1.host", "1700000001.M2P2.host"]
+    assert [i.position for i in items] == ["message 1", "message 1"]
     assert items[0].key == f"{box}#1700000000.M1P1.host"
     (box / "cur" / "1700000000.M1P1.host:2,S").rename(box / "cur" / "1700000000.M1P1.host:2,RS")
     assert read(tmp_path)[0].key == items[0].key
