@@ -5,6 +5,8 @@
   is served without a token; paste the token into its headers panel.
 - ``/healthz``: liveness and whether the store answers; no graph data.
 - ``/metrics``: Prometheus metrics; counts and latencies only.
+- ``/map`` and ``/static``: the relationship map and the pages' bundled scripts (``api.pages``); no
+  data, so no token: the map signs in with one and sends it with every query.
 
 The store is opened once per app and shared by requests (its caches, such as the in-memory network,
 serve every reader; the scope is applied per request). Ingest jobs use their own connections.
@@ -21,12 +23,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
-from strawberry.fastapi import GraphQLRouter
 
 from api.access import AccessStore, AuthError, User
 from api.graphql_context import AuditWriter, KithContext, run_blocking
 from api.jobs import JobRunner
 from api.metrics import Metrics
+from api.pages import BundledGraphQLRouter, mount_pages
 from api.schema import build_schema
 from graph.errors import KithError
 from graph.network import load_network, serve_stale
@@ -131,9 +133,10 @@ def create_app(settings: Settings, *, store: Store | None = None, access: Access
         return JSONResponse({"errors": [{"message": exc.detail}]}, status_code=401,
                             headers={"WWW-Authenticate": "Bearer"})
 
-    graphql = GraphQLRouter(schema, path="/graphql", context_getter=context, graphql_ide="graphiql",
+    graphql = BundledGraphQLRouter(schema, path="/graphql", context_getter=context, graphql_ide="graphiql",
                             multipart_uploads_enabled=True, subscription_protocols=())
     app.include_router(graphql)
+    mount_pages(app)  # GraphiQL's bundle and the relationship map at /map
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
