@@ -75,12 +75,28 @@ const drawn = (page) => page.evaluate(() => {
   const cy = window.kithMap.cy;
   return {
     paintMs: window.kithMap.lastPaintMs,
+    queryMs: window.kithMap.queryMs,
     nodes: cy.nodes().map((n) => ({ id: n.id(), kind: n.data('kind'), label: n.data('label') })),
     edges: cy.edges().map((e) => ({ source: e.source().id(), target: e.target().id(), band: e.data('band'), best: e.hasClass('best') })),
     side: document.getElementById('side').innerText,
     paths: document.querySelectorAll('#side .path').length,
   };
 });
+
+// Moves the mouse onto the first edge's middle (or the first node) and returns the tooltip shown.
+async function hover(page, what) {
+  const at = await page.evaluate((kind) => {
+    const box = document.getElementById('map').getBoundingClientRect();
+    const cy = window.kithMap.cy;
+    const p = kind === 'edge' ? cy.edges()[0].renderedMidpoint() : cy.nodes()[0].renderedPosition();
+    return { x: box.left + p.x, y: box.top + p.y };
+  }, what);
+  await page.mouse.move(at.x, at.y);
+  await page.waitForSelector('#tip', { state: 'visible' });
+  const text = await page.textContent('#tip');
+  await page.mouse.move(1, 1);
+  return text;
+}
 
 async function clickNode(page, id) {
   const before = await page.evaluate(() => window.kithMap.cy.nodes().length);
@@ -98,6 +114,8 @@ async function partner() {
   const page = await newPage();
   const signedIn = await signIn(page, config.tokens.partner);
   const account = await searchAndOpen(page, config.client.name, 'organization', config.client.id);
+  account.edgeTip = await hover(page, 'edge');
+  account.nodeTip = await hover(page, 'node');
   await shot(page, 'map-account');
   const paths = await searchAndOpen(page, config.contact.name, 'person', config.contact.id);
   await shot(page, 'map-warm-path');

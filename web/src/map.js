@@ -143,6 +143,7 @@ async function accountMap(orgId) {
   const data = await gql(`query($id: ID!) { accountMap(organization: $id) { organization { name }
     coverage { contacts known strong medium weak cold goingCold singleThreaded holders { colleague { name } share } }
     export(format: JSON) } }`, { id: orgId });
+  state.queryMs = performance.now() - state.paintFrom;
   const map = data.accountMap;
   if (!map) {
     state.cy?.destroy();
