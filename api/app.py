@@ -134,7 +134,7 @@ def create_app(settings: Settings, *, store: Store | None = None, access: Access
                             headers={"WWW-Authenticate": "Bearer"})
 
     graphql = BundledGraphQLRouter(schema, path="/graphql", context_getter=context, graphql_ide="graphiql",
-                            multipart_uploads_enabled=True, subscription_protocols=())
+                                   multipart_uploads_enabled=True, subscription_protocols=())
     app.include_router(graphql)
     mount_pages(app)  # GraphiQL's bundle and the relationship map at /map
 

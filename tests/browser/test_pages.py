@@ -182,6 +182,8 @@ def test_warm_path_view_highlights_the_best_path_with_each_hops_explanation(run)
     assert f"Warm paths to {contact['name']}" in paths["side"] and "last touch" in paths["side"]
     expanded = run["partner"]["expanded"]
     assert expanded["after"] > expanded["before"]  # clicking the colleague drew their ties
+    from_me = run["partner"]["fromMe"]  # "Paths from: me" (the partner's own colleague record)
+    assert from_me and all(p[0] == run["config"]["colleague"]["id"] and p[-1] == contact["id"] for p in from_me)
 
 
 def test_walled_user_sees_nothing_of_the_walled_organisation_on_the_map(run):

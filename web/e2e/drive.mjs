@@ -121,16 +121,24 @@ async function partner() {
   await shot(page, 'map-warm-path');
   const expanded = await clickNode(page, paths.edges.find((e) => e.best).source);
   await shot(page, 'map-expanded');
+  await page.selectOption('#from', 'me');
+  await page.evaluate(() => { window.kithMap.paths = null; });
+  await page.click(`#results button[data-kind="person"][data-id="${config.contact.id}"]`);
+  await page.waitForFunction(() => window.kithMap.paths !== null);
+  const fromMe = await page.evaluate(() => window.kithMap.paths);
+  await shot(page, 'map-warm-path-from-me');
+  await page.selectOption('#from', 'firm');
   const big = await searchAndOpen(page, config.big.name, 'organization', config.big.id);
   await shot(page, 'map-500');
   await page.context().close();
-  return { signedIn, account, paths, expanded, big };
+  return { signedIn, account, paths, expanded, fromMe, big };
 }
 
 async function walled() {
   const page = await newPage();
   await signIn(page, config.tokens.walled);
   const search = await searchAndOpen(page, config.walled.short);
+  await shot(page, 'map-walled-search');
   const byContact = await searchAndOpen(page, config.walled.contactName);
   // the colleague's own ties, expanded on the map: the walled organisation's people are not among them
   const paths = await searchAndOpen(page, config.colleague.name, 'person', config.colleague.id);

@@ -216,6 +216,7 @@ async function warmPaths(personId) {
     score introduction people { ${PERSON} } hops { source { id } target { id } strength band lastAt } } } } }`,
   { to: personId, from });
   const paths = data.warmPaths.edges.map((e) => e.node);
+  state.paths = paths.map((p) => p.people.map((x) => x.id));
   const elements = new Map();
   for (const p of paths) {
     for (const person of p.people) elements.set(person.id, { data: nodeData(person) });
