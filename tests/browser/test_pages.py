@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import httpx
+import networkx as nx
 import pytest
 
 from api.access import AccessRole, AccessStore
@@ -124,6 +125,8 @@ def run(tmp_path_factory) -> dict:
                 raise RuntimeError("kith serve did not start")
             time.sleep(0.2)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for old in SCREENSHOTS.glob("*.png"):  # only this run's pictures, never a stale failure
+            old.unlink()
         config = {
             "base": base, "chromium": str(CHROMIUM), "screenshots": str(SCREENSHOTS), "tokens": tokens,
             "client": {"id": client_id, "name": client.name},
@@ -167,6 +170,8 @@ def test_account_map_draws_the_clients_people_and_the_colleagues_who_know_them(r
     assert {e["band"] for e in account["edges"]} <= {"strong", "medium", "weak", "cold"}
     assert "last touch" in account["edgeTip"] and "strength" in account["edgeTip"]
     assert "(colleague)" in account["nodeTip"] or "(contact)" in account["nodeTip"]
+    saved = nx.read_graphml(account["download"]["path"])  # the map's own download button, read by networkx
+    assert account["download"]["name"].endswith(".graphml") and sorted(saved.nodes) == expected["nodes"]
     side = account["side"].lower()  # headings are shown in capitals
     assert "coverage" in side and "who holds the relationships" in side
     assert ("going cold:" in side) == (expected["going_cold"] > 0)

@@ -116,6 +116,9 @@ async function partner() {
   const account = await searchAndOpen(page, config.client.name, 'organization', config.client.id);
   account.edgeTip = await hover(page, 'edge');
   account.nodeTip = await hover(page, 'node');
+  const [file] = await Promise.all([page.waitForEvent('download'), page.click('#downloads button[data-format="GRAPHML"]')]);
+  account.download = { name: file.suggestedFilename(), path: join(config.screenshots, '..', file.suggestedFilename()) };
+  await file.saveAs(account.download.path);
   await shot(page, 'map-account');
   const paths = await searchAndOpen(page, config.contact.name, 'person', config.contact.id);
   await shot(page, 'map-warm-path');

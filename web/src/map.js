@@ -182,9 +182,25 @@ async function accountMap(orgId) {
   side(`<h2 id="view-title">${esc(map.organization.name)}</h2>
     <p>${c.contacts} people · ${c.known} known · strong ${c.strong}, medium ${c.medium}, weak ${c.weak}, cold ${c.cold}</p>
     <h3>Coverage</h3>${warnings.join('')}
+    <h3>Open in Gephi, yEd or Neo4j Bloom</h3>
+    <div id="downloads">${['GRAPHML', 'GEXF', 'JSON'].map((f) => `<button type="button" data-format="${f}">${f.toLowerCase()}</button>`).join(' ')}</div>
     <h3>Who holds the relationships</h3>
     ${c.holders.slice(0, 8).map((h) => `<div>${esc(h.colleague.name)}: ${Math.round(h.share * 100)}%</div>`).join('')}
     ${legend()}`);
+  for (const button of document.querySelectorAll('#downloads button')) {
+    button.onclick = () => download(orgId, map.organization.name, button.dataset.format).catch(report);
+  }
+}
+
+// The account map as a file, from the same API (so the same walls and audit), saved by the browser.
+async function download(orgId, name, format) {
+  const data = await gql('query($id: ID!, $format: GraphFormat!) { accountMap(organization: $id) { export(format: $format) } }',
+    { id: orgId, format });
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(new Blob([data.accountMap.export], { type: 'application/octet-stream' }));
+  link.download = `${name.replace(/[^\w.-]+/g, '-')}.${format.toLowerCase()}`;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
 }
 
 function legend() {
