@@ -18,8 +18,7 @@ import io
 import json
 from datetime import datetime, timezone
 from enum import Enum
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from graph.accounts import account_map
 from graph.errors import KithError, NotFound
@@ -27,6 +26,9 @@ from graph.network import load_network
 from graph.scope import EVERYTHING, Scope
 from graph.store import Store
 from graph.strength import band
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 MAX_HOPS = 3
 MAX_EGO_NODES = 2000
@@ -66,6 +68,8 @@ def _add_edge(graph: nx.Graph, a: str, b: str, strength: float, last_at: int | N
 
 
 def account_graph(store: Store, org_id: str, *, as_of: int | None = None, scope: Scope = EVERYTHING) -> nx.Graph:
+    import networkx as nx  # heavy: imported when an export is asked for
+
     found = account_map(store, org_id, as_of=as_of, scope=scope)
     if found is None:
         raise NotFound("No organisation has that id; find ids with `search` (or `kith export --org DOMAIN`).")
@@ -81,6 +85,8 @@ def account_graph(store: Store, org_id: str, *, as_of: int | None = None, scope:
 
 def ego_graph(store: Store, person_id: str, *, hops: int = 2, as_of: int | None = None,
               scope: Scope = EVERYTHING) -> nx.Graph:
+    import networkx as nx
+
     if not 1 <= hops <= MAX_HOPS:
         raise KithError(f"hops must be between 1 and {MAX_HOPS} (got {hops}).")
     net = load_network(store, as_of=as_of)
@@ -112,6 +118,8 @@ def ego_graph(store: Store, person_id: str, *, hops: int = 2, as_of: int | None 
 
 def write(graph: nx.Graph, fmt: GraphFormat | str) -> str:
     """The graph as GraphML, GEXF 1.2 or node-link JSON text."""
+    import networkx as nx
+
     fmt = GraphFormat(fmt)
     if fmt is GraphFormat.JSON:
         return json.dumps(nx.node_link_data(graph, edges="edges"), ensure_ascii=False, indent=1)
@@ -125,6 +133,8 @@ def write(graph: nx.Graph, fmt: GraphFormat | str) -> str:
 
 def read(text: str, fmt: GraphFormat | str) -> nx.Graph:
     """The inverse of ``write``, with networkx's readers (what the tests and a script would use)."""
+    import networkx as nx
+
     fmt = GraphFormat(fmt)
     if fmt is GraphFormat.JSON:
         return nx.node_link_graph(json.loads(text), edges="edges")
