@@ -189,7 +189,7 @@ def demo(
             show_report(report, "records", False)
         _print_guide(db, token, url, queries)
         out.print(f"\nThe relationship map: [bold]{map_url}[/] (sign in with the token; search "
-                  f"{next(iter(built.firm.clients))!r}).", highlight=False)
+                  f"{next(iter(built.firm.clients)).split()[0]!r}).", highlight=False)
     if serve:
         import uvicorn
 

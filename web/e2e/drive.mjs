@@ -112,7 +112,12 @@ async function clickNode(page, id) {
 
 async function partner() {
   const page = await newPage();
-  const signedIn = await signIn(page, config.tokens.partner);
+  await page.goto(`${config.base}/map`);
+  await page.fill('#token', 'kith_not-a-token');
+  await page.click('#signin-form button');
+  await page.waitForFunction(() => document.getElementById('signin-error').textContent !== '');
+  const refused = await page.textContent('#signin-error');
+  const signedIn = { ...(await signIn(page, config.tokens.partner)), refused };
   const account = await searchAndOpen(page, config.client.name, 'organization', config.client.id);
   account.edgeTip = await hover(page, 'edge');
   account.nodeTip = await hover(page, 'node');

@@ -34,7 +34,7 @@ async function signIn(token) {
     const data = await gql(`{ me { name role person { ${PERSON} } } }`);
     state.me = data.me;
   } catch (error) {
-    signOut(error.message === 'signed out' ? undefined : error.message);
+    if (error.message !== 'signed out') signOut(error.message); // a 401 has signed out with its message already
     return;
   }
   $('signin').hidden = true;
