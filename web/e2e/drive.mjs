@@ -76,6 +76,7 @@ const drawn = (page) => page.evaluate(() => {
   return {
     paintMs: window.kithMap.lastPaintMs,
     queryMs: window.kithMap.queryMs,
+    layoutMs: window.kithMap.drawMs,
     nodes: cy.nodes().map((n) => ({ id: n.id(), kind: n.data('kind'), label: n.data('label') })),
     edges: cy.edges().map((e) => ({ source: e.source().id(), target: e.target().id(), band: e.data('band'), best: e.hasClass('best') })),
     side: document.getElementById('side').innerText,
