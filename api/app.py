@@ -6,6 +6,8 @@
 - ``/healthz``: liveness and whether the store answers; no graph data.
 - ``/metrics``: Prometheus metrics; counts and latencies only. With ``Settings.metrics_token`` set
   (KITH_METRICS_TOKEN), only a scraper that sends it as a bearer token gets them.
+- ``/map`` and ``/static``: the relationship map and the pages' bundled scripts (``api.pages``); no
+  data, so no token: the map signs in with one and sends it with every query.
 
 Request bodies are capped before anything parses them (``api.body_limit``: ``Settings.max_query_bytes``,
 uploads ``max_upload_bytes``), and JSON nested deeper than the parser can follow is a 400, not a 500.
@@ -27,13 +29,13 @@ from cross_web import HTTPException as BadRequest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
-from strawberry.fastapi import GraphQLRouter
 
 from api.access import AccessStore, AuthError, User
 from api.body_limit import BodyLimit
 from api.graphql_context import AuditWriter, KithContext, run_blocking
 from api.jobs import JobRunner
 from api.metrics import Metrics
+from api.pages import BundledGraphQLRouter, mount_pages
 from api.schema import build_schema
 from graph.errors import KithError
 from graph.network import load_network, serve_stale
@@ -94,7 +96,8 @@ class Unauthorized(HTTPException):
     pass
 
 
-class _Router(GraphQLRouter):
+class _Router(BundledGraphQLRouter):
+    """The bundled-GraphiQL router that answers over-deep JSON with a 400."""
     def decode_json(self, data: str | bytes) -> object:
         try:
             return super().decode_json(data)
@@ -148,8 +151,9 @@ def create_app(settings: Settings, *, store: Store | None = None, access: Access
                             headers={"WWW-Authenticate": "Bearer"})
 
     graphql = _Router(schema, path="/graphql", context_getter=context, graphql_ide="graphiql",
-                            multipart_uploads_enabled=True, subscription_protocols=())
+                      multipart_uploads_enabled=True, subscription_protocols=())
     app.include_router(graphql)
+    mount_pages(app)  # GraphiQL's bundle and the relationship map at /map
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:

@@ -167,7 +167,7 @@ def demo(
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
     as_json: Annotated[bool, typer.Option("--json", help="Print the ingest reports and the token as JSON.")] = False,
 ) -> None:
-    """Generate a sample firm, ingest it, create a demo token, and serve the API with example queries."""
+    """Generate a sample firm, ingest it, create a demo token, and serve the API and the map with example queries."""
     db = demo_db_path(ctx)
     settings = demo_settings(settings_of(ctx), db)
 
@@ -181,13 +181,16 @@ def demo(
     token = demo_token(settings, built.firm)
     queries = example_queries(settings, built.firm)
     url = f"http://{host}:{port}/graphql"
+    map_url = f"http://{host}:{port}/map"
     if as_json:
         print_json({"db": str(db), "reports": [r.as_dict() for r in built.reports], "token": token, "url": url,
-                    "queries": queries})
+                    "map": map_url, "queries": queries})
     else:
         for report in built.reports:
             show_report(report, "records", False)
         _print_guide(db, token, url, queries)
+        out.print(f"\nThe relationship map: [bold]{map_url}[/] (sign in with the token; search "
+                  f"{next(iter(built.firm.clients)).split()[0]!r}).", highlight=False)
     if serve:
         import uvicorn
 

@@ -170,18 +170,24 @@ def team_of(store: Store, teams: dict[str, list[str]], team: str) -> list[str]:
     return [person_of(store, a, f"team {team}") for a in addresses]
 
 
+def org_of(store: Store, text: str, hint: str) -> str:
+    """An organisation's id from its domain or its name as ingested."""
+    text = text.strip()
+    org_id = store.orgs_by_domain([text.lower().removeprefix("www.")]).get(text.lower().removeprefix("www."))
+    if org_id is None:
+        key = normalize_company(text)
+        org_id = store.orgs_by_normalized_name([key]).get(key) if key else None
+    if org_id is None:
+        raise NotFound(f"No organisation with the domain or name {text!r}; {hint} as ingested (see `kith status`).")
+    return org_id
+
+
 def resolve_targets(store: Store, to: str, as_of: int | None) -> tuple[list[str], str]:
     """Person ids to reach, and how to name them."""
     text = to.strip()
     if "@" in text:
         return [person_of(store, text, "--to")], text.lower()
-    org_id = store.orgs_by_domain([text.lower()]).get(text.lower())
-    if org_id is None:
-        key = normalize_company(text)
-        org_id = store.orgs_by_normalized_name([key]).get(key) if key else None
-    if org_id is None:
-        raise NotFound(f"No organisation with the domain or name {text!r}; --to takes an email address, a "
-                       f"company domain (acme.com) or a company name as ingested (see `kith status`).")
+    org_id = org_of(store, text, "--to takes an email address, a company domain (acme.com) or a company name")
     org = store.get_organizations([org_id])[org_id]
     targets = decision_makers(store, org_id, as_of=as_of) or staff(store, org_id, as_of=as_of)
     if not targets:

@@ -1,4 +1,5 @@
-"""`kith serve`: the GraphQL API (GraphiQL at /graphql, /healthz, /metrics) under uvicorn."""
+"""`kith serve`: the GraphQL API (GraphiQL at /graphql), the relationship map (/map), /healthz and /metrics
+under uvicorn."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def serve(
     settings = settings_of(ctx)
     require_store(settings)
     out.print(f"Kith API on http://{host}:{port}/graphql ({settings.store_kind} store"
-              f"{'' if settings.store_kind == 'neo4j' else ' at ' + str(settings.db)}); /healthz, /metrics.")
+              f"{'' if settings.store_kind == 'neo4j' else ' at ' + str(settings.db)}); the map at /map; /healthz, /metrics.")
     if workers == 1:
         from api.app import create_app
 

@@ -172,7 +172,7 @@ class Query:
         coverage = t.Coverage(contacts=cov.contacts, known=cov.known, strong=cov.strong, medium=cov.medium,
                               weak=cov.weak, cold=cov.cold, going_cold=cov.going_cold,
                               single_threaded=cov.single_threaded, record=cov)
-        return t.AccountMap(organization=org, coverage=coverage, record=found)
+        return t.AccountMap(organization=org, coverage=coverage, record=found, as_of=t.epoch(as_of))
 
     @strawberry.field(description="What to act on this week: going cold, single-threaded accounts, job changes, "
                                   "client tiers, who to reconnect with. Each list holds at most `first` items.")

@@ -19,7 +19,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.pagination import Connection, Paginated, page_window
-from graph import accounts, model
+from graph import accounts, exports, model
 from graph.evidence import document_sharing, snippet
 from graph.network import load_network
 from graph.strength import band
@@ -128,6 +128,11 @@ class Person:
                     last_at=when(others[pid].last_at)) for pid in others if pid in people]
         ties.sort(key=lambda t: (-t.strength, t.person.id))
         return ties  # type: ignore[return-value]
+
+    @strawberry.field(description="Their ego network as a file: everyone within `hops` ties (strongest first, at most "
+                                  "2000 people) with strength, band and last touch on every tie.")
+    async def export_network(self, info: Info, format: GraphFormat, hops: int = 2) -> str:
+        return await export_graph(info, exports.ego_graph, self.record.id, fmt=format, hops=hops)
 
     @strawberry.field(extensions=[Paginated()], description="Their interactions, newest first.")
     async def interactions(self, info: Info, first: int, after: str | None = None) -> Connection[Interaction]:
@@ -370,11 +375,28 @@ class AccountContact:
                 for x in shown if x.colleague_id in people]  # type: ignore[return-value]
 
 
+GraphFormat = strawberry.enum(exports.GraphFormat, description="A graph file format: GraphML (yEd, Gephi, Neo4j "
+                                                               "Bloom via APOC), GEXF (Gephi) or node-link JSON.")
+
+
+async def export_graph(info: Info, build, *args, fmt: exports.GraphFormat, **kwargs) -> str:
+    """A graph built by ``graph.exports`` for this reader, as text; everyone in it is audited."""
+    graph = await info.context.read(build, info.context.store, *args, **kwargs)
+    info.context.audit(graph.nodes)
+    return exports.write(graph, fmt)
+
+
 @strawberry.type(description="Who we know at an organisation, who of us knows them, and how well.")
 class AccountMap:
     organization: Organization
     coverage: Coverage
     record: strawberry.Private[accounts.AccountMap]
+    as_of: strawberry.Private[int | None] = None
+
+    @strawberry.field(description="The map as a file: its people and the colleagues who know them, with strength, "
+                                  "band, last touch, organisation and colleague/contact on every node and edge.")
+    async def export(self, info: Info, format: GraphFormat) -> str:
+        return await export_graph(info, exports.account_graph, self.record.org_id, fmt=format, as_of=self.as_of)
 
     @strawberry.field(extensions=[Paginated()], description="Its people we know or could know, best known first.")
     async def contacts(self, info: Info, first: int, after: str | None = None) -> Connection[AccountContact]:
