@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from itertools import chain, islice
 from pathlib import Path
+from typing import Protocol
 
 from graph.knows import deltas, reply_deltas
 from graph.model import Category, Interaction, InteractionKind, InteractionWrite, Participant, Provenance, Role
@@ -30,6 +31,27 @@ WINDOW = 2000  # messages handed to the worker pool at a time
 _CHUNK = 100  # messages per task a worker takes
 _THREADS_REMEMBERED = 50_000  # subjects kept for threading replies that lack In-Reply-To
 _CATEGORIES = {c.value: c for c in Category}
+
+
+class Progress(Protocol):
+    """Where a run has got to: told of every message handled, saved with every committed batch."""
+
+    def seen(self, item: RawMessage | ReadError) -> None: ...
+    def save(self) -> None: ...
+
+
+class _FileProgress:
+    """Files: each file's count of committed messages (unreadable regions are not counted)."""
+
+    def __init__(self, checkpoints: Checkpoints):
+        self.checkpoints = checkpoints
+
+    def seen(self, item: RawMessage | ReadError) -> None:
+        if isinstance(item, RawMessage):
+            self.checkpoints.advance(item.source)
+
+    def save(self) -> None:
+        self.checkpoints.save()
 
 
 def _prepared(items: Iterator[RawMessage | ReadError], privacy: str, workers: int, ahead: int
@@ -90,19 +112,25 @@ class EmailIngest:
     # -- the run ---------------------------------------------------------------------------------
     def run(self, paths: Sequence[Path | str], include: Sequence[str] = (), exclude: Sequence[str] = ()) -> RunReport:
         with fewer_collections():
-            return self._run(paths, include, exclude)
+            return self._run(self._skip_committed(iter_messages(paths, include, exclude)), _FileProgress(self.checkpoints))
 
-    def _run(self, paths: Sequence[Path | str], include: Sequence[str], exclude: Sequence[str]) -> RunReport:
+    def run_messages(self, items: Iterable[RawMessage | ReadError], progress: Progress) -> RunReport:
+        """Mail from elsewhere (a mail server): ``progress`` is told of each message as it is handled
+        and saved with every committed batch, so that the caller knows where to resume."""
+        with fewer_collections():
+            return self._run(iter(items), progress)
+
+    def _run(self, fresh: Iterator[RawMessage | ReadError], progress: Progress) -> RunReport:
+        self._progress = progress
         batch: list[tuple[str, str, Mail]] = []  # (source, position, mail)
-        fresh = self._skip_committed(iter_messages(paths, include, exclude))
         ahead = self.batch_size + 2 * WINDOW  # the workers parse a whole batch while it is written
         for item, result in _prepared(fresh, self.settings.privacy, self.workers, ahead):
+            progress.seen(item)
             if isinstance(item, ReadError):
                 self.on_progress(0)
                 self.report.error(item.source, item.position, item.reason, "unreadable")
                 continue
             self.on_progress(len(item.data))
-            self.checkpoints.advance(item.source)
             if isinstance(result, str):
                 self.report.error(item.source, item.position, result, "unparseable")
                 continue
@@ -134,7 +162,7 @@ class EmailIngest:
     # -- one batch -------------------------------------------------------------------------------
     def _flush(self, batch: list[tuple[str, str, Mail]]) -> None:
         if not batch:
-            self.checkpoints.save()  # messages that were all skipped or unreadable
+            self._progress.save()  # messages that were all skipped or unreadable
             return
         self.resolver.prefetch({a for _, _, mail in batch for a in _addresses(mail)})
         items: dict[str, Interaction] = {}
@@ -150,7 +178,7 @@ class EmailIngest:
             created, queued = self.resolver.drain()
             writes = self._with_deltas(items)
             new = self.store.add_interactions(writes)
-            self.checkpoints.save()
+            self._progress.save()
         self.report.people += created
         self.report.review += queued
         self.report.ingested += len(new)
