@@ -14,20 +14,18 @@ from graph.errors import KithError
 from graph.settings import Settings, SyncAccount
 from graph.store import Store
 
-app = typer.Typer(help="Fetch what is new from mail (IMAP) and calendar (CalDAV) servers.", no_args_is_help=False,
+app = typer.Typer(help="Fetch what is new from mail servers (IMAP).",
                   invoke_without_command=True)
 
-_RECORDS = {"imap": "messages", "caldav": "events"}
+_RECORDS = {"imap": "messages"}
 
 
 def run_account(store: Store, settings: Settings, account: SyncAccount, as_json: bool):
     """One sync of one account under a progress bar; the run report."""
-    if account.kind == "imap":
-        from ingest.sync.imap import sync_imap as sync
-    else:
-        from ingest.sync.calendars import sync_caldav as sync
+    from ingest.sync.imap import sync_imap
+
     report = with_progress(f"syncing {account.name}", None,
-                           lambda advance: sync(store, settings, account, on_progress=advance))
+                           lambda advance: sync_imap(store, settings, account, on_progress=advance))
     if not as_json:
         show_report(report, _RECORDS[account.kind], as_json)
     return report
@@ -48,7 +46,7 @@ def sync_all(
     watch: Annotated[float, typer.Option("--watch", help="With --all: sync again every this many seconds, until stopped.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print each account's run report as JSON.")] = False,
 ) -> None:
-    """Sync one account (`kith sync imap|caldav`) or every configured one (`kith sync --all`)."""
+    """Sync one account (`kith sync imap`) or every configured one (`kith sync --all`)."""
     if ctx.invoked_subcommand is not None:
         return
     if not all_accounts:

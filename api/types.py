@@ -549,7 +549,7 @@ class Me:
 @strawberry.type(description="The last run of one `kith sync` account.")
 class SyncStatus:
     account: str
-    kind: str = strawberry.field(description="imap | caldav")
+    kind: str = strawberry.field(description="imap (the protocol synced)")
     ok: bool
     error: str
     at: datetime = strawberry.field(description="When the last run ended.")

@@ -58,7 +58,7 @@ class ImapSync:
     def __init__(self, store: Store, settings: Settings, account: SyncAccount, *, retries: int = 5,
                  backoff_s: float = 1.0, workers: int | None = None, fetch_batch: int = FETCH_BATCH,
                  batch_size: int = 5000, on_progress: Callable[[int], None] | None = None):
-        if not account.host:
+        if not account.host.strip():
             raise KithError(f"account {account.name}: give the IMAP server's host.")
         self.store, self.settings, self.account = store, settings, account
         self.retries, self.backoff_s, self.fetch_batch = retries, backoff_s, fetch_batch
