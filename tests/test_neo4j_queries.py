@@ -221,6 +221,14 @@ def test_erase_person_records_hashes_not_addresses_and_drops_what_is_left_alone(
         Neo4jStore(RecordingExecutor()).erase_person("p_missing")
 
 
+def test_remove_interactions_names_their_people_then_deletes_them_in_one_transaction():
+    db = RecordingExecutor({"PARTICIPANTS_OF": [{"person_id": BEN.id}]})
+    assert Neo4jStore(db).remove_interactions(["i_1", "i_2", "i_1"]) == [BEN.id]
+    assert db.transactions == 1
+    assert db.names() == ["PARTICIPANTS_OF", "DELETE_INTERACTIONS", "BUMP_GENERATION"]
+    assert db.params("DELETE_INTERACTIONS") == [{"ids": ["i_1", "i_2"]}]
+
+
 def test_set_meta_sends_one_batched_statement_in_one_transaction():
     db = RecordingExecutor()
     Neo4jStore(db).set_meta({"checkpoint:/mail": "42", "checkpoint:/other": "7"})
