@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Annotated
 
 import typer
@@ -14,18 +15,20 @@ from graph.errors import KithError
 from graph.settings import Settings, SyncAccount
 from graph.store import Store
 
-app = typer.Typer(help="Fetch what is new from mail servers (IMAP).",
+app = typer.Typer(help="Fetch what is new from mail (IMAP) and calendar (CalDAV) servers.",
                   invoke_without_command=True)
 
-_RECORDS = {"imap": "messages"}
+_RECORDS = {"imap": "messages", "caldav": "events"}
 
 
 def run_account(store: Store, settings: Settings, account: SyncAccount, as_json: bool):
     """One sync of one account under a progress bar; the run report."""
-    from ingest.sync.imap import sync_imap
-
+    if account.kind == "imap":
+        from ingest.sync.imap import sync_imap as sync
+    else:
+        from ingest.sync.calendars import sync_caldav as sync
     report = with_progress(f"syncing {account.name}", None,
-                           lambda advance: sync_imap(store, settings, account, on_progress=advance))
+                           lambda advance: sync(store, settings, account, on_progress=advance))
     if not as_json:
         show_report(report, _RECORDS[account.kind], as_json)
     return report
@@ -46,7 +49,7 @@ def sync_all(
     watch: Annotated[float, typer.Option("--watch", help="With --all: sync again every this many seconds, until stopped.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print each account's run report as JSON.")] = False,
 ) -> None:
-    """Sync one account (`kith sync imap`) or every configured one (`kith sync --all`)."""
+    """Sync one account (`kith sync imap|caldav`) or every configured one (`kith sync --all`)."""
     if ctx.invoked_subcommand is not None:
         return
     if not all_accounts:
@@ -113,6 +116,30 @@ def imap(
         chosen = _account(name=f"{user}@{host}", kind="imap", host=host, port=port, security=security, user=user,
                           password_env=password_env, password_file=password_file,
                           auth="xoauth2" if xoauth2 else "password", ca_file=ca_file, folders=folder)
+    _one(ctx, chosen, as_json)
+
+
+@app.command()
+def caldav(
+    ctx: typer.Context,
+    account: Annotated[str, typer.Option("--account", help="A configured account, by name.")] = "",
+    url: Annotated[str, typer.Option(help="CalDAV server or principal URL (instead of --account).")] = "",
+    user: Annotated[str, typer.Option(help="Login name.")] = "",
+    password_env: Annotated[str, typer.Option(help="Environment variable holding the password.")] = "",
+    password_file: Annotated[Path | None, typer.Option(help="File holding the password.")] = None,
+    ca_file: Annotated[Path | None, typer.Option(help="Trust server certificates signed by this CA (PEM).")] = None,
+    calendar: Annotated[list[str], typer.Option("--calendar", help="Calendar to sync, by name (repeatable; default all).")] = [],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run report as one JSON object.")] = False,
+) -> None:
+    """Bring calendars from a CalDAV server up to date: new, moved, cancelled and deleted meetings."""
+    settings = settings_of(ctx)
+    if account:
+        chosen = _configured(settings, account)
+    else:
+        if not (url and user):
+            raise KithError("Give --account NAME, or --url and --user.")
+        chosen = _account(name=f"{user}@{urlsplit(url).hostname or 'caldav'}", kind="caldav", url=url, user=user,
+                          password_env=password_env, password_file=password_file, ca_file=ca_file, calendars=calendar)
     _one(ctx, chosen, as_json)
 
 

@@ -47,16 +47,18 @@ class SyncAccount(BaseModel):
     model_config = {"extra": "forbid"}
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.@+-]+$")
-    kind: Literal["imap"]  # CalDAV calendars are to come
-    host: str
-    port: int | None = None  # 993 with tls, 143 otherwise
-    security: Literal["tls", "starttls", "none"] = "tls"
+    kind: Literal["imap", "caldav"]
+    host: str = ""  # imap
+    port: int | None = None  # imap: 993 with tls, 143 otherwise
+    security: Literal["tls", "starttls", "none"] = "tls"  # imap
+    url: str = ""  # caldav: the server's (or the user's principal) URL
     user: str
     auth: Literal["password", "xoauth2"] = "password"
     password_env: str = ""
     password_file: Path | None = None
     ca_file: Path | None = Field(None, description="trust the server certificate signed by this CA (PEM)")
-    folders: list[str] = Field(default_factory=list, description="default INBOX and the \\Sent folder")
+    folders: list[str] = Field(default_factory=list, description="imap: default INBOX and the \\Sent folder")
+    calendars: list[str] = Field(default_factory=list, description="caldav: calendar names; default all")
     exclude_addresses: list[str] = Field(default_factory=list)
     exclude_domains: list[str] = Field(default_factory=list)
 

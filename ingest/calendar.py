@@ -310,18 +310,8 @@ class CalendarIngest:
             for series in read_calendar(path, self.window, skip=mark.units):
                 if not (series.occurrences or series.skipped or series.error):
                     continue  # committed by an earlier run
-                whole_file = series.position == "file"  # an unreadable file is not a record, as in email
-                if not whole_file:
-                    self.report.records += series.records
-                if series.error:
-                    self.report.error(path, series.position, series.error,
-                                      "unreadable" if whole_file else "unparseable")
-                    outcome["error"] += 1
-                for reason in series.skipped:
-                    self.report.skip(reason)
-                    outcome[f"skipped: {reason}"] += 1
-                self._batch.extend(series.occurrences)
-                if not whole_file:  # file-level problems are told again on every run
+                self._batch.extend(self.count(series))
+                if series.position != "file":  # file-level problems are told again on every run
                     self._units.append((path, series.records))
                 if len(self._batch) >= self.batch_size:
                     self._flush()
@@ -337,6 +327,20 @@ class CalendarIngest:
             self.checkpoints.advance(path, 1, records)
         self._units = []
         self.checkpoints.save()
+
+    def count(self, series: Series) -> list[Occurrence]:
+        """Report what one series holds (records, errors, skips); its occurrences, to write."""
+        outcome = self.per_file[series.source]
+        whole_file = series.position == "file"  # an unreadable file is not a record, as in email
+        if not whole_file:
+            self.report.records += series.records
+        if series.error:
+            self.report.error(series.source, series.position, series.error, "unreadable" if whole_file else "unparseable")
+            outcome["error"] += 1
+        for reason in series.skipped:
+            self.report.skip(reason)
+            outcome[f"skipped: {reason}"] += 1
+        return series.occurrences
 
     def write(self, batch: list[Occurrence]) -> list[str]:
         """Resolve and write these occurrences now; the ids of the interactions they make, new or known."""

@@ -1,1 +1,1 @@
-"""Live sync: mailboxes over IMAP, kept current run after run (CalDAV calendars are to come)."""
+"""Live sync: mailboxes over IMAP and calendars over CalDAV, kept current run after run."""

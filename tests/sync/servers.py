@@ -8,6 +8,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -158,3 +159,46 @@ namespace inbox {{
         client = IMAPClient("127.0.0.1", port=self.port, ssl=False, timeout=30)
         client.login(user, password)
         return client
+
+
+class Radicale:
+    """One Radicale (PyPI) CalDAV server on a free loopback port, plain htpasswd users, storage in a temp folder."""
+
+    def __init__(self, root: Path):
+        try:
+            import radicale  # noqa: F401
+        except ImportError:
+            message = "radicale is not installed (pip install -e '.[test]')"
+            if os.environ.get("CI"):
+                pytest.fail(message)
+            pytest.skip(message)
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.users = root / "users"
+        self.users.write_text("")
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def add_user(self, name: str, password: str) -> None:
+        with self.users.open("a") as f:
+            f.write(f"{name}:{password}\n")
+
+    def start(self) -> None:
+        with (self.root / "radicale.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "radicale", "--config", "", "--server-hosts", f"127.0.0.1:{self.port}",
+                 "--storage-filesystem-folder", str(self.root / "collections"), "--auth-type", "htpasswd",
+                 "--auth-htpasswd-filename", str(self.users), "--auth-htpasswd-encryption", "plain",
+                 "--logging-level", "warning"],
+                stdout=log, stderr=log, start_new_session=True)
+        wait_for_port(self.port, self.process, self.root / "radicale.log")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=15)
+        self.process = None
