@@ -4,6 +4,7 @@ The yardstick is the .ics file ingest of the same events into another store."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from contextlib import closing
@@ -20,7 +21,7 @@ from ingest.calendar import ingest_calendar
 from ingest.sync.calendars import sync_caldav
 from ingest.sync.state import sync_statuses
 from tests.conftest import corpus
-from tests.sync.servers import Radicale
+from tests.sync.servers import Radicale, kith
 
 PASSWORD = "cal-pass"
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
@@ -172,3 +173,15 @@ def test_a_wrong_password_is_a_clear_error_and_a_failed_status(radicale, tmp_pat
             sync_caldav(store, settings(tmp_path), wrong, now=NOW)
         [status] = sync_statuses(store)
         assert status["ok"] is False and "refused" in status["error"]
+
+
+def test_the_cli_syncs_a_calendar_and_status_reports_it(radicale, events, tmp_path):
+    taken = fill(radicale, events)
+    db = str(tmp_path / "kith.db")
+    env = {"CAL_PASSWORD": PASSWORD, "KITH_CONFIG": str(tmp_path / "none.toml")}
+    result = kith("--db", db, "sync", "caldav", "--url", radicale.url, "--user", "ana", "--password-env",
+                  "CAL_PASSWORD", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["events"] >= len(taken)
+    [status] = json.loads(kith("--db", db, "status", "--json", env=env).stdout)["sync"]
+    assert status["account"] == "ana@127.0.0.1" and status["kind"] == "caldav" and status["ok"]

@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 import threading
 from contextlib import closing
 from pathlib import Path
@@ -24,7 +22,7 @@ from ingest.report import RunReport
 from ingest.sync.imap import sync_imap
 from ingest.sync.state import sync_statuses
 from tests.conftest import corpus
-from tests.sync.servers import Dovecot
+from tests.sync.servers import Dovecot, kith
 
 PASSWORD = "s3cret-pass"
 
@@ -189,11 +187,6 @@ def test_a_sync_that_gives_up_keeps_what_it_committed_and_the_next_run_resumes(d
         assert len(committed) + report.ingested == uninterrupted.ingested  # nothing written twice
         assert interaction_ids(store) == expected
         assert sync_statuses(store)[0]["ok"] is True
-
-
-def kith(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "api", *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **env})
 
 
 def test_a_wrong_password_is_one_clear_error_and_a_failing_exit(dovecot, tmp_path):
