@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
 import sqlite3
 import threading
+import time
 from contextlib import closing
 from pathlib import Path
 
@@ -220,6 +224,43 @@ password_file = "{tmp_path / 'secret'}"
     status = json.loads(kith("--db", db, "status", "--json", env=env).stdout)
     [account_status] = status["sync"]
     assert account_status["account"] == "ana-mail" and account_status["ok"] and account_status["fetched"] == 10
+
+
+def test_watch_keeps_syncing_until_stopped(dovecot, messages, tmp_path):
+    fill(dovecot, "INBOX", messages[:3])
+    config = tmp_path / "kith.toml"
+    config.write_text(f"""
+[[accounts]]
+name = "ana-mail"
+kind = "imap"
+host = "127.0.0.1"
+port = {dovecot.port}
+security = "none"
+user = "ana"
+password_env = "KITH_TEST_IMAP_PASSWORD"
+""")
+    db = tmp_path / "kith.db"
+    env = {**os.environ, "KITH_CONFIG": str(config), "KITH_TEST_IMAP_PASSWORD": PASSWORD}
+    watcher = subprocess.Popen([sys.executable, "-m", "api", "--db", str(db), "sync", "--all", "--watch", "0.5"],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        def synced() -> set[str]:
+            if not db.exists():
+                return set()
+            with closing(SQLiteStore.open(db)) as store:
+                return interaction_ids(store)
+
+        deadline = time.monotonic() + 60
+        while synced() != file_ingest_ids(tmp_path, messages[:3]):
+            assert watcher.poll() is None and time.monotonic() < deadline, watcher.stderr.read()
+            time.sleep(0.3)
+        fill(dovecot, "INBOX", messages[-1:])  # arrives while it watches
+        while synced() != file_ingest_ids(tmp_path, messages[:3] + messages[-1:]):
+            assert watcher.poll() is None and time.monotonic() < deadline, watcher.stderr.read()
+            time.sleep(0.3)
+    finally:
+        watcher.send_signal(signal.SIGINT)
+        assert watcher.wait(timeout=30) == 130  # stopped by the user, not failed
 
 
 @pytest.fixture
