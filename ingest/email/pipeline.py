@@ -59,12 +59,15 @@ def _prepared(items: Iterator[RawMessage | ReadError], privacy: str, workers: in
     """Messages with what ``prepare`` makes of them (None for a ReadError), in input order; parsed
     by ``workers`` processes up to ``ahead`` messages ahead of the caller, so that parsing goes on
     while a batch is written (this bounds memory)."""
-    first = list(islice(items, WINDOW))
-    if workers <= 1 or len(first) <= _CHUNK:  # one chunk is one worker's task: a pool would gain nothing
-        for item in chain(first, items):
+    if workers > 1:
+        first = list(islice(items, _CHUNK + 1))
+        if len(first) <= _CHUNK:  # one chunk is one worker's task: a pool would gain nothing
+            workers = 1
+        items = chain(first, items)
+    if workers <= 1:
+        for item in items:
             yield item, prepare(item.data, privacy) if isinstance(item, RawMessage) else None
         return
-    items = chain(first, items)
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         task = partial(_prepare_all, privacy=privacy)
 

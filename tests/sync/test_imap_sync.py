@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
-import sqlite3
 import threading
 import time
 from contextlib import closing
