@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import typer
 
@@ -107,15 +107,9 @@ def imap(
     as_json: Annotated[bool, typer.Option("--json", help="Print the run report as one JSON object.")] = False,
 ) -> None:
     """Fetch new mail from an IMAP server. Passwords come from --password-env or --password-file only."""
-    settings = settings_of(ctx)
-    if account:
-        chosen = _configured(settings, account)
-    else:
-        if not (host and user):
-            raise KithError("Give --account NAME, or --host and --user.")
-        chosen = _account(name=f"{user}@{host}", kind="imap", host=host, port=port, security=security, user=user,
-                          password_env=password_env, password_file=password_file,
-                          auth="xoauth2" if xoauth2 else "password", ca_file=ca_file, folders=folder)
+    chosen = _chosen(ctx, account, ("host", "user"), name=f"{user}@{host}", kind="imap", host=host, port=port,
+                     security=security, user=user, password_env=password_env, password_file=password_file,
+                     auth="xoauth2" if xoauth2 else "password", ca_file=ca_file, folders=folder)
     _one(ctx, chosen, as_json)
 
 
@@ -132,18 +126,18 @@ def caldav(
     as_json: Annotated[bool, typer.Option("--json", help="Print the run report as one JSON object.")] = False,
 ) -> None:
     """Bring calendars from a CalDAV server up to date: new, moved, cancelled and deleted meetings."""
-    settings = settings_of(ctx)
-    if account:
-        chosen = _configured(settings, account)
-    else:
-        if not (url and user):
-            raise KithError("Give --account NAME, or --url and --user.")
-        chosen = _account(name=f"{user}@{urlsplit(url).hostname or 'caldav'}", kind="caldav", url=url, user=user,
-                          password_env=password_env, password_file=password_file, ca_file=ca_file, calendars=calendar)
+    chosen = _chosen(ctx, account, ("url", "user"), name=f"{user}@{urlsplit(url).hostname or 'caldav'}",
+                     kind="caldav", url=url, user=user, password_env=password_env, password_file=password_file,
+                     ca_file=ca_file, calendars=calendar)
     _one(ctx, chosen, as_json)
 
 
-def _account(**fields) -> SyncAccount:
+def _chosen(ctx: typer.Context, configured: str, needs: tuple[str, ...], **fields) -> SyncAccount:
+    """The configured account of that name, else one made of the command's options."""
+    if configured:
+        return _configured(settings_of(ctx), configured)
+    if not all(fields[n] for n in needs):
+        raise KithError(f"Give --account NAME, or {' and '.join('--' + n for n in needs)}.")
     from pydantic import ValidationError
 
     try:

@@ -202,21 +202,26 @@ def test_a_wrong_password_is_one_clear_error_and_a_failing_exit(dovecot, tmp_pat
     assert "Traceback" not in result.stderr
 
 
-def test_the_cli_syncs_configured_accounts_and_status_reports_them(dovecot, messages, tmp_path):
-    fill(dovecot, "INBOX", messages[:10])
-    (tmp_path / "secret").write_text(PASSWORD + "\n")
+def config_file(tmp_path: Path, server: Dovecot, secret: str) -> Path:
+    """A kith.toml with one IMAP account on the test server, its secret given by the ``secret`` line."""
     config = tmp_path / "kith.toml"
     config.write_text(f"""
 [[accounts]]
 name = "ana-mail"
 kind = "imap"
 host = "127.0.0.1"
-port = {dovecot.port}
+port = {server.port}
 security = "none"
 user = "ana"
-password_file = "{tmp_path / 'secret'}"
+{secret}
 """)
-    env = {"KITH_CONFIG": str(config)}
+    return config
+
+
+def test_the_cli_syncs_configured_accounts_and_status_reports_them(dovecot, messages, tmp_path):
+    fill(dovecot, "INBOX", messages[:10])
+    (tmp_path / "secret").write_text(PASSWORD + "\n")
+    env = {"KITH_CONFIG": str(config_file(tmp_path, dovecot, f'password_file = "{tmp_path / "secret"}"'))}
     db = str(tmp_path / "kith.db")
     result = kith("--db", db, "sync", "--all", "--json", env=env)
     assert result.returncode == 0, result.stderr
@@ -228,17 +233,7 @@ password_file = "{tmp_path / 'secret'}"
 
 def test_watch_keeps_syncing_until_stopped(dovecot, messages, tmp_path):
     fill(dovecot, "INBOX", messages[:3])
-    config = tmp_path / "kith.toml"
-    config.write_text(f"""
-[[accounts]]
-name = "ana-mail"
-kind = "imap"
-host = "127.0.0.1"
-port = {dovecot.port}
-security = "none"
-user = "ana"
-password_env = "KITH_TEST_IMAP_PASSWORD"
-""")
+    config = config_file(tmp_path, dovecot, 'password_env = "KITH_TEST_IMAP_PASSWORD"')
     db = tmp_path / "kith.db"
     env = {**os.environ, "KITH_CONFIG": str(config), "KITH_TEST_IMAP_PASSWORD": PASSWORD}
     watcher = subprocess.Popen([sys.executable, "-m", "api", "--db", str(db), "sync", "--all", "--watch", "0.5"],
