@@ -121,9 +121,9 @@ class CaldavSync:
         while True:
             try:
                 return call()
-            except (OSError, ConnectionError, DAVError) as exc:
-                if isinstance(exc, DAVError) and "Connection" not in type(exc.__cause__ or exc).__name__:
-                    raise KithError(f"account {self.account.name}: the CalDAV server answered {exc}.") from None
+            except DAVError as exc:
+                raise KithError(f"account {self.account.name}: the CalDAV server answered {exc}.") from None
+            except OSError as exc:  # connection refused or reset, timeouts (the HTTP client's errors are OSErrors)
                 if attempt >= self.retries:
                     raise KithError(f"account {self.account.name}: {self.account.url} cannot be reached ({exc}); "
                                     "what was synced is kept, run the sync again to resume.") from None

@@ -70,7 +70,7 @@ class ImapSync:
                                   workers=workers, on_progress=on_progress)
         self.ingest.report.kind = "imap"
         self.client = None
-        self.rescanned: list[str] = []  # folders whose UIDVALIDITY changed
+        self.rescanned: list[str] = []  # folders whose UIDVALIDITY changed: read again from the start
 
     @property
     def where(self) -> str:
@@ -92,7 +92,8 @@ class ImapSync:
         finally:
             self._logout()
         record_status(self.store, self.account.name, "imap", ok=True, folders=len(folders),
-                      fetched=report.records, ingested=report.ingested, errors=report.error_count)
+                      fetched=report.records, ingested=report.ingested, errors=report.error_count,
+                      rescanned=len(self.rescanned))
         return report
 
     def _messages(self, folders: list[str]) -> Iterator[RawMessage | ReadError]:

@@ -185,3 +185,15 @@ def test_the_cli_syncs_a_calendar_and_status_reports_it(radicale, events, tmp_pa
     assert json.loads(result.stdout)["events"] >= len(taken)
     [status] = json.loads(kith("--db", db, "status", "--json", env=env).stdout)["sync"]
     assert status["account"] == "ana@127.0.0.1" and status["kind"] == "caldav" and status["ok"]
+
+
+def test_a_server_that_is_down_is_retried_then_reported_and_the_next_run_catches_up(radicale, events, tmp_path):
+    taken = fill(radicale, events)
+    radicale.stop()
+    with closing(SQLiteStore.open(tmp_path / "kith.db")) as store:
+        with pytest.raises(KithError, match="cannot be reached.*run the sync again"):
+            sync_caldav(store, settings(tmp_path), account(radicale), now=NOW, retries=1, backoff_s=0.05)
+        assert sync_statuses(store)[0]["ok"] is False
+    radicale.start()
+    sync(tmp_path, radicale)
+    assert interactions(tmp_path / "kith.db") == file_ingest(tmp_path, taken)
