@@ -480,6 +480,7 @@ def test_every_statement_is_used_by_some_store_method():
     write(store, email("m@acme.com", BEN, [ANA], subject="Hello", topics=["greetings"]))
     store.upsert_deals([Deal("d_1", "Acme programme", acme.id, roles=[DealRole(BEN.id, DealRoleKind.CHAMPION)])])
     store.erase_person(BEN.id)
+    store.remove_interactions(["i_1"])
     store.set_meta({"k": "v"})
     store.reassign_person("p_x", ANA.id)
     store.reassign_person(ANA.id, "p_x", ["ana@firm.com"])
