@@ -14,9 +14,11 @@ from api import cli_rank
 from api import cli_users
 from api import cli_serve
 from api import cli_export
+from api import cli_sync
 from api.context import describe, err, out, print_json, settings_of, store_of
 from graph.errors import KithError
 from graph.settings import load_settings
+from ingest.sync.state import sync_statuses
 
 app = typer.Typer(
     name="kith",
@@ -26,6 +28,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(cli_ingest.app, name="ingest")
+app.add_typer(cli_sync.app, name="sync")
 app.add_typer(cli_review.app, name="review")
 app.command()(cli_rank.paths)
 app.command()(cli_rank.explain)
@@ -75,6 +78,7 @@ def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", h
         "location": describe(store, settings),
         "schema_version": store.schema_version(),
         "counts": store.counts(),
+        "sync": sync_statuses(store),
     }
     if as_json:
         print_json(report)
@@ -84,6 +88,15 @@ def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", h
     for key, value in report["counts"].items():
         table.add_row(key, f"{value:,}")
     out.print(table)
+    for sync in report["sync"]:
+        state = "ok" if sync["ok"] else f"failed: {sync['error']}"
+        out.print(f"sync {sync['account']} ({sync['kind']}): {state} at {_when(sync['at'])}", highlight=False)
+
+
+def _when(epoch: int) -> str:
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def main() -> None:

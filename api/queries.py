@@ -205,6 +205,12 @@ class Query:
         pid = await visible_person_id(info, str(person), argument="person")
         return await t.interactions_of(info, pid, window.end)  # type: ignore[return-value]
 
+    @strawberry.field(description="The last run of every `kith sync` account: is the graph current?")
+    async def sync_status(self, info: Info) -> list[t.SyncStatus]:
+        from ingest.sync.state import sync_statuses
+
+        return [t.SyncStatus.of(s) for s in await info.context.run(sync_statuses, info.context.store)]
+
     @strawberry.field(description="An ingest job you started (admins: any job).")
     def ingest_job(self, info: Info, id: strawberry.ID) -> t.IngestJob | None:
         ctx = info.context

@@ -581,6 +581,24 @@ class Wall:
                    deals=[strawberry.ID(d) for d in wall.deals])
 
 
+@strawberry.type(description="The last run of one `kith sync` account.")
+class SyncStatus:
+    account: str
+    kind: str = strawberry.field(description="imap (the protocol synced)")
+    ok: bool
+    error: str
+    at: datetime = strawberry.field(description="When the last run ended.")
+    last_success_at: datetime | None
+    fetched: int = strawberry.field(description="Messages or events read by the last run.")
+    ingested: int
+
+    @classmethod
+    def of(cls, status: dict) -> SyncStatus:
+        return cls(account=status["account"], kind=status["kind"], ok=status["ok"], error=status["error"],
+                   at=when(status["at"]), last_success_at=when(status.get("last_success_at")),
+                   fetched=status.get("fetched", 0), ingested=status.get("ingested", 0))
+
+
 @strawberry.type
 class AuditEntry:
     at: datetime

@@ -168,6 +168,13 @@ WHERE people < 2
 RETURN i.id AS id
 """
 
+# The people who took part in these interactions (before remove_interactions deletes them).
+PARTICIPANTS_OF = """
+UNWIND $ids AS id
+MATCH (p:Person)-[:PARTICIPATED]->(:Interaction {id: id})
+RETURN DISTINCT p.id AS person_id
+"""
+
 DELETE_INTERACTIONS = """
 UNWIND $ids AS id
 MATCH (i:Interaction {id: id})

@@ -479,6 +479,16 @@ class Neo4jStore:
 
         self._write(work)
 
+    def remove_interactions(self, ids: Sequence[str]) -> list[str]:
+        def work(tx: CypherTransaction) -> list[str]:
+            people: set[str] = set()
+            for batch in _batches(_unique(ids)):
+                people.update(r["person_id"] for r in tx.run(q.PARTICIPANTS_OF, {"ids": batch}))
+                tx.run(q.DELETE_INTERACTIONS, {"ids": batch})
+            return sorted(people)
+
+        return self._write(work)
+
     def erase_person(self, person_id: str) -> dict[str, int]:
         def work(tx: CypherTransaction) -> dict[str, int]:
             found = tx.run(q.ERASE_LOOKUP, {"id": person_id, "subject_role": str(Role.SUBJECT)})

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings import TomlConfigSettingsSource
 
@@ -37,6 +37,30 @@ def _split_list(value: object) -> object:
     if isinstance(value, list):
         return [str(part).strip().lower() for part in value if str(part).strip()]
     return value
+
+
+class SyncAccount(BaseModel):
+    """One mailbox or calendar account that `kith sync` keeps current (``[[accounts]]`` in the TOML).
+    The secret is read from ``password_env`` or ``password_file`` (for ``auth = "xoauth2"``: the
+    access token), never given on the command line."""
+
+    model_config = {"extra": "forbid"}
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.@+-]+$")
+    kind: Literal["imap", "caldav"]
+    host: str = ""  # imap
+    port: int | None = None  # imap: 993 with tls, 143 otherwise
+    security: Literal["tls", "starttls", "none"] = "tls"  # imap
+    url: str = ""  # caldav: the server's (or the user's principal) URL
+    user: str
+    auth: Literal["password", "xoauth2"] = "password"
+    password_env: str = ""
+    password_file: Path | None = None
+    ca_file: Path | None = Field(None, description="trust the server certificate signed by this CA (PEM)")
+    folders: list[str] = Field(default_factory=list, description="imap: default INBOX and the \\Sent folder")
+    calendars: list[str] = Field(default_factory=list, description="caldav: calendar names; default all")
+    exclude_addresses: list[str] = Field(default_factory=list)
+    exclude_domains: list[str] = Field(default_factory=list)
 
 
 class Settings(BaseSettings):
@@ -74,6 +98,8 @@ class Settings(BaseSettings):
     teams: dict[str, list[str]] = Field(
         default_factory=dict, description='named teams for `kith paths --team`, JSON: {"m-and-a": ["ana@firm.com"]}'
     )
+
+    accounts: list[SyncAccount] = Field(default_factory=list, description="`kith sync` accounts ([[accounts]])")
 
     _split = field_validator("internal_domains", "exclude_addresses", "exclude_domains", mode="before")(
         _split_list

@@ -329,6 +329,18 @@ class SQLiteStore:
                 conn.execute(f"DELETE FROM documents_fts WHERE rowid IN ({_marks(rows)})", rows)
                 conn.execute(f"DELETE FROM documents WHERE rowid IN ({_marks(rows)})", rows)
 
+    def remove_interactions(self, ids: Sequence[str]) -> list[str]:
+        ids = list(dict.fromkeys(ids))
+        people: set[str] = set()
+        with self._write() as conn:
+            for chunk in _chunks(ids):
+                people.update(r[0] for r in conn.execute(
+                    f"SELECT DISTINCT person_id FROM participants WHERE interaction_id IN ({_marks(chunk)})", chunk))
+            self._unindex(conn, ids)
+            for chunk in _chunks(ids):
+                conn.execute(f"DELETE FROM interactions WHERE id IN ({_marks(chunk)})", chunk)
+        return sorted(people)
+
     def upsert_deals(self, deals: Sequence[Deal]) -> None:
         with self._write() as conn:
             conn.executemany(

@@ -74,6 +74,12 @@ class Store(Protocol):
         Returns the ids that were new."""
         ...
 
+    def remove_interactions(self, ids: Sequence[str]) -> list[str]:
+        """Delete these interactions (a cancelled or changed meeting); unknown ids are ignored. Returns
+        the ids of the people who took part: the caller recomputes their KNOWS edges
+        (``graph.identity.recompute_knows``)."""
+        ...
+
     def upsert_deals(self, deals: Sequence[Deal]) -> None: ...
     def erase_person(self, person_id: str) -> dict[str, int]:
         """Remove a person and everything derived from them; remember their addresses (hashed) so

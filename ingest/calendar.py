@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import warnings
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -117,11 +117,12 @@ def iter_calendar_files(paths: Iterable[Path | str]) -> Iterator[str]:
     return files_under(paths, lambda name: name.lower().endswith(CALENDAR_SUFFIXES))
 
 
-def read_calendar(path: str, window: Window, skip: int = 0) -> Iterator[Series]:
-    """The series of one file, in file order; the first ``skip`` are counted but not expanded.
-    Never raises for bad input: an unreadable file or event comes back as a Series with ``error``."""
+def read_calendar(path: str, window: Window, skip: int = 0, data: bytes | None = None) -> Iterator[Series]:
+    """The series of one file (or of ``data``, fetched from ``path``), in order; the first ``skip`` are
+    counted but not expanded. Never raises for bad input: an unreadable file or event comes back as a
+    Series with ``error``."""
     try:
-        data = Path(path).read_bytes()
+        data = Path(path).read_bytes() if data is None else data
     except OSError as exc:
         yield Series(path, "file", error=f"cannot read the file: {exc.strerror or exc}")
         return
@@ -294,7 +295,7 @@ class CalendarIngest:
         self.resolver = Resolver(store, settings, exclude_addresses, exclude_domains)
         self.report = RunReport("calendar")
         self.checkpoints = Checkpoints(store, "calendar", self.report)
-        self.per_file: dict[str, Counter] = {}  # file -> outcome counts, for accounting and tests
+        self.per_file: defaultdict[str, Counter] = defaultdict(Counter)  # file -> outcome counts, for accounting and tests
         self._batch: list[Occurrence] = []
         self._units: list[tuple[str, int]] = []  # (file, records) of series handled since the last commit
 
@@ -311,18 +312,8 @@ class CalendarIngest:
             for series in read_calendar(path, self.window, skip=mark.units):
                 if not (series.occurrences or series.skipped or series.error):
                     continue  # committed by an earlier run
-                whole_file = series.position == "file"  # an unreadable file is not a record, as in email
-                if not whole_file:
-                    self.report.records += series.records
-                if series.error:
-                    self.report.error(path, series.position, series.error,
-                                      "unreadable" if whole_file else "unparseable")
-                    outcome["error"] += 1
-                for reason in series.skipped:  # a file-level skip is told again every run: not checkpointed
-                    self.report.skip(reason, "" if whole_file else path)
-                    outcome[f"skipped: {reason}"] += 1
-                self._batch.extend(series.occurrences)
-                if not whole_file:  # file-level problems are told again on every run
+                self._batch.extend(self.count(series))
+                if series.position != "file":  # file-level problems are told again on every run
                     self._units.append((path, series.records))
                 if len(self._batch) >= self.batch_size:
                     self._flush()
@@ -333,35 +324,54 @@ class CalendarIngest:
     def _flush(self) -> None:
         batch, self._batch = self._batch, []
         if batch:
-            resolver = self.resolver
-            resolver.prefetch({a for o in batch for a in self._addresses(o)})
-            items: dict[str, Interaction] = {}
-            files: dict[str, str] = {}  # interaction id -> its file (a provenance holds its name as text)
-            for occ in batch:
-                item = self._interaction(occ)
-                if item is None:
-                    continue
-                if item.id in items:
-                    self.report.duplicates += 1
-                    self.per_file[occ.source]["duplicates"] += 1
-                    continue
-                items[item.id] = item
-                files[item.id] = occ.source
-            created, queued = resolver.drain()
-            self.report.people += created
-            self.report.review += queued
-            writes = [InteractionWrite(i, tuple(deltas(i))) for i in items.values()]
-            new = set(self.store.add_interactions(writes))
-            resolver.settle()
-            for item in items.values():
-                outcome = "ingested" if item.id in new else "duplicates"
-                self.per_file[files[item.id]][outcome] += 1
-            self.report.ingested += len(new)
-            self.report.duplicates += len(writes) - len(new)
+            self.write(batch)
         for path, records in self._units:
             self.checkpoints.advance(path, 1, records)
         self._units = []
         self.checkpoints.save()
+
+    def count(self, series: Series) -> list[Occurrence]:
+        """Report what one series holds (records, errors, skips); its occurrences, to write."""
+        outcome = self.per_file[series.source]
+        whole_file = series.position == "file"  # an unreadable file is not a record, as in email
+        if not whole_file:
+            self.report.records += series.records
+        if series.error:
+            self.report.error(series.source, series.position, series.error, "unreadable" if whole_file else "unparseable")
+            outcome["error"] += 1
+        for reason in series.skipped:  # a file-level skip is told again every run: not checkpointed
+            self.report.skip(reason, "" if whole_file else series.source)
+            outcome[f"skipped: {reason}"] += 1
+        return series.occurrences
+
+    def write(self, batch: list[Occurrence]) -> list[str]:
+        """Resolve and write these occurrences now; the ids of the interactions they make, new or known."""
+        resolver = self.resolver
+        resolver.prefetch({a for o in batch for a in self._addresses(o)})
+        items: dict[str, Interaction] = {}
+        files: dict[str, str] = {}  # interaction id -> its file (a provenance holds its name as text)
+        for occ in batch:
+            item = self._interaction(occ)
+            if item is None:
+                continue
+            if item.id in items:
+                self.report.duplicates += 1
+                self.per_file[occ.source]["duplicates"] += 1
+                continue
+            items[item.id] = item
+            files[item.id] = occ.source
+        created, queued = resolver.drain()
+        self.report.people += created
+        self.report.review += queued
+        writes = [InteractionWrite(i, tuple(deltas(i))) for i in items.values()]
+        new = set(self.store.add_interactions(writes))
+        resolver.settle()
+        for item in items.values():
+            outcome = "ingested" if item.id in new else "duplicates"
+            self.per_file[files[item.id]][outcome] += 1
+        self.report.ingested += len(new)
+        self.report.duplicates += len(writes) - len(new)
+        return list(items)
 
     def _addresses(self, occ: Occurrence) -> Iterator[str]:
         for a in ([occ.organizer] if occ.organizer else []) + occ.attendees:

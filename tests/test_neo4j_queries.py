@@ -221,6 +221,14 @@ def test_erase_person_records_hashes_not_addresses_and_drops_what_is_left_alone(
         Neo4jStore(RecordingExecutor()).erase_person("p_missing")
 
 
+def test_remove_interactions_names_their_people_then_deletes_them_in_one_transaction():
+    db = RecordingExecutor({"PARTICIPANTS_OF": [{"person_id": BEN.id}]})
+    assert Neo4jStore(db).remove_interactions(["i_1", "i_2", "i_1"]) == [BEN.id]
+    assert db.transactions == 1
+    assert db.names() == ["PARTICIPANTS_OF", "DELETE_INTERACTIONS", "BUMP_GENERATION"]
+    assert db.params("DELETE_INTERACTIONS") == [{"ids": ["i_1", "i_2"]}]
+
+
 def test_set_meta_sends_one_batched_statement_in_one_transaction():
     db = RecordingExecutor()
     Neo4jStore(db).set_meta({"checkpoint:/mail": "42", "checkpoint:/other": "7"})
@@ -472,6 +480,7 @@ def test_every_statement_is_used_by_some_store_method():
     write(store, email("m@acme.com", BEN, [ANA], subject="Hello", topics=["greetings"]))
     store.upsert_deals([Deal("d_1", "Acme programme", acme.id, roles=[DealRole(BEN.id, DealRoleKind.CHAMPION)])])
     store.erase_person(BEN.id)
+    store.remove_interactions(["i_1"])
     store.set_meta({"k": "v"})
     store.reassign_person("p_x", ANA.id)
     store.reassign_person(ANA.id, "p_x", ["ana@firm.com"])

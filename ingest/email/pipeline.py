@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from itertools import chain, islice
 from pathlib import Path
+from typing import Protocol
 
 from graph.knows import deltas, reply_deltas
 from graph.model import Category, Interaction, InteractionKind, InteractionWrite, Participant, Provenance, Role
@@ -33,11 +34,37 @@ _THREADS_REMEMBERED = 50_000  # subjects kept for threading replies that lack In
 _CATEGORIES = {c.value: c for c in Category}
 
 
+class Progress(Protocol):
+    """Where a run has got to: told of every message handled, saved with every committed batch."""
+
+    def seen(self, item: RawMessage | ReadError) -> None: ...
+    def save(self) -> None: ...
+
+
+class _FileProgress:
+    """Files: each file's count of committed messages (unreadable regions are not counted)."""
+
+    def __init__(self, checkpoints: Checkpoints):
+        self.checkpoints = checkpoints
+
+    def seen(self, item: RawMessage | ReadError) -> None:
+        if isinstance(item, RawMessage):
+            self.checkpoints.advance(item.source)
+
+    def save(self) -> None:
+        self.checkpoints.save()
+
+
 def _prepared(items: Iterator[RawMessage | ReadError], privacy: str, limits: Limits, workers: int, ahead: int
               ) -> Iterator[tuple[RawMessage | ReadError, Mail | str | None]]:
     """Messages with what ``prepare`` makes of them (None for a ReadError), in input order; parsed
     by ``workers`` processes up to ``ahead`` messages ahead of the caller, so that parsing goes on
     while a batch is written (this bounds memory)."""
+    if workers > 1:
+        first = list(islice(items, _CHUNK + 1))
+        if len(first) <= _CHUNK:  # one chunk is one worker's task: a pool would gain nothing
+            workers = 1
+        items = chain(first, items)
     if workers <= 1:
         for item in items:
             yield item, prepare(item.data, privacy, limits) if isinstance(item, RawMessage) else None
@@ -91,20 +118,26 @@ class EmailIngest:
     # -- the run ---------------------------------------------------------------------------------
     def run(self, paths: Sequence[Path | str], include: Sequence[str] = (), exclude: Sequence[str] = ()) -> RunReport:
         with fewer_collections():
-            return self._run(paths, include, exclude)
+            return self._run(self._skip_committed(iter_messages(paths, include, exclude)), _FileProgress(self.checkpoints))
 
-    def _run(self, paths: Sequence[Path | str], include: Sequence[str], exclude: Sequence[str]) -> RunReport:
+    def run_messages(self, items: Iterable[RawMessage | ReadError], progress: Progress) -> RunReport:
+        """Mail from elsewhere (a mail server): ``progress`` is told of each message as it is handled
+        and saved with every committed batch, so that the caller knows where to resume."""
+        with fewer_collections():
+            return self._run(iter(items), progress)
+
+    def _run(self, fresh: Iterator[RawMessage | ReadError], progress: Progress) -> RunReport:
+        self._progress = progress
         batch: list[tuple[str, str, Mail]] = []  # (source, position, mail)
-        fresh = self._skip_committed(iter_messages(paths, include, exclude))
         ahead = self.batch_size + 2 * WINDOW  # the workers parse a whole batch while it is written
         limits = Limits(self.settings.max_header_bytes, self.settings.max_recipients)
         for item, result in _prepared(fresh, self.settings.privacy, limits, self.workers, ahead):
+            progress.seen(item)
             if isinstance(item, ReadError):
                 self.on_progress(0)
                 self.report.error(item.source, item.position, item.reason, "unreadable")
                 continue
             self.on_progress(len(item.data))
-            self.checkpoints.advance(item.source)
             if isinstance(result, str):
                 self.report.error(item.source, item.position, result,
                                   OVER_LIMIT if result.startswith(OVER_LIMIT) else "unparseable")
@@ -139,7 +172,7 @@ class EmailIngest:
     # -- one batch -------------------------------------------------------------------------------
     def _flush(self, batch: list[tuple[str, str, Mail]]) -> None:
         if not batch:
-            self.checkpoints.save()  # messages that were all skipped or unreadable
+            self._progress.save()  # messages that were all skipped or unreadable
             return
         self.resolver.prefetch({a for _, _, mail in batch for a in _addresses(mail)})
         items: dict[str, Interaction] = {}
@@ -156,7 +189,7 @@ class EmailIngest:
             writes = self._with_deltas(items)
             new = self.store.add_interactions(writes)
             self.resolver.settle()
-            self.checkpoints.save()
+            self._progress.save()
         self.report.people += created
         self.report.review += queued
         self.report.ingested += len(new)

@@ -180,3 +180,18 @@ def test_metrics_can_require_a_token(world: World):
         assert httpx.get(url, headers={"Authorization": f"Bearer {world.tokens['admin']}"}).status_code == 401
         allowed = httpx.get(url, headers={"Authorization": "Bearer scrape-me"})
         assert allowed.status_code == 200 and "kith_http_requests_total" in allowed.text
+
+
+def test_sync_status_tells_when_each_account_last_synced_and_how_it_ended(world: World):
+    from contextlib import closing
+
+    from graph.sqlite_store import SQLiteStore
+    from ingest.sync.state import record_status
+
+    with closing(SQLiteStore.open(world.settings.db)) as store:
+        record_status(store, "ana-mail", "imap", ok=True, fetched=12, ingested=10)
+        record_status(store, "ana-mail", "imap", ok=False, error="imap.firm.example cannot be reached")
+    [status] = world.data("{ syncStatus { account kind ok error at lastSuccessAt fetched } }", as_="viewer")["syncStatus"]
+    assert status["account"] == "ana-mail" and status["kind"] == "imap"
+    assert status["ok"] is False and "cannot be reached" in status["error"]
+    assert status["lastSuccessAt"] is not None and status["fetched"] == 0  # the failed run fetched nothing

@@ -157,6 +157,21 @@ def test_interactions_are_idempotent_and_feed_knows(people):
     assert got.provenance == first.provenance
 
 
+def test_removed_interactions_are_gone_and_their_people_named_for_recomputing_knows(people):
+    from graph.identity import recompute_knows
+
+    kept = email("m1@acme.com", BEN, [ANA], T0, "Export controls review", topics=["export controls"])
+    cancelled = email("m2@acme.com", CHO, [ANA, DEV], T0 + DAY, "Merger kickoff", topics=["merger kickoff"])
+    write(people, kept, cancelled)
+    assert people.remove_interactions([cancelled.id, "i_unknown"]) == sorted([ANA.id, CHO.id, DEV.id])
+    recompute_knows(people, [ANA.id, CHO.id, DEV.id])
+    assert people.get_interactions([kept.id, cancelled.id]).keys() == {kept.id}
+    assert [i.id for i in people.interactions_of(CHO.id)] == []
+    assert {frozenset((k.a, k.b)) for k in people.iter_knows()} == {frozenset((ANA.id, BEN.id))}
+    assert people.search_text(query_phrases("merger kickoff")) == []
+    assert people.remove_interactions([cancelled.id]) == []
+
+
 def test_duplicates_within_one_batch_count_once(people):
     m = email("dup@acme.com", BEN, [ANA], T0)
     other = email("other@acme.com", CHO, [ANA], T0)

@@ -1,0 +1,1 @@
+"""Live sync: mailboxes over IMAP and calendars over CalDAV, kept current run after run."""
