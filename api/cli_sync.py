@@ -58,7 +58,7 @@ def sync_all(
     settings = settings_of(ctx)
     if not settings.accounts:
         raise KithError("No accounts to sync: add [[accounts]] tables to the config file.")
-    store = store_of(ctx)
+    store = store_of(ctx, create=True)  # a sync writes, like an ingest
     while True:
         failed = _sync_accounts(store, settings, as_json)
         if watch <= 0:
@@ -86,7 +86,7 @@ def _sync_accounts(store: Store, settings: Settings, as_json: bool) -> list[str]
 
 
 def _one(ctx: typer.Context, account: SyncAccount, as_json: bool) -> None:
-    report = run_account(store_of(ctx), settings_of(ctx), account, as_json)
+    report = run_account(store_of(ctx, create=True), settings_of(ctx), account, as_json)
     if as_json:
         print_json(report.as_dict(_RECORDS[account.kind]))
 
