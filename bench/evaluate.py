@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from graph.evaluate import (Protocol, baselines, bootstrap_aucs, figures_of, interval, load_interactions,  # noqa: E402
                             protocol, roc_auc)
+from graph.model import Interaction  # noqa: E402
 from graph.strength import DAY, DEFAULT_WEIGHTS, Weights, columns, score_columns  # noqa: E402
 from ingest.snap import read_snap  # noqa: E402
 
@@ -39,18 +40,24 @@ NETWORKS = (("EU email", "email-Eu-core-temporal.txt", 1_064_966_400),
             ("college messages", "CollegeMsg.txt", None))
 
 
-def snap_sets() -> dict[str, Protocol]:
+def snap_histories() -> dict[str, list[Interaction]]:
+    """The interactions of each SNAP network found."""
     found = {}
     for name, file, start in NETWORKS:
         path = SNAP / file
         if not path.exists():
             print(f"({name}: {path} not found, skipped)")
             continue
-        found[name] = protocol(read_snap(path, prefix=file.split("-")[0], start_at=start).interactions)
+        found[name] = read_snap(path, prefix=file.split("-")[0], start_at=start).interactions
     return found
 
 
-def demo_set(folder: Path) -> Protocol:
+def snap_sets() -> dict[str, Protocol]:
+    return {name: protocol(items) for name, items in snap_histories().items()}
+
+
+def demo_items(folder: Path) -> list[Interaction]:
+    """The interactions of the `kith demo` firm, built into ``folder``."""
     from api.cli_demo import build_demo
     from graph.settings import Settings
     from graph.sqlite_store import SQLiteStore
@@ -59,9 +66,13 @@ def demo_set(folder: Path) -> Protocol:
     build_demo(Settings(db=db), db)
     store = SQLiteStore.open(db)
     try:
-        return protocol(load_interactions(store).values())
+        return list(load_interactions(store).values())
     finally:
         store.close()
+
+
+def demo_set(folder: Path) -> Protocol:
+    return protocol(demo_items(folder))
 
 
 def before_issue_14(cols: dict[str, np.ndarray], now: int) -> np.ndarray:
