@@ -169,6 +169,8 @@ def evaluate(
     as_json: AsJson = False,
 ) -> None:
     """Backtest: does strength before a split predict who is in touch after it? Beside recency and frequency."""
+    if ctx.invoked_subcommand:  # `kith evaluate experts ...`
+        return
     result = backtest.evaluate(store_of(ctx), split_at=parse_when(split_at, "--split-at"), fraction=fraction, k=k)
     report = result.as_dict()
     if as_json:

@@ -215,6 +215,18 @@ def _rankable(p: _Who, internal_only: bool) -> bool:
     return not p.opted_out and not p.blocked and (p.is_internal or not internal_only)
 
 
+class Eligibility:
+    """Who of some people may be ranked as experts at all (``graph.expert_eval`` ranks baselines
+    over the same candidates)."""
+
+    def __init__(self, store: Store, internal_only: bool = True):
+        self.store, self.internal_only = store, internal_only
+
+    def __call__(self, ids: Sequence[str]) -> set[str]:
+        people = _people(self.store, set(ids))
+        return {pid for pid, p in people.items() if _rankable(p, self.internal_only)}
+
+
 def _query_terms(topic: str) -> list[tuple[str, ...]]:
     terms = list(dict.fromkeys(tuple(p) for p in phrases(topic)))
     if not terms:
