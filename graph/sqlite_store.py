@@ -173,6 +173,7 @@ class SQLiteStore:
         conn = self._conn()
         if conn.execute("PRAGMA user_version").fetchone()[0] == LATEST:
             return  # the usual case takes no write lock, so opening never waits for a writer
+        conn.create_function("kith_index_text", 1, index_text, deterministic=True)
         conn.execute("BEGIN IMMEDIATE")
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
