@@ -734,7 +734,7 @@ def _interaction_props(i: Interaction) -> dict[str, Any]:
     props = {
         "id": i.id, "kind": str(i.kind), "occurred_at": i.occurred_at, "subject": i.subject, "body": i.body,
         "thread_id": i.thread_id, "parent_id": i.parent_id, "category": str(i.category),
-        "duration_s": i.duration_s, **_prov(i.provenance), **_search_props(document_text(i.subject, i.topics, i.body)),
+        "duration_s": i.duration_s, **_prov(i.provenance), **_search_props(document_text(i.subject, i.topics, i.body, i.terms)),
     }
     return {k: v for k, v in props.items() if v is not None}
 

@@ -301,7 +301,7 @@ class SQLiteStore:
                     for n, p in enumerate(i.participants)
                 ],
             )
-            self._index(conn, [(i.id, str(i.kind), i.occurred_at, document_text(i.subject, i.topics, i.body))
+            self._index(conn, [(i.id, str(i.kind), i.occurred_at, document_text(i.subject, i.topics, i.body, i.terms))
                                for i in items], fresh=True)
             conn.executemany(_KNOWS_UPSERT, [_knows_row(k) for w in new for k in w.knows])
         return [i.id for i in items]

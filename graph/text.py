@@ -90,7 +90,8 @@ def query_phrases(text: str) -> list[str]:
     return list(seen)
 
 
-def document_text(subject: str, topics: list[str], body: str = "") -> str:
-    """What a store indexes for an interaction: whatever text the privacy mode let through."""
-    parts = [subject, " ".join(topics), body]
+def document_text(subject: str, topics: list[str], body: str = "", terms: str = "") -> str:
+    """What a store indexes for an interaction: whatever text the privacy mode let through (in
+    ``topics`` privacy, the body's content words without their order, ``terms``)."""
+    parts = [subject, " ".join(topics), body, terms]
     return "\n".join(p for p in parts if p)

@@ -17,7 +17,7 @@ from ingest.email.parse import Address, MessageError, parse_message
 from ingest.email.sources import RawMessage
 from ingest.identity.addresses import normalize_address
 from ingest.signatures import read_signature
-from ingest.topics import key_phrases
+from ingest.topics import content_terms, key_phrases
 
 
 class Mail(NamedTuple):
@@ -39,6 +39,7 @@ class Mail(NamedTuple):
     category: str  # a Category value
     topics: list[str]
     body: str  # only in "full" privacy
+    terms: str  # only in "topics" privacy: the body's content words, unordered
     signature: tuple[str, str, tuple[str, ...]] | None  # title, company, phones
 
 
@@ -70,10 +71,13 @@ def prepare(data: bytes, privacy: str) -> Mail | str:
     except Exception as exc:  # a parser bug must not stop a batch: the caller reports where it was
         return f"unexpected {type(exc).__name__}: {exc}"
     topics: list[str] = []
+    terms = ""
     signature = None
     if msg.category == Category.PERSONAL:
         if privacy != "metadata":
             topics = key_phrases(f"{msg.subject}\n{msg.body}")
+        if privacy == "topics":
+            terms = content_terms(msg.body)
         if msg.signature:
             facts = read_signature(msg.signature, msg.from_[0].name if msg.from_ else "")
             signature = (facts.title, facts.company, facts.phones)
@@ -96,5 +100,6 @@ def prepare(data: bytes, privacy: str) -> Mail | str:
         category=msg.category.value,
         topics=topics,
         body=msg.body if privacy == "full" else "",
+        terms=terms,
         signature=signature,
     )
