@@ -1,9 +1,11 @@
 """Expert-finding quality on the development sets, Kith beside two baselines, in one run.
 
-    python bench/experts_quality.py [--per-topic] [--sets se,firm]
+    python bench/experts_quality.py [--per-topic] [--sets se,firm:2027,firm:99,firm:7]
 
 Sets: ``se``, the Stack Exchange coffee dump (../shared/corpora/stackexchange_coffee/Posts.xml)
-through ``ingest.stackexchange``; ``firm``, the generated firm of ``bench/expert_firm.py``. Each is
+through ``ingest.stackexchange``; ``firm:SEED``, the generated firm of ``bench/expert_firm.py`` drawn
+with that seed (2027 was fixed before any tuning; 99 and 7 show how much one draw of twelve topics
+varies). Each is
 ingested as mail into a fresh SQLite store in ``topics`` and in ``full`` privacy, then ranked by
 ``graph.expert_eval`` (NDCG@10, MAP, P@5 for Kith, BM25 document-sum and most-active).
 Targets: Kith >= BM25 + 0.05 NDCG@10 and >= most-active, on every set, in both modes.
@@ -35,29 +37,30 @@ def build(name: str, folder: Path) -> tuple[Path, Path, str]:
         return folder / "mail.mbox", folder / "labels.json", "coffee.example"
     import expert_firm
 
-    mbox, labels = expert_firm.write(folder)
+    mbox, labels = expert_firm.write(folder, seed=int(name.partition(":")[2] or 2027))
     return mbox, labels, expert_firm.DOMAIN
 
 
-def run(name: str, mode: str, mbox: Path, labels: Path, domain: str, folder: Path) -> expert_eval.Report:
-    store = SQLiteStore.open(folder / f"{name}-{mode}.db")
-    settings = load_settings(privacy=mode, internal_domains=[domain], db=folder / f"{name}-{mode}.db", neo4j_uri="")
+def run(mode: str, mbox: Path, labels: Path, domain: str, folder: Path) -> expert_eval.Report:
+    db = folder / f"{mode}.db"
+    store = SQLiteStore.open(db)
+    settings = load_settings(privacy=mode, internal_domains=[domain], db=db, neo4j_uri="")
     ingest_email(store, settings, [mbox], workers=1)
     return expert_eval.evaluate(store, expert_eval.read_labels(labels))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sets", default="se,firm")
+    parser.add_argument("--sets", default="se,firm:2027,firm:99,firm:7")
     parser.add_argument("--modes", default="topics,full")
     parser.add_argument("--per-topic", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.sets.split(","):
-            folder = Path(tmp) / name
+            folder = Path(tmp) / name.replace(":", "-")
             mbox, labels, domain = build(name, folder)
             for mode in args.modes.split(","):
-                r = run(name, mode, mbox, labels, domain, folder)
+                r = run(mode, mbox, labels, domain, folder)
                 print(f"\n{name} / {mode}: {r.topics} topics, {r.labels} labels, {r.unknown} unknown addresses")
                 print(f"  {'scorer':<12} {'NDCG@10':>8} {'MAP':>7} {'P@5':>7}")
                 for scorer, f in r.scorers.items():
