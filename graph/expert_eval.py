@@ -10,6 +10,9 @@ blocked, or are role, list and no-reply addresses) from the same stored text:
   everyone on it, whatever their role: the plain search engine;
 - ``most active``: everyone by the number of personal interactions they sent, whatever the topic.
 
+Lists and broadcasters (``graph.expertise.mailboxes``) are told from the documents a query read, so
+``most active``, which reads none, can rank a busy digest sender.
+
 Metrics, averaged over topics: NDCG@10 with graded gains (gain = grade, discount log2(rank + 1)),
 MAP (relevant = grade > 0; precision at each relevant rank, over all relevant people) and P@5.
 A labelled person the store does not know still counts in the ideal ranking: missing them costs.
@@ -131,16 +134,19 @@ def _bm25_sum(store: Store, topic: str, eligible: expertise.Eligibility) -> list
     items = store.get_interactions([h.doc_id for h in hits if h.kind != "deal"])
     deals = store.get_deals([h.doc_id for h in hits if h.kind == "deal"])
     score: dict[str, float] = defaultdict(float)
+    documents: list[dict[str, str]] = []
     for h in hits:
         if h.kind == "deal":
-            people = {r.person_id for r in deals[h.doc_id].roles} if h.doc_id in deals else set()
+            roles = {r.person_id: str(r.role) for r in deals[h.doc_id].roles} if h.doc_id in deals else {}
         else:
             item = items.get(h.doc_id)
-            people = set(item.people()) if item is not None and item.category == Category.PERSONAL else set()
-        for pid in people:
+            ok = item is not None and item.category == Category.PERSONAL
+            roles = {p.person_id: str(p.role) for p in reversed(item.participants)} if ok else {}
+        documents.append(roles)
+        for pid in roles:
             score[pid] += h.score
     ranked = sorted(score, key=lambda p: (-score[p], p))
-    ok = eligible(ranked)
+    ok = eligible(ranked, documents)
     return [p for p in ranked if p in ok][:DEPTH]
 
 

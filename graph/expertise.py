@@ -43,7 +43,7 @@ import threading
 import time
 import weakref
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -183,12 +183,13 @@ def experts(
     for pid, mine in found.items():
         raw[pid] /= len(mine) ** VOLUME_DAMPING
 
-    ranked = _best(store, raw, limit)
+    skip = mailboxes(d.roles for d in docs)
+    ranked = sorted((pid for pid in raw if pid not in skip), key=lambda pid: (-raw[pid], pid))[:limit]
     if not ranked:
         return []
     top = raw[ranked[0]]
     named = store.get_people(ranked)
-    folded = [t for phrase in terms for t in phrase if len(t) > 1]
+    folded = [w for w in fold(topic).split() if len(w) > 1]  # as written: a snippet shows words, not stems
     result = []
     for pid in ranked:
         p = named[pid]
@@ -204,8 +205,7 @@ def experts(
         ]
         topical = sum(d.match for _, d in mine)
         recent = sum(d.match * d.prior for _, d in mine)
-        damped = len(mine) ** VOLUME_DAMPING
-        parts = Parts(topical / damped, raw[pid] * damped / recent if recent else 0.0,
+        parts = Parts(topical / len(mine) ** VOLUME_DAMPING, total / recent if recent else 0.0,
                       recent / topical if topical else 0.0)
         result.append(Expert(pid, p.name, list(p.emails), raw[pid] / top, len(mine), evidence, parts))
     return result
@@ -227,24 +227,18 @@ class _Who(NamedTuple):
     role_address: bool  # every address is a role or no-reply one (info@, noreply@ ...)
 
 
-def _cache(store: Store) -> tuple[dict, dict]:
-    """This store's (people, mailbox verdicts) caches, emptied when its generation changes."""
-    generation = store.generation()
-    with _cache_lock:
-        entry = _people_cache.get(store)
-        if entry is None or entry[0] != generation:
-            entry = (generation, {}, {})
-            _people_cache[store] = entry
-        return entry[1], entry[2]
-
-
 def _people(store: Store, ids: set[str]) -> dict[str, _Who]:
     """Who each of ``ids`` is, remembered per store until its generation changes: the same
     colleagues sit on most matching documents."""
     from ingest.identity.addresses import is_role_or_noreply
 
-    cache, _ = _cache(store)
+    generation = store.generation()
     with _cache_lock:
+        entry = _people_cache.get(store)
+        if entry is None or entry[0] != generation:
+            entry = (generation, {})
+            _people_cache[store] = entry
+        cache: dict[str, _Who | None] = entry[1]
         missing = [pid for pid in ids if pid not in cache]
     if missing:
         found = store.get_people(missing)
@@ -259,48 +253,31 @@ def _people(store: Store, ids: set[str]) -> dict[str, _Who]:
     return {pid: p for pid in ids if (p := cache.get(pid)) is not None}
 
 
-LIST_SENDERS = 3  # a mailbox that never sends but gets mail from this many people is a list or shared inbox
-BROADCAST_RECIPIENTS = 10  # one that sends to this many and never gets mail back is a digest or robot
+LIST_SENDERS = 3  # a mailbox that never writes but is written to by this many people is a list or shared inbox
+BROADCAST_RECIPIENTS = 10  # one that writes to this many and is never written to is a digest or robot
+_WRITERS = frozenset({Role.FROM, Role.AUTHOR, Role.ORGANIZER})
 
 
-def _mailboxes(store: Store, ids: list[str]) -> set[str]:
-    """Which of ``ids`` are distribution lists, shared inboxes or broadcasters, judged by how they
-    mail (``graph.knows`` edges): a list receives from many and never sends; a digest sends to many
-    and nobody ever writes back. Remembered like ``_people``."""
-    _, cache = _cache(store)
-    with _cache_lock:
-        missing = [pid for pid in ids if pid not in cache]
-    if missing:
-        sent: dict[str, int] = defaultdict(int)  # people each one mailed
-        got: dict[str, int] = defaultdict(int)  # people who mailed each one
-        wanted = set(missing)
-        for k in store.knows_of(missing):
-            for me, i_sent, other_sent in ((k.a, k.emails_ab, k.emails_ba), (k.b, k.emails_ba, k.emails_ab)):
-                if me in wanted:
-                    sent[me] += i_sent > 0
-                    got[me] += other_sent > 0
-        with _cache_lock:
-            for pid in missing:
-                cache[pid] = (sent[pid] == 0 and got[pid] >= LIST_SENDERS) or (
-                    sent[pid] >= BROADCAST_RECIPIENTS and got[pid] == 0)
-    return {pid for pid in ids if cache.get(pid)}
+def mailboxes(documents: Iterable[Mapping[str, str]]) -> set[str]:
+    """Who among the people on ``documents`` (each a map of person -> role) is a distribution list, a
+    shared inbox or a broadcaster, judged by how they take part in those documents: a list is written
+    to by several people and never writes; a digest writes to many and is never written to. Judged
+    from the documents the query read, so an answer ``as_of`` a day sees only what was known then."""
+    wrote_to: dict[str, set[str]] = defaultdict(set)
+    written_by: dict[str, set[str]] = defaultdict(set)
+    for roles in documents:
+        writers = [p for p, r in roles.items() if r in _WRITERS]
+        readers = [p for p, r in roles.items() if r in _READERS]
+        for w in writers:
+            wrote_to[w].update(readers)
+        for r in readers:
+            written_by[r].update(writers)
+    return {p for p, by in written_by.items() if len(by) >= LIST_SENDERS and not wrote_to.get(p)} | {
+        p for p, to in wrote_to.items() if len(to) >= BROADCAST_RECIPIENTS and not written_by.get(p)}
 
 
 def _rankable(p: _Who, internal_only: bool) -> bool:
     return not p.opted_out and not p.blocked and not p.role_address and (p.is_internal or not internal_only)
-
-
-def _best(store: Store, raw: dict[str, float], limit: int) -> list[str]:
-    """The ``limit`` highest scores, mailboxes that are not a person left out."""
-    ranked = sorted(raw, key=lambda pid: (-raw[pid], pid))
-    out: list[str] = []
-    start = 0
-    while len(out) < limit and start < len(ranked):
-        window = ranked[start : start + 2 * limit]
-        skip = _mailboxes(store, window)
-        out.extend(pid for pid in window if pid not in skip)
-        start += len(window)
-    return out[:limit]
 
 
 class Eligibility:
@@ -310,10 +287,10 @@ class Eligibility:
     def __init__(self, store: Store, internal_only: bool = True):
         self.store, self.internal_only = store, internal_only
 
-    def __call__(self, ids: Sequence[str]) -> set[str]:
+    def __call__(self, ids: Sequence[str], documents: Iterable[Mapping[str, str]] = ()) -> set[str]:
+        """The rankable of ``ids``, less the mailboxes that ``documents`` (person -> role maps) show."""
         people = _people(self.store, set(ids))
-        ok = [pid for pid in ids if pid in people and _rankable(people[pid], self.internal_only)]
-        return set(ok) - _mailboxes(self.store, ok)
+        return {pid for pid in ids if pid in people and _rankable(people[pid], self.internal_only)} - mailboxes(documents)
 
 
 def _query_terms(topic: str) -> list[tuple[str, ...]]:
