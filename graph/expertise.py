@@ -28,9 +28,9 @@ Document-centric ranking in the style of Balog et al. (2006), Model 2, with a re
 
 Candidates are colleagues by default ("who here knows about X"); ``internal_only=False`` ranks
 everyone. People who opted out or are blocked are never ranked, nor are mailboxes that are not a
-person: role and no-reply addresses (info@, noreply@), distribution lists (mailed by several people,
-never sending) and broadcasters (mailing ten or more, never written to). Aliases are one person
-already (identity resolution). Scores are scaled so the best expert has 1.0; each expert carries the
+person: role and no-reply addresses (info@, noreply@), and, in the documents the query read,
+distribution lists (written to by three or more people, never writing) and broadcasters (writing to
+ten or more, never written to). Aliases are one person already (identity resolution). Scores are scaled so the best expert has 1.0; each expert carries the
 score's parts (``Parts``) and the documents that carried it, with the snippets the privacy mode and
 the colleagues' sharing allow (``graph.evidence``).
 """
