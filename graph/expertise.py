@@ -28,9 +28,11 @@ Document-centric ranking in the style of Balog et al. (2006), Model 2, with a re
 
 Candidates are colleagues by default ("who here knows about X"); ``internal_only=False`` ranks
 everyone. People who opted out or are blocked are never ranked, nor are mailboxes that are not a
-person: role and no-reply addresses (info@, noreply@), and, in the documents the query read,
-distribution lists (written to by three or more people, never writing) and broadcasters (writing to
-ten or more, never written to). Aliases are one person already (identity resolution). Scores are scaled so the best expert has 1.0; each expert carries the
+person: role and no-reply addresses (info@, noreply@), distribution lists (written to by three or
+more people, never writing) and broadcasters (writing to ten or more, never written to), judged from
+the documents the query read and, for an answer about now, from all the mail in the store (an answer
+``as_of`` a past day cannot cut the KNOWS counters at that day, so it judges from what it read).
+Aliases are one person already (identity resolution). Scores are scaled so the best expert has 1.0; each expert carries the
 score's parts (``Parts``) and the documents that carried it, with the snippets the privacy mode and
 the colleagues' sharing allow (``graph.evidence``).
 """
@@ -184,7 +186,10 @@ def experts(
         raw[pid] /= len(mine) ** VOLUME_DAMPING
 
     skip = mailboxes(d.roles for d in docs)
-    ranked = sorted((pid for pid in raw if pid not in skip), key=lambda pid: (-raw[pid], pid))[:limit]
+    ranked = sorted((pid for pid in raw if pid not in skip), key=lambda pid: (-raw[pid], pid))
+    if as_of is None:  # all the mail known is known now; an answer as of a day cannot cut KNOWS at it
+        ranked = _without_known_mailboxes(store, ranked, limit)
+    ranked = ranked[:limit]
     if not ranked:
         return []
     top = raw[ranked[0]]
@@ -213,6 +218,7 @@ def experts(
 
 _PEOPLE_KEPT = 200_000
 _people_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_verdict_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()
 
 
@@ -276,8 +282,47 @@ def mailboxes(documents: Iterable[Mapping[str, str]]) -> set[str]:
         p for p, to in wrote_to.items() if len(to) >= BROADCAST_RECIPIENTS and not written_by.get(p)}
 
 
+def _known_mailboxes(store: Store, ids: list[str]) -> set[str]:
+    """``mailboxes`` judged from all the mail the store holds (the KNOWS counters), for answers about
+    now: a list that few of the read documents reach is still a list. Remembered per generation."""
+    generation = store.generation()
+    with _cache_lock:
+        entry = _verdict_cache.get(store)
+        if entry is None or entry[0] != generation:
+            entry = (generation, {})
+            _verdict_cache[store] = entry
+        cache: dict[str, bool] = entry[1]
+        missing = [pid for pid in ids if pid not in cache]
+    if missing:
+        wrote_to: dict[str, int] = defaultdict(int)
+        written_by: dict[str, int] = defaultdict(int)
+        wanted = set(missing)
+        for k in store.knows_of(missing):
+            for me, mine, theirs in ((k.a, k.emails_ab, k.emails_ba), (k.b, k.emails_ba, k.emails_ab)):
+                if me in wanted:
+                    wrote_to[me] += mine > 0
+                    written_by[me] += theirs > 0
+        with _cache_lock:
+            for pid in missing:
+                cache[pid] = (written_by[pid] >= LIST_SENDERS and not wrote_to[pid]) or (
+                    wrote_to[pid] >= BROADCAST_RECIPIENTS and not written_by[pid])
+    return {pid for pid in ids if cache.get(pid)}
+
+
 def _rankable(p: _Who, internal_only: bool) -> bool:
     return not p.opted_out and not p.blocked and not p.role_address and (p.is_internal or not internal_only)
+
+
+def _without_known_mailboxes(store: Store, ranked: list[str], limit: int) -> list[str]:
+    """The first ``limit`` of ``ranked`` that ``_known_mailboxes`` passes, judged a window at a time."""
+    out: list[str] = []
+    start = 0
+    while len(out) < limit and start < len(ranked):
+        window = ranked[start : start + 2 * limit]
+        skip = _known_mailboxes(store, window)
+        out.extend(pid for pid in window if pid not in skip)
+        start += len(window)
+    return out
 
 
 class Eligibility:
@@ -290,7 +335,8 @@ class Eligibility:
     def __call__(self, ids: Sequence[str], documents: Iterable[Mapping[str, str]] = ()) -> set[str]:
         """The rankable of ``ids``, less the mailboxes that ``documents`` (person -> role maps) show."""
         people = _people(self.store, set(ids))
-        return {pid for pid in ids if pid in people and _rankable(people[pid], self.internal_only)} - mailboxes(documents)
+        ok = [pid for pid in ids if pid in people and _rankable(people[pid], self.internal_only)]
+        return set(ok) - mailboxes(documents) - _known_mailboxes(self.store, ok)
 
 
 def _query_terms(topic: str) -> list[tuple[str, ...]]:
