@@ -134,15 +134,17 @@ def _bm25_sum(store: Store, topic: str, eligible: expertise.Eligibility) -> list
     items = store.get_interactions([h.doc_id for h in hits if h.kind != "deal"])
     deals = store.get_deals([h.doc_id for h in hits if h.kind == "deal"])
     score: dict[str, float] = defaultdict(float)
-    documents: list[dict[str, str]] = []
+    documents: list[tuple[dict[str, str], bool]] = []
     for h in hits:
         if h.kind == "deal":
             roles = {r.person_id: str(r.role) for r in deals[h.doc_id].roles} if h.doc_id in deals else {}
+            reply = False
         else:
             item = items.get(h.doc_id)
             ok = item is not None and item.category == Category.PERSONAL
             roles = {p.person_id: str(p.role) for p in reversed(item.participants)} if ok else {}
-        documents.append(roles)
+            reply = ok and bool(item.parent_id)
+        documents.append((roles, reply))
         for pid in roles:
             score[pid] += h.score
     ranked = sorted(score, key=lambda p: (-score[p], p))

@@ -29,12 +29,12 @@ Document-centric ranking in the style of Balog et al. (2006), Model 2, with a re
 Candidates are colleagues by default ("who here knows about X"); ``internal_only=False`` ranks
 everyone. People who opted out or are blocked are never ranked, nor are mailboxes that are not a
 person: role and no-reply addresses (info@, noreply@), distribution lists (written to by three or
-more people, never writing) and broadcasters (writing to ten or more, never written to), judged from
-the documents the query read and, for an answer about now, from all the mail in the store (an answer
-``as_of`` a past day cannot cut the KNOWS counters at that day, so it judges from what it read).
-Aliases are one person already (identity resolution). Scores are scaled so the best expert has 1.0; each expert carries the
-score's parts (``Parts``) and the documents that carried it, with the snippets the privacy mode and
-the colleagues' sharing allow (``graph.evidence``).
+more people, never writing) and broadcasters (writing to ten or more, never replying, never written
+to), judged from the documents the query read and, for an answer about now, from all the mail in the
+store (an answer ``as_of`` a past day cannot cut the KNOWS counters at that day, so it judges from
+what it read). Aliases are one person already (identity resolution). Scores are scaled so the best
+expert has 1.0; each expert carries the score's parts (``Parts``) and the documents that carried it,
+with the snippets the privacy mode and the colleagues' sharing allow (``graph.evidence``).
 """
 
 from __future__ import annotations
@@ -185,7 +185,7 @@ def experts(
     for pid, mine in found.items():
         raw[pid] /= len(mine) ** VOLUME_DAMPING
 
-    skip = mailboxes(d.roles for d in docs)
+    skip = mailboxes((d.roles, d.reply) for d in docs)
     ranked = sorted((pid for pid in raw if pid not in skip), key=lambda pid: (-raw[pid], pid))
     if as_of is None:  # all the mail known is known now; an answer as of a day cannot cut KNOWS at it
         ranked = _without_known_mailboxes(store, ranked, limit)
@@ -260,26 +260,31 @@ def _people(store: Store, ids: set[str]) -> dict[str, _Who]:
 
 
 LIST_SENDERS = 3  # a mailbox that never writes but is written to by this many people is a list or shared inbox
-BROADCAST_RECIPIENTS = 10  # one that writes to this many and is never written to is a digest or robot
+BROADCAST_RECIPIENTS = 10  # one that writes to this many, never replies and is never written to: a digest
 _WRITERS = frozenset({Role.FROM, Role.AUTHOR, Role.ORGANIZER})
 
 
-def mailboxes(documents: Iterable[Mapping[str, str]]) -> set[str]:
-    """Who among the people on ``documents`` (each a map of person -> role) is a distribution list, a
-    shared inbox or a broadcaster, judged by how they take part in those documents: a list is written
-    to by several people and never writes; a digest writes to many and is never written to. Judged
-    from the documents the query read, so an answer ``as_of`` a day sees only what was known then."""
+def mailboxes(documents: Iterable[tuple[Mapping[str, str], bool]]) -> set[str]:
+    """Who among the people on ``documents`` (each a map of person -> role, and whether it is a reply)
+    is a distribution list, a shared inbox or a broadcaster, judged by how they take part in them: a
+    list is written to by several people and never writes; a digest writes to many, never replies and
+    is never written to (one who answers many askers on a list replies). Judged from the documents the
+    query read, so an answer ``as_of`` a day sees only what was known then."""
     wrote_to: dict[str, set[str]] = defaultdict(set)
     written_by: dict[str, set[str]] = defaultdict(set)
-    for roles in documents:
+    replied: set[str] = set()
+    for roles, reply in documents:
         writers = [p for p, r in roles.items() if r in _WRITERS]
         readers = [p for p, r in roles.items() if r in _READERS]
         for w in writers:
             wrote_to[w].update(readers)
+            if reply:
+                replied.add(w)
         for r in readers:
             written_by[r].update(writers)
     return {p for p, by in written_by.items() if len(by) >= LIST_SENDERS and not wrote_to.get(p)} | {
-        p for p, to in wrote_to.items() if len(to) >= BROADCAST_RECIPIENTS and not written_by.get(p)}
+        p for p, to in wrote_to.items()
+        if len(to) >= BROADCAST_RECIPIENTS and not written_by.get(p) and p not in replied}
 
 
 def _known_mailboxes(store: Store, ids: list[str]) -> set[str]:
@@ -296,16 +301,19 @@ def _known_mailboxes(store: Store, ids: list[str]) -> set[str]:
     if missing:
         wrote_to: dict[str, int] = defaultdict(int)
         written_by: dict[str, int] = defaultdict(int)
+        replies: dict[str, float] = defaultdict(float)
         wanted = set(missing)
         for k in store.knows_of(missing):
-            for me, mine, theirs in ((k.a, k.emails_ab, k.emails_ba), (k.b, k.emails_ba, k.emails_ab)):
+            for me, mine, theirs, replied in ((k.a, k.emails_ab, k.emails_ba, k.replies_ab),
+                                              (k.b, k.emails_ba, k.emails_ab, k.replies_ba)):
                 if me in wanted:
                     wrote_to[me] += mine > 0
                     written_by[me] += theirs > 0
+                    replies[me] += replied
         with _cache_lock:
             for pid in missing:
                 cache[pid] = (written_by[pid] >= LIST_SENDERS and not wrote_to[pid]) or (
-                    wrote_to[pid] >= BROADCAST_RECIPIENTS and not written_by[pid])
+                    wrote_to[pid] >= BROADCAST_RECIPIENTS and not written_by[pid] and not replies[pid])
     return {pid for pid in ids if cache.get(pid)}
 
 
@@ -332,8 +340,8 @@ class Eligibility:
     def __init__(self, store: Store, internal_only: bool = True):
         self.store, self.internal_only = store, internal_only
 
-    def __call__(self, ids: Sequence[str], documents: Iterable[Mapping[str, str]] = ()) -> set[str]:
-        """The rankable of ``ids``, less the mailboxes that ``documents`` (person -> role maps) show."""
+    def __call__(self, ids: Sequence[str], documents: Iterable[tuple[Mapping[str, str], bool]] = ()) -> set[str]:
+        """The rankable of ``ids``, less the mailboxes that ``documents`` (as ``mailboxes`` reads them) show."""
         people = _people(self.store, set(ids))
         ok = [pid for pid in ids if pid in people and _rankable(people[pid], self.internal_only)]
         return set(ok) - mailboxes(documents) - _known_mailboxes(self.store, ok)
