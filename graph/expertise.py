@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 import threading
 import time
 import weakref
@@ -394,6 +395,7 @@ _ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
 _NON_ASCII_WORD_CHAR = re.compile(r"[^\W\x00-\x7f]")
 
 
+@lru_cache(maxsize=1 << 16)  # the same documents match query after query; callers never modify the list
 def tokens_of(text: str) -> list[str]:
     """The tokens ``graph.text`` indexes for ``text``, flattened. Text that folds to ASCII, most of it,
     takes a fast path (there a word is a run of letters and digits), as does text whose only non-ASCII
