@@ -305,7 +305,8 @@ class Eligibility:
     def __call__(self, ids: Sequence[str], documents: Iterable[tuple[Mapping[str, str], bool]] = ()) -> set[str]:
         """The rankable of ``ids``, less the mailboxes that ``documents`` (as ``mailboxes`` reads them) show."""
         people = _people(self.store, set(ids))
-        return {pid for pid in ids if pid in people and _rankable(people[pid], self.internal_only)} - mailboxes(documents)
+        ok = {pid for pid in ids if pid in people and _rankable(people[pid], self.internal_only)}
+        return ok - mailboxes(documents)
 
 
 def _query_terms(topic: str) -> list[tuple[str, ...]]:
