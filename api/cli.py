@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from api import cli_demo, cli_ingest, cli_insights, cli_review
+from api import cli_demo, cli_expert_eval, cli_ingest, cli_insights, cli_review
 from api import cli_note
 from api import cli_rank
 from api import cli_users
@@ -39,7 +39,12 @@ app.add_typer(cli_users.tokens, name="tokens")
 app.add_typer(cli_users.walls, name="walls")
 app.command()(cli_insights.experts)
 app.command()(cli_insights.insights)
-app.command()(cli_insights.evaluate)
+# `kith evaluate` alone is the strength backtest; `kith evaluate experts` checks the expert ranking.
+evaluate_app = typer.Typer(help="Measure Kith's answers against baselines on your own data.")
+evaluate_app.callback(invoke_without_command=True)(cli_insights.evaluate)
+evaluate_app.command("experts")(cli_expert_eval.experts)
+evaluate_app.command("stackexchange")(cli_expert_eval.stackexchange)
+app.add_typer(evaluate_app, name="evaluate")
 app.command()(cli_serve.serve)
 app.command()(cli_export.export)
 

@@ -56,6 +56,7 @@ def experts(
         str | None, typer.Option("--to", help="Email of someone to reach: rank experts with a warm path to them.")
     ] = None,
     everyone: Annotated[bool, typer.Option("--everyone", help="Rank outside contacts too, not only colleagues.")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Show why: the score's topical, role and recency parts.")] = False,
     as_json: AsJson = False,
 ) -> None:
     """Who knows about TOPIC, judged by the mail, meetings, notes and deals they took part in."""
@@ -96,13 +97,18 @@ def experts(
         print_json(ranked)
         return
     if not ranked:
-        out.print(f"Nobody found for {topic!r}.")
+        out.print(f"Nobody found for {topic!r}." + (" This store keeps no text to search (metadata privacy)."
+                                                   if settings_of(ctx).privacy == "metadata" else ""))
         return
-    table = Table("#", "name", "emails", "score", "docs", "evidence", title=f"Who knows about {topic}")
+    why = ("topical", "role", "recency") if explain else ()
+    table = Table("#", "name", "emails", "score", *why, "docs", "evidence", title=f"Who knows about {topic}")
     for n, r in enumerate(ranked, 1):
-        evidence = "\n".join(f"{_day(e['occurred_at'])} {e['kind']}: {e['snippet'] or '(' + e['id'] + ')'}"
+        evidence = "\n".join(f"{_day(e['occurred_at'])} {e['kind']} ({e['role']}, {e['weight']:.0%}): "
+                             f"{e['snippet'] or '(' + e['id'] + ')'}" if explain else
+                             f"{_day(e['occurred_at'])} {e['kind']}: {e['snippet'] or '(' + e['id'] + ')'}"
                              for e in r["evidence"])
-        table.add_row(str(n), r["name"], ", ".join(r["emails"]), f"{r['score']:.2f}", str(r["documents"]), evidence)
+        table.add_row(str(n), r["name"], ", ".join(r["emails"]), f"{r['score']:.2f}",
+                      *(f"{r['parts'][k]:.2f}" for k in why), str(r["documents"]), evidence)
     out.print(table)
 
 
@@ -176,6 +182,8 @@ def evaluate(
     as_json: AsJson = False,
 ) -> None:
     """Backtest: does strength before a split predict who is in touch after it? Beside recency, frequency and tenure."""
+    if ctx.invoked_subcommand:  # `kith evaluate experts ...`
+        return
     settings = settings_of(ctx)
     weights = weights_from(settings)
     when = parse_when(split_at, "--split-at")

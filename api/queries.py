@@ -238,7 +238,8 @@ async def _expert_node(info: Info, e) -> t.Expert | None:
         return None
     evidence = [t.ExpertEvidence(id=strawberry.ID(x.doc_id), kind=x.kind, occurred_at=t.when(x.occurred_at),
                                  role=str(x.role), weight=x.weight, snippet=x.snippet or None) for x in e.evidence]
-    return t.Expert(person=person, score=e.score, documents=e.documents, evidence=evidence)
+    parts = t.ExpertParts(topical=e.parts.topical, role=e.parts.role, recency=e.parts.recency)
+    return t.Expert(person=person, score=e.score, documents=e.documents, evidence=evidence, parts=parts)
 
 
 async def _insights_node(info: Info, found) -> t.Insights:

@@ -318,12 +318,20 @@ class ExpertEvidence:
         return found[0] if found else None
 
 
+@strawberry.type(description="Why an expert scores what they do: the score is proportional to topical × role × recency.")
+class ExpertParts:
+    topical: float = strawberry.field(description="Summed topical match (BM25) of their n matching documents, over √n.")
+    role: float = strawberry.field(description="0-1: how much they wrote rather than read those documents.")
+    recency: float = strawberry.field(description="0-1: how recent those documents are (two-year half-life).")
+
+
 @strawberry.type(description="Someone who knows about a topic, with the documents that show it.")
 class Expert:
     person: Person
     score: float
     documents: int
     evidence: list[ExpertEvidence]
+    parts: ExpertParts
 
 
 @strawberry.type

@@ -154,6 +154,9 @@ class Interaction:
     category: Category = Category.PERSONAL
     duration_s: int | None = None
     provenance: Provenance | None = None
+    # topics privacy: the body's content words, unordered (ingest.topics.content_terms). Only indexed
+    # for search (the stores' document text), never stored on the interaction nor shown.
+    terms: str = ""
 
     def people(self, *roles: Role) -> list[str]:
         """Distinct participant ids, optionally only those in the given roles, in order."""

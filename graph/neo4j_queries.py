@@ -558,6 +558,22 @@ LIMIT $limit
 """
 
 # -- search --------------------------------------------------------------------------------------
+# A migration re-tokenises every document (graph.text.index_text changed): pages of kept text by id.
+SEARCH_TEXTS = """
+MATCH (n:Interaction|Deal)
+WHERE n.search_text IS NOT NULL AND n.id > $after
+RETURN n.id AS id, n.search_text AS text
+ORDER BY n.id
+LIMIT $limit
+"""
+
+# $rows: [{id, tokens}]
+SET_SEARCH_TOKENS = """
+UNWIND $rows AS row
+MATCH (n:Interaction|Deal {id: row.id})
+SET n.search_tokens = row.tokens
+"""
+
 # $index is the full-text index of schema.cypher; $query the OR-joined quoted phrases.
 SEARCH_TEXT = """
 CALL db.index.fulltext.queryNodes($index, $query) YIELD node, score

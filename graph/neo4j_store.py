@@ -47,7 +47,8 @@ from graph.model import (
 from graph.store import COUNT_KEYS
 from graph.text import document_text, index_text
 
-SCHEMA_VERSION = 1  # bump with a change to schema.cypher or to the graph model that needs migrating
+SCHEMA_VERSION = 2  # bump with a change to schema.cypher or to the graph model that needs migrating
+_STEMMED_TOKENS = 2  # the version whose search tokens are stemmed (graph.text.index_text)
 DOCUMENTS_INDEX = "kith_documents"  # the FULLTEXT index of schema.cypher
 GENERATION_KEY = "generation"
 SCHEMA_VERSION_KEY = "schema_version"
@@ -336,7 +337,17 @@ class Neo4jStore:
             # Schema and data changes cannot share a transaction: one each.
             self._db.write(lambda tx, s=statement: tx.run(s, {}))
         self._db.run(q.AWAIT_INDEXES, {"seconds": _INDEX_WAIT_S})
+        if found < _STEMMED_TOKENS:
+            self._retokenize()
         self._db.write(lambda tx: tx.run(q.SET_META, _meta_rows({SCHEMA_VERSION_KEY: str(SCHEMA_VERSION)})))
+
+    def _retokenize(self) -> None:
+        """Index every document's kept text again with today's ``index_text``, a page at a time."""
+        after = ""
+        while rows := self._db.run(q.SEARCH_TEXTS, {"after": after, "limit": _BATCH}):
+            tokens = [{"id": r["id"], "tokens": index_text(r["text"]) or None} for r in rows]
+            self._db.write(lambda tx, t=tokens: tx.run(q.SET_SEARCH_TOKENS, {"rows": t}))
+            after = rows[-1]["id"]
 
     def _write(self, work: Callable[[CypherTransaction], T]) -> T:
         """One write transaction that also moves the generation on."""
@@ -744,7 +755,7 @@ def _interaction_props(i: Interaction) -> dict[str, Any]:
     props = {
         "id": i.id, "kind": str(i.kind), "occurred_at": i.occurred_at, "subject": i.subject, "body": i.body,
         "thread_id": i.thread_id, "parent_id": i.parent_id, "category": str(i.category),
-        "duration_s": i.duration_s, **_prov(i.provenance), **_search_props(document_text(i.subject, i.topics, i.body)),
+        "duration_s": i.duration_s, **_prov(i.provenance), **_search_props(document_text(i.subject, i.topics, i.body, i.terms)),
     }
     return {k: v for k, v in props.items() if v is not None}
 

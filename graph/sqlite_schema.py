@@ -185,6 +185,13 @@ _V3 = """
 ALTER TABLE organizations ADD COLUMN name_guessed INTEGER NOT NULL DEFAULT 0;
 """
 
+# Search tokens are stemmed now (graph.text.index_text): the full-text index is rebuilt from the kept text.
+# kith_index_text is graph.text.index_text, registered on the connection that migrates.
+_V4 = """
+DELETE FROM documents_fts;
+INSERT INTO documents_fts (rowid, tokens) SELECT rowid, kith_index_text(text) FROM documents;
+"""
+
 # MIGRATIONS[n - 1] takes a database from version n - 1 to version n.
-MIGRATIONS: list[str] = [_V1, _V2, _V3]
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
 LATEST = len(MIGRATIONS)

@@ -175,6 +175,7 @@ class SQLiteStore:
         conn = self._conn()
         if conn.execute("PRAGMA user_version").fetchone()[0] == LATEST:
             return  # the usual case takes no write lock, so opening never waits for a writer
+        conn.create_function("kith_index_text", 1, index_text, deterministic=True)
         conn.execute("BEGIN IMMEDIATE")
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -302,7 +303,7 @@ class SQLiteStore:
                     for n, p in enumerate(i.participants)
                 ],
             )
-            self._index(conn, [(i.id, str(i.kind), i.occurred_at, document_text(i.subject, i.topics, i.body))
+            self._index(conn, [(i.id, str(i.kind), i.occurred_at, document_text(i.subject, i.topics, i.body, i.terms))
                                for i in items], fresh=True)
             conn.executemany(_KNOWS_UPSERT, [_knows_row(k) for w in new for k in w.knows])
         return [i.id for i in items]

@@ -1,4 +1,10 @@
-"""Text as both stores index it: lower-cased, accents folded, CJK runs split into overlapping bigrams.
+"""Text as both stores index it: lower-cased, accents folded, words stemmed, CJK runs split into
+overlapping bigrams.
+
+Words are reduced to their Snowball (Porter2) English stem, so "partnerships" finds "partnership" and
+"grinding" finds "grinder"'s "grind"; the index and the query go through the same ``stems``. English
+only: one stemmer for every text keeps index and query in step without guessing a language per word
+(a German or French word mostly passes through unchanged and still matches itself).
 
 Chinese and Japanese are written without spaces, so a word tokenizer sees a whole sentence as one
 token. Indexing character bigrams (出口管制 -> 出口 口管 管制) and searching for the query's bigrams as a
@@ -8,6 +14,7 @@ phrase finds words of any length without a dictionary, the way Lucene's CJK anal
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 
 _CJK = (
@@ -35,6 +42,20 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", _NON_ASCII.sub(_unmarked, decomposed))  # marks are never ASCII
 
 
+_local = threading.local()
+
+
+def stems(words: list[str]) -> list[str]:
+    """The Snowball English stems of folded words (PyStemmer, the Snowball authors' C binding; one
+    stemmer per thread, as its objects are not thread-safe)."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        import Stemmer
+
+        stemmer = _local.stemmer = Stemmer.Stemmer("english", 1 << 16)
+    return stemmer.stemWords(words)
+
+
 def _bigrams(run: str) -> list[str]:
     if len(run) == 1:
         return [run]
@@ -48,18 +69,16 @@ def phrases(text: str) -> list[list[str]]:
 
 def folded_phrases(folded: str) -> list[list[str]]:
     """``phrases`` of text already folded."""
-    out: list[list[str]] = []
-    for match in _TOKEN.finditer(folded):
-        token = match.group()
-        out.append(_bigrams(token) if _CJK_RUN.fullmatch(token) else [token])
-    return out
+    tokens = _TOKEN.findall(folded)
+    words = iter(stems([t for t in tokens if not _CJK_RUN.fullmatch(t)]))
+    return [_bigrams(t) if _CJK_RUN.fullmatch(t) else [next(words)] for t in tokens]
 
 
 def index_text(text: str) -> str:
     """The space-separated token string a store indexes for full-text search."""
     folded = fold(text)
     if not _CJK_RUN.search(folded):  # the usual case: every token is a one-token phrase
-        return " ".join(_TOKEN.findall(folded))
+        return " ".join(stems(_TOKEN.findall(folded)))
     return " ".join(token for phrase in folded_phrases(folded) for token in phrase)
 
 
@@ -71,7 +90,8 @@ def query_phrases(text: str) -> list[str]:
     return list(seen)
 
 
-def document_text(subject: str, topics: list[str], body: str = "") -> str:
-    """What a store indexes for an interaction: whatever text the privacy mode let through."""
-    parts = [subject, " ".join(topics), body]
+def document_text(subject: str, topics: list[str], body: str = "", terms: str = "") -> str:
+    """What a store indexes for an interaction: whatever text the privacy mode let through (in
+    ``topics`` privacy, the body's content words without their order, ``terms``)."""
+    parts = [subject, " ".join(topics), body, terms]
     return "\n".join(p for p in parts if p)

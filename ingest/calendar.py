@@ -49,7 +49,7 @@ from ingest.checkpoints import Checkpoints
 from ingest.files import file_size, files_under
 from ingest.report import RunReport
 from ingest.resolve import Resolver
-from ingest.topics import key_phrases
+from ingest.topics import content_terms, key_phrases
 
 CALENDAR_SUFFIXES = (".ics", ".ical", ".icalendar", ".ifb")
 _NOT_PEOPLE = frozenset({"ROOM", "RESOURCE", "GROUP"})
@@ -420,6 +420,7 @@ class CalendarIngest:
             subject="" if privacy == "metadata" else occ.summary,
             topics=[] if privacy == "metadata" else key_phrases(f"{occ.summary}\n{occ.description}"),
             body=occ.description if privacy == "full" else "",
+            terms=content_terms(occ.description) if privacy == "topics" else "",
             thread_id=ids.interaction_id("meeting", occ.uid) if occ.uid else "",
             duration_s=occ.duration_s,
             provenance=prov,

@@ -87,6 +87,12 @@ def key_phrases(text: str, limit: int = 8) -> list[str]:
     return [" ".join(p) for p in chosen]
 
 
+def content_terms(text: str) -> str:
+    """The content words of ``text`` (as ``key_phrases`` cuts them: folded, no stop words, boilerplate,
+    numbers, addresses or links; CJK as words), sorted: enough to search by, not to read back."""
+    return " ".join(sorted(word for run in _runs(text) for word in run))
+
+
 def _runs(text: str) -> list[list[str]]:
     """Runs of consecutive content words; every CJK word is a run of its own.
 

@@ -176,7 +176,7 @@ def test_add_interactions_looks_up_and_writes_in_one_transaction_and_skips_known
     assert db.params("EXISTING_INTERACTIONS") == [{"ids": [known.id, fresh.id]}]
     [created] = db.params("CREATE_INTERACTIONS")[0]["rows"]
     assert created["props"]["id"] == fresh.id and created["props"]["search_text"] == "GDPR transfers\nexport controls"
-    assert created["props"]["search_tokens"] == "gdpr transfers export controls"
+    assert created["props"]["search_tokens"] == "gdpr transfer export control"  # stemmed
     assert "occurred_at" in created["props"] and "duration_s" not in created["props"]  # no nulls stored
     participants = db.params("ADD_PARTICIPANTS")[0]["rows"]
     assert {r["interaction_id"] for r in participants} == {fresh.id}
@@ -444,13 +444,26 @@ def test_reads_of_nothing_send_nothing():
 def test_migrate_applies_the_schema_one_statement_per_transaction_and_refuses_a_newer_database():
     db = RecordingExecutor()
     Neo4jStore(db).migrate()
-    assert db.names("read") == ["GET_META", "AWAIT_INDEXES"]
+    assert db.names("read") == ["GET_META", "AWAIT_INDEXES", "SEARCH_TEXTS"]  # a new database: no text yet
     assert db.names().count("SCHEMA") == len(SCHEMA) == db.transactions - 1
     assert db.params("SET_META") == [{"rows": [{"key": SCHEMA_VERSION_KEY, "value": str(SCHEMA_VERSION)}]}]
     newer = RecordingExecutor({"GET_META": [{"value": str(SCHEMA_VERSION + 1)}]})
     with pytest.raises(SchemaTooNew):
         Neo4jStore(newer, "The Neo4j database 'neo4j' at bolt://db:7687").migrate()
     assert newer.transactions == 0  # nothing modified
+
+
+def test_migrating_a_version_1_database_indexes_every_kept_text_again_with_stemmed_tokens():
+    texts = {"": [{"id": "d_1", "text": "Partnerships"}, {"id": "i_1", "text": "Grinding 出口管制"}],
+             "i_1": [{"id": "i_2", "text": ""}]}
+    db = RecordingExecutor({"GET_META": [{"value": "1"}], "SEARCH_TEXTS": lambda p: texts.get(p["after"], [])})
+    Neo4jStore(db).migrate()
+    assert [p["after"] for p in db.params("SEARCH_TEXTS")] == ["", "i_1", "i_2"]
+    assert db.params("SET_SEARCH_TOKENS") == [
+        {"rows": [{"id": "d_1", "tokens": "partnership"}, {"id": "i_1", "tokens": "grind 出口 口管 管制"}]},
+        {"rows": [{"id": "i_2", "tokens": None}]},
+    ]
+    assert db.params("SET_META")[-1]["rows"][0]["value"] == str(SCHEMA_VERSION)
 
 
 def test_every_statement_is_used_by_some_store_method():
@@ -468,6 +481,7 @@ def test_every_statement_is_used_by_some_store_method():
         "RESERVE_IDS": [{"last": 1}],
         "MARK_IDENTITY_EVENT_UNDONE": [{"id": 1}],
         "SET_REVIEW_STATUS": [{"id": 1}],
+        "SEARCH_TEXTS": lambda p: [{"id": "i_1", "text": "tax"}] if p["after"] == "" else [],
     })
     store = Neo4jStore(db)
     acme = Organization(ids.org_id("acme"), "Acme", "acme", ["acme.com"], PROV)

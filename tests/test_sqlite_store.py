@@ -32,6 +32,23 @@ def test_reopening_keeps_data_and_migrates_nothing_twice(tmp_path):
     assert again.counts()["people"] == 1 and again.schema_version() == LATEST
 
 
+def test_a_version_3_file_is_searched_by_stemmed_words_once_migrated(tmp_path):
+    from graph.model import Interaction, InteractionKind, InteractionWrite, Participant, Role
+
+    path = tmp_path / "kith.db"
+    store = SQLiteStore.open(path)
+    store.upsert_people([Person("p_a", "A", ["a@x.com"])])
+    store.add_interactions([InteractionWrite(Interaction("i_1", InteractionKind.EMAIL, 1, [Participant("p_a", Role.FROM)],
+                                                         subject="Partnerships review"))])
+    store.close()
+    conn = sqlite3.connect(path)  # as version 3 indexed it: words as written
+    conn.execute("UPDATE documents_fts SET tokens = 'partnerships review'")
+    conn.execute("PRAGMA user_version = 3")
+    conn.commit()
+    conn.close()
+    assert [h.doc_id for h in SQLiteStore.open(path).search_text(['"partnership"'])] == ["i_1"]
+
+
 def test_a_version_1_file_keeps_its_topics_when_migrated(tmp_path):
     path = tmp_path / "v1.db"
     conn = sqlite3.connect(path)

@@ -248,6 +248,7 @@ class EmailIngest:
             subject=mail.subject,
             topics=mail.topics,
             body=mail.body,
+            terms=mail.terms,
             thread_id=thread_id,
             parent_id=parent_id,
             category=_CATEGORIES[mail.category],

@@ -20,7 +20,7 @@ from ingest.identity.addresses import normalize_address
 from ingest.identity.aliases import local_forms
 from ingest.identity.names import parse_name
 from ingest.signatures import read_signature
-from ingest.topics import key_phrases
+from ingest.topics import content_terms, key_phrases
 
 
 class Mail(NamedTuple):
@@ -43,6 +43,7 @@ class Mail(NamedTuple):
     category: str  # a Category value
     topics: list[str]
     body: str  # only in "full" privacy
+    terms: str  # only in "topics" privacy: the body's content words, unordered
     signature: tuple[str, str, tuple[str, ...]] | None  # title, company, phones
 
 
@@ -90,11 +91,14 @@ def prepare(data: bytes, privacy: str, limits: Limits = Limits()) -> Mail | str:
     except Exception as exc:  # a parser bug must not stop a batch: the caller reports where it was
         return f"unexpected {type(exc).__name__}: {exc}"
     topics: list[str] = []
+    terms = ""
     signature = None
     sender_name = msg.from_[0].name if msg.from_ else ""
     if msg.category == Category.PERSONAL:
         if privacy != "metadata":
             topics = key_phrases(f"{msg.subject}\n{msg.body}")
+        if privacy == "topics":
+            terms = content_terms(msg.body)
         if msg.signature:
             sender_name = sender_name or signed_name(msg.signature, msg.from_[0].address if msg.from_ else "")
             facts = read_signature(msg.signature, sender_name)
@@ -119,5 +123,6 @@ def prepare(data: bytes, privacy: str, limits: Limits = Limits()) -> Mail | str:
         category=msg.category.value,
         topics=topics,
         body=msg.body if privacy == "full" else "",
+        terms=terms,
         signature=signature,
     )

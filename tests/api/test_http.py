@@ -66,8 +66,10 @@ def test_warm_paths_experts_and_account_map(world: World):
     assert nodes and all(n["people"][-1]["id"] == world.other_contact for n in nodes)
     assert [n["score"] for n in nodes] == sorted((n["score"] for n in nodes), reverse=True)
     experts = world.data('{ experts(topic: "merger control", first: 3) { edges { node { score person { isInternal } '
-                         "evidence { snippet } } } } }")
-    assert experts["experts"]["edges"][0]["node"]["score"] == 1.0
+                         "evidence { snippet role weight } parts { topical role recency } } } } }")
+    best = experts["experts"]["edges"][0]["node"]
+    assert best["score"] == 1.0
+    assert best["parts"]["topical"] > 0 and 0 < best["parts"]["role"] <= 1 and 0 < best["parts"]["recency"] <= 1
     amap = world.data("query($o: ID!) { accountMap(organization: $o) { organization { id } "
                       "coverage { contacts known } contacts(first: 100) { edges { node { person { id } ties(first: 100) { edges { node { strength } } } } } } } }",
                       {"o": world.other_org})["accountMap"]
