@@ -55,6 +55,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from graph.errors import KithError
 from graph.evidence import document_sharing, snippet
+from graph.mailboxes import is_role_or_noreply
 from graph.memo import per_generation
 from graph.model import Attendance, Category, DealRoleKind, Role, TextHit
 from graph.scope import EVERYTHING, Scope
@@ -240,8 +241,6 @@ class _Who(NamedTuple):
 def _people(store: Store, ids: set[str]) -> dict[str, _Who]:
     """Who each of ``ids`` is, remembered per store until its generation changes: the same
     colleagues sit on most matching documents."""
-    from ingest.identity.addresses import is_role_or_noreply
-
     generation = store.generation()
     with _cache_lock:
         entry = _people_cache.get(store)

@@ -42,11 +42,12 @@ from rapidfuzz.process import extract
 from graph import ids
 from graph.errors import KithError
 from graph.identity import merge_people, record_attach, split_person
+from graph.mailboxes import is_role_or_noreply
 from graph.model import IdentityEventKind, Organization, Person, Provenance, ReviewItem, WorksAt
 from graph.settings import Settings
 from graph.store import Store
 from graph.text import fold
-from ingest.identity.addresses import domain_of, is_role_or_noreply, normalize_address
+from ingest.identity.addresses import domain_of, normalize_address
 from ingest.identity.aliases import is_numbered, local_forms
 from ingest.identity.names import MERGE, REVIEW, NameParts, given_variants, name_similarity, parse_name
 from ingest.identity.organizations import (

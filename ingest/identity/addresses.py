@@ -25,21 +25,6 @@ _DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
 _LOCAL = re.compile(r"[^\s@<>\"(),;:\[\]\\]+")
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
 
-_ROLE_LOCALS = frozenset(
-    {
-        "noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "do_not_reply",
-        "mailer-daemon", "mailerdaemon", "postmaster", "notification", "notifications",
-        "notify", "bounce", "bounces", "daemon", "auto-reply", "autoreply", "auto-confirm",
-        "newsletter", "news", "alerts", "alert", "updates", "info", "support", "help",
-        "admin", "billing", "invoice", "invoices", "sales", "marketing", "hello", "contact",
-        "office", "reception", "webmaster", "hostmaster", "abuse", "security", "privacy",
-        "calendar", "calendar-notification", "jobs", "careers", "team", "feedback",
-    }
-)  # fmt: skip
-_ROLE_PREFIXES = ("noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "bounce",
-                  "mailer-daemon", "notification", "auto-reply", "autoreply")  # fmt: skip
-
-
 @lru_cache(maxsize=1 << 17)
 def normalize_address(raw: str) -> str | None:
     """The canonical form of an address, or None when ``raw`` is not a single usable address."""
@@ -67,12 +52,6 @@ def domain_of(address: str) -> str:
     """The domain part of an address ("" when there is none)."""
     _, at, domain = address.rpartition("@")
     return domain.strip().lower() if at else ""
-
-
-def is_role_or_noreply(address: str) -> bool:
-    """True for mailboxes that belong to a function or a machine, not to a person."""
-    local = address.rpartition("@")[0].lower().split("+", 1)[0]
-    return local in _ROLE_LOCALS or local.startswith(_ROLE_PREFIXES)
 
 
 def _ascii_domain(domain: str) -> str | None:

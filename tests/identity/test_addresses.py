@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, strategies as st
 
-from ingest.identity.addresses import domain_of, is_role_or_noreply, normalize_address
+from graph.mailboxes import is_role_or_noreply
+from ingest.identity.addresses import domain_of, normalize_address
 
 
 @pytest.mark.parametrize(
