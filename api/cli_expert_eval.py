@@ -24,8 +24,8 @@ def experts(
     as_json: AsJson = False,
 ) -> None:
     """How well `kith experts` ranks your labelled topics: NDCG@10, MAP and P@5 beside BM25 and most-active."""
-    report = expert_eval.evaluate(store_of(ctx), expert_eval.read_labels(labels), internal_only=not everyone,
-                                  now=parse_when(as_of))
+    graded = expert_eval.read_labels(labels)  # the user's own file is checked before the store is opened
+    report = expert_eval.evaluate(store_of(ctx), graded, internal_only=not everyone, now=parse_when(as_of))
     if as_json:
         print_json(report.as_dict())
         return
