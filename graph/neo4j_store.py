@@ -3,7 +3,7 @@
 ``Neo4jStore`` turns records into parameter rows and rows back into records; every statement it sends
 is a constant of ``graph.neo4j_queries``. ``CypherExecutor`` is all it needs from a database, so the
 emitted Cypher is tested without one (tests/test_neo4j_queries.py) and the store contract runs it
-against a real server when NEO4J_URI is set.
+against a real server when KITH_NEO4J_URI is set.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Shared fixtures: the store contract runs on SQLite always and on Neo4j when NEO4J_URI answers."""
+"""Shared fixtures: store tests run on SQLite always and on Neo4j when KITH_NEO4J_URI answers.
+
+The KITH_NEO4J_* variables are taken out of the environment here, so that only the tests that ask for
+Neo4j (the ``store`` fixture's Neo4j half, ``neo4j_env()``) use it; everything else stays on SQLite.
+"""
 
 from __future__ import annotations
 
@@ -19,22 +23,33 @@ def corpus(*parts: str) -> Path:
     return path
 
 
+NEO4J = {name: os.environ.pop(name, "") for name in
+         ("KITH_NEO4J_URI", "KITH_NEO4J_USER", "KITH_NEO4J_PASSWORD", "KITH_NEO4J_DATABASE")}
+
+
+def neo4j_env() -> dict[str, str]:
+    """The KITH_NEO4J_* settings of the test server (for a CLI or API process), or a clean skip."""
+    if not NEO4J["KITH_NEO4J_URI"]:
+        pytest.skip("KITH_NEO4J_URI is not set: the Neo4j half of this test is skipped (.ci/neo4j/neo4j.sh start)")
+    return {name: value for name, value in NEO4J.items() if value}
+
+
 def _neo4j_store():
-    uri = os.environ.get("NEO4J_URI")
-    if not uri:
-        pytest.skip("NEO4J_URI is not set: the Neo4j run of the store contract is skipped")
+    env = neo4j_env()
     from graph.errors import StoreUnavailable
     from graph.neo4j_store import Neo4jStore
 
     try:
         store = Neo4jStore.connect(
-            uri,
-            os.environ.get("NEO4J_USER", "neo4j"),
-            os.environ.get("NEO4J_PASSWORD", ""),
-            os.environ.get("NEO4J_DATABASE", "neo4j"),
+            env["KITH_NEO4J_URI"],
+            env.get("KITH_NEO4J_USER", "neo4j"),
+            env.get("KITH_NEO4J_PASSWORD", ""),
+            env.get("KITH_NEO4J_DATABASE", "neo4j"),
         )
     except StoreUnavailable as exc:
-        pytest.skip(f"NEO4J_URI={uri} does not answer: {exc}")
+        if os.environ.get("CI"):
+            raise  # CI starts a server: one that does not answer is a failure, not a skip
+        pytest.skip(f"KITH_NEO4J_URI={env['KITH_NEO4J_URI']} does not answer: {exc}")
     store.wipe()
     return store
 

@@ -1,6 +1,6 @@
 """The Cypher the Neo4j store emits, checked without a database through a recording executor.
 
-The behaviour is the store contract's job (tests/contract, against a real server when NEO4J_URI is
+The behaviour is the store contract's job (tests/contract, against a real server when KITH_NEO4J_URI is
 set); these tests pin the shape: constants only, values only as parameters, batched writes, one
 transaction per call, and the one-line errors a user sees when the server is unreachable.
 """
