@@ -34,7 +34,11 @@ def neo4j_env() -> dict[str, str]:
     return {name: value for name, value in NEO4J.items() if value}
 
 
-def _neo4j_store():
+NEO4J_WIPES = [0]  # how often the test database was emptied: a session-wide world built on it checks
+
+
+def neo4j_store():
+    """A store on the test server, emptied (its schema kept), or a clean skip where there is none."""
     env = neo4j_env()
     from graph.errors import StoreUnavailable
     from graph.neo4j_store import Neo4jStore
@@ -51,6 +55,7 @@ def _neo4j_store():
             raise  # CI starts a server: one that does not answer is a failure, not a skip
         pytest.skip(f"KITH_NEO4J_URI={env['KITH_NEO4J_URI']} does not answer: {exc}")
     store.wipe()
+    NEO4J_WIPES[0] += 1
     return store
 
 
@@ -61,6 +66,6 @@ def store(request, tmp_path):
 
         s = SQLiteStore.open(tmp_path / "kith.db")
     else:
-        s = _neo4j_store()
+        s = neo4j_store()
     yield s
     s.close()
