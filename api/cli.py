@@ -13,6 +13,7 @@ from api import cli_note
 from api import cli_rank
 from api import cli_users
 from api import cli_serve
+from api import cli_migrate
 from api.context import describe, err, out, print_json, settings_of, store_of
 from graph.errors import KithError
 from graph.settings import load_settings
@@ -36,6 +37,7 @@ app.command()(cli_insights.experts)
 app.command()(cli_insights.insights)
 app.command()(cli_insights.evaluate)
 app.command()(cli_serve.serve)
+app.command()(cli_migrate.migrate)
 
 
 @app.callback()

@@ -587,6 +587,44 @@ RETURN count(*) AS deleted
 """
 
 
+# -- copying a SQLite store in (graph.migrate): values and ids are set as they are, so a repeat changes nothing
+# row: {a, b, props: {first_at, last_at, counters}}
+PUT_KNOWS = """
+UNWIND $rows AS row
+MATCH (a:Person {id: row.a})
+MATCH (b:Person {id: row.b})
+MERGE (a)-[k:KNOWS]->(b)
+SET k += row.props
+"""
+
+# row: {id, kind, person_id, other_id, emails, snapshot (JSON), reason, actor, at, undone_at, undone_by}
+PUT_IDENTITY_EVENTS = """
+UNWIND $rows AS row
+MERGE (e:IdentityEvent {id: row.id})
+SET e += row
+"""
+
+# row: {id, person_id < other_id, score, reason, created_at, status, resolved_by, resolved_at}
+PUT_REVIEW_ITEMS = """
+UNWIND $rows AS row
+MERGE (r:ReviewItem {id: row.id})
+SET r += row
+"""
+
+# row: {email_hash, erased_at}
+PUT_ERASED = """
+UNWIND $rows AS row
+MERGE (x:Erased {email_hash: row.email_hash})
+SET x.erased_at = row.erased_at
+"""
+
+COUNT_RECORDS = """
+MATCH (n)
+WHERE n:IdentityEvent OR n:ReviewItem OR n:Erased
+RETURN labels(n)[0] AS label, count(*) AS n
+"""
+
+
 def split_statements(script: str) -> list[str]:
     """The ';'-separated statements of a Cypher script such as schema.cypher, without // comment lines.
     (Our scripts hold no ';' inside strings.)"""

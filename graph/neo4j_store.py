@@ -509,6 +509,22 @@ class Neo4jStore:
 
         self._write(work)
 
+    def put_rows(self, statement: str, rows: Sequence[dict[str, Any]]) -> None:
+        """Copying a store in (graph.migrate): run one of the PUT_* statements over rows, in batches,
+        in one transaction."""
+
+        def work(tx: CypherTransaction) -> None:
+            for batch in _batches(rows):
+                tx.run(statement, {"rows": batch})
+
+        self._write(work)
+
+    def record_counts(self) -> dict[str, int]:
+        """How many identity events, review items and erased addresses the store holds."""
+        found = {r["label"]: r["n"] for r in self._db.run(q.COUNT_RECORDS, {})}
+        return {"identity_events": found.get("IdentityEvent", 0), "review_items": found.get("ReviewItem", 0),
+                "erased": found.get("Erased", 0)}
+
     # -- identity --------------------------------------------------------------------------------
     def reassign_person(self, from_id: str, to_id: str, emails: Sequence[str] | None = None) -> list[str]:
         if from_id == to_id:

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from api.cli_demo import DemoSizes, build_demo
-from conftest import neo4j_store
+from tests.neo4j_server import neo4j_store
 from graph.accounts import account_map
 from graph.expertise import experts
 from graph.insights import insights

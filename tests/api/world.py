@@ -25,7 +25,7 @@ from api.cli_demo import DemoSizes, build_demo, demo_settings
 from graph.settings import Settings
 from graph.sqlite_store import SQLiteStore
 from ingest.synthetic import Contact
-from conftest import NEO4J_WIPES, neo4j_env, neo4j_store
+from tests.neo4j_server import NEO4J_WIPES, neo4j_env, neo4j_store
 
 SIZES = DemoSizes(colleagues=10, organizations=6, contacts_per_org=4, messages=900, meeting_series=6,
                   meeting_weeks=6, single_meetings=30, deals=30, notes=15)
