@@ -56,6 +56,8 @@ REVIEW_ITEM_SEQ_KEY = "review_item_seq"
 URI_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
 _BATCH = 1000  # rows per UNWIND statement
+_SCHEMA_RULE_EXISTS = {"Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists",
+                       "Neo.ClientError.Schema.ConstraintAlreadyExists", "Neo.ClientError.Schema.IndexAlreadyExists"}
 _NO_LIMIT = 2**62
 _WIPE_BATCH = 10_000
 _INDEX_WAIT_S = 300
@@ -332,9 +334,17 @@ class Neo4jStore:
         found = self.schema_version()
         if found > SCHEMA_VERSION:
             raise SchemaTooNew(self._where, found, SCHEMA_VERSION)
+        from neo4j.exceptions import ClientError
+
         for statement in q.split_statements(schema_script()):
             # Schema and data changes cannot share a transaction: one each.
-            self._db.write(lambda tx, s=statement: tx.run(s, {}))
+            try:
+                self._db.write(lambda tx, s=statement: tx.run(s, {}))
+            except ClientError as exc:
+                # Another process connecting to a new database at the same moment created it first
+                # (IF NOT EXISTS does not guard against that race): what we wanted is there.
+                if exc.code not in _SCHEMA_RULE_EXISTS:
+                    raise
         self._db.run(q.AWAIT_INDEXES, {"seconds": _INDEX_WAIT_S})
         self._db.write(lambda tx: tx.run(q.SET_META, _meta_rows({SCHEMA_VERSION_KEY: str(SCHEMA_VERSION)})))
 

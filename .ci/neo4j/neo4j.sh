@@ -6,10 +6,11 @@
 #   .ci/neo4j/neo4j.sh stop      # stop the server started here, by its PID
 #
 # Environment: KITH_NEO4J_PASSWORD (default kith-dev-password, printed), NEO4J_PORT (default 7687),
-# NEO4J_DATA (default .ci/neo4j/run/data; kept between runs). The log is .ci/neo4j/run/neo4j.log.
+# NEO4J_RUN (the folder of its PID file, log and data; default .ci/neo4j/run), NEO4J_DATA (default
+# $NEO4J_RUN/data; kept between runs).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-run="$here/run"
+run="${NEO4J_RUN:-$here/run}"
 pidfile="$run/neo4j.pid"
 log="$run/neo4j.log"
 port="${NEO4J_PORT:-7687}"
@@ -28,10 +29,10 @@ build() {  # compile the launcher and write its classpath, when the sources chan
     local stamp="$here/target/built"
     if [[ ! -f "$stamp" || "$here/pom.xml" -nt "$stamp" || "$here/src/main/java/kith/Neo4jServer.java" -nt "$stamp" ]]; then
         echo "neo4j: building the launcher (Maven; the first build downloads Neo4j, ~160 MB)" >&2
-        mkdir -p "$run"
-        if ! mvn -q -B -f "$here/pom.xml" package > "$run/build.log" 2>&1; then
-            cat "$run/build.log" >&2; echo "neo4j: the Maven build failed (output above)" >&2; return 1
+        if ! mvn -q -B -f "$here/pom.xml" package > "$here/target-build.log" 2>&1; then
+            cat "$here/target-build.log" >&2; echo "neo4j: the Maven build failed (output above)" >&2; return 1
         fi
+        rm -f "$here/target-build.log"
         touch "$stamp"
     fi
 }
