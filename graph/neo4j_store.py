@@ -59,7 +59,8 @@ _BATCH = 1000  # rows per UNWIND statement
 _SCHEMA_RULE_EXISTS = {"Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists",
                        "Neo.ClientError.Schema.ConstraintAlreadyExists", "Neo.ClientError.Schema.IndexAlreadyExists"}
 _NO_LIMIT = 2**62
-_WIPE_BATCH = 10_000
+_WIPE_BATCH = 2_000  # nodes per delete; with their edges, a batch must fit the transaction memory limit
+_KNOWS_BATCH = 2_000  # people whose KNOWS edges come as one row of columns (iter_knows)
 _INDEX_WAIT_S = 300
 
 T = TypeVar("T")
@@ -724,7 +725,11 @@ class Neo4jStore:
         return [_knows(r) for _, r in sorted(rows.items())]
 
     def iter_knows(self) -> Iterator[Knows]:
-        return map(_knows, self._db.stream(q.ALL_KNOWS, {}))
+        for batch in self._db.stream(q.ALL_KNOWS, {"batch": _KNOWS_BATCH}):
+            times = batch["times"]
+            counters = [batch[c] for c in KNOWS_COUNTERS]
+            for n, (a, b) in enumerate(zip(batch["a"], batch["b"])):
+                yield Knows(a, b, times[n][0], times[n][1], *(column[n] for column in counters))
 
     def search_text(self, phrases: Sequence[str], limit: int = 100, before: int | None = None) -> list[TextHit]:
         if not phrases:
