@@ -59,20 +59,20 @@ def _rows(src: SQLiteStore, sql: str) -> list[dict]:
     return [dict(r) for r in src._conn().execute(sql)]
 
 
-def _people(src: SQLiteStore, dst: Neo4jStore) -> int:
+def _copied(items: Iterable[T], write: Callable[[list[T]], object]) -> int:
     n = 0
-    for chunk in _chunks(src.iter_people()):
-        dst.upsert_people(chunk)
+    for chunk in _chunks(items):
+        write(chunk)
         n += len(chunk)
     return n
+
+
+def _people(src: SQLiteStore, dst: Neo4jStore) -> int:
+    return _copied(src.iter_people(), dst.upsert_people)
 
 
 def _organizations(src: SQLiteStore, dst: Neo4jStore) -> int:
-    n = 0
-    for chunk in _chunks(src.iter_organizations()):
-        dst.upsert_organizations(chunk)
-        n += len(chunk)
-    return n
+    return _copied(src.iter_organizations(), dst.upsert_organizations)
 
 
 def _works_at(src: SQLiteStore, dst: Neo4jStore) -> int:
