@@ -1,5 +1,6 @@
-"""The API suite's world: a small demo firm ingested for real into a SQLite file or the test Neo4j, users of every role
-(one of them walled off from a client organisation), and the app served by uvicorn on a loopback port.
+"""The API suite's world: a small demo firm ingested for real into a SQLite file or the test Neo4j, users
+of every role (one of them walled off from a client organisation), and the app served by uvicorn on a
+loopback port.
 Built once per session; tests talk to it over HTTP with httpx.
 
 Not a conftest.py: the suite's other folders import the root conftest as ``conftest``, which a second
@@ -135,7 +136,7 @@ _BUILT: dict[str, tuple[World, int]] = {}  # store kind -> the world, and the Ne
 @pytest.fixture(scope="session", params=["sqlite", "neo4j"])
 def world(request, tmp_path_factory) -> World:
     built = _BUILT.get(request.param)
-    if built is None or built[1] != NEO4J_WIPES[0]:  # another test emptied the Neo4j database since
+    if built is None or (request.param == "neo4j" and built[1] != NEO4J_WIPES[0]):  # emptied since
         store = neo4j_store() if request.param == "neo4j" else None
         _BUILT[request.param] = built = (_build(tmp_path_factory.mktemp("api"), store), NEO4J_WIPES[0])
     return built[0]
