@@ -15,6 +15,7 @@ from api import cli_users
 from api import cli_serve
 from api import cli_export
 from api import cli_sync
+from api import cli_migrate
 from api.context import describe, err, out, print_json, settings_of, store_of
 from graph.errors import KithError
 from graph.settings import load_settings
@@ -47,6 +48,7 @@ evaluate_app.command("stackexchange")(cli_expert_eval.stackexchange)
 app.add_typer(evaluate_app, name="evaluate")
 app.command()(cli_serve.serve)
 app.command()(cli_export.export)
+app.command()(cli_migrate.migrate)
 
 
 @app.callback()

@@ -70,8 +70,9 @@ MAIL_DAYS = 1095  # three years of mail
 
 
 def build_demo(settings: Settings, db: Path, *, seed: int = 7, sizes: DemoSizes = DemoSizes(),
-               on_step=None) -> DemoFirm:
-    """Generate the sample firm's sources next to ``db`` and ingest them into it."""
+               on_step=None, store=None) -> DemoFirm:
+    """Generate the sample firm's sources next to ``db`` and ingest them into it (or into ``store``, which
+    the caller keeps open and closes)."""
     settings = demo_settings(settings, db)
     firm = make_firm(seed=seed, colleagues=sizes.colleagues, organizations=sizes.organizations,
                      contacts_per_org=sizes.contacts_per_org)
@@ -86,7 +87,8 @@ def build_demo(settings: Settings, db: Path, *, seed: int = 7, sizes: DemoSizes 
                    seed=seed + 6, start=today - timedelta(days=365))
     deals = folder / "deals.csv"
     write_deals_csv(deals, firm, sizes.deals, seed=seed + 10)
-    store = SQLiteStore.open(db)
+    own = store is None
+    store = SQLiteStore.open(db) if own else store
     demo = DemoFirm(firm, db)
     try:
         step = on_step or (lambda label, run: run(None))
@@ -96,7 +98,8 @@ def build_demo(settings: Settings, db: Path, *, seed: int = 7, sizes: DemoSizes 
         demo.reports.append(ingest_deals(store, settings, [deals]))
         _notes(store, settings, firm, sizes.notes, seed, start=today - timedelta(days=500))
     finally:
-        store.close()
+        if own:
+            store.close()
     return demo
 
 

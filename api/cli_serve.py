@@ -30,9 +30,9 @@ def serve(
 
         uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False)
         return
-    # Several processes import the app themselves: hand them the settings through the environment.
+    # Several processes import the app themselves and read the settings from the environment: hand them
+    # the store chosen here (an empty URI when --db chose SQLite over a KITH_NEO4J_URI in the environment).
     os.environ["KITH_DB"] = str(settings.db)
-    if settings.neo4j_uri:
-        os.environ["KITH_NEO4J_URI"] = settings.neo4j_uri
+    os.environ["KITH_NEO4J_URI"] = settings.neo4j_uri
     uvicorn.run("api.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
                 log_level=log_level, access_log=False)

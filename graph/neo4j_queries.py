@@ -408,10 +408,30 @@ MATCH (a:Person)-[k]->(b:Person)
 RETURN a.id AS a, b.id AS b, properties(k) AS knows
 """
 
+# The whole network in one streaming read: each row holds the edges of $batch people as columns (ids,
+# [first_at, last_at] pairs, which may hold nulls, and one list per counter), far cheaper to decode than
+# a record per edge.
 ALL_KNOWS = """
-MATCH (a:Person)-[k:KNOWS]->(b:Person)
-RETURN a.id AS a, b.id AS b, properties(k) AS knows
-ORDER BY a, b
+MATCH (p:Person)
+WITH collect(p) AS people
+UNWIND range(0, size(people) - 1, $batch) AS start
+CALL (people, start) {
+  UNWIND people[start..start + $batch] AS a
+  MATCH (a)-[k:KNOWS]->(b:Person)
+  RETURN collect(a.id) AS a, collect(b.id) AS b, collect([k.first_at, k.last_at]) AS times,
+    collect(coalesce(k.emails_ab, 0.0)) AS emails_ab,
+    collect(coalesce(k.emails_ba, 0.0)) AS emails_ba,
+    collect(coalesce(k.email_weight, 0.0)) AS email_weight,
+    collect(coalesce(k.meetings, 0.0)) AS meetings,
+    collect(coalesce(k.meeting_weight, 0.0)) AS meeting_weight,
+    collect(coalesce(k.calls, 0.0)) AS calls,
+    collect(coalesce(k.notes, 0.0)) AS notes,
+    collect(coalesce(k.replies_ab, 0.0)) AS replies_ab,
+    collect(coalesce(k.replies_ba, 0.0)) AS replies_ba,
+    collect(coalesce(k.reply_hours_ab, 0.0)) AS reply_hours_ab,
+    collect(coalesce(k.reply_hours_ba, 0.0)) AS reply_hours_ba
+}
+RETURN a, b, times, emails_ab, emails_ba, email_weight, meetings, meeting_weight, calls, notes, replies_ab, replies_ba, reply_hours_ab, reply_hours_ba
 """
 
 # Every KNOWS edge touching these people (replace_knows then writes the new ones with MERGE_KNOWS).
@@ -607,6 +627,44 @@ MATCH (n)
 WITH n LIMIT $batch
 DETACH DELETE n
 RETURN count(*) AS deleted
+"""
+
+
+# -- copying a SQLite store in (graph.migrate): values and ids are set as they are, so a repeat changes nothing
+# row: {a, b, props: {first_at, last_at, counters}}
+PUT_KNOWS = """
+UNWIND $rows AS row
+MATCH (a:Person {id: row.a})
+MATCH (b:Person {id: row.b})
+MERGE (a)-[k:KNOWS]->(b)
+SET k += row.props
+"""
+
+# row: {id, kind, person_id, other_id, emails, snapshot (JSON), reason, actor, at, undone_at, undone_by}
+PUT_IDENTITY_EVENTS = """
+UNWIND $rows AS row
+MERGE (e:IdentityEvent {id: row.id})
+SET e += row
+"""
+
+# row: {id, person_id < other_id, score, reason, created_at, status, resolved_by, resolved_at}
+PUT_REVIEW_ITEMS = """
+UNWIND $rows AS row
+MERGE (r:ReviewItem {id: row.id})
+SET r += row
+"""
+
+# row: {email_hash, erased_at}
+PUT_ERASED = """
+UNWIND $rows AS row
+MERGE (x:Erased {email_hash: row.email_hash})
+SET x.erased_at = row.erased_at
+"""
+
+COUNT_RECORDS = """
+MATCH (n)
+WHERE n:IdentityEvent OR n:ReviewItem OR n:Erased
+RETURN labels(n)[0] AS label, count(*) AS n
 """
 
 

@@ -3,7 +3,7 @@
 ``Neo4jStore`` turns records into parameter rows and rows back into records; every statement it sends
 is a constant of ``graph.neo4j_queries``. ``CypherExecutor`` is all it needs from a database, so the
 emitted Cypher is tested without one (tests/test_neo4j_queries.py) and the store contract runs it
-against a real server when NEO4J_URI is set.
+against a real server when KITH_NEO4J_URI is set.
 """
 
 from __future__ import annotations
@@ -57,8 +57,11 @@ REVIEW_ITEM_SEQ_KEY = "review_item_seq"
 URI_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
 _BATCH = 1000  # rows per UNWIND statement
+_SCHEMA_RULE_EXISTS = {"Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists",
+                       "Neo.ClientError.Schema.ConstraintAlreadyExists", "Neo.ClientError.Schema.IndexAlreadyExists"}
 _NO_LIMIT = 2**62
-_WIPE_BATCH = 10_000
+_WIPE_BATCH = 2_000  # nodes per delete; with their edges, a batch must fit the transaction memory limit
+_KNOWS_BATCH = 2_000  # people whose KNOWS edges come as one row of columns (iter_knows)
 _INDEX_WAIT_S = 300
 
 T = TypeVar("T")
@@ -333,9 +336,17 @@ class Neo4jStore:
         found = self.schema_version()
         if found > SCHEMA_VERSION:
             raise SchemaTooNew(self._where, found, SCHEMA_VERSION)
+        from neo4j.exceptions import ClientError
+
         for statement in q.split_statements(schema_script()):
             # Schema and data changes cannot share a transaction: one each.
-            self._db.write(lambda tx, s=statement: tx.run(s, {}))
+            try:
+                self._db.write(lambda tx, s=statement: tx.run(s, {}))
+            except ClientError as exc:
+                # Another process connecting to a new database at the same moment created it first
+                # (IF NOT EXISTS does not guard against that race): what we wanted is there.
+                if exc.code not in _SCHEMA_RULE_EXISTS:
+                    raise
         self._db.run(q.AWAIT_INDEXES, {"seconds": _INDEX_WAIT_S})
         if found < _STEMMED_TOKENS:
             self._retokenize()
@@ -530,6 +541,22 @@ class Neo4jStore:
 
         self._write(work)
 
+    def put_rows(self, statement: str, rows: Sequence[dict[str, Any]]) -> None:
+        """Copying a store in (graph.migrate): run one of the PUT_* statements over rows, in batches,
+        in one transaction."""
+
+        def work(tx: CypherTransaction) -> None:
+            for batch in _batches(rows):
+                tx.run(statement, {"rows": batch})
+
+        self._write(work)
+
+    def record_counts(self) -> dict[str, int]:
+        """How many identity events, review items and erased addresses the store holds."""
+        found = {r["label"]: r["n"] for r in self._db.run(q.COUNT_RECORDS, {})}
+        return {"identity_events": found.get("IdentityEvent", 0), "review_items": found.get("ReviewItem", 0),
+                "erased": found.get("Erased", 0)}
+
     # -- identity --------------------------------------------------------------------------------
     def reassign_person(self, from_id: str, to_id: str, emails: Sequence[str] | None = None) -> list[str]:
         if from_id == to_id:
@@ -719,7 +746,11 @@ class Neo4jStore:
         return [_knows(r) for _, r in sorted(rows.items())]
 
     def iter_knows(self) -> Iterator[Knows]:
-        return map(_knows, self._db.stream(q.ALL_KNOWS, {}))
+        for batch in self._db.stream(q.ALL_KNOWS, {"batch": _KNOWS_BATCH}):
+            times = batch["times"]
+            counters = [batch[c] for c in KNOWS_COUNTERS]
+            for n, (a, b) in enumerate(zip(batch["a"], batch["b"])):
+                yield Knows(a, b, times[n][0], times[n][1], *(column[n] for column in counters))
 
     def search_text(self, phrases: Sequence[str], limit: int = 100, before: int | None = None) -> list[TextHit]:
         if not phrases:

@@ -1,11 +1,13 @@
-"""Shared fixtures: the store contract runs on SQLite always and on Neo4j when NEO4J_URI answers."""
+"""Shared fixtures: store tests run on SQLite always and on Neo4j when KITH_NEO4J_URI answers
+(tests/neo4j_server.py)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
+
+from tests.neo4j_server import neo4j_store
 
 REPO = Path(__file__).resolve().parents[1]
 CORPORA = REPO.parent / "shared" / "corpora"
@@ -19,26 +21,6 @@ def corpus(*parts: str) -> Path:
     return path
 
 
-def _neo4j_store():
-    uri = os.environ.get("NEO4J_URI")
-    if not uri:
-        pytest.skip("NEO4J_URI is not set: the Neo4j run of the store contract is skipped")
-    from graph.errors import StoreUnavailable
-    from graph.neo4j_store import Neo4jStore
-
-    try:
-        store = Neo4jStore.connect(
-            uri,
-            os.environ.get("NEO4J_USER", "neo4j"),
-            os.environ.get("NEO4J_PASSWORD", ""),
-            os.environ.get("NEO4J_DATABASE", "neo4j"),
-        )
-    except StoreUnavailable as exc:
-        pytest.skip(f"NEO4J_URI={uri} does not answer: {exc}")
-    store.wipe()
-    return store
-
-
 @pytest.fixture(params=["sqlite", "neo4j"])
 def store(request, tmp_path):
     if request.param == "sqlite":
@@ -46,6 +28,6 @@ def store(request, tmp_path):
 
         s = SQLiteStore.open(tmp_path / "kith.db")
     else:
-        s = _neo4j_store()
+        s = neo4j_store()
     yield s
     s.close()

@@ -1,5 +1,6 @@
-"""The API suite's world: a small demo firm ingested for real into a SQLite file, users of every role
-(one of them walled off from a client organisation), and the app served by uvicorn on a loopback port.
+"""The API suite's world: a small demo firm ingested for real into a SQLite file or the test Neo4j, users
+of every role (one of them walled off from a client organisation), and the app served by uvicorn on a
+loopback port.
 Built once per session; tests talk to it over HTTP with httpx.
 
 Not a conftest.py: the suite's other folders import the root conftest as ``conftest``, which a second
@@ -17,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from pydantic import SecretStr
 
 from api.access import AccessRole, AccessStore
 from api.app import create_app
@@ -24,6 +26,7 @@ from api.cli_demo import DemoSizes, build_demo, demo_settings
 from graph.settings import Settings
 from graph.sqlite_store import SQLiteStore
 from ingest.synthetic import Contact
+from tests.neo4j_server import NEO4J_WIPES, neo4j_env, neo4j_store
 
 SIZES = DemoSizes(colleagues=10, organizations=6, contacts_per_org=4, messages=900, meeting_series=6,
                   meeting_weeks=6, single_meetings=30, deals=30, notes=15)
@@ -127,22 +130,31 @@ def _walled_org(store: SQLiteStore, clients: dict[str, list[Contact]]) -> tuple[
     return walled, other_org, other_contact
 
 
-_BUILT: list[World] = []
+_BUILT: dict[str, tuple[World, int]] = {}  # store kind -> the world, and the Neo4j wipes before it was built
 
 
-@pytest.fixture(scope="session")
-def world(tmp_path_factory) -> World:
-    if not _BUILT:
-        _BUILT.append(_build(tmp_path_factory.mktemp("api")))
-    return _BUILT[0]
+@pytest.fixture(scope="session", params=["sqlite", "neo4j"])
+def world(request, tmp_path_factory) -> World:
+    built = _BUILT.get(request.param)
+    if built is None or (request.param == "neo4j" and built[1] != NEO4J_WIPES[0]):  # emptied since
+        store = neo4j_store() if request.param == "neo4j" else None
+        _BUILT[request.param] = built = (_build(tmp_path_factory.mktemp("api"), store), NEO4J_WIPES[0])
+    return built[0]
 
 
-def _build(folder: Path) -> World:
+def _build(folder: Path, store=None) -> World:
+    """The world on ``store`` (the test Neo4j), or on a SQLite file in ``folder``."""
     db = folder / "kith.db"
     settings = demo_settings(Settings(db=db, access_db=folder / "access.db"), db)
     settings = settings.model_copy(update={"query_timeout_s": 10.0})
-    demo = build_demo(settings, db, seed=5, sizes=SIZES)
-    store = SQLiteStore.open(db)
+    if store is not None:  # requests and background jobs open the same Neo4j
+        env = neo4j_env()
+        settings = settings.model_copy(update={
+            "neo4j_uri": env["KITH_NEO4J_URI"], "neo4j_user": env.get("KITH_NEO4J_USER", "neo4j"),
+            "neo4j_password": SecretStr(env.get("KITH_NEO4J_PASSWORD", "")),
+            "neo4j_database": env.get("KITH_NEO4J_DATABASE", "neo4j")})
+    demo = build_demo(settings, db, seed=5, sizes=SIZES, store=store)
+    store = store or SQLiteStore.open(db)
     walled, other_org, other_contact = _walled_org(store, demo.firm.clients)
     email = demo.firm.colleagues[0].email.lower()
     colleague = store.people_by_email([email])[email]

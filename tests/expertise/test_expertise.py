@@ -1,4 +1,4 @@
-"""Expertise ranking on small hand-computed graphs, on SQLite and (when NEO4J_URI is set) on Neo4j."""
+"""Expertise ranking on small hand-computed graphs, on SQLite and (when KITH_NEO4J_URI is set) on Neo4j."""
 
 from __future__ import annotations
 

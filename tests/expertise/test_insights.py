@@ -1,4 +1,4 @@
-"""Insights on small hand-made graphs, on SQLite and (when NEO4J_URI is set) on Neo4j."""
+"""Insights on small hand-made graphs, on SQLite and (when KITH_NEO4J_URI is set) on Neo4j."""
 
 from __future__ import annotations
 

@@ -115,13 +115,6 @@ def write(folder: Path, name: str = "outlook.ics", text: str = OUTLOOK) -> Path:
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = SQLiteStore.open(tmp_path / "kith.db")
-    yield s
-    s.close()
-
-
-@pytest.fixture
 def settings(tmp_path):
     return Settings(db=tmp_path / "kith.db", internal_domains=["firm.com"], privacy="topics")
 

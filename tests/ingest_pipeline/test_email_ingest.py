@@ -28,13 +28,6 @@ def eml(folder: Path, name: str, *, frm: str, to: str, subject: str, date: str, 
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = SQLiteStore.open(tmp_path / "kith.db")
-    yield s
-    s.close()
-
-
-@pytest.fixture
 def settings(tmp_path):
     return Settings(db=tmp_path / "kith.db", internal_domains=["firm.com"])
 

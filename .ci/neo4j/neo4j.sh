@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# A Neo4j 5.26 Community server on 127.0.0.1 for development and CI, without docker.
+#
+#   .ci/neo4j/neo4j.sh start     # build the launcher once (Maven), start in the background, wait for Bolt
+#   .ci/neo4j/neo4j.sh status
+#   .ci/neo4j/neo4j.sh stop      # stop the server started here, by its PID
+#
+# Environment: KITH_NEO4J_PASSWORD (default kith-dev-password, printed), NEO4J_PORT (default 7687),
+# NEO4J_RUN (the folder of its PID file, log and data; default .ci/neo4j/run), NEO4J_DATA (default
+# $NEO4J_RUN/data; kept between runs).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+run="${NEO4J_RUN:-$here/run}"
+pidfile="$run/neo4j.pid"
+log="$run/neo4j.log"
+port="${NEO4J_PORT:-7687}"
+data="${NEO4J_DATA:-$run/data}"
+export KITH_NEO4J_PASSWORD="${KITH_NEO4J_PASSWORD:-kith-dev-password}"
+
+running_pid() {  # the PID of the server started here, if it is still running
+    [[ -f "$pidfile" ]] || return 1
+    local pid; pid="$(cat "$pidfile")"
+    [[ -r "/proc/$pid/cmdline" ]] && tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q kith.Neo4jServer && echo "$pid"
+}
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
+
+build() {  # compile the launcher and write its classpath, when the sources changed
+    local stamp="$here/target/built"
+    if [[ ! -f "$stamp" || "$here/pom.xml" -nt "$stamp" || "$here/src/main/java/kith/Neo4jServer.java" -nt "$stamp" ]]; then
+        echo "neo4j: building the launcher (Maven; the first build downloads Neo4j, ~160 MB)" >&2
+        if ! mvn -q -B -f "$here/pom.xml" package > "$here/target-build.log" 2>&1; then
+            cat "$here/target-build.log" >&2; echo "neo4j: the Maven build failed (output above)" >&2; return 1
+        fi
+        rm -f "$here/target-build.log"
+        touch "$stamp"
+    fi
+}
+
+start() {
+    if pid="$(running_pid)"; then echo "neo4j: already running here (PID $pid) on 127.0.0.1:$port" >&2; return 0; fi
+    if port_busy; then
+        echo "neo4j: 127.0.0.1:$port is already in use by another process (another Neo4j, or another run's)." >&2
+        echo "       Stop it, or start this one on another port: NEO4J_PORT=7688 $0 start" >&2
+        echo "       (and set KITH_NEO4J_URI=bolt://127.0.0.1:7688)." >&2
+        return 1
+    fi
+    build
+    mkdir -p "$run" "$data"
+    local started=$SECONDS
+    : > "$log"
+    nohup java -Xms256m -Xmx1g -XX:+UseG1GC -cp "$here/target/classes:$(cat "$here/target/classpath.txt")" \
+        kith.Neo4jServer "$data" "$port" > "$log" 2>&1 < /dev/null &
+    local pid=$!
+    echo "$pid" > "$pidfile"
+    until grep -q '^ready$' "$log" 2>/dev/null; do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            echo "neo4j: the server stopped while starting; the end of $log:" >&2
+            tail -n 30 "$log" >&2
+            rm -f "$pidfile"
+            return 1
+        fi
+        if (( SECONDS - started > 180 )); then
+            echo "neo4j: Bolt did not answer within 180 s; see $log and $data/logs/debug.log" >&2
+            stop; return 1
+        fi
+        sleep 0.5
+    done
+    echo "neo4j: ready in $(( SECONDS - started )) s: KITH_NEO4J_URI=bolt://127.0.0.1:$port KITH_NEO4J_USER=neo4j" \
+         "KITH_NEO4J_PASSWORD=$KITH_NEO4J_PASSWORD (PID $pid)" >&2
+}
+
+stop() {
+    local pid
+    if ! pid="$(running_pid)"; then rm -f "$pidfile"; echo "neo4j: not running here" >&2; return 0; fi
+    kill "$pid"
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    if kill -0 "$pid" 2>/dev/null; then echo "neo4j: PID $pid did not stop in 30 s; killing it" >&2; kill -9 "$pid"; fi
+    rm -f "$pidfile"
+    echo "neo4j: stopped (PID $pid)" >&2
+}
+
+status() {
+    if pid="$(running_pid)"; then echo "neo4j: running (PID $pid) on 127.0.0.1:$port"; else echo "neo4j: not running"; return 3; fi
+}
+
+case "${1:-}" in
+    start) start ;;
+    stop) stop ;;
+    status) status ;;
+    build) build ;;
+    *) echo "usage: $0 start|stop|status|build" >&2; exit 2 ;;
+esac

@@ -1,0 +1,55 @@
+package kith;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+import org.neo4j.configuration.GraphDatabaseSettings;
+import org.neo4j.configuration.connectors.BoltConnector;
+import org.neo4j.configuration.helpers.SocketAddress;
+import org.neo4j.dbms.api.DatabaseManagementService;
+import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
+import org.neo4j.io.ByteUnit;
+
+/**
+ * Neo4j Community with Bolt on 127.0.0.1 and auth on, its data in the folder given:
+ * {@code java kith.Neo4jServer DATA_DIR PORT} with the password in KITH_NEO4J_PASSWORD.
+ * Prints "ready" once the password is set and Bolt listens; stops cleanly on SIGTERM.
+ */
+public final class Neo4jServer {
+    public static void main(String[] args) throws InterruptedException {
+        if (args.length != 2) {
+            System.err.println("usage: Neo4jServer DATA_DIR PORT (password in KITH_NEO4J_PASSWORD)");
+            System.exit(2);
+        }
+        String password = System.getenv("KITH_NEO4J_PASSWORD");
+        if (password == null || password.length() < 8) {
+            System.err.println("Set KITH_NEO4J_PASSWORD (8 characters or more) for the neo4j user.");
+            System.exit(2);
+        }
+        DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(Path.of(args[0]).toAbsolutePath())
+                .setConfig(BoltConnector.enabled, true)
+                .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", Integer.parseInt(args[1])))
+                .setConfig(GraphDatabaseSettings.auth_enabled, true)
+                .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(256))
+                .build();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            dbms.shutdown();
+            stopped.countDown();
+        }));
+        try {
+            dbms.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME).executeTransactionally(
+                    "ALTER USER neo4j SET PLAINTEXT PASSWORD $password CHANGE NOT REQUIRED", Map.of("password", password));
+        } catch (RuntimeException e) {
+            // A restart on the same data with the same password: Neo4j refuses to "change" it to itself.
+            if (!String.valueOf(e.getMessage()).contains("cannot be the same")) {
+                System.err.println("Could not set the neo4j user's password: " + e.getMessage());
+                System.exit(1);  // the shutdown hook stops the database
+            }
+        }
+        System.out.println("ready");
+        System.out.flush();
+        stopped.await();
+    }
+}

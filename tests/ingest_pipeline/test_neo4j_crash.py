@@ -1,0 +1,77 @@
+"""A Neo4j server killed in the middle of `kith ingest email`: the ingest stops with a clear message and,
+once the server is back, the same command resumes with no loss and no duplicates.
+
+Runs its own server (.ci/neo4j/neo4j.sh on a free port, data in a temporary folder), so that killing it
+touches nothing else."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from graph.neo4j_store import Neo4jStore
+from graph.settings import Settings
+from graph.sqlite_store import SQLiteStore
+from ingest.email.pipeline import ingest_email
+from ingest.synthetic import FIRM_DOMAIN, make_firm, write_corpus
+from tests.api.world import free_port
+from tests.neo4j_server import neo4j_env
+
+LAUNCHER = Path(__file__).resolve().parents[2] / ".ci" / "neo4j" / "neo4j.sh"
+
+
+def launcher(command: str, env: dict[str, str]) -> None:
+    done = subprocess.run(["bash", str(LAUNCHER), command], env={**os.environ, **env}, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+
+
+def test_an_ingest_survives_the_server_dying_under_it(tmp_path):
+    neo4j_env()  # skips where there is no test Neo4j (and so, most likely, no Java to run one)
+    port = free_port()
+    server = {"NEO4J_PORT": str(port), "NEO4J_RUN": str(tmp_path / "neo4j"), "KITH_NEO4J_PASSWORD": "crash-test-pw"}
+    uri = f"bolt://127.0.0.1:{port}"
+    env = {"KITH_NEO4J_URI": uri, "KITH_NEO4J_PASSWORD": "crash-test-pw", "KITH_INTERNAL_DOMAINS": FIRM_DOMAIN}
+    firm = make_firm(seed=4, colleagues=12, organizations=10, contacts_per_org=5)
+    mail = write_corpus(tmp_path / "mail", firm, 2_400, per_file=200)
+    launcher("start", server)
+    try:
+        ingest = subprocess.Popen([sys.executable, "-m", "api", "ingest", "email", *map(str, mail), "--json"],
+                                  env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        store = Neo4jStore.connect(uri, "neo4j", "crash-test-pw")
+        try:
+            deadline = time.monotonic() + 300
+            while store.counts()["interactions"] < 400:  # two files in, ten to go
+                assert ingest.poll() is None and time.monotonic() < deadline, ingest.communicate()
+                time.sleep(0.2)
+        finally:
+            store.close()
+        pid = int((tmp_path / "neo4j" / "neo4j.pid").read_text())
+        os.kill(pid, signal.SIGKILL)  # a crash, not a clean stop
+        out, err = ingest.communicate(timeout=300)
+        assert ingest.returncode == 1, (out, err)
+        assert "Cannot reach Neo4j at " + uri in err and "Traceback" not in err
+
+        launcher("start", server)  # the same data folder: Neo4j recovers from its transaction log
+        again = subprocess.run([sys.executable, "-m", "api", "ingest", "email", *map(str, mail), "--json"],
+                               env={**os.environ, **env}, capture_output=True, text=True, timeout=600)
+        assert again.returncode == 0, again.stderr
+
+        reference = SQLiteStore.open(tmp_path / "reference.db")
+        ingest_email(reference, Settings(db=tmp_path / "reference.db", internal_domains=[FIRM_DOMAIN]), mail)
+        store = Neo4jStore.connect(uri, "neo4j", "crash-test-pw")
+        try:
+            assert store.counts() == reference.counts()  # nothing lost, nothing twice
+            assert sorted(store.iter_knows(), key=lambda k: (k.a, k.b)) == \
+                   sorted(reference.iter_knows(), key=lambda k: (k.a, k.b))  # no delta applied twice
+        finally:
+            store.close()
+            reference.close()
+    finally:
+        launcher("stop", server)

@@ -1,0 +1,44 @@
+"""The test Neo4j server: the KITH_NEO4J_* variables, read once and taken out of the environment so
+that only the tests that ask for Neo4j (the ``store`` fixture's Neo4j half, ``neo4j_env()``) use it and
+everything else stays on SQLite. Import it as ``tests.neo4j_server`` (one module, one state)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+NEO4J = {name: os.environ.pop(name, "") for name in
+         ("KITH_NEO4J_URI", "KITH_NEO4J_USER", "KITH_NEO4J_PASSWORD", "KITH_NEO4J_DATABASE")}
+
+
+def neo4j_env() -> dict[str, str]:
+    """The KITH_NEO4J_* settings of the test server (for a CLI or API process), or a clean skip."""
+    if not NEO4J["KITH_NEO4J_URI"]:
+        pytest.skip("KITH_NEO4J_URI is not set: the Neo4j half of this test is skipped (.ci/neo4j/neo4j.sh start)")
+    return {name: value for name, value in NEO4J.items() if value}
+
+
+NEO4J_WIPES = [0]  # how often the test database was emptied: a session-wide world built on it checks
+
+
+def neo4j_store():
+    """A store on the test server, emptied (its schema kept), or a clean skip where there is none."""
+    env = neo4j_env()
+    from graph.errors import StoreUnavailable
+    from graph.neo4j_store import Neo4jStore
+
+    try:
+        store = Neo4jStore.connect(
+            env["KITH_NEO4J_URI"],
+            env.get("KITH_NEO4J_USER", "neo4j"),
+            env.get("KITH_NEO4J_PASSWORD", ""),
+            env.get("KITH_NEO4J_DATABASE", "neo4j"),
+        )
+    except StoreUnavailable as exc:
+        if os.environ.get("CI"):
+            raise  # CI starts a server: one that does not answer is a failure, not a skip
+        pytest.skip(f"KITH_NEO4J_URI={env['KITH_NEO4J_URI']} does not answer: {exc}")
+    store.wipe()
+    NEO4J_WIPES[0] += 1
+    return store
