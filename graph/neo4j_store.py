@@ -158,7 +158,9 @@ class DriverExecutor:
     def stream(self, query: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
         with _translated(self._uri, self._user, self._database), self._session(write=False) as session:
             for record in session.run(query, params):
-                yield record.data()
+                # The streamed statements return values, never nodes, so nothing needs data()'s
+                # element-by-element walk, which on the columnar KNOWS rows took half the load time.
+                yield dict(record.items())
 
     def write(self, work: Callable[[CypherTransaction], T]) -> T:
         with _translated(self._uri, self._user, self._database), self._session(write=True) as session:
