@@ -90,7 +90,15 @@ def _interactions(src: SQLiteStore, dst: Neo4jStore) -> int:
         found = src.get_interactions(ids)
         # no KNOWS deltas: the edges are copied as they stand, below
         n += len(dst.add_interactions([InteractionWrite(found[i]) for i in ids if i in found]))
+        # the indexed text as it stands: it holds what an interaction read back does not (the topics in
+        # their first order, topics privacy's search-only content words)
+        dst.set_search_texts(_indexed_texts(src, ids))
     return n
+
+
+def _indexed_texts(src: SQLiteStore, ids: list[str]) -> dict[str, str]:
+    marks = ",".join("?" * len(ids))
+    return dict(src._conn().execute(f"SELECT doc_id, text FROM documents WHERE doc_id IN ({marks})", ids))
 
 
 def _deals(src: SQLiteStore, dst: Neo4jStore) -> int:

@@ -587,11 +587,12 @@ ORDER BY n.id
 LIMIT $limit
 """
 
-# $rows: [{id, tokens}]
-SET_SEARCH_TOKENS = """
+# $rows: [{id, text, tokens}]: a document's kept text and its tokens, as they are elsewhere (a re-tokenise,
+# or `kith migrate` copying SQLite's indexed text as it stands).
+SET_SEARCH = """
 UNWIND $rows AS row
 MATCH (n:Interaction|Deal {id: row.id})
-SET n.search_tokens = row.tokens
+SET n.search_text = row.text, n.search_tokens = row.tokens
 """
 
 # $index is the full-text index of schema.cypher; $query the OR-joined quoted phrases.

@@ -358,9 +358,13 @@ class Neo4jStore:
         """Index every document's kept text again with today's ``index_text``, a page at a time."""
         after = ""
         while rows := self._db.run(q.SEARCH_TEXTS, {"after": after, "limit": _BATCH}):
-            tokens = [{"id": r["id"], "tokens": index_text(r["text"]) or None} for r in rows]
-            self._db.write(lambda tx, t=tokens: tx.run(q.SET_SEARCH_TOKENS, {"rows": t}))
+            self.set_search_texts({r["id"]: r["text"] for r in rows})
             after = rows[-1]["id"]
+
+    def set_search_texts(self, texts: Mapping[str, str]) -> None:
+        """Set documents' searchable text as given (indexed with today's ``index_text``)."""
+        rows = [{"id": i, "text": t or None, "tokens": index_text(t) or None} for i, t in texts.items()]
+        self._db.write(lambda tx: tx.run(q.SET_SEARCH, {"rows": rows}))
 
     def _write(self, work: Callable[[CypherTransaction], T]) -> T:
         """One write transaction that also moves the generation on."""

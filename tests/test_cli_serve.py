@@ -16,6 +16,7 @@ def test_workers_use_the_sqlite_file_named_by_db_even_with_neo4j_in_the_environm
     port = free_port()
     db = tmp_path / "kith.db"
     env = {**os.environ, "KITH_NEO4J_URI": "bolt://127.0.0.1:1", "KITH_ACCESS_DB": str(tmp_path / "access.db")}
+    subprocess.run([sys.executable, "-m", "api", "--db", str(db), "init"], env=env, check=True, capture_output=True)
     server = subprocess.Popen([sys.executable, "-m", "api", "--db", str(db), "serve", "--workers", "2",
                                "--port", str(port), "--log-level", "warning"],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -29,7 +30,6 @@ def test_workers_use_the_sqlite_file_named_by_db_even_with_neo4j_in_the_environm
                 time.sleep(0.2)
         assert health is not None, server.communicate(timeout=10)
         assert health.status_code == 200 and health.json()["store"] == "sqlite"
-        assert db.is_file()
     finally:
         server.terminate()
         out, _ = server.communicate(timeout=30)

@@ -460,9 +460,10 @@ def test_migrating_a_version_1_database_indexes_every_kept_text_again_with_stemm
     db = RecordingExecutor({"GET_META": [{"value": "1"}], "SEARCH_TEXTS": lambda p: texts.get(p["after"], [])})
     Neo4jStore(db).migrate()
     assert [p["after"] for p in db.params("SEARCH_TEXTS")] == ["", "i_1", "i_2"]
-    assert db.params("SET_SEARCH_TOKENS") == [
-        {"rows": [{"id": "d_1", "tokens": "partnership"}, {"id": "i_1", "tokens": "grind 出口 口管 管制"}]},
-        {"rows": [{"id": "i_2", "tokens": None}]},
+    assert db.params("SET_SEARCH") == [
+        {"rows": [{"id": "d_1", "text": "Partnerships", "tokens": "partnership"},
+                  {"id": "i_1", "text": "Grinding 出口管制", "tokens": "grind 出口 口管 管制"}]},
+        {"rows": [{"id": "i_2", "text": None, "tokens": None}]},
     ]
     assert db.params("SET_META")[-1]["rows"][0]["value"] == str(SCHEMA_VERSION)
 

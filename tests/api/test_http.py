@@ -185,14 +185,11 @@ def test_metrics_can_require_a_token(world: World):
 
 
 def test_sync_status_tells_when_each_account_last_synced_and_how_it_ended(world: World):
-    from contextlib import closing
-
-    from graph.sqlite_store import SQLiteStore
     from ingest.sync.state import record_status
 
-    with closing(SQLiteStore.open(world.settings.db)) as store:
-        record_status(store, "ana-mail", "imap", ok=True, fetched=12, ingested=10)
-        record_status(store, "ana-mail", "imap", ok=False, error="imap.firm.example cannot be reached")
+    store = world.app.state.store  # the world's own store, SQLite or Neo4j
+    record_status(store, "ana-mail", "imap", ok=True, fetched=12, ingested=10)
+    record_status(store, "ana-mail", "imap", ok=False, error="imap.firm.example cannot be reached")
     [status] = world.data("{ syncStatus { account kind ok error at lastSuccessAt fetched } }", as_="viewer")["syncStatus"]
     assert status["account"] == "ana-mail" and status["kind"] == "imap"
     assert status["ok"] is False and "cannot be reached" in status["error"]
