@@ -158,7 +158,7 @@ def test_graphiql_loads_from_bundled_assets_and_runs_a_query_with_a_token(run):
 def test_map_signs_in_with_the_token_in_session_storage_not_the_url(run):
     signed = run["partner"]["signedIn"]
     assert signed["stored"]
-    assert "Unknown or revoked API token" in signed["refused"]  # a wrong token is refused, with what to do
+    assert "Unknown, expired or revoked API token" in signed["refused"]  # a wrong token is refused, with what to do
     assert run["tokens"]["partner"] not in signed["url"] and signed["url"].endswith("/map")
 
 
