@@ -21,8 +21,8 @@ Signals (each 0 when there is no evidence for it, so missing evidence is never a
   pair's traffic (1 - smaller / larger direction). A rule, not a fit: a one-to-many sender (a daily
   digest to 50, a big list) gets little strength toward each recipient (group_size 2: a digest to
   40 keeps a quarter of its chance, to 80 a sixteenth), though by the future-interaction measure the
-  next digest is certain. A list both people write to is not dampened. Measured cost: under 0.005
-  AUC on the development networks (bench/evaluate.py).
+  next digest is certain. A list both people write to is not dampened. Measured cost: at most 0.005
+  AUC on the development networks (EU 0.828 -> 0.823; bench/evaluate.py).
 No evidence at all scores 0. Bulk and automated mail never reaches a KNOWS edge (graph.knows).
 Bands: strong >= 60, medium >= 35, weak >= 15, cold below.
 

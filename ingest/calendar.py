@@ -302,7 +302,7 @@ class CalendarIngest:
     def run(self, paths: Sequence[Path | str]) -> RunReport:
         for path in iter_calendar_files(paths):
             self.report.files += 1
-            outcome = self.per_file.setdefault(path, Counter())
+            outcome = self.per_file[path]  # a defaultdict: the file is listed even when it holds nothing
             mark = self.checkpoints.resume_point(path)
             self.report.records += mark.records
             resumed = mark.records - mark.skipped.total()
