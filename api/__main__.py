@@ -1,3 +1,3 @@
-from api.cli import main
+from kith.api.cli import main
 
 main()

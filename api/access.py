@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from graph.errors import KithError, NotFound, StoreError
-from graph.sqlite_store import create_private
+from kith.graph.errors import KithError, NotFound, StoreError
+from kith.graph.sqlite_store import create_private
 
 TOKEN_PREFIX = "kith_"
 TOKEN_ID_CHARS = 12  # a token's id: the first characters of its hash

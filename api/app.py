@@ -30,19 +30,19 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from api.access import AccessStore, AuthError, User
-from api.body_limit import BodyLimit
-from api.graphql_context import AuditWriter, KithContext, run_blocking
-from api.jobs import JobRunner
-from api.metrics import Metrics
-from api.pages import BundledGraphQLRouter, mount_pages
-from api.schema import build_schema
-from graph.errors import KithError
-from graph.network import load_network, serve_stale
-from graph.runtime import settle_gc
-from graph.scope import EVERYTHING, Scope, walled_scope
-from graph.settings import Settings, load_settings
-from graph.store import Store, open_store
+from kith.api.access import AccessStore, AuthError, User
+from kith.api.body_limit import BodyLimit
+from kith.api.graphql_context import AuditWriter, KithContext, run_blocking
+from kith.api.jobs import JobRunner
+from kith.api.metrics import Metrics
+from kith.api.pages import BundledGraphQLRouter, mount_pages
+from kith.api.schema import build_schema
+from kith.graph.errors import KithError
+from kith.graph.network import load_network, serve_stale
+from kith.graph.runtime import settle_gc
+from kith.graph.scope import EVERYTHING, Scope, walled_scope
+from kith.graph.settings import Settings, load_settings
+from kith.graph.store import Store, open_store
 
 _SCOPES_KEPT = 256
 
@@ -175,6 +175,6 @@ def create_app(settings: Settings, *, store: Store | None = None, access: Access
 
 
 def app_from_environment() -> FastAPI:
-    """For ``uvicorn --factory api.app:app_from_environment`` and ``kith serve --workers N``: settings
+    """For ``uvicorn --factory kith.api.app:app_from_environment`` and ``kith serve --workers N``: settings
     from the environment (KITH_*), as the CLI would read them."""
     return create_app(load_settings(**({"db": os.environ["KITH_DB"]} if os.environ.get("KITH_DB") else {})))

@@ -8,18 +8,18 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from api import cli_demo, cli_expert_eval, cli_ingest, cli_insights, cli_review
-from api import cli_note
-from api import cli_rank
-from api import cli_users
-from api import cli_serve
-from api import cli_export
-from api import cli_sync
-from api import cli_migrate
-from api.context import describe, err, out, print_json, settings_of, store_of
-from graph.errors import KithError
-from graph.settings import load_settings
-from ingest.sync.state import sync_statuses
+from kith.api import cli_demo, cli_expert_eval, cli_ingest, cli_insights, cli_review
+from kith.api import cli_note
+from kith.api import cli_rank
+from kith.api import cli_users
+from kith.api import cli_serve
+from kith.api import cli_export
+from kith.api import cli_sync
+from kith.api import cli_migrate
+from kith.api.context import describe, err, out, print_json, settings_of, store_of
+from kith.graph.errors import KithError
+from kith.graph.settings import load_settings
+from kith.ingest.sync.state import sync_statuses
 
 app = typer.Typer(
     name="kith",

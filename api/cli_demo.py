@@ -16,17 +16,17 @@ from typing import Annotated
 
 import typer
 
-from api.cli_ingest import show_report, with_progress
-from api.context import out, print_json, settings_of
-from graph.settings import Settings, default_db_path
-from graph.sqlite_store import SQLiteStore
-from ingest.calendar import ingest_calendar
-from ingest.deals import ingest_deals
-from ingest.email.pipeline import ingest_email
-from ingest.notes import add_note
-from ingest.report import RunReport
-from ingest.identity.organizations import normalize_company
-from ingest.synthetic import FIRM_DOMAIN, TOPICS, Firm, make_firm, write_calendar, write_corpus, write_deals_csv
+from kith.api.cli_ingest import show_report, with_progress
+from kith.api.context import out, print_json, settings_of
+from kith.graph.settings import Settings, default_db_path
+from kith.graph.sqlite_store import SQLiteStore
+from kith.ingest.calendar import ingest_calendar
+from kith.ingest.deals import ingest_deals
+from kith.ingest.email.pipeline import ingest_email
+from kith.ingest.notes import add_note
+from kith.ingest.report import RunReport
+from kith.ingest.identity.organizations import normalize_company
+from kith.ingest.synthetic import FIRM_DOMAIN, TOPICS, Firm, make_firm, write_calendar, write_corpus, write_deals_csv
 
 DEMO_MESSAGES = 6000
 DEMO_USER = "demo"
@@ -123,7 +123,7 @@ def demo_db_path(ctx: typer.Context) -> Path:
 
 def demo_token(settings: Settings, firm: Firm) -> str:
     """A fresh token for the demo admin (created, linked to the first colleague, on the first run)."""
-    from api.access import AccessRole, AccessStore
+    from kith.api.access import AccessRole, AccessStore
 
     access = AccessStore(settings.access_path)
     if DEMO_USER not in {u.name for u in access.users()}:
@@ -197,7 +197,7 @@ def demo(
     if serve:
         import uvicorn
 
-        from api.app import create_app
+        from kith.api.app import create_app
 
         uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
 

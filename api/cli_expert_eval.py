@@ -10,9 +10,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from api.cli_insights import AsJson, AsOf, parse_when
-from api.context import out, print_json, store_of
-from graph import expert_eval
+from kith.api.cli_insights import AsJson, AsOf, parse_when
+from kith.api.context import out, print_json, store_of
+from kith.graph import expert_eval
 
 
 def experts(
@@ -49,7 +49,7 @@ def stackexchange(
     min_questions: Annotated[int, typer.Option("--min-questions", help="Tags with fewer questions are not topics.")] = 3,
 ) -> None:
     """Turn a Stack Exchange Posts.xml into mail and expert labels, to try `evaluate experts` on."""
-    from ingest.stackexchange import convert
+    from kith.ingest.stackexchange import convert
 
     done = convert(posts, out_dir, domain=domain, min_questions=min_questions)
     out.print(f"{done.mails} mails and {done.topics} labelled topics ({done.labelled_people} people) in {out_dir}. "

@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 
-from api.cli_rank import AsOf, org_of, parse_day, person_of
-from api.context import err, store_of
-from graph.errors import KithError
-from graph.exports import MAX_HOPS, GraphFormat, account_graph, ego_graph, write
+from kith.api.cli_rank import AsOf, org_of, parse_day, person_of
+from kith.api.context import err, store_of
+from kith.graph.errors import KithError
+from kith.graph.exports import MAX_HOPS, GraphFormat, account_graph, ego_graph, write
 
 
 def export(

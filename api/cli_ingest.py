@@ -11,13 +11,13 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from api.context import err, out, print_json, settings_of, store_of
-from graph.errors import KithError
-from ingest.calendar import ingest_calendar
-from ingest.contacts import ingest_contacts
-from ingest.deals import DealReport, available_profiles, ingest_deals, load_profile
-from ingest.email.pipeline import ingest_email
-from ingest.report import RunReport
+from kith.api.context import err, out, print_json, settings_of, store_of
+from kith.graph.errors import KithError
+from kith.ingest.calendar import ingest_calendar
+from kith.ingest.contacts import ingest_contacts
+from kith.ingest.deals import DealReport, available_profiles, ingest_deals, load_profile
+from kith.ingest.email.pipeline import ingest_email
+from kith.ingest.report import RunReport
 
 app = typer.Typer(help="Read mail, calendars, deal records or contacts into the graph.", no_args_is_help=True)
 

@@ -15,13 +15,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from api.context import out, print_json, settings_of, store_of
-from graph import evaluate as backtest
-from graph import expertise
-from graph import insights as findings
-from graph.errors import KithError, NotFound
-from graph.settings import save_strength_weights
-from graph.strength import FITTED, weights_from
+from kith.api.context import out, print_json, settings_of, store_of
+from kith.graph import evaluate as backtest
+from kith.graph import expertise
+from kith.graph import insights as findings
+from kith.graph.errors import KithError, NotFound
+from kith.graph.settings import save_strength_weights
+from kith.graph.strength import FITTED, weights_from
 
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 AsOf = Annotated[
@@ -195,7 +195,7 @@ def evaluate(
         else:
             _show_backtest(result)
         return
-    from graph.fit import fit_and_check
+    from kith.graph.fit import fit_and_check
 
     found = fit_and_check(items, weights, split_at=when, quantile=quantile, k=k)
     written = {n: getattr(found.weights, n) for n in ("intercept", *FITTED)}

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from api.context import out, print_json, settings_of
-from graph.errors import KithError
+from kith.api.context import out, print_json, settings_of
+from kith.graph.errors import KithError
 
 
 def migrate(
@@ -18,9 +18,9 @@ def migrate(
 ) -> None:
     """Copy the SQLite store (--db / KITH_DB) into Neo4j, then compare counts. Safe to repeat; an
     interrupted copy resumes. Afterwards set KITH_NEO4J_URI to serve from Neo4j."""
-    from graph.migrate import migrate as copy
-    from graph.neo4j_store import Neo4jStore
-    from graph.sqlite_store import SQLiteStore
+    from kith.graph.migrate import migrate as copy
+    from kith.graph.neo4j_store import Neo4jStore
+    from kith.graph.sqlite_store import SQLiteStore
 
     settings = settings_of(ctx)
     if not settings.db.is_file():

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from api.context import err, out, print_json, settings_of, store_of
-from graph.errors import KithError
-from ingest.notes import add_note
+from kith.api.context import err, out, print_json, settings_of, store_of
+from kith.graph.errors import KithError
+from kith.ingest.notes import add_note
 
 app = typer.Typer(help="Notes colleagues keep about clients: preferences, family, the last conversation.",
                   no_args_is_help=True)

@@ -18,15 +18,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from api.context import out, print_json, settings_of, store_of
-from graph.errors import KithError, NotFound
-from graph.explain import explain as explain_pair
-from graph.model import Person
-from graph.network import load_network
-from graph.paths import decision_makers, staff, warm_paths
-from graph.store import Store
-from graph.strength import weights_from
-from ingest.identity.organizations import normalize_company
+from kith.api.context import out, print_json, settings_of, store_of
+from kith.graph.errors import KithError, NotFound
+from kith.graph.explain import explain as explain_pair
+from kith.graph.model import Person
+from kith.graph.network import load_network
+from kith.graph.paths import decision_makers, staff, warm_paths
+from kith.graph.store import Store
+from kith.graph.strength import weights_from
+from kith.ingest.identity.organizations import normalize_company
 
 AsOf = Annotated[str | None, typer.Option("--as-of", help="Only evidence before this day (YYYY-MM-DD, UTC).")]
 PathsAsOf = Annotated[str | None, typer.Option(

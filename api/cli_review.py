@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from api.context import out, print_json, store_of
-from graph import identity
-from graph.errors import NotFound
+from kith.api.context import out, print_json, store_of
+from kith.graph import identity
+from kith.graph.errors import NotFound
 
 app = typer.Typer(help="List possible duplicate people and decide them.", invoke_without_command=True)
 

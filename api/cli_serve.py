@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from api.context import out, require_store, settings_of
+from kith.api.context import out, require_store, settings_of
 
 
 def serve(
@@ -26,7 +26,7 @@ def serve(
     out.print(f"Kith API on http://{host}:{port}/graphql ({settings.store_kind} store"
               f"{'' if settings.store_kind == 'neo4j' else ' at ' + str(settings.db)}); the map at /map; /healthz, /metrics.")
     if workers == 1:
-        from api.app import create_app
+        from kith.api.app import create_app
 
         uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False)
         return
@@ -34,5 +34,5 @@ def serve(
     # the store chosen here (an empty URI when --db chose SQLite over a KITH_NEO4J_URI in the environment).
     os.environ["KITH_DB"] = str(settings.db)
     os.environ["KITH_NEO4J_URI"] = settings.neo4j_uri
-    uvicorn.run("api.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
+    uvicorn.run("kith.api.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
                 log_level=log_level, access_log=False)

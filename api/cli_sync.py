@@ -9,11 +9,11 @@ from urllib.parse import urlsplit
 
 import typer
 
-from api.cli_ingest import show_report, with_progress
-from api.context import err, out, print_json, settings_of, store_of
-from graph.errors import KithError
-from graph.settings import Settings, SyncAccount
-from graph.store import Store
+from kith.api.cli_ingest import show_report, with_progress
+from kith.api.context import err, out, print_json, settings_of, store_of
+from kith.graph.errors import KithError
+from kith.graph.settings import Settings, SyncAccount
+from kith.graph.store import Store
 
 app = typer.Typer(help="Fetch what is new from mail (IMAP) and calendar (CalDAV) servers.",
                   invoke_without_command=True)
@@ -24,9 +24,9 @@ _RECORDS = {"imap": "messages", "caldav": "events"}
 def run_account(store: Store, settings: Settings, account: SyncAccount, as_json: bool):
     """One sync of one account under a progress bar; the run report."""
     if account.kind == "imap":
-        from ingest.sync.imap import sync_imap as sync
+        from kith.ingest.sync.imap import sync_imap as sync
     else:
-        from ingest.sync.calendars import sync_caldav as sync
+        from kith.ingest.sync.calendars import sync_caldav as sync
     report = with_progress(f"syncing {account.name}", None,
                            lambda advance: sync(store, settings, account, on_progress=advance))
     if not as_json:

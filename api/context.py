@@ -8,9 +8,9 @@ import sys
 import typer
 from rich.console import Console
 
-from graph.errors import KithError
-from graph.settings import Settings
-from graph.store import Store, open_store
+from kith.graph.errors import KithError
+from kith.graph.settings import Settings
+from kith.graph.store import Store, open_store
 
 out = Console()
 err = Console(stderr=True)

@@ -19,12 +19,12 @@ from typing import Any, TypeVar
 from strawberry.fastapi import BaseContext
 from strawberry.types import Info
 
-from api.access import AccessRole, AccessStore, User
-from api.jobs import JobRunner
-from api.loaders import Loaders
-from graph.scope import Scope
-from graph.settings import Settings
-from graph.store import Store
+from kith.api.access import AccessRole, AccessStore, User
+from kith.api.jobs import JobRunner
+from kith.api.loaders import Loaders
+from kith.graph.scope import Scope
+from kith.graph.settings import Settings
+from kith.graph.store import Store
 
 R = TypeVar("R")
 GRAPH_THREADS = 4  # graph reads are CPU-bound Python: more threads only queue on the GIL

@@ -1,4 +1,4 @@
-"""The process one API ingest job runs in: ``python -m api.job_worker``, the job on stdin as JSON
+"""The process one API ingest job runs in: ``python -m kith.api.job_worker``, the job on stdin as JSON
 (kind, folder, profile and the server's settings), the run report on stdout as JSON.
 
 A process of its own, started fresh (not forked from the server): it inherits none of uvicorn's signal
@@ -15,10 +15,10 @@ import sys
 
 def main() -> int:
     spec = json.load(sys.stdin)
-    from api.jobs import JobKind, ingest_function
-    from graph.errors import KithError
-    from graph.settings import Settings
-    from graph.store import open_store
+    from kith.api.jobs import JobKind, ingest_function
+    from kith.graph.errors import KithError
+    from kith.graph.settings import Settings
+    from kith.graph.store import open_store
 
     settings = Settings(**spec["settings"])
     kind = JobKind(spec["kind"])

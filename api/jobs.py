@@ -32,8 +32,8 @@ from typing import Any, BinaryIO
 
 from pydantic import SecretStr
 
-from graph.settings import Settings
-from graph.sqlite_store import create_private
+from kith.graph.settings import Settings
+from kith.graph.sqlite_store import create_private
 
 JOBS_KEPT = 500
 POLL_S = 0.25  # how often a running job's cancellation is looked for
@@ -95,18 +95,18 @@ class Job:
 
 def ingest_function(kind: JobKind) -> Callable[..., Any]:
     if kind == JobKind.EMAIL:
-        from ingest.email.pipeline import ingest_email
+        from kith.ingest.email.pipeline import ingest_email
 
         return ingest_email
     if kind == JobKind.CALENDAR:
-        from ingest.calendar import ingest_calendar
+        from kith.ingest.calendar import ingest_calendar
 
         return ingest_calendar
     if kind == JobKind.DEALS:
-        from ingest.deals import ingest_deals
+        from kith.ingest.deals import ingest_deals
 
         return ingest_deals
-    from ingest.contacts import ingest_contacts
+    from kith.ingest.contacts import ingest_contacts
 
     return ingest_contacts
 
@@ -225,7 +225,7 @@ class JobRunner:
     def _work(self, job_id: str, kind: JobKind, folder: Path, profile: str) -> tuple[JobState, dict | None, str]:
         spec = json.dumps({"kind": str(kind), "folder": str(folder), "profile": profile,
                            "settings": _settings_for_worker(self.settings)}, default=str)
-        proc = subprocess.Popen([sys.executable, "-m", "api.job_worker"], stdin=subprocess.PIPE,
+        proc = subprocess.Popen([sys.executable, "-m", "kith.api.job_worker"], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
         self._running[job_id] = proc
         deadline = time.monotonic() + self.settings.ingest_timeout_s

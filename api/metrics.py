@@ -12,7 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import Response
 
-from api.jobs import JobRunner, JobState
+from kith.api.jobs import JobRunner, JobState
 
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 KNOWN_PATHS = ("/graphql", "/healthz", "/metrics")

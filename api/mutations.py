@@ -13,12 +13,12 @@ import strawberry
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
-from api import types as t
-from api.jobs import ENDED, JobKind
-from api.permissions import CanWrite, Forbidden, IsAdmin
-from api.pagination import BadInput
-from graph.errors import NotFound
-from graph.model import Person, Sharing
+from kith.api import types as t
+from kith.api.jobs import ENDED, JobKind
+from kith.api.permissions import CanWrite, Forbidden, IsAdmin
+from kith.api.pagination import BadInput
+from kith.graph.errors import NotFound
+from kith.graph.model import Person, Sharing
 
 MAX_FILES = 100
 MAX_NAME_BYTES = 200  # stored as "NNN-name", under the 255-byte limit of every common file system
@@ -77,7 +77,7 @@ def _check_upload(ctx, files: list, kind: JobKind, profile: str) -> None:
     elif any(len(name.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES for name in names):
         problem = f"A file name may be at most {MAX_NAME_BYTES} bytes; rename the file and upload it again."
     elif kind == JobKind.DEALS:
-        from ingest.deals import available_profiles
+        from kith.ingest.deals import available_profiles
 
         if profile not in available_profiles():
             problem = f"Unknown deal profile {profile!r}; use one of {', '.join(available_profiles())}."
@@ -113,7 +113,7 @@ class Mutation:
                          description="Two records are one person: fold `other` into `keep` (undo with `kith review undo`).")
     async def merge_people(self, info: Info, keep: strawberry.ID, other: strawberry.ID,
                            reason: str = "merged through the API") -> t.IdentityChange:
-        from graph.identity import merge_people
+        from kith.graph.identity import merge_people
 
         ctx = info.context
         a, b = await target_person(info, str(keep), "keep"), await target_person(info, str(other), "other")
@@ -124,7 +124,7 @@ class Mutation:
                          description="Some addresses are someone else: move them (and what was done through them) to a new person.")
     async def split_person(self, info: Info, person: strawberry.ID, emails: list[str], name: str = "",
                            reason: str = "split through the API") -> t.IdentityChange:
-        from graph.identity import split_person
+        from kith.graph.identity import split_person
 
         ctx = info.context
         record = await target_person(info, str(person), "person")
@@ -136,7 +136,7 @@ class Mutation:
                          description="Record a note about a person, by you (or, for admins, by another colleague).")
     async def add_note(self, info: Info, about: strawberry.ID, text: str, by: strawberry.ID | None = None,
                        at: datetime | None = None) -> t.NoteAdded:
-        from ingest.notes import add_note
+        from kith.ingest.notes import add_note
 
         ctx = info.context
         if len(text) > MAX_NOTE_CHARS:

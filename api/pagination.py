@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 import strawberry
 from strawberry.extensions import FieldExtension
 
-from graph.errors import KithError
+from kith.graph.errors import KithError
 
 MAX_PAGE = 100
 _PREFIX = "kith:o:"

@@ -26,8 +26,8 @@ from typing import Any
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
-from api.access import AccessRole
-from graph.errors import KithError
+from kith.api.access import AccessRole
+from kith.graph.errors import KithError
 
 
 class Forbidden(KithError):

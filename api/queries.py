@@ -13,12 +13,12 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from api import types as t
-from api.pagination import BadInput, Connection, Paginated, page_window
-from api.permissions import IsAdmin
-from graph.errors import NotFound
-from ingest.identity.addresses import normalize_address
-from ingest.identity.organizations import normalize_company
+from kith.api import types as t
+from kith.api.pagination import BadInput, Connection, Paginated, page_window
+from kith.api.permissions import IsAdmin
+from kith.graph.errors import NotFound
+from kith.ingest.identity.addresses import normalize_address
+from kith.ingest.identity.organizations import normalize_company
 
 MAX_HOPS = 4
 MAX_TEXT = 200  # characters of a search text or topic
@@ -93,7 +93,7 @@ class Query:
 
     @strawberry.field(extensions=[Paginated()], description="People and organisations by name, address or domain.")
     async def search(self, info: Info, text: str, first: int, after: str | None = None) -> Connection[t.SearchMatch]:
-        from graph.directory import search
+        from kith.graph.directory import search
 
         window = page_window(first, after)
         found = await info.context.read(search, info.context.store, _text(text, "text"), limit=window.end)
@@ -105,7 +105,7 @@ class Query:
     async def warm_paths(self, info: Info, to: strawberry.ID, first: int, after: str | None = None,
                          from_: Annotated[list[strawberry.ID] | None, strawberry.argument(name="from")] = None,
                          max_hops: int = MAX_HOPS, as_of: datetime | None = None) -> Connection[t.WarmPath]:
-        from graph.paths import warm_paths
+        from kith.graph.paths import warm_paths
 
         ctx = info.context
         window = page_window(first, after)
@@ -122,7 +122,7 @@ class Query:
     @strawberry.field(extensions=[Paginated()], description="Who knows most about a topic, best first, with evidence.")
     async def experts(self, info: Info, topic: str, first: int, after: str | None = None,
                       internal_only: bool = True, as_of: datetime | None = None) -> Connection[t.Expert]:
-        from graph.expertise import experts
+        from kith.graph.expertise import experts
 
         ctx = info.context
         window = page_window(first, after)
@@ -141,7 +141,7 @@ class Query:
     async def experts_with_path(self, info: Info, topic: str, to: strawberry.ID, first: int,
                                 after: str | None = None, max_hops: int = MAX_HOPS,
                                 as_of: datetime | None = None) -> Connection[t.ExpertPath]:
-        from graph.expertise import experts_with_path
+        from kith.graph.expertise import experts_with_path
 
         ctx = info.context
         window = page_window(first, after)
@@ -159,7 +159,7 @@ class Query:
     @strawberry.field(description="Who we know at an organisation, who of us knows them, how well, and coverage.")
     async def account_map(self, info: Info, organization: strawberry.ID,
                           as_of: datetime | None = None) -> t.AccountMap | None:
-        from graph.accounts import account_map
+        from kith.graph.accounts import account_map
 
         ctx = info.context
         org = await t.organization_node(info, str(organization))
@@ -177,7 +177,7 @@ class Query:
     @strawberry.field(description="What to act on this week: going cold, single-threaded accounts, job changes, "
                                   "client tiers, who to reconnect with. Each list holds at most `first` items.")
     async def insights(self, info: Info, first: int, as_of: datetime | None = None) -> t.Insights:
-        from graph.insights import insights
+        from kith.graph.insights import insights
 
         ctx = info.context
         window = page_window(first, None)
@@ -187,7 +187,7 @@ class Query:
     @strawberry.field(description="Why two people's relationship scores what it does: signals, points, evidence.")
     async def explain_strength(self, info: Info, a: strawberry.ID, b: strawberry.ID,
                                as_of: datetime | None = None) -> t.Explanation:
-        from graph.explain import explain
+        from kith.graph.explain import explain
 
         ctx = info.context
         pa, pb = await visible_person_id(info, str(a), argument="a"), await visible_person_id(info, str(b), argument="b")
@@ -207,7 +207,7 @@ class Query:
 
     @strawberry.field(description="The last run of every `kith sync` account: is the graph current?")
     async def sync_status(self, info: Info) -> list[t.SyncStatus]:
-        from ingest.sync.state import sync_statuses
+        from kith.ingest.sync.state import sync_statuses
 
         return [t.SyncStatus.of(s) for s in await info.context.run(sync_statuses, info.context.store)]
 

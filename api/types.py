@@ -18,11 +18,11 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from api.pagination import Connection, Paginated, page_window
-from graph import accounts, exports, model
-from graph.evidence import document_sharing, snippet
-from graph.network import load_network
-from graph.strength import band
+from kith.api.pagination import Connection, Paginated, page_window
+from kith.graph import accounts, exports, model
+from kith.graph.evidence import document_sharing, snippet
+from kith.graph.network import load_network
+from kith.graph.strength import band
 
 INTERACTION_SCAN = 200  # interactions read per page when listing a person's
 
@@ -136,7 +136,7 @@ class Person:
 
     @strawberry.field(extensions=[Paginated()], description="Their interactions, newest first.")
     async def interactions(self, info: Info, first: int, after: str | None = None) -> Connection[Interaction]:
-        from api.pagination import page_window
+        from kith.api.pagination import page_window
 
         return await interactions_of(info, self.record.id, page_window(first, after).end)  # type: ignore[return-value]
 

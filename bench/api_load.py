@@ -37,11 +37,11 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from api.access import AccessRole, AccessStore  # noqa: E402
-from api.cli_demo import DemoSizes, build_demo, demo_settings  # noqa: E402
-from graph.settings import Settings  # noqa: E402
-from graph.sqlite_store import SQLiteStore  # noqa: E402
-from ingest.synthetic import TOPICS  # noqa: E402
+from kith.api.access import AccessRole, AccessStore  # noqa: E402
+from kith.api.cli_demo import DemoSizes, build_demo, demo_settings  # noqa: E402
+from kith.graph.settings import Settings  # noqa: E402
+from kith.graph.sqlite_store import SQLiteStore  # noqa: E402
+from kith.ingest.synthetic import TOPICS  # noqa: E402
 
 WARM_PATHS = ("query($to: ID!) { warmPaths(to: $to, first: 3) { edges { node { score introduction "
               "hops { strength band source { name } target { name } } } } } }")
@@ -136,7 +136,7 @@ def serving(db: Path, workers: int) -> Iterator[str]:
     """``kith serve`` on a free loopback port, until the block ends; yields its URL once /healthz answers."""
     port = free_port()
     env = {**os.environ, "KITH_DB": str(db), "KITH_NEO4J_URI": ""}
-    server = subprocess.Popen([sys.executable, "-m", "api", "--db", str(db), "serve", "--host", "127.0.0.1",
+    server = subprocess.Popen([sys.executable, "-m", "kith.api", "--db", str(db), "serve", "--host", "127.0.0.1",
                                "--port", str(port), "--workers", str(workers), "--log-level", "warning"],
                               cwd=REPO, env=env)
     url = f"http://127.0.0.1:{port}"

@@ -27,11 +27,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from graph.evaluate import (Protocol, baselines, bootstrap_aucs, figures_of, interval, load_interactions,  # noqa: E402
+from kith.graph.evaluate import (Protocol, baselines, bootstrap_aucs, figures_of, interval, load_interactions,  # noqa: E402
                             protocol, roc_auc)
-from graph.model import Interaction  # noqa: E402
-from graph.strength import DAY, DEFAULT_WEIGHTS, Weights, columns, score_columns  # noqa: E402
-from ingest.snap import read_snap  # noqa: E402
+from kith.graph.model import Interaction  # noqa: E402
+from kith.graph.strength import DAY, DEFAULT_WEIGHTS, Weights, columns, score_columns  # noqa: E402
+from kith.ingest.snap import read_snap  # noqa: E402
 
 SNAP = ROOT.parent / "shared" / "corpora" / "snap_temporal_networks"
 # name, file, start of the recording for files whose times are offsets from it (email-Eu-core: ~Oct 2003)
@@ -58,9 +58,9 @@ def snap_sets() -> dict[str, Protocol]:
 
 def demo_items(folder: Path) -> list[Interaction]:
     """The interactions of the `kith demo` firm, built into ``folder``."""
-    from api.cli_demo import build_demo
-    from graph.settings import Settings
-    from graph.sqlite_store import SQLiteStore
+    from kith.api.cli_demo import build_demo
+    from kith.graph.settings import Settings
+    from kith.graph.sqlite_store import SQLiteStore
 
     db = folder / "demo.db"
     build_demo(Settings(db=db), db)
@@ -128,7 +128,7 @@ def main() -> None:
     ap.add_argument("--k", type=int, default=100)
     ap.add_argument("--refit", action="store_true", help="print the weights fitted on all three networks")
     args = ap.parse_args()
-    from graph.fit import fit_weights
+    from kith.graph.fit import fit_weights
 
     t = time.perf_counter()
     sets = snap_sets()

@@ -24,9 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from graph.expertise import experts  # noqa: E402
-from graph.knows import deltas  # noqa: E402
-from graph.model import (  # noqa: E402
+from kith.graph.expertise import experts  # noqa: E402
+from kith.graph.knows import deltas  # noqa: E402
+from kith.graph.model import (  # noqa: E402
     Category,
     Interaction,
     InteractionKind,
@@ -35,9 +35,9 @@ from graph.model import (  # noqa: E402
     Person,
     Role,
 )
-from graph.runtime import settle_gc  # noqa: E402
-from graph.sqlite_store import SQLiteStore  # noqa: E402
-from graph.text import query_phrases  # noqa: E402
+from kith.graph.runtime import settle_gc  # noqa: E402
+from kith.graph.sqlite_store import SQLiteStore  # noqa: E402
+from kith.graph.text import query_phrases  # noqa: E402
 
 SYLLABLES = ["ka", "lo", "mi", "re", "to", "sa", "ne", "vu", "di", "po", "ra", "le", "ti", "mo", "gu", "fe", "zi",
              "ba", "no", "she", "pri", "tra", "con", "ex", "port", "dis", "ver", "lan", "gro", "mar"]

@@ -21,17 +21,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from graph import expert_eval  # noqa: E402
-from graph.settings import load_settings  # noqa: E402
-from graph.sqlite_store import SQLiteStore  # noqa: E402
-from ingest.email.pipeline import ingest_email  # noqa: E402
+from kith.graph import expert_eval  # noqa: E402
+from kith.graph.settings import load_settings  # noqa: E402
+from kith.graph.sqlite_store import SQLiteStore  # noqa: E402
+from kith.ingest.email.pipeline import ingest_email  # noqa: E402
 
 SE_POSTS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "stackexchange_coffee" / "Posts.xml"
 
 
 def build(name: str, folder: Path) -> tuple[Path, Path, str]:
     if name == "se":
-        from ingest.stackexchange import convert
+        from kith.ingest.stackexchange import convert
 
         convert(SE_POSTS, folder)
         return folder / "mail.mbox", folder / "labels.json", "coffee.example"

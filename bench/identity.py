@@ -267,7 +267,7 @@ def naive_clusters(humans: list[Human], mbox: list[str]) -> dict[str, str]:
     from email import message_from_string
     from email.utils import getaddresses
 
-    from ingest.identity.names import parse_name
+    from kith.ingest.identity.names import parse_name
     name_of: dict[str, str] = {}
     for text in mbox:
         msg = message_from_string(text.partition("\n")[2])
@@ -279,9 +279,9 @@ def naive_clusters(humans: list[Human], mbox: list[str]) -> dict[str, str]:
 
 
 def run(seed: int, people: int, count: int, folder: Path) -> dict:
-    from graph.settings import Settings
-    from graph.sqlite_store import SQLiteStore
-    from ingest.email.pipeline import ingest_email
+    from kith.graph.settings import Settings
+    from kith.graph.sqlite_store import SQLiteStore
+    from kith.ingest.email.pipeline import ingest_email
 
     humans = make_world(seed, people)
     mbox, truth = messages(humans, count, seed)

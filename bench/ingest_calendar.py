@@ -24,10 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import icalendar  # noqa: E402
 import recurring_ical_events  # noqa: E402
 
-from graph.settings import Settings  # noqa: E402
-from graph.sqlite_store import SQLiteStore  # noqa: E402
-from ingest.calendar import ingest_calendar  # noqa: E402
-from ingest.synthetic import FIRM_DOMAIN, make_firm, write_calendar  # noqa: E402
+from kith.graph.settings import Settings  # noqa: E402
+from kith.graph.sqlite_store import SQLiteStore  # noqa: E402
+from kith.ingest.calendar import ingest_calendar  # noqa: E402
+from kith.ingest.synthetic import FIRM_DOMAIN, make_firm, write_calendar  # noqa: E402
 
 NOW = datetime(2024, 1, 1, tzinfo=timezone.utc)
 

@@ -20,10 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from graph.settings import Settings  # noqa: E402
-from graph.sqlite_store import SQLiteStore  # noqa: E402
-from ingest.deals import ingest_deals  # noqa: E402
-from ingest.synthetic import FIRM_DOMAIN, make_firm, write_deals_csv  # noqa: E402
+from kith.graph.settings import Settings  # noqa: E402
+from kith.graph.sqlite_store import SQLiteStore  # noqa: E402
+from kith.ingest.deals import ingest_deals  # noqa: E402
+from kith.ingest.synthetic import FIRM_DOMAIN, make_firm, write_deals_csv  # noqa: E402
 
 
 def main() -> None:

@@ -30,8 +30,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ingest.email.sources import RawMessage, iter_messages  # noqa: E402
-from ingest.synthetic import FIRM_DOMAIN, make_firm, write_corpus  # noqa: E402
+from kith.ingest.email.sources import RawMessage, iter_messages  # noqa: E402
+from kith.ingest.synthetic import FIRM_DOMAIN, make_firm, write_corpus  # noqa: E402
 
 
 def header_parse_rate(paths: list[Path]) -> tuple[int, float]:

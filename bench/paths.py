@@ -25,10 +25,10 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from graph.model import Knows, Person
-from graph.network import load_network
-from graph.paths import warm_paths
-from graph.sqlite_store import SQLiteStore
+from kith.graph.model import Knows, Person
+from kith.graph.network import load_network
+from kith.graph.paths import warm_paths
+from kith.graph.sqlite_store import SQLiteStore
 
 DAY = 86_400
 NOW = 1_750_000_000
@@ -71,9 +71,9 @@ def generate(people: int, edges: int, seed: int) -> tuple[list[Person], list[Kno
 
 def neo4j_copy(people: list[Person], knows: list[Knows]):
     """The same graph in the Neo4j at KITH_NEO4J_URI, emptied first."""
-    from graph import neo4j_queries as q
-    from graph.model import KNOWS_COUNTERS
-    from graph.neo4j_store import Neo4jStore
+    from kith.graph import neo4j_queries as q
+    from kith.graph.model import KNOWS_COUNTERS
+    from kith.graph.neo4j_store import Neo4jStore
 
     store = Neo4jStore.connect(os.environ["KITH_NEO4J_URI"], os.environ.get("KITH_NEO4J_USER", "neo4j"),
                                os.environ.get("KITH_NEO4J_PASSWORD", ""), os.environ.get("KITH_NEO4J_DATABASE", "neo4j"))

@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 from evaluate import demo_items, snap_histories
 
-from graph.evaluate import Protocol, bootstrap_aucs, interval, protocol, roc_auc
-from graph.knows import deltas
-from graph.strength import DAY, DEFAULT_WEIGHTS as W, FITTED, UNKNOWN_AGE_DAYS, columns, signal_columns
+from kith.graph.evaluate import Protocol, bootstrap_aucs, interval, protocol, roc_auc
+from kith.graph.knows import deltas
+from kith.graph.strength import DAY, DEFAULT_WEIGHTS as W, FITTED, UNKNOWN_AGE_DAYS, columns, signal_columns
 
 HALF_LIVES = (14, 30, 90, 365)
 CANDIDATES = {

@@ -25,11 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from graph.settings import Settings, SyncAccount  # noqa: E402
-from graph.sqlite_store import SQLiteStore  # noqa: E402
-from ingest.email.pipeline import ingest_email  # noqa: E402
-from ingest.synthetic import FIRM_DOMAIN, make_firm, messages, write_mbox  # noqa: E402
-from ingest.sync.imap import sync_imap  # noqa: E402
+from kith.graph.settings import Settings, SyncAccount  # noqa: E402
+from kith.graph.sqlite_store import SQLiteStore  # noqa: E402
+from kith.ingest.email.pipeline import ingest_email  # noqa: E402
+from kith.ingest.synthetic import FIRM_DOMAIN, make_firm, messages, write_mbox  # noqa: E402
+from kith.ingest.sync.imap import sync_imap  # noqa: E402
 from tests.sync.servers import NOBODY, Dovecot  # noqa: E402
 
 PASSWORD = "bench-pass"

@@ -15,13 +15,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from graph.insights import SILENT_DAYS, SINGLE_THREAD_MIN_TOTAL, SINGLE_THREAD_SHARE
-from graph.memo import per_generation
-from graph.network import load_network
-from graph.paths import staff
-from graph.scope import EVERYTHING, Scope
-from graph.store import Store
-from graph.strength import DAY, DEFAULT_WEIGHTS, Weights, band
+from kith.graph.insights import SILENT_DAYS, SINGLE_THREAD_MIN_TOTAL, SINGLE_THREAD_SHARE
+from kith.graph.memo import per_generation
+from kith.graph.network import load_network
+from kith.graph.paths import staff
+from kith.graph.scope import EVERYTHING, Scope
+from kith.graph.store import Store
+from kith.graph.strength import DAY, DEFAULT_WEIGHTS, Weights, band
 
 
 @dataclass(frozen=True, slots=True)

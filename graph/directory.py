@@ -15,10 +15,10 @@ import time
 import weakref
 from dataclasses import dataclass
 
-from graph.memo import per_generation
-from graph.scope import EVERYTHING, Scope
-from graph.store import Store
-from graph.text import fold
+from kith.graph.memo import per_generation
+from kith.graph.scope import EVERYTHING, Scope
+from kith.graph.store import Store
+from kith.graph.text import fold
 
 REFRESH_S = 10.0
 _WORDS = re.compile(r"[^\W_]+")

@@ -28,11 +28,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from graph.errors import KithError
-from graph.knows import deltas, fold
-from graph.model import Category, Interaction, Knows
-from graph.store import Store
-from graph.strength import DAY, DEFAULT_WEIGHTS, Weights, columns, score_columns
+from kith.graph.errors import KithError
+from kith.graph.knows import deltas, fold
+from kith.graph.model import Category, Interaction, Knows
+from kith.graph.store import Store
+from kith.graph.strength import DAY, DEFAULT_WEIGHTS, Weights, columns, score_columns
 
 DEFAULT_QUANTILE = 0.8
 DEFAULT_K = 100

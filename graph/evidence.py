@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
-from graph.model import Sharing
-from graph.text import fold
+from kith.graph.model import Sharing
+from kith.graph.text import fold
 
 SNIPPET_CHARS = 160
 _ORDER = {Sharing.ALL: 0, Sharing.SUBJECTS: 1, Sharing.HIDE: 2}

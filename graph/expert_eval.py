@@ -27,11 +27,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graph import expertise
-from graph.errors import KithError
-from graph.model import Category, Role
-from graph.store import Store
-from graph.text import query_phrases
+from kith.graph import expertise
+from kith.graph.errors import KithError
+from kith.graph.model import Category, Role
+from kith.graph.store import Store
+from kith.graph.text import query_phrases
 
 DEPTH = 100  # ranks read per topic (MAP looks this deep)
 SCORERS = ("kith", "bm25", "most active")

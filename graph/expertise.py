@@ -53,18 +53,18 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
-from graph.errors import KithError
-from graph.evidence import document_sharing, snippet
-from graph.mailboxes import is_role_or_noreply
-from graph.memo import per_generation
-from graph.model import Attendance, Category, DealRoleKind, Role, TextHit
-from graph.scope import EVERYTHING, Scope
-from graph.store import Store
-from graph.strength import DAY
-from graph.text import fold, folded_phrases, phrases, query_phrases, stems
+from kith.graph.errors import KithError
+from kith.graph.evidence import document_sharing, snippet
+from kith.graph.mailboxes import is_role_or_noreply
+from kith.graph.memo import per_generation
+from kith.graph.model import Attendance, Category, DealRoleKind, Role, TextHit
+from kith.graph.scope import EVERYTHING, Scope
+from kith.graph.store import Store
+from kith.graph.strength import DAY
+from kith.graph.text import fold, folded_phrases, phrases, query_phrases, stems
 
 if TYPE_CHECKING:
-    from graph.paths import WarmPath
+    from kith.graph.paths import WarmPath
 
 MAX_HITS = 300  # documents read per query, the store's most relevant first
 HALF_LIFE_DAYS = 730.0
@@ -457,8 +457,8 @@ def experts_with_path(
     scores, each relative to the best of its kind among them, combine by geometric mean: a strong
     expert with a cool path and a weaker expert with a warm one meet in the middle, and a zero on
     either side stays zero. Experts without any path within ``max_hops`` are left out."""
-    from graph.network import load_network
-    from graph.paths import warm_paths
+    from kith.graph.network import load_network
+    from kith.graph.paths import warm_paths
 
     ranked = experts(store, topic, limit=max(pool, limit), as_of=as_of, now=now, internal_only=internal_only,
                      scope=scope)

@@ -16,14 +16,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from graph.errors import NotFound
-from graph.knows import deltas, fold
-from graph.memo import per_generation
-from graph.model import Interaction, Knows
-from graph.network import HOUR
-from graph.scope import EVERYTHING, Scope
-from graph.store import Store
-from graph.strength import DEFAULT_WEIGHTS, SIGNALS, Weights, band, contributions, signals
+from kith.graph.errors import NotFound
+from kith.graph.knows import deltas, fold
+from kith.graph.memo import per_generation
+from kith.graph.model import Interaction, Knows
+from kith.graph.network import HOUR
+from kith.graph.scope import EVERYTHING, Scope
+from kith.graph.store import Store
+from kith.graph.strength import DEFAULT_WEIGHTS, SIGNALS, Weights, band, contributions, signals
 
 EVIDENCE_LIMIT = 20
 _PAGE = 20  # shared interactions read at first; most count, so one page usually does

@@ -20,12 +20,12 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from graph.accounts import account_map
-from graph.errors import KithError, NotFound
-from graph.network import load_network
-from graph.scope import EVERYTHING, Scope
-from graph.store import Store
-from graph.strength import band
+from kith.graph.accounts import account_map
+from kith.graph.errors import KithError, NotFound
+from kith.graph.network import load_network
+from kith.graph.scope import EVERYTHING, Scope
+from kith.graph.store import Store
+from kith.graph.strength import band
 
 if TYPE_CHECKING:
     import networkx as nx

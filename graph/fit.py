@@ -17,9 +17,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from graph.evaluate import DEFAULT_QUANTILE, Backtest, Protocol, backtest, protocol
-from graph.model import Interaction
-from graph.strength import DEFAULT_WEIGHTS, FITTED, Weights, columns, signal_columns
+from kith.graph.evaluate import DEFAULT_QUANTILE, Backtest, Protocol, backtest, protocol
+from kith.graph.model import Interaction
+from kith.graph.strength import DEFAULT_WEIGHTS, FITTED, Weights, columns, signal_columns
 
 C = 1.0  # inverse L2 strength (scikit-learn's C), on signals of order 1
 FIT_SHARE = 0.75  # `--fit` fits at this share of the evaluation split's quantile (0.6 for 0.8)

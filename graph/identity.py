@@ -10,11 +10,11 @@ import dataclasses
 import time
 from collections.abc import Sequence
 
-from graph import ids
-from graph.errors import KithError, NotFound
-from graph.knows import fold
-from graph.model import IdentityEvent, IdentityEventKind, Interaction, Person, ReviewStatus
-from graph.store import Store
+from kith.graph import ids
+from kith.graph.errors import KithError, NotFound
+from kith.graph.knows import fold
+from kith.graph.model import IdentityEvent, IdentityEventKind, Interaction, Person, ReviewStatus
+from kith.graph.store import Store
 
 
 def recompute_knows(store: Store, person_ids: Sequence[str]) -> None:

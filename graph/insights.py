@@ -32,12 +32,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
-from graph.evaluate import edges_as_of, load_interactions
-from graph.memo import per_generation
-from graph.model import Deal, DealStatus, Knows, Person, WorksAt
-from graph.scope import EVERYTHING, Scope
-from graph.store import Store
-from graph.strength import DAY, score
+from kith.graph.evaluate import edges_as_of, load_interactions
+from kith.graph.memo import per_generation
+from kith.graph.model import Deal, DealStatus, Knows, Person, WorksAt
+from kith.graph.scope import EVERYTHING, Scope
+from kith.graph.store import Store
+from kith.graph.strength import DAY, score
 
 MEDIUM = 35.0
 SILENT_DAYS = 90

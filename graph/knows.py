@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from graph.model import Attendance, Category, Interaction, InteractionKind, Knows, Role
+from kith.graph.model import Attendance, Category, Interaction, InteractionKind, Knows, Role
 
 # Above this many people a meeting links its organizer to each attendee, not every pair.
 ALL_PAIRS_LIMIT = 30

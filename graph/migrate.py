@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import TypeVar
 
-from graph import neo4j_queries as q
-from graph.errors import KithError
-from graph.model import KNOWS_COUNTERS, InteractionWrite
-from graph.neo4j_store import IDENTITY_EVENT_SEQ_KEY, REVIEW_ITEM_SEQ_KEY, Neo4jStore
-from graph.sqlite_store import SQLiteStore
+from kith.graph import neo4j_queries as q
+from kith.graph.errors import KithError
+from kith.graph.model import KNOWS_COUNTERS, InteractionWrite
+from kith.graph.neo4j_store import IDENTITY_EVENT_SEQ_KEY, REVIEW_ITEM_SEQ_KEY, Neo4jStore
+from kith.graph.sqlite_store import SQLiteStore
 
 CHUNK = 5_000  # records read and written per step of a copy
 DONE_KEY = "migrate.done"  # (:Meta) in the target: the steps finished, comma-separated

@@ -16,10 +16,10 @@ from importlib import resources
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
-from graph import ids as kith_ids
-from graph import neo4j_queries as q
-from graph.errors import KithError, NotFound, SchemaTooNew, StoreError, StoreUnavailable
-from graph.model import (
+from kith.graph import ids as kith_ids
+from kith.graph import neo4j_queries as q
+from kith.graph.errors import KithError, NotFound, SchemaTooNew, StoreError, StoreUnavailable
+from kith.graph.model import (
     KNOWS_COUNTERS,
     Attendance,
     Category,
@@ -44,8 +44,8 @@ from graph.model import (
     TextHit,
     WorksAt,
 )
-from graph.store import COUNT_KEYS
-from graph.text import document_text, index_text
+from kith.graph.store import COUNT_KEYS
+from kith.graph.text import document_text, index_text
 
 SCHEMA_VERSION = 2  # bump with a change to schema.cypher or to the graph model that needs migrating
 _STEMMED_TOKENS = 2  # the version whose search tokens are stemmed (graph.text.index_text)

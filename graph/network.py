@@ -30,11 +30,11 @@ from operator import attrgetter
 
 import numpy as np
 
-from graph.knows import fold
-from graph.model import KNOWS_COUNTERS, Interaction, Knows, Person
-from graph.scope import EVERYTHING, Scope
-from graph.store import Store
-from graph.strength import DEFAULT_WEIGHTS, Signals, Weights, score_columns, signals
+from kith.graph.knows import fold
+from kith.graph.model import KNOWS_COUNTERS, Interaction, Knows, Person
+from kith.graph.scope import EVERYTHING, Scope
+from kith.graph.store import Store
+from kith.graph.strength import DEFAULT_WEIGHTS, Signals, Weights, score_columns, signals
 
 COLUMNS = ("first_at", "last_at", *KNOWS_COUNTERS)
 HOUR = 3600

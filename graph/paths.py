@@ -34,13 +34,13 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from graph.explain import evidence_ids
-from graph.memo import per_generation
-from graph.model import DealRoleKind, Person
-from graph.network import Network, load_network
-from graph.scope import EVERYTHING, Scope
-from graph.store import Store
-from graph.strength import DEFAULT_WEIGHTS, Weights, band, contributions
+from kith.graph.explain import evidence_ids
+from kith.graph.memo import per_generation
+from kith.graph.model import DealRoleKind, Person
+from kith.graph.network import Network, load_network
+from kith.graph.scope import EVERYTHING, Scope
+from kith.graph.store import Store
+from kith.graph.strength import DEFAULT_WEIGHTS, Weights, band, contributions
 
 EVIDENCE_PER_HOP = 10
 YEAR = 365 * 86400

@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from graph.model import Interaction
-from graph.store import Store
+from kith.graph.model import Interaction
+from kith.graph.store import Store
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validat
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings import TomlConfigSettingsSource
 
-from graph.errors import KithError
+from kith.graph.errors import KithError
 
 PrivacyMode = Literal["metadata", "topics", "full"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graph.model import KNOWS_COUNTERS
+from kith.graph.model import KNOWS_COUNTERS
 
 _PROV = "src_kind TEXT, src TEXT, src_record TEXT, ingested_at INTEGER"
 _KNOWS_COLS = ",\n  ".join(f"{name} REAL NOT NULL DEFAULT 0" for name in KNOWS_COUNTERS)

@@ -11,9 +11,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from graph import ids as kith_ids
-from graph.errors import KithError, NotFound, SchemaTooNew, StoreError
-from graph.model import (
+from kith.graph import ids as kith_ids
+from kith.graph.errors import KithError, NotFound, SchemaTooNew, StoreError
+from kith.graph.model import (
     KNOWS_COUNTERS,
     Attendance,
     Category,
@@ -38,9 +38,9 @@ from graph.model import (
     TextHit,
     WorksAt,
 )
-from graph.sqlite_schema import LATEST, MIGRATIONS
-from graph.store import COUNT_KEYS
-from graph.text import document_text, index_text
+from kith.graph.sqlite_schema import LATEST, MIGRATIONS
+from kith.graph.store import COUNT_KEYS
+from kith.graph.text import document_text, index_text
 
 _CHUNK = 500  # ids per IN (...) list
 SEARCH_WINDOW = 2000  # matches a full-text search reads at most, newest first

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol, runtime_checkable
 
-from graph.model import (
+from kith.graph.model import (
     Deal,
     IdentityEvent,
     Interaction,
@@ -24,7 +24,7 @@ from graph.model import (
     TextHit,
     WorksAt,
 )
-from graph.settings import Settings
+from kith.graph.settings import Settings
 
 # Keys of Store.counts().
 COUNT_KEYS = ("people", "organizations", "interactions", "deals", "knows", "works_at", "topics")
@@ -185,7 +185,7 @@ class Store(Protocol):
 def open_store(settings: Settings) -> Store:
     """The store the settings choose: Neo4j when a URI is configured, otherwise the SQLite file."""
     if settings.store_kind == "neo4j":
-        from graph.neo4j_store import Neo4jStore
+        from kith.graph.neo4j_store import Neo4jStore
 
         return Neo4jStore.connect(
             settings.neo4j_uri,
@@ -193,6 +193,6 @@ def open_store(settings: Settings) -> Store:
             settings.neo4j_password.get_secret_value(),
             settings.neo4j_database,
         )
-    from graph.sqlite_store import SQLiteStore
+    from kith.graph.sqlite_store import SQLiteStore
 
     return SQLiteStore.open(settings.db)

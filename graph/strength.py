@@ -44,11 +44,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from graph.errors import KithError
-from graph.model import KNOWS_COUNTERS, Knows
+from kith.graph.errors import KithError
+from kith.graph.model import KNOWS_COUNTERS, Knows
 
 if TYPE_CHECKING:
-    from graph.settings import Settings
+    from kith.graph.settings import Settings
 
 DAY = 86_400
 BANDS = ((60.0, "strong"), (35.0, "medium"), (15.0, "weak"), (0.0, "cold"))

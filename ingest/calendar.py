@@ -40,16 +40,16 @@ import icalendar
 import recurring_ical_events
 import x_wr_timezone
 
-from graph import ids
-from graph.knows import deltas
-from graph.model import Attendance, Interaction, InteractionKind, InteractionWrite, Participant, Provenance, Role
-from graph.settings import Settings
-from graph.store import Store
-from ingest.checkpoints import Checkpoints
-from ingest.files import file_size, files_under
-from ingest.report import RunReport
-from ingest.resolve import Resolver
-from ingest.topics import content_terms, key_phrases
+from kith.graph import ids
+from kith.graph.knows import deltas
+from kith.graph.model import Attendance, Interaction, InteractionKind, InteractionWrite, Participant, Provenance, Role
+from kith.graph.settings import Settings
+from kith.graph.store import Store
+from kith.ingest.checkpoints import Checkpoints
+from kith.ingest.files import file_size, files_under
+from kith.ingest.report import RunReport
+from kith.ingest.resolve import Resolver
+from kith.ingest.topics import content_terms, key_phrases
 
 CALENDAR_SUFFIXES = (".ics", ".ical", ".icalendar", ".ifb")
 _NOT_PEOPLE = frozenset({"ROOM", "RESOURCE", "GROUP"})

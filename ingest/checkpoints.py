@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 from urllib.parse import quote
 
-from graph.store import Store
-from ingest.files import file_size
-from ingest.report import RunReport
+from kith.graph.store import Store
+from kith.ingest.files import file_size
+from kith.ingest.report import RunReport
 
 T = TypeVar("T")
 

@@ -36,19 +36,19 @@ from pathlib import Path
 
 import vobject
 
-from graph import ids
-from graph.knows import deltas
-from graph.model import Interaction, InteractionKind, InteractionWrite, Participant, Provenance, Role
-from graph.settings import Settings
-from graph.store import Store
-from graph.text import fold
-from ingest.checkpoints import Checkpoints
-from ingest.files import files_under
-from ingest.identity.organizations import normalize_company
-from ingest.notes import note_text
-from ingest.report import RunReport
-from ingest.resolve import Resolver
-from ingest.signatures import _normalize_phone as normalize_phone
+from kith.graph import ids
+from kith.graph.knows import deltas
+from kith.graph.model import Interaction, InteractionKind, InteractionWrite, Participant, Provenance, Role
+from kith.graph.settings import Settings
+from kith.graph.store import Store
+from kith.graph.text import fold
+from kith.ingest.checkpoints import Checkpoints
+from kith.ingest.files import files_under
+from kith.ingest.identity.organizations import normalize_company
+from kith.ingest.notes import note_text
+from kith.ingest.report import RunReport
+from kith.ingest.resolve import Resolver
+from kith.ingest.signatures import _normalize_phone as normalize_phone
 
 CONTACT_SUFFIXES = (".vcf", ".vcard")
 _BEGIN = re.compile(r"^\s*BEGIN\s*:\s*VCARD\s*$", re.IGNORECASE)

@@ -47,18 +47,18 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from graph import ids
-from graph.errors import KithError
-from graph.model import Deal, DealRole, DealRoleKind, DealStatus, Provenance, text_name
-from graph.settings import Settings
-from graph.store import Store
-from graph.text import fold
-from ingest.checkpoints import Checkpoints
-from ingest.files import files_under
-from ingest.identity.addresses import normalize_address
-from ingest.identity.organizations import display_company, normalize_company
-from ingest.report import RunReport
-from ingest.resolve import Resolver
+from kith.graph import ids
+from kith.graph.errors import KithError
+from kith.graph.model import Deal, DealRole, DealRoleKind, DealStatus, Provenance, text_name
+from kith.graph.settings import Settings
+from kith.graph.store import Store
+from kith.graph.text import fold
+from kith.ingest.checkpoints import Checkpoints
+from kith.ingest.files import files_under
+from kith.ingest.identity.addresses import normalize_address
+from kith.ingest.identity.organizations import display_company, normalize_company
+from kith.ingest.report import RunReport
+from kith.ingest.resolve import Resolver
 
 DEAL_SUFFIXES = (".csv", ".json", ".xlsx")
 FUZZY_THRESHOLD = 90  # rapidfuzz ratio (0-100) between normalised keys: about one typo per ten letters
@@ -105,7 +105,7 @@ class Profile:
 
 
 def available_profiles() -> list[str]:
-    return sorted(p.name.removesuffix(".toml") for p in resources.files("ingest.deal_profiles").iterdir()
+    return sorted(p.name.removesuffix(".toml") for p in resources.files("kith.ingest.deal_profiles").iterdir()
                   if p.name.endswith(".toml"))
 
 
@@ -121,7 +121,7 @@ def _raw_profile(name_or_path: str) -> tuple[dict, Path | None]:
     if name_or_path not in available_profiles():
         raise KithError(f"No deal profile named {name_or_path!r}. Use one of {', '.join(available_profiles())}, "
                         "or give the path of a .toml mapping file.")
-    text = resources.files("ingest.deal_profiles").joinpath(f"{name_or_path}.toml").read_text(encoding="utf-8")
+    text = resources.files("kith.ingest.deal_profiles").joinpath(f"{name_or_path}.toml").read_text(encoding="utf-8")
     return tomllib.loads(text), None
 
 

@@ -18,14 +18,14 @@ import hashlib
 import time
 from dataclasses import dataclass
 
-from graph import ids
-from graph.errors import KithError
-from graph.knows import deltas
-from graph.model import Interaction, InteractionKind, InteractionWrite, Participant, Provenance, Role
-from graph.settings import Settings
-from graph.store import Store
-from ingest.resolve import Resolver
-from ingest.topics import key_phrases
+from kith.graph import ids
+from kith.graph.errors import KithError
+from kith.graph.knows import deltas
+from kith.graph.model import Interaction, InteractionKind, InteractionWrite, Participant, Provenance, Role
+from kith.graph.settings import Settings
+from kith.graph.store import Store
+from kith.ingest.resolve import Resolver
+from kith.ingest.topics import key_phrases
 
 NEAREST_SCORE = 80  # rapidfuzz ratio (0-100) of the nearest known address worth suggesting
 SUBJECT_CHARS = 2000  # a note longer than this keeps its start as subject; full mode keeps it whole as body

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from graph.model import text_name
+from kith.graph.model import text_name
 
 MAX_LISTED_ERRORS = 1000  # beyond this only the count grows
 

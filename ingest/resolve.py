@@ -39,18 +39,18 @@ from dataclasses import dataclass, field
 from rapidfuzz.fuzz import ratio
 from rapidfuzz.process import extract
 
-from graph import ids
-from graph.errors import KithError
-from graph.identity import merge_people, record_attach, split_person
-from graph.mailboxes import is_role_or_noreply
-from graph.model import IdentityEventKind, Organization, Person, Provenance, ReviewItem, WorksAt
-from graph.settings import Settings
-from graph.store import Store
-from graph.text import fold
-from ingest.identity.addresses import domain_of, normalize_address
-from ingest.identity.aliases import is_numbered, local_forms
-from ingest.identity.names import MERGE, REVIEW, NameParts, given_variants, name_similarity, parse_name
-from ingest.identity.organizations import (
+from kith.graph import ids
+from kith.graph.errors import KithError
+from kith.graph.identity import merge_people, record_attach, split_person
+from kith.graph.mailboxes import is_role_or_noreply
+from kith.graph.model import IdentityEventKind, Organization, Person, Provenance, ReviewItem, WorksAt
+from kith.graph.settings import Settings
+from kith.graph.store import Store
+from kith.graph.text import fold
+from kith.ingest.identity.addresses import domain_of, normalize_address
+from kith.ingest.identity.aliases import is_numbered, local_forms
+from kith.ingest.identity.names import MERGE, REVIEW, NameParts, given_variants, name_similarity, parse_name
+from kith.ingest.identity.organizations import (
     display_company,
     is_personal_domain,
     normalize_company,

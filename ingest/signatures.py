@@ -22,7 +22,7 @@ from functools import cache, lru_cache
 import spacy
 from spacy.matcher import Matcher
 
-from ingest.identity.organizations import has_legal_suffix
+from kith.ingest.identity.organizations import has_legal_suffix
 
 _ROLES = (
     "partner", "partnerin", "associate", "counsel", "counselor", "attorney", "lawyer", "solicitor",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
 
-from graph.model import Interaction, InteractionKind, Participant, Role
+from kith.graph.model import Interaction, InteractionKind, Participant, Role
 
 
 @dataclass(slots=True)

@@ -21,7 +21,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
-from graph.errors import KithError
+from kith.graph.errors import KithError
 
 LIST_LOCAL = "brewers"  # the list every question goes to; deliberately not a role-like name
 _TAG = re.compile(r"<([^<>]+)>")

@@ -22,7 +22,7 @@ import os
 import re
 from functools import cache, lru_cache
 
-from graph.text import fold
+from kith.graph.text import fold
 
 _LANGUAGES = ("de", "fr", "es", "it", "nl", "pt", "sv", "da", "nb", "pl")
 _BOILERPLATE = frozenset(

@@ -24,7 +24,7 @@ def corpus(*parts: str) -> Path:
 @pytest.fixture(params=["sqlite", "neo4j"])
 def store(request, tmp_path):
     if request.param == "sqlite":
-        from graph.sqlite_store import SQLiteStore
+        from kith.graph.sqlite_store import SQLiteStore
 
         s = SQLiteStore.open(tmp_path / "kith.db")
     else:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from graph import ids
-from graph.knows import deltas
-from graph.model import Category, Interaction, InteractionKind, InteractionWrite, Participant, Person, Provenance, Role
+from kith.graph import ids
+from kith.graph.knows import deltas
+from kith.graph.model import Category, Interaction, InteractionKind, InteractionWrite, Participant, Person, Provenance, Role
 
 T0 = 1_700_000_000  # 2023-11-14
 DAY = 86_400

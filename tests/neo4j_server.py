@@ -25,8 +25,8 @@ NEO4J_WIPES = [0]  # how often the test database was emptied: a session-wide wor
 def neo4j_store():
     """A store on the test server, emptied (its schema kept), or a clean skip where there is none."""
     env = neo4j_env()
-    from graph.errors import StoreUnavailable
-    from graph.neo4j_store import Neo4jStore
+    from kith.graph.errors import StoreUnavailable
+    from kith.graph.neo4j_store import Neo4jStore
 
     try:
         store = Neo4jStore.connect(

@@ -16,8 +16,8 @@ def test_workers_use_the_sqlite_file_named_by_db_even_with_neo4j_in_the_environm
     port = free_port()
     db = tmp_path / "kith.db"
     env = {**os.environ, "KITH_NEO4J_URI": "bolt://127.0.0.1:1", "KITH_ACCESS_DB": str(tmp_path / "access.db")}
-    subprocess.run([sys.executable, "-m", "api", "--db", str(db), "init"], env=env, check=True, capture_output=True)
-    server = subprocess.Popen([sys.executable, "-m", "api", "--db", str(db), "serve", "--workers", "2",
+    subprocess.run([sys.executable, "-m", "kith.api", "--db", str(db), "init"], env=env, check=True, capture_output=True)
+    server = subprocess.Popen([sys.executable, "-m", "kith.api", "--db", str(db), "serve", "--workers", "2",
                                "--port", str(port), "--log-level", "warning"],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

@@ -13,7 +13,7 @@ import pytest
 
 def kith(*args: str, env: dict[str, str] | None = None, cwd=None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "api", *args], capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "kith.api", *args], capture_output=True, text=True, timeout=120,
         env={**os.environ, **(env or {})}, cwd=cwd,
     )
 

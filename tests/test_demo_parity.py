@@ -8,16 +8,16 @@ import time
 
 import pytest
 
-from api.cli_demo import DemoSizes, build_demo
+from kith.api.cli_demo import DemoSizes, build_demo
 from tests.neo4j_server import neo4j_store
-from graph.accounts import account_map
-from graph.expertise import experts
-from graph.insights import insights
-from graph.paths import warm_paths
-from graph.settings import Settings
-from graph.sqlite_store import SQLiteStore
-from ingest.identity.organizations import normalize_company
-from ingest.synthetic import TOPICS
+from kith.graph.accounts import account_map
+from kith.graph.expertise import experts
+from kith.graph.insights import insights
+from kith.graph.paths import warm_paths
+from kith.graph.settings import Settings
+from kith.graph.sqlite_store import SQLiteStore
+from kith.ingest.identity.organizations import normalize_company
+from kith.ingest.synthetic import TOPICS
 
 SIZES = DemoSizes(colleagues=8, organizations=5, contacts_per_org=4, messages=600, meeting_series=4,
                   meeting_weeks=6, single_meetings=20, deals=20, notes=10)

@@ -1,7 +1,7 @@
 """The per-generation answer cache: reused while the graph stands still, dropped on any write."""
 
-from graph.memo import per_generation
-from graph.sqlite_store import SQLiteStore
+from kith.graph.memo import per_generation
+from kith.graph.sqlite_store import SQLiteStore
 
 calls = []
 

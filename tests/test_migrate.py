@@ -11,11 +11,11 @@ import time
 
 import pytest
 
-from api.cli_demo import DemoSizes, build_demo
-from graph.migrate import counts, migrate
-from graph.model import IdentityEvent, IdentityEventKind, ReviewItem
-from graph.settings import Settings
-from graph.sqlite_store import SQLiteStore
+from kith.api.cli_demo import DemoSizes, build_demo
+from kith.graph.migrate import counts, migrate
+from kith.graph.model import IdentityEvent, IdentityEventKind, ReviewItem
+from kith.graph.settings import Settings
+from kith.graph.sqlite_store import SQLiteStore
 from tests.neo4j_server import neo4j_env, neo4j_store
 from tests.test_demo_parity import answers
 
@@ -41,7 +41,7 @@ def laptop(tmp_path_factory):
 
 
 def kith(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "api", *args], capture_output=True, text=True, timeout=600,
+    return subprocess.run([sys.executable, "-m", "kith.api", *args], capture_output=True, text=True, timeout=600,
                           env={**os.environ, **env})
 
 

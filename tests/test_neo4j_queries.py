@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from neo4j import exceptions as neo4j_errors
 
-from graph import ids
-from graph import neo4j_queries as q
-from graph.errors import NotFound, SchemaTooNew, StoreUnavailable
-from graph.model import (
+from kith.graph import ids
+from kith.graph import neo4j_queries as q
+from kith.graph.errors import NotFound, SchemaTooNew, StoreUnavailable
+from kith.graph.model import (
     KNOWS_COUNTERS,
     Deal,
     DealRole,
@@ -37,7 +37,7 @@ from graph.model import (
     Sharing,
     WorksAt,
 )
-from graph.neo4j_store import (
+from kith.graph.neo4j_store import (
     DOCUMENTS_INDEX,
     GENERATION_KEY,
     IDENTITY_EVENT_SEQ_KEY,
@@ -48,7 +48,7 @@ from graph.neo4j_store import (
     schema_script,
 )
 from tests.factories import PROV, T0, email, person, write
-from graph.text import query_phrases
+from kith.graph.text import query_phrases
 
 REPO = Path(__file__).resolve().parents[1]
 STATEMENTS = {name: value for name, value in vars(q).items() if name.isupper() and isinstance(value, str)}

@@ -9,12 +9,12 @@ import sys
 
 import pytest
 
-from graph.errors import KithError
-from graph.model import InteractionKind, Role
-from graph.settings import Settings
-from graph.sqlite_store import SQLiteStore
-from graph.text import query_phrases
-from ingest.notes import add_note
+from kith.graph.errors import KithError
+from kith.graph.model import InteractionKind, Role
+from kith.graph.settings import Settings
+from kith.graph.sqlite_store import SQLiteStore
+from kith.graph.text import query_phrases
+from kith.ingest.notes import add_note
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def test_bad_input_says_what_to_do(tmp_path, store):
 
 
 def kith(tmp_path, *args):
-    return subprocess.run([sys.executable, "-m", "api", "--db", str(tmp_path / "cli.db"), *args],
+    return subprocess.run([sys.executable, "-m", "kith.api", "--db", str(tmp_path / "cli.db"), *args],
                           capture_output=True, text=True, timeout=120,
                           env={**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)})
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given, strategies as st
 
-from ingest.signatures import SignatureFacts, read_signature
+from kith.ingest.signatures import SignatureFacts, read_signature
 
 LAW_FIRM = """Jane Smith
 Partner | Corporate M&A

@@ -10,11 +10,11 @@ import textwrap
 
 import pytest
 
-from graph import ids
-from graph.errors import SchemaTooNew, StoreError
-from graph.model import Person
-from graph.sqlite_schema import LATEST, MIGRATIONS
-from graph.sqlite_store import SQLiteStore
+from kith.graph import ids
+from kith.graph.errors import SchemaTooNew, StoreError
+from kith.graph.model import Person
+from kith.graph.sqlite_schema import LATEST, MIGRATIONS
+from kith.graph.sqlite_store import SQLiteStore
 
 
 def test_a_new_file_uses_wal_and_the_latest_schema(tmp_path):
@@ -33,7 +33,7 @@ def test_reopening_keeps_data_and_migrates_nothing_twice(tmp_path):
 
 
 def test_a_version_3_file_is_searched_by_stemmed_words_once_migrated(tmp_path):
-    from graph.model import Interaction, InteractionKind, InteractionWrite, Participant, Role
+    from kith.graph.model import Interaction, InteractionKind, InteractionWrite, Participant, Role
 
     path = tmp_path / "kith.db"
     store = SQLiteStore.open(path)
@@ -142,7 +142,7 @@ def test_a_batch_commits_together_or_not_at_all(tmp_path):
 def test_knows_rows_are_read_in_the_field_order_of_knows():
     import dataclasses
 
-    from graph.model import Knows
-    from graph.sqlite_store import _KNOWS_SELECT
+    from kith.graph.model import Knows
+    from kith.graph.sqlite_store import _KNOWS_SELECT
 
     assert _KNOWS_SELECT.split(", ") == [f.name for f in dataclasses.fields(Knows)]

@@ -6,9 +6,9 @@ import inspect
 
 import pytest
 
-from graph.neo4j_store import Neo4jStore
-from graph.sqlite_store import SQLiteStore
-from graph.store import Store
+from kith.graph.neo4j_store import Neo4jStore
+from kith.graph.sqlite_store import SQLiteStore
+from kith.graph.store import Store
 
 METHODS = sorted(n for n, v in vars(Store).items() if callable(v) and not n.startswith("_"))
 

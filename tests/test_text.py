@@ -1,6 +1,6 @@
 """How both stores see text: folded Latin, CJK bigrams, and queries that match them."""
 
-from graph.text import fold, index_text, query_phrases
+from kith.graph.text import fold, index_text, query_phrases
 
 
 def test_fold_strips_accents_but_not_japanese_voicing_marks():
@@ -28,7 +28,7 @@ SAMPLES = ["Müller – Straße", "Ångström—naïve café", "İstanbul ΣΑΣ
 def test_fold_strips_exactly_the_combining_marks_everywhere_in_the_text():
     import unicodedata
 
-    from graph.text import _KANA_VOICING, fold
+    from kith.graph.text import _KANA_VOICING, fold
 
     def reference(text: str) -> str:  # the definition: decompose, drop every combining mark but kana voicing
         decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -40,15 +40,15 @@ def test_fold_strips_exactly_the_combining_marks_everywhere_in_the_text():
 
 
 def test_expertise_tokens_are_the_indexed_tokens():
-    from graph.expertise import tokens_of
-    from graph.text import phrases
+    from kith.graph.expertise import tokens_of
+    from kith.graph.text import phrases
 
     for text in SAMPLES:
         assert tokens_of(text) == [t for phrase in phrases(text) for t in phrase], text
 
 
 def test_the_index_holds_every_token_of_every_phrase():
-    from graph.text import phrases
+    from kith.graph.text import phrases
 
     for text in SAMPLES:
         assert index_text(text) == " ".join(t for phrase in phrases(text) for t in phrase), text

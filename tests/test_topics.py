@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, strategies as st
 
-from ingest.topics import key_phrases
+from kith.ingest.topics import key_phrases
 
 
 def test_gdpr_subject() -> None:

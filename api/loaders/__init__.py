@@ -7,19 +7,19 @@ from dataclasses import dataclass
 
 from strawberry.dataloader import DataLoader
 
-from api.loaders.base import Run
-from api.loaders.deals import deals_loader
-from api.loaders.deals_of import deals_of_loader
-from api.loaders.interactions import interactions_loader
-from api.loaders.jobs import jobs_loader
-from api.loaders.knows import knows_loader
-from api.loaders.organizations import organizations_loader
-from api.loaders.people import people_loader
-from api.loaders.people_records import people_records_loader
-from api.loaders.staff import staff_loader
-from graph.model import Deal, Interaction, Knows, Organization, Person, WorksAt
-from graph.scope import Scope
-from graph.store import Store
+from kith.api.loaders.base import Run
+from kith.api.loaders.deals import deals_loader
+from kith.api.loaders.deals_of import deals_of_loader
+from kith.api.loaders.interactions import interactions_loader
+from kith.api.loaders.jobs import jobs_loader
+from kith.api.loaders.knows import knows_loader
+from kith.api.loaders.organizations import organizations_loader
+from kith.api.loaders.people import people_loader
+from kith.api.loaders.people_records import people_records_loader
+from kith.api.loaders.staff import staff_loader
+from kith.graph.model import Deal, Interaction, Knows, Organization, Person, WorksAt
+from kith.graph.scope import Scope
+from kith.graph.store import Store
 
 
 @dataclass(slots=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from strawberry.dataloader import DataLoader
 
-from api.loaders.base import Run
-from graph.model import Deal
-from graph.scope import Scope
-from graph.store import Store
+from kith.api.loaders.base import Run
+from kith.graph.model import Deal
+from kith.graph.scope import Scope
+from kith.graph.store import Store
 
 
 def deals_loader(store: Store, run: Run, scope: Scope) -> DataLoader[str, Deal | None]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from strawberry.dataloader import DataLoader
 
-from api.loaders.base import Run
-from graph.model import Interaction
-from graph.scope import Scope
-from graph.store import Store
+from kith.api.loaders.base import Run
+from kith.graph.model import Interaction
+from kith.graph.scope import Scope
+from kith.graph.store import Store
 
 
 def interactions_loader(store: Store, run: Run, scope: Scope) -> DataLoader[str, Interaction | None]:

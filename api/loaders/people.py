@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from strawberry.dataloader import DataLoader
 
-from graph.model import Person
-from graph.scope import Scope
+from kith.graph.model import Person
+from kith.graph.scope import Scope
 
 
 def visible(person: Person | None, scope: Scope) -> bool:

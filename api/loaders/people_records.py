@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from strawberry.dataloader import DataLoader
 
-from api.loaders.base import Run
-from graph.model import Person
-from graph.store import Store
+from kith.api.loaders.base import Run
+from kith.graph.model import Person
+from kith.graph.store import Store
 
 
 def people_records_loader(store: Store, run: Run) -> DataLoader[str, Person | None]:

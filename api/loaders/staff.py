@@ -6,9 +6,9 @@ from collections import defaultdict
 
 from strawberry.dataloader import DataLoader
 
-from api.loaders.base import Run
-from graph.scope import Scope
-from graph.store import Store
+from kith.api.loaders.base import Run
+from kith.graph.scope import Scope
+from kith.graph.store import Store
 
 
 def staff_loader(store: Store, run: Run, scope: Scope) -> DataLoader[str, list[str]]:

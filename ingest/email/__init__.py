@@ -5,9 +5,9 @@
 resolution here.
 """
 
-from ingest.email.classify import classify
-from ingest.email.parse import Address, MessageError, ParsedEmail, parse_message
-from ingest.email.sources import RawMessage, ReadError, iter_messages
+from kith.ingest.email.classify import classify
+from kith.ingest.email.parse import Address, MessageError, ParsedEmail, parse_message
+from kith.ingest.email.sources import RawMessage, ReadError, iter_messages
 
 __all__ = [
     "Address",

@@ -25,11 +25,11 @@ from functools import lru_cache
 
 import charset_normalizer
 
-from graph.model import Category
-from ingest.email.bodies import html_to_text, split_body
-from ingest.email.classify import classify
-from ingest.email.mime import content_charset, content_type
-from ingest.email.sources import RawMessage
+from kith.graph.model import Category
+from kith.ingest.email.bodies import html_to_text, split_body
+from kith.ingest.email.classify import classify
+from kith.ingest.email.mime import content_charset, content_type
+from kith.ingest.email.sources import RawMessage
 
 
 class MessageError(ValueError):

@@ -16,17 +16,17 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import Protocol
 
-from graph.knows import deltas, reply_deltas
-from graph.model import Category, Interaction, InteractionKind, InteractionWrite, Participant, Provenance, Role
-from graph.runtime import fewer_collections
-from graph.settings import Settings
-from graph.store import Store
-from ingest.checkpoints import Checkpoints
-from ingest.email.parse import OVER_LIMIT, Limits
-from ingest.email.prepare import Mail, prepare
-from ingest.email.sources import RawMessage, ReadError, iter_messages
-from ingest.report import RunReport
-from ingest.resolve import Resolver
+from kith.graph.knows import deltas, reply_deltas
+from kith.graph.model import Category, Interaction, InteractionKind, InteractionWrite, Participant, Provenance, Role
+from kith.graph.runtime import fewer_collections
+from kith.graph.settings import Settings
+from kith.graph.store import Store
+from kith.ingest.checkpoints import Checkpoints
+from kith.ingest.email.parse import OVER_LIMIT, Limits
+from kith.ingest.email.prepare import Mail, prepare
+from kith.ingest.email.sources import RawMessage, ReadError, iter_messages
+from kith.ingest.report import RunReport
+from kith.ingest.resolve import Resolver
 
 WINDOW = 2000  # messages handed to the worker pool at a time
 _CHUNK = 100  # messages per task a worker takes

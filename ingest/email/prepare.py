@@ -11,16 +11,16 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from graph import ids
-from graph.model import Category
-from ingest.email.classify import FORWARD_PREFIX, REPLY_PREFIX
-from ingest.email.parse import Address, Limits, MessageError, parse_message
-from ingest.email.sources import RawMessage
-from ingest.identity.addresses import normalize_address
-from ingest.identity.aliases import local_forms
-from ingest.identity.names import parse_name
-from ingest.signatures import read_signature
-from ingest.topics import content_terms, key_phrases
+from kith.graph import ids
+from kith.graph.model import Category
+from kith.ingest.email.classify import FORWARD_PREFIX, REPLY_PREFIX
+from kith.ingest.email.parse import Address, Limits, MessageError, parse_message
+from kith.ingest.email.sources import RawMessage
+from kith.ingest.identity.addresses import normalize_address
+from kith.ingest.identity.aliases import local_forms
+from kith.ingest.identity.names import parse_name
+from kith.ingest.signatures import read_signature
+from kith.ingest.topics import content_terms, key_phrases
 
 
 class Mail(NamedTuple):

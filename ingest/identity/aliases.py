@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from graph.text import fold
-from ingest.identity.names import NameParts, given_variants
+from kith.graph.text import fold
+from kith.ingest.identity.names import NameParts, given_variants
 
 _NOT_LETTER = re.compile(r"[^a-z]")
 _NUMBERED = re.compile(r"\d+$")

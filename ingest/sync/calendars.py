@@ -15,14 +15,14 @@ from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from graph.errors import KithError
-from graph.identity import recompute_knows
-from graph.settings import Settings, SyncAccount
-from graph.store import Store
-from ingest.calendar import CalendarIngest, Occurrence, read_calendar
-from ingest.report import RunReport
-from ingest.sync.accounts import read_secret
-from ingest.sync.state import SyncState, record_status
+from kith.graph.errors import KithError
+from kith.graph.identity import recompute_knows
+from kith.graph.settings import Settings, SyncAccount
+from kith.graph.store import Store
+from kith.ingest.calendar import CalendarIngest, Occurrence, read_calendar
+from kith.ingest.report import RunReport
+from kith.ingest.sync.accounts import read_secret
+from kith.ingest.sync.state import SyncState, record_status
 
 _ETAG = "{DAV:}getetag"
 

@@ -16,14 +16,14 @@ import ssl
 import time
 from collections.abc import Callable, Iterator
 
-from graph.errors import KithError
-from graph.settings import Settings, SyncAccount
-from graph.store import Store
-from ingest.email.pipeline import EmailIngest
-from ingest.email.sources import RawMessage, ReadError
-from ingest.report import RunReport
-from ingest.sync.accounts import read_secret, tls_context
-from ingest.sync.state import SyncState, record_status
+from kith.graph.errors import KithError
+from kith.graph.settings import Settings, SyncAccount
+from kith.graph.store import Store
+from kith.ingest.email.pipeline import EmailIngest
+from kith.ingest.email.sources import RawMessage, ReadError
+from kith.ingest.report import RunReport
+from kith.ingest.sync.accounts import read_secret, tls_context
+from kith.ingest.sync.state import SyncState, record_status
 
 FETCH_BATCH = 500  # messages per FETCH command
 _NETWORK_ERRORS = (OSError, imaplib.IMAP4.abort, EOFError)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 
-from graph.store import Store
+from kith.graph.store import Store
 
 _ACCOUNTS = "sync:accounts"
 

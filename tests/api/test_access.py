@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from api.access import AccessRole, AccessStore, AuthError, token_id
-from graph.errors import NotFound
+from kith.api.access import AccessRole, AccessStore, AuthError, token_id
+from kith.graph.errors import NotFound
 
 
 def test_a_token_expires(tmp_path):
@@ -72,7 +72,7 @@ def test_an_older_access_database_gains_token_expiry(tmp_path):
 
 def test_the_cli_names_expires_lists_and_revokes(tmp_path):
     def kith(*args):
-        return subprocess.run([sys.executable, "-m", "api", "--db", str(tmp_path / "kith.db"), *args],
+        return subprocess.run([sys.executable, "-m", "kith.api", "--db", str(tmp_path / "kith.db"), *args],
                               capture_output=True, text=True, timeout=120)
 
     assert kith("users", "add", "ana", "--role", "admin").returncode == 0
@@ -93,7 +93,7 @@ def test_the_cli_names_expires_lists_and_revokes(tmp_path):
 
 def test_walls_are_defined_listed_and_lifted_from_the_cli_and_audited(tmp_path):
     def kith(*args):
-        return subprocess.run([sys.executable, "-m", "api", "--db", str(tmp_path / "kith.db"), *args],
+        return subprocess.run([sys.executable, "-m", "kith.api", "--db", str(tmp_path / "kith.db"), *args],
                               capture_output=True, text=True, timeout=120)
 
     access = AccessStore(tmp_path / "kith.access.db")

@@ -8,7 +8,7 @@ import time
 import httpx
 from pydantic import SecretStr
 
-from api.app import create_app
+from kith.api.app import create_app
 from tests.api.world import ServerThread, World, free_port, world  # noqa: F401 (the fixture)
 
 PERSON = "query($id: ID!) { person(id: $id) { id name } }"
@@ -185,7 +185,7 @@ def test_metrics_can_require_a_token(world: World):
 
 
 def test_sync_status_tells_when_each_account_last_synced_and_how_it_ended(world: World):
-    from ingest.sync.state import record_status
+    from kith.ingest.sync.state import record_status
 
     store = world.app.state.store  # the world's own store, SQLite or Neo4j
     record_status(store, "ana-mail", "imap", ok=True, fetched=12, ingested=10)

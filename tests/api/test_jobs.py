@@ -8,9 +8,9 @@ import time
 
 import httpx
 
-from api.jobs import SERVER_STOPPED, JobKind, JobRunner, JobState
-from graph.settings import Settings
-from graph.sqlite_store import SQLiteStore
+from kith.api.jobs import SERVER_STOPPED, JobKind, JobRunner, JobState
+from kith.graph.settings import Settings
+from kith.graph.sqlite_store import SQLiteStore
 from tests.api.world import World, world  # noqa: F401 (the fixture)
 
 CARD = b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Uma Upload\r\nEMAIL:uma@newclient.example\r\nEND:VCARD\r\n"

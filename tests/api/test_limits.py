@@ -9,8 +9,8 @@ import time
 
 import httpx
 
-from api.app import create_app
-from api.pagination import MAX_PAGE
+from kith.api.app import create_app
+from kith.api.pagination import MAX_PAGE
 from tests.api.world import ServerThread, World, free_port, world  # noqa: F401 (the fixture)
 
 
@@ -66,12 +66,12 @@ def test_errors_are_clear_and_never_tracebacks(world: World):
 
 
 def test_unexpected_errors_are_masked(world: World, monkeypatch):
-    import graph.directory
+    from kith.graph import directory
 
     def boom(*args, **kwargs):
         raise RuntimeError("secret internals /srv/kith/kith.db")
 
-    monkeypatch.setattr(graph.directory, "search", boom)
+    monkeypatch.setattr(directory, "search", boom)
     body = world.post('{ search(text: "x", first: 1) { edges { cursor } } }').text
     assert "secret internals" not in body and "Traceback" not in body
     assert "Internal error; the server log has the details." in body
@@ -79,7 +79,7 @@ def test_unexpected_errors_are_masked(world: World, monkeypatch):
 
 def test_slow_queries_are_cancelled(tmp_path):
     """The per-query time limit, on a schema whose resolver sleeps past it."""
-    from api.schema import build_schema
+    from kith.api.schema import build_schema
 
     schema = build_schema(query_timeout_s=0.2)
 
@@ -107,7 +107,7 @@ def test_slow_queries_are_cancelled(tmp_path):
 
 
 def test_introspection_can_be_switched_off():
-    from api.schema import build_schema
+    from kith.api.schema import build_schema
 
     q = "{ __schema { queryType { name } } }"
 
@@ -125,15 +125,15 @@ def test_introspection_can_be_switched_off():
 
 
 def test_introspection_setting_reads_the_environment(monkeypatch):
-    from graph.settings import load_settings
+    from kith.graph.settings import load_settings
 
     monkeypatch.setenv("KITH_INTROSPECTION", "false")
     assert load_settings().introspection is False
 
 
 def test_with_introspection_off_errors_suggest_no_names(tmp_path):
-    from api.schema import build_schema
-    from graph.sqlite_store import SQLiteStore
+    from kith.api.schema import build_schema
+    from kith.graph.sqlite_store import SQLiteStore
 
     class Ctx:
         user = object()

@@ -20,12 +20,12 @@ import pytest
 import uvicorn
 from pydantic import SecretStr
 
-from api.access import AccessRole, AccessStore
-from api.app import create_app
-from api.cli_demo import DemoSizes, build_demo, demo_settings
-from graph.settings import Settings
-from graph.sqlite_store import SQLiteStore
-from ingest.synthetic import Contact
+from kith.api.access import AccessRole, AccessStore
+from kith.api.app import create_app
+from kith.api.cli_demo import DemoSizes, build_demo, demo_settings
+from kith.graph.settings import Settings
+from kith.graph.sqlite_store import SQLiteStore
+from kith.ingest.synthetic import Contact
 from tests.neo4j_server import NEO4J_WIPES, neo4j_env, neo4j_store
 
 SIZES = DemoSizes(colleagues=10, organizations=6, contacts_per_org=4, messages=900, meeting_series=6,

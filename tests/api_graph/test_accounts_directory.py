@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from graph import ids
-from graph.accounts import account_map
-from graph import directory
-from graph.directory import search
-from graph.model import Interaction, Organization, Person, WorksAt
-from graph.scope import walled_scope
+from kith.graph import ids
+from kith.graph.accounts import account_map
+from kith.graph import directory
+from kith.graph.directory import search
+from kith.graph.model import Interaction, Organization, Person, WorksAt
+from kith.graph.scope import walled_scope
 from tests.factories import DAY, T0, email, person, write
 
 NOW = T0

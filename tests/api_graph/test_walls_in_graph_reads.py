@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from graph import ids
-from graph.errors import NotFound
-from graph.expertise import experts, experts_with_path
-from graph.explain import explain
-from graph.insights import insights
-from graph.model import Interaction, Organization, Person, WorksAt
-from graph.paths import warm_paths
-from graph.scope import walled_scope
+from kith.graph import ids
+from kith.graph.errors import NotFound
+from kith.graph.expertise import experts, experts_with_path
+from kith.graph.explain import explain
+from kith.graph.insights import insights
+from kith.graph.model import Interaction, Organization, Person, WorksAt
+from kith.graph.paths import warm_paths
+from kith.graph.scope import walled_scope
 from tests.factories import DAY, T0, email, person, write
 
 NOW = T0

@@ -26,14 +26,14 @@ import httpx
 import networkx as nx
 import pytest
 
-from api.access import AccessRole, AccessStore
-from api.cli_demo import DemoSizes, build_demo, demo_settings
-from graph import ids
-from graph.accounts import account_map
-from graph.exports import account_graph
-from graph.model import Organization, WorksAt
-from graph.settings import Settings
-from graph.sqlite_store import SQLiteStore
+from kith.api.access import AccessRole, AccessStore
+from kith.api.cli_demo import DemoSizes, build_demo, demo_settings
+from kith.graph import ids
+from kith.graph.accounts import account_map
+from kith.graph.exports import account_graph
+from kith.graph.model import Organization, WorksAt
+from kith.graph.settings import Settings
+from kith.graph.sqlite_store import SQLiteStore
 from tests.api.world import _walled_org, free_port
 from tests.conftest import REPO
 from tests.factories import DAY, email, person, write
@@ -110,7 +110,7 @@ def run(tmp_path_factory) -> dict:
 
     port = free_port()
     env = {**os.environ, "KITH_ACCESS_DB": str(settings.access_path), "KITH_NEO4J_URI": ""}
-    server = subprocess.Popen([sys.executable, "-m", "api", "--db", str(db), "serve", "--port", str(port),
+    server = subprocess.Popen([sys.executable, "-m", "kith.api", "--db", str(db), "serve", "--port", str(port),
                                "--log-level", "warning"], env=env, cwd=REPO, stdout=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}"

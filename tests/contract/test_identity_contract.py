@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from graph import identity, ids
-from graph.errors import KithError
-from graph.model import IdentityEventKind, Organization, ReviewItem, ReviewStatus, WorksAt
+from kith.graph import identity, ids
+from kith.graph.errors import KithError
+from kith.graph.model import IdentityEventKind, Organization, ReviewItem, ReviewStatus, WorksAt
 from tests.factories import T0, email, person, write
 
 ANA = person("ana@firm.com", "Ana Alves")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from graph import ids
-from graph.errors import NotFound
-from graph.model import (
+from kith.graph import ids
+from kith.graph.errors import NotFound
+from kith.graph.model import (
     Attendance,
     Category,
     Deal,
@@ -22,7 +22,7 @@ from graph.model import (
     Sharing,
     WorksAt,
 )
-from graph.text import query_phrases
+from kith.graph.text import query_phrases
 from tests.factories import DAY, PROV, T0, email, person, write
 
 ANA = person("ana@firm.com", "Ana Alves", internal=True)
@@ -158,7 +158,7 @@ def test_interactions_are_idempotent_and_feed_knows(people):
 
 
 def test_removed_interactions_are_gone_and_their_people_named_for_recomputing_knows(people):
-    from graph.identity import recompute_knows
+    from kith.graph.identity import recompute_knows
 
     kept = email("m1@acme.com", BEN, [ANA], T0, "Export controls review", topics=["export controls"])
     cancelled = email("m2@acme.com", CHO, [ANA, DEV], T0 + DAY, "Merger kickoff", topics=["merger kickoff"])

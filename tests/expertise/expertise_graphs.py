@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from graph.knows import deltas
-from graph.model import (
+from kith.graph.knows import deltas
+from kith.graph.model import (
     Attendance,
     Category,
     Deal,

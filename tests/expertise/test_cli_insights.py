@@ -11,15 +11,15 @@ from datetime import datetime, timezone
 import pytest
 from expertise_graphs import NOW, Graph, at, backtest_world
 
-from graph.model import DealStatus
-from graph.sqlite_store import SQLiteStore
+from kith.graph.model import DealStatus
+from kith.graph.sqlite_store import SQLiteStore
 
 
 THEN = datetime.fromtimestamp(NOW, timezone.utc).isoformat()  # the fixture's "now", for answers that age
 
 
 def kith(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "api", *args], capture_output=True, text=True, timeout=120,
+    return subprocess.run([sys.executable, "-m", "kith.api", *args], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "KITH_NEO4J_URI": ""})
 
 
@@ -112,7 +112,7 @@ def test_evaluate_reports_the_model_beside_three_baselines_and_fit_writes_the_co
 
     def fit(weights: str) -> subprocess.CompletedProcess:
         env = {**os.environ, "KITH_NEO4J_URI": "", "KITH_CONFIG": str(config), "KITH_STRENGTH_WEIGHTS": weights}
-        return subprocess.run([sys.executable, "-m", "api", "--db", db, "evaluate", "--fit"], capture_output=True,
+        return subprocess.run([sys.executable, "-m", "kith.api", "--db", db, "evaluate", "--fit"], capture_output=True,
                               text=True, timeout=120, env=env)
 
     # the shipped weights already rank this history perfectly: a fit that does no better writes nothing

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from expertise_graphs import DAY, NOW, at, backtest_world as world
 
-from graph.errors import KithError
-from graph.evaluate import (EARLIEST, backtest, bootstrap_aucs, evaluate, interval, load_interactions,
+from kith.graph.errors import KithError
+from kith.graph.evaluate import (EARLIEST, backtest, bootstrap_aucs, evaluate, interval, load_interactions,
                             precision_at_k, protocol, roc_auc)
-from graph.fit import fit_and_check
-from graph.strength import DEFAULT_WEIGHTS
+from kith.graph.fit import fit_and_check
+from kith.graph.strength import DEFAULT_WEIGHTS
 
 NULL_DATE = 315_532_800  # 1980-01-01, a common null date
 

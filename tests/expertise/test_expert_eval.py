@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from graph.expert_eval import average_precision, ndcg, precision_at
-from ingest.stackexchange import convert, grade
+from kith.graph.expert_eval import average_precision, ndcg, precision_at
+from kith.ingest.stackexchange import convert, grade
 
 POSTS = Path(__file__).parent / "data" / "Posts.xml"
 
 
 def kith(*args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "api", *args], capture_output=True, text=True, timeout=180,
+    return subprocess.run([sys.executable, "-m", "kith.api", *args], capture_output=True, text=True, timeout=180,
                           env={**os.environ, "KITH_NEO4J_URI": "", **env})
 
 

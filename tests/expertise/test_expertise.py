@@ -11,11 +11,11 @@ from expertise_graphs import NOW, Graph, at
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graph.errors import KithError
-from graph.evidence import document_sharing, snippet
-from graph.expertise import ROLE_WEIGHTS, experts
-from graph.model import Category, Person, Role, Sharing
-from graph.sqlite_store import SQLiteStore
+from kith.graph.errors import KithError
+from kith.graph.evidence import document_sharing, snippet
+from kith.graph.expertise import ROLE_WEIGHTS, experts
+from kith.graph.model import Category, Person, Role, Sharing
+from kith.graph.sqlite_store import SQLiteStore
 
 
 def bm25(tf: float, length: int, mean_length: float, df: int, n: int) -> float:
@@ -287,15 +287,15 @@ def test_as_of_answers_as_if_the_future_had_not_happened(docs, cut, query):
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(max_codepoint=0x7F)) | st.text())
 def test_the_fast_tokenizer_agrees_with_the_index(text):
-    from graph.expertise import tokens_of
-    from graph.text import phrases
+    from kith.graph.expertise import tokens_of
+    from kith.graph.text import phrases
 
     assert tokens_of(text) == [t for phrase in phrases(text) for t in phrase]
 
 
 def test_experts_with_a_warm_path_combine_both_by_geometric_mean(store):
-    from graph.expertise import experts_with_path
-    from graph.network import load_network
+    from kith.graph.expertise import experts_with_path
+    from kith.graph.network import load_network
 
     g = Graph(store)
     g.people("guru", "novice", "loner", internal=True)

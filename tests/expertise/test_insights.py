@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from expertise_graphs import NOW, Graph, at
 
-from graph.insights import (
+from kith.graph.insights import (
     OPEN_DEAL_BONUS,
     Snapshot,
     client_tiers,
@@ -14,8 +14,8 @@ from graph.insights import (
     reconnect,
     single_threaded,
 )
-from graph.model import DealStatus
-from graph.strength import score
+from kith.graph.model import DealStatus
+from kith.graph.strength import score
 
 
 def edge(store, x, y):

@@ -12,13 +12,13 @@ import pytest
 from lxml import etree
 from typer.testing import CliRunner
 
-from api.cli import app
-from graph import ids
-from graph.accounts import account_map
-from graph.exports import GraphFormat, account_graph, ego_graph, read, write
-from graph.model import Organization, WorksAt
-from graph.scope import walled_scope
-from graph.sqlite_store import SQLiteStore
+from kith.api.cli import app
+from kith.graph import ids
+from kith.graph.accounts import account_map
+from kith.graph.exports import GraphFormat, account_graph, ego_graph, read, write
+from kith.graph.model import Organization, WorksAt
+from kith.graph.scope import walled_scope
+from kith.graph.sqlite_store import SQLiteStore
 from tests.factories import DAY, T0, email, person, write as write_mail
 
 ANA = person("ana@firm.com", "Ana Alves", True)
@@ -108,7 +108,7 @@ def test_ego_network_reaches_hops_and_keeps_walled_people_out(store):
 
 
 def test_walled_reader_cannot_export_the_walled_organisation(store):
-    from graph.errors import NotFound
+    from kith.graph.errors import NotFound
 
     with pytest.raises(NotFound):
         account_graph(store, ACME.id, scope=walled_scope(store, [ACME.id]))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, strategies as st
 
-from graph.mailboxes import is_role_or_noreply
-from ingest.identity.addresses import domain_of, normalize_address
+from kith.graph.mailboxes import is_role_or_noreply
+from kith.ingest.identity.addresses import domain_of, normalize_address
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.identity.aliases import is_numbered, local_forms
-from ingest.identity.names import parse_name
+from kith.ingest.identity.aliases import is_numbered, local_forms
+from kith.ingest.identity.names import parse_name
 
 
 @pytest.mark.parametrize("local", ["john.smith", "jsmith", "j.smith", "john_smith", "johns", "johnsmith", "smithj",

@@ -7,7 +7,7 @@ import csv
 import pytest
 from hypothesis import given, strategies as st
 
-from ingest.identity.names import MERGE, REVIEW, NameParts, name_similarity, parse_name, same_given_name
+from kith.ingest.identity.names import MERGE, REVIEW, NameParts, name_similarity, parse_name, same_given_name
 from conftest import corpus
 
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from conftest import corpus
-from ingest.identity.organizations import (
+from kith.ingest.identity.organizations import (
     display_company,
     has_legal_suffix,
     is_personal_domain,

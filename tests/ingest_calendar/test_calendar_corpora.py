@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from graph.settings import Settings
-from graph.sqlite_store import SQLiteStore
-from ingest.calendar import CalendarIngest, iter_calendar_files
+from kith.graph.settings import Settings
+from kith.graph.sqlite_store import SQLiteStore
+from kith.ingest.calendar import CalendarIngest, iter_calendar_files
 from conftest import corpus
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from graph import ids
-from graph.model import Attendance, InteractionKind, Role
-from graph.settings import Settings
-from graph.sqlite_store import SQLiteStore
-from graph.text import query_phrases
-from ingest.calendar import CalendarIngest, ingest_calendar
+from kith.graph import ids
+from kith.graph.model import Attendance, InteractionKind, Role
+from kith.graph.settings import Settings
+from kith.graph.sqlite_store import SQLiteStore
+from kith.graph.text import query_phrases
+from kith.ingest.calendar import CalendarIngest, ingest_calendar
 
 NOW = datetime(2024, 6, 1, tzinfo=timezone.utc)
 
@@ -275,7 +275,7 @@ def test_files_that_are_not_calendars_are_reported_not_dropped(tmp_path, store, 
 
 def test_kith_ingest_calendar_prints_a_json_report(tmp_path):
     path = write(tmp_path / "cal")
-    done = subprocess.run([sys.executable, "-m", "api", "--db", str(tmp_path / "cli.db"), "ingest", "calendar",
+    done = subprocess.run([sys.executable, "-m", "kith.api", "--db", str(tmp_path / "cli.db"), "ingest", "calendar",
                            str(path), "--json"], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "KITH_INTERNAL_DOMAINS": "firm.com", "HOME": str(tmp_path),
                                "XDG_CONFIG_HOME": str(tmp_path)})

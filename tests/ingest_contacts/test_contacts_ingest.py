@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from graph.model import InteractionKind, Role
-from graph.settings import Settings
-from graph.sqlite_store import SQLiteStore
-from graph.text import query_phrases
-from ingest.contacts import ContactsIngest, ingest_contacts, iter_contact_files
-from ingest.notes import add_note
+from kith.graph.model import InteractionKind, Role
+from kith.graph.settings import Settings
+from kith.graph.sqlite_store import SQLiteStore
+from kith.graph.text import query_phrases
+from kith.ingest.contacts import ContactsIngest, ingest_contacts, iter_contact_files
+from kith.ingest.notes import add_note
 from conftest import corpus
 
 CARDS = """BEGIN:VCARD

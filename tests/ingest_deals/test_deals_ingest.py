@@ -12,12 +12,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from graph import ids
-from graph.errors import KithError
-from graph.model import DealRoleKind, DealStatus
-from graph.settings import Settings
-from graph.sqlite_store import SQLiteStore
-from ingest.deals import available_profiles, ingest_deals, load_profile, parse_amount
+from kith.graph import ids
+from kith.graph.errors import KithError
+from kith.graph.model import DealRoleKind, DealStatus
+from kith.graph.settings import Settings
+from kith.graph.sqlite_store import SQLiteStore
+from kith.ingest.deals import available_profiles, ingest_deals, load_profile, parse_amount
 from conftest import corpus
 
 HERE = Path(__file__).parent
@@ -150,7 +150,7 @@ def test_a_generic_xlsx_export(tmp_path, store, settings):
 def test_an_interrupted_deal_ingest_resumes(tmp_path, store, settings):
     path = tmp_path / "opportunities.csv"
     path.write_text(SALESFORCE, encoding="utf-8")
-    from ingest.deals import DealIngest
+    from kith.ingest.deals import DealIngest
 
     class Interrupted(DealIngest):
         def _flush(self, batch):
@@ -181,7 +181,7 @@ def test_amounts_as_people_write_them(text, value):
 
 
 def kith(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "api", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "kith.api", *args], capture_output=True, text=True, timeout=120)
 
 
 def test_random_bytes_named_csv_are_refused_as_not_a_csv(tmp_path, store, settings):

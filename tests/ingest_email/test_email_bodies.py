@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.email.bodies import html_to_text, split_body
+from kith.ingest.email.bodies import html_to_text, split_body
 
 QUOTE_STYLES = [
     "On Mon, Jan 1, 2018 at 9:00 AM Bob Smith <bob@example.com> wrote:\n> Lunch?\n> Bob",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from graph.model import Category
-from ingest.email import RawMessage, parse_message
+from kith.graph.model import Category
+from kith.ingest.email import RawMessage, parse_message
 
 PLAIN = "From: {frm}\nTo: me@example.com\nSubject: {subject}\nDate: Mon, 01 Jan 2018 10:00:00 +0000\n"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from graph.model import Category
-from ingest.email import MessageError, ParsedEmail, RawMessage, ReadError, iter_messages, parse_message
+from kith.graph.model import Category
+from kith.ingest.email import MessageError, ParsedEmail, RawMessage, ReadError, iter_messages, parse_message
 
 CORPORA = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
 

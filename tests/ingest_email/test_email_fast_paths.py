@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from ingest.email import RawMessage, bodies, iter_messages
-from ingest.email.mime import content_charset, content_type
-from ingest.topics import _PIECE, _runs, key_phrases
+from kith.ingest.email import RawMessage, bodies, iter_messages
+from kith.ingest.email.mime import content_charset, content_type
+from kith.ingest.topics import _PIECE, _runs, key_phrases
 
-classify_mod = importlib.import_module("ingest.email.classify")  # the package exports a function of that name
-parse_mod = importlib.import_module("ingest.email.parse")
+classify_mod = importlib.import_module("kith.ingest.email.classify")  # the package exports a function of that name
+parse_mod = importlib.import_module("kith.ingest.email.parse")
 
 CORPORA = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.email import Address, MessageError, RawMessage, iter_messages, parse_message
+from kith.ingest.email import Address, MessageError, RawMessage, iter_messages, parse_message
 
 
 def parse(text: str | bytes, name: str = "msg.eml"):  # type: ignore[no-untyped-def]

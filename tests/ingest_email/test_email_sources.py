@@ -6,7 +6,7 @@ from __future__ import annotations
 import tracemalloc
 from pathlib import Path
 
-from ingest.email import RawMessage, ReadError, iter_messages, parse_message
+from kith.ingest.email import RawMessage, ReadError, iter_messages, parse_message
 
 
 def message(sender: str, subject: str, body: str, date: str = "Mon, 01 Jan 2018 10:00:00 +0000") -> bytes:

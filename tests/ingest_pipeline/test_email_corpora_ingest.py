@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from graph.model import Category
-from graph.settings import Settings
-from graph.sqlite_store import SQLiteStore
-from ingest.email.pipeline import ingest_email
+from kith.graph.model import Category
+from kith.graph.settings import Settings
+from kith.graph.sqlite_store import SQLiteStore
+from kith.ingest.email.pipeline import ingest_email
 from conftest import corpus
 
 CORPORA = ["cpython_email_testdata", "mimekit_testdata", "ruby_mail_fixtures", "sisimai_bounce_emails",

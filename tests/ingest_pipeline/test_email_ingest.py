@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from graph import ids
-from graph.model import Category, ReviewStatus
-from graph.settings import Settings
-from graph.sqlite_store import SQLiteStore
-from ingest.email.pipeline import ingest_email
+from kith.graph import ids
+from kith.graph.model import Category, ReviewStatus
+from kith.graph.settings import Settings
+from kith.graph.sqlite_store import SQLiteStore
+from kith.ingest.email.pipeline import ingest_email
 
 
 def eml(folder: Path, name: str, *, frm: str, to: str, subject: str, date: str, mid: str = "", reply_to_mid: str = "",

@@ -6,12 +6,12 @@ import os
 
 import pytest
 
-from graph.settings import Settings
-from graph.sqlite_store import SQLiteStore
-from ingest.calendar import ingest_calendar
-from ingest.contacts import ingest_contacts
-from ingest.deals import ingest_deals
-from ingest.email.pipeline import ingest_email
+from kith.graph.settings import Settings
+from kith.graph.sqlite_store import SQLiteStore
+from kith.ingest.calendar import ingest_calendar
+from kith.ingest.contacts import ingest_contacts
+from kith.ingest.deals import ingest_deals
+from kith.ingest.email.pipeline import ingest_email
 
 MAIL = (b"From: Ana <ana@firm.com>\r\nTo: Bo <bo@client.com>\r\nSubject: terms\r\nMessage-ID: <1@firm.com>\r\n"
         b"Date: Mon, 1 Jan 2024 10:00:00 +0000\r\n\r\nsee attached\r\n")

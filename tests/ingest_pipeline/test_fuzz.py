@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from graph.settings import Settings
-from graph.sqlite_store import SQLiteStore
-from ingest.calendar import ingest_calendar
-from ingest.contacts import ingest_contacts
-from ingest.deals import ingest_deals
-from ingest.email.parse import MessageError, parse_message
-from ingest.email.prepare import Mail, prepare
-from ingest.email.sources import RawMessage
+from kith.graph.settings import Settings
+from kith.graph.sqlite_store import SQLiteStore
+from kith.ingest.calendar import ingest_calendar
+from kith.ingest.contacts import ingest_contacts
+from kith.ingest.deals import ingest_deals
+from kith.ingest.email.parse import MessageError, parse_message
+from kith.ingest.email.prepare import Mail, prepare
+from kith.ingest.email.sources import RawMessage
 
 BOUNDED = settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from graph import identity
-from graph.model import IdentityEventKind
-from graph.settings import Settings
-from ingest.email.pipeline import ingest_email
+from kith.graph import identity
+from kith.graph.model import IdentityEventKind
+from kith.graph.settings import Settings
+from kith.ingest.email.pipeline import ingest_email
 
 _N = count()
 

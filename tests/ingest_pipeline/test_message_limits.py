@@ -3,9 +3,9 @@ and creates nobody; the limits are settings."""
 
 from __future__ import annotations
 
-from graph.settings import Settings
-from graph.sqlite_store import SQLiteStore
-from ingest.email.pipeline import ingest_email
+from kith.graph.settings import Settings
+from kith.graph.sqlite_store import SQLiteStore
+from kith.ingest.email.pipeline import ingest_email
 
 
 def message(n: int, to: str, extra: str = "") -> bytes:

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from graph.neo4j_store import Neo4jStore
-from graph.settings import Settings
-from graph.sqlite_store import SQLiteStore
-from ingest.email.pipeline import ingest_email
-from ingest.synthetic import FIRM_DOMAIN, make_firm, write_corpus
+from kith.graph.neo4j_store import Neo4jStore
+from kith.graph.settings import Settings
+from kith.graph.sqlite_store import SQLiteStore
+from kith.ingest.email.pipeline import ingest_email
+from kith.ingest.synthetic import FIRM_DOMAIN, make_firm, write_corpus
 from tests.api.world import free_port
 from tests.neo4j_server import neo4j_env
 
@@ -42,7 +42,7 @@ def test_an_ingest_survives_the_server_dying_under_it(tmp_path):
     mail = write_corpus(tmp_path / "mail", firm, 2_400, per_file=200)
     launcher("start", server)
     try:
-        ingest = subprocess.Popen([sys.executable, "-m", "api", "ingest", "email", *map(str, mail), "--json"],
+        ingest = subprocess.Popen([sys.executable, "-m", "kith.api", "ingest", "email", *map(str, mail), "--json"],
                                   env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         store = Neo4jStore.connect(uri, "neo4j", "crash-test-pw")
         try:
@@ -59,7 +59,7 @@ def test_an_ingest_survives_the_server_dying_under_it(tmp_path):
         assert "Cannot reach Neo4j at " + uri in err and "Traceback" not in err
 
         launcher("start", server)  # the same data folder: Neo4j recovers from its transaction log
-        again = subprocess.run([sys.executable, "-m", "api", "ingest", "email", *map(str, mail), "--json"],
+        again = subprocess.run([sys.executable, "-m", "kith.api", "ingest", "email", *map(str, mail), "--json"],
                                env={**os.environ, **env}, capture_output=True, text=True, timeout=600)
         assert again.returncode == 0, again.stderr
 

@@ -10,12 +10,12 @@ import sys
 
 import pytest
 
-from graph.settings import Settings
-from graph.sqlite_store import SQLiteStore
-from ingest.calendar import ingest_calendar
-from ingest.contacts import ingest_contacts
-from ingest.deals import ingest_deals
-from ingest.email.pipeline import ingest_email
+from kith.graph.settings import Settings
+from kith.graph.sqlite_store import SQLiteStore
+from kith.ingest.calendar import ingest_calendar
+from kith.ingest.contacts import ingest_contacts
+from kith.ingest.deals import ingest_deals
+from kith.ingest.email.pipeline import ingest_email
 
 GOOD_MAIL = (b"From: ana@firm.com\r\nTo: bo@client.com\r\nSubject: terms\r\nMessage-ID: <1@firm.com>\r\n"
              b"Date: Mon, 1 Jan 2024 10:00:00 +0000\r\n\r\nhello\r\n")
@@ -33,7 +33,7 @@ POSITION = re.compile(r"^(file|(message|event|card|row|calendar) \d+( \(.+\))?)$
 
 
 def kith(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "api", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "kith.api", *args], capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.parametrize("kind", KINDS)

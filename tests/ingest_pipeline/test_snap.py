@@ -4,10 +4,10 @@ the real networks through the backtest protocol."""
 from __future__ import annotations
 
 from conftest import corpus
-from graph.evaluate import protocol
-from graph.knows import fold
-from graph.model import Role
-from ingest.snap import read_snap
+from kith.graph.evaluate import protocol
+from kith.graph.knows import fold
+from kith.graph.model import Role
+from kith.ingest.snap import read_snap
 
 
 def test_lines_from_one_sender_at_one_second_are_one_message(tmp_path):

@@ -7,7 +7,7 @@ import pytest
 
 @pytest.fixture
 def sqlite_store(tmp_path):
-    from graph.sqlite_store import SQLiteStore
+    from kith.graph.sqlite_store import SQLiteStore
 
     s = SQLiteStore.open(tmp_path / "kith.db")
     yield s

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from graph import ids
-from graph.model import Knows, Person, Provenance
+from kith.graph import ids
+from kith.graph.model import Knows, Person, Provenance
 
 T0 = 1_700_000_000
 DAY = 86_400
@@ -43,7 +43,7 @@ def write_graph(store, people: list[Person], edges: list[Knows]) -> None:
 
 def email_item(key: str, sender: Person, to: list[Person], at: int | None, *, cc: list[Person] = (),
                parent: str = "", category=None):
-    from graph.model import Category, Interaction, InteractionKind, Participant, Role
+    from kith.graph.model import Category, Interaction, InteractionKind, Participant, Role
 
     return Interaction(
         id=ids.interaction_id("email", key), kind=InteractionKind.EMAIL, occurred_at=at,
@@ -53,7 +53,7 @@ def email_item(key: str, sender: Person, to: list[Person], at: int | None, *, cc
 
 
 def meeting_item(key: str, people: list[Person], at: int | None):
-    from graph.model import Interaction, InteractionKind, Participant, Role
+    from kith.graph.model import Interaction, InteractionKind, Participant, Role
 
     return Interaction(
         id=ids.interaction_id("meeting", key), kind=InteractionKind.MEETING, occurred_at=at,
@@ -63,8 +63,8 @@ def meeting_item(key: str, people: list[Person], at: int | None):
 
 def ingest(store, items) -> None:
     """Store interactions with their KNOWS deltas, as the ingest pipelines do (parents in the batch)."""
-    from graph.knows import deltas
-    from graph.model import InteractionWrite
+    from kith.graph.knows import deltas
+    from kith.graph.model import InteractionWrite
 
     by_id = {i.id: i for i in items}
     store.add_interactions([InteractionWrite(i, tuple(deltas(i, by_id.get(i.parent_id)))) for i in items])

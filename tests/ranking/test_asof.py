@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from graph.explain import explain
-from graph.network import load_network
-from graph.paths import warm_paths
-from graph.sqlite_store import SQLiteStore
+from kith.graph.explain import explain
+from kith.graph.network import load_network
+from kith.graph.paths import warm_paths
+from kith.graph.sqlite_store import SQLiteStore
 from ranking_graphs import DAY, T0, email_item, ingest, meeting_item, person
 
 PEOPLE = [person("ana", internal=True), person("dev", internal=True), person("ben"), person("cat"), person("dan"),

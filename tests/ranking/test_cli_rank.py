@@ -1,4 +1,4 @@
-"""`kith paths` and `kith explain`, run as the real `python -m api` on a real SQLite file."""
+"""`kith paths` and `kith explain`, run as the real `python -m kith.api` on a real SQLite file."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from graph.model import Deal, DealRole, DealRoleKind, Organization, WorksAt
-from graph.sqlite_store import SQLiteStore
+from kith.graph.model import Deal, DealRole, DealRoleKind, Organization, WorksAt
+from kith.graph.sqlite_store import SQLiteStore
 from ranking_graphs import DAY, PROV, email_item, ingest, meeting_item, person
 
 NOW = int(time.time())
@@ -40,7 +40,7 @@ def db(tmp_path_factory):
 
 
 def kith(db, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "api", "--db", str(db), *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "kith.api", "--db", str(db), *args], capture_output=True, text=True,
                           env={**os.environ, "KITH_CONFIG": str(db) + ".absent.toml", **(env or {})}, timeout=120)
 
 

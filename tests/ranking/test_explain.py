@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from graph.explain import explain
-from graph.strength import DEFAULT_WEIGHTS, signals
+from kith.graph.explain import explain
+from kith.graph.strength import DEFAULT_WEIGHTS, signals
 from ranking_graphs import DAY, T0, email_item, ingest, meeting_item, person
 
 ANA, BEN, CAT, DAN = person("ana", internal=True), person("ben"), person("cat"), person("dan")

@@ -7,10 +7,10 @@ import math
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from graph.model import Deal, DealRole, DealRoleKind, Knows, Organization, Person, WorksAt
-from graph.network import Edges, Network, load_network
-from graph.paths import best_paths, decision_makers, seniority, staff, warm_paths
-from graph.strength import signals
+from kith.graph.model import Deal, DealRole, DealRoleKind, Knows, Organization, Person, WorksAt
+from kith.graph.network import Edges, Network, load_network
+from kith.graph.paths import best_paths, decision_makers, seniority, staff, warm_paths
+from kith.graph.strength import signals
 from ranking_graphs import MEDIUM, PROV, STRONG, T0, WEAK, edge, person, write_graph
 
 FAY, GUS = person("fay", internal=True), person("gus", internal=True)
@@ -102,7 +102,7 @@ def test_network_is_rebuilt_when_the_store_changes(firm):
 
 # -- the search against brute force ----------------------------------------------------------------
 def _network(n, pairs, internal, excluded, strengths) -> Network:
-    from graph.model import Person
+    from kith.graph.model import Person
 
     people = [Person(f"p{i:02d}", is_internal=i in internal, opted_out=i in excluded) for i in range(n)]
     knows = []
@@ -200,8 +200,8 @@ def test_seniority():
 
 
 def test_a_server_may_keep_a_recent_network_while_an_ingest_writes(tmp_path):
-    from graph.network import load_network
-    from graph.sqlite_store import SQLiteStore
+    from kith.graph.network import load_network
+    from kith.graph.sqlite_store import SQLiteStore
 
     store = SQLiteStore.open(tmp_path / "kith.db")
     first = load_network(store, now=1_700_000_000)
@@ -211,8 +211,8 @@ def test_a_server_may_keep_a_recent_network_while_an_ingest_writes(tmp_path):
 
 
 def test_a_server_keeps_its_network_for_the_configured_time_unless_told_to_forget(tmp_path):
-    from graph.network import forget_network, load_network, serve_stale
-    from graph.sqlite_store import SQLiteStore
+    from kith.graph.network import forget_network, load_network, serve_stale
+    from kith.graph.sqlite_store import SQLiteStore
 
     store = SQLiteStore.open(tmp_path / "kith.db")
     serve_stale(store, 60)

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from ranking_graphs import DAY, MEDIUM, STRONG, T0, WEAK, email_item, meeting_item, person
-from graph.errors import KithError
-from graph.knows import deltas, fold
-from graph.model import KNOWS_COUNTERS, Category, Knows
-from graph.settings import Settings
-from graph.strength import (DEFAULT_WEIGHTS, SIGNALS, Weights, band, columns, contributions, score_columns,
+from kith.graph.errors import KithError
+from kith.graph.knows import deltas, fold
+from kith.graph.model import KNOWS_COUNTERS, Category, Knows
+from kith.graph.settings import Settings
+from kith.graph.strength import (DEFAULT_WEIGHTS, SIGNALS, Weights, band, columns, contributions, score_columns,
                             signals, weights_from)
 
 A, B, C, D, E = (person(n) for n in ("ann", "bob", "cat", "dan", "eve"))

@@ -31,7 +31,7 @@ def require(program: str, how: str) -> str:
 
 def kith(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     """The `kith` command as a user runs it: a process of its own."""
-    return subprocess.run([sys.executable, "-m", "api", *args], capture_output=True, text=True, timeout=120,
+    return subprocess.run([sys.executable, "-m", "kith.api", *args], capture_output=True, text=True, timeout=120,
                           env={**os.environ, **env})
 
 

@@ -14,12 +14,12 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from graph.errors import KithError
-from graph.settings import Settings, SyncAccount
-from graph.sqlite_store import SQLiteStore
-from ingest.calendar import ingest_calendar
-from ingest.sync.calendars import sync_caldav
-from ingest.sync.state import sync_statuses
+from kith.graph.errors import KithError
+from kith.graph.settings import Settings, SyncAccount
+from kith.graph.sqlite_store import SQLiteStore
+from kith.ingest.calendar import ingest_calendar
+from kith.ingest.sync.calendars import sync_caldav
+from kith.ingest.sync.state import sync_statuses
 from tests.conftest import corpus
 from tests.sync.servers import Radicale, kith
 

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from graph.errors import KithError
-from graph.settings import Settings, SyncAccount
-from graph.sqlite_store import SQLiteStore
-from ingest.email.pipeline import ingest_email
-from ingest.report import RunReport
-from ingest.sync.imap import sync_imap
-from ingest.sync.state import sync_statuses
+from kith.graph.errors import KithError
+from kith.graph.settings import Settings, SyncAccount
+from kith.graph.sqlite_store import SQLiteStore
+from kith.ingest.email.pipeline import ingest_email
+from kith.ingest.report import RunReport
+from kith.ingest.sync.imap import sync_imap
+from kith.ingest.sync.state import sync_statuses
 from tests.conftest import corpus
 from tests.sync.servers import Dovecot, kith
 
@@ -236,7 +236,7 @@ def test_watch_keeps_syncing_until_stopped(dovecot, messages, tmp_path):
     config = config_file(tmp_path, dovecot, 'password_env = "KITH_TEST_IMAP_PASSWORD"')
     db = tmp_path / "kith.db"
     env = {**os.environ, "KITH_CONFIG": str(config), "KITH_TEST_IMAP_PASSWORD": PASSWORD}
-    watcher = subprocess.Popen([sys.executable, "-m", "api", "--db", str(db), "sync", "--all", "--watch", "0.5"],
+    watcher = subprocess.Popen([sys.executable, "-m", "kith.api", "--db", str(db), "sync", "--all", "--watch", "0.5"],
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         def synced() -> set[str]:
