@@ -32,11 +32,11 @@ from starlette.exceptions import HTTPException
 
 from kith.api.access import AccessStore, AuthError, User
 from kith.api.body_limit import BodyLimit
-from kith.api.graphql_context import AuditWriter, KithContext, run_blocking
+from kith.api.graphql.context import AuditWriter, KithContext, run_blocking
 from kith.api.jobs import JobRunner
 from kith.api.metrics import Metrics
 from kith.api.pages import BundledGraphQLRouter, mount_pages
-from kith.api.schema import build_schema
+from kith.api.graphql.schema import build_schema
 from kith.graph.errors import KithError
 from kith.graph.network import load_network, serve_stale
 from kith.graph.runtime import settle_gc

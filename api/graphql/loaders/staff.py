@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from strawberry.dataloader import DataLoader
 
-from kith.api.loaders.base import Run
+from kith.api.graphql.loaders.base import Run
 from kith.graph.scope import Scope
 from kith.graph.store import Store
 

@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from kith.api.context import err, out, print_json, settings_of, store_of
+from kith.api.cli.context import err, out, print_json, settings_of, store_of
 from kith.graph.errors import KithError
 from kith.ingest.calendar import ingest_calendar
 from kith.ingest.contacts import ingest_contacts

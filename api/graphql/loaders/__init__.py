@@ -7,16 +7,16 @@ from dataclasses import dataclass
 
 from strawberry.dataloader import DataLoader
 
-from kith.api.loaders.base import Run
-from kith.api.loaders.deals import deals_loader
-from kith.api.loaders.deals_of import deals_of_loader
-from kith.api.loaders.interactions import interactions_loader
-from kith.api.loaders.jobs import jobs_loader
-from kith.api.loaders.knows import knows_loader
-from kith.api.loaders.organizations import organizations_loader
-from kith.api.loaders.people import people_loader
-from kith.api.loaders.people_records import people_records_loader
-from kith.api.loaders.staff import staff_loader
+from kith.api.graphql.loaders.base import Run
+from kith.api.graphql.loaders.deals import deals_loader
+from kith.api.graphql.loaders.deals_of import deals_of_loader
+from kith.api.graphql.loaders.interactions import interactions_loader
+from kith.api.graphql.loaders.jobs import jobs_loader
+from kith.api.graphql.loaders.knows import knows_loader
+from kith.api.graphql.loaders.organizations import organizations_loader
+from kith.api.graphql.loaders.people import people_loader
+from kith.api.graphql.loaders.people_records import people_records_loader
+from kith.api.graphql.loaders.staff import staff_loader
 from kith.graph.model import Deal, Interaction, Knows, Organization, Person, WorksAt
 from kith.graph.scope import Scope
 from kith.graph.store import Store

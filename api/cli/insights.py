@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from kith.api.context import out, print_json, settings_of, store_of
+from kith.api.cli.context import out, print_json, settings_of, store_of
 from kith.graph import evaluate as backtest
 from kith.graph import expertise
 from kith.graph import insights as findings

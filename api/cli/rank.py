@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from kith.api.context import out, print_json, settings_of, store_of
+from kith.api.cli.context import out, print_json, settings_of, store_of
 from kith.graph.errors import KithError, NotFound
 from kith.graph.explain import explain as explain_pair
 from kith.graph.model import Person

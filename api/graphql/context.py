@@ -21,7 +21,7 @@ from strawberry.types import Info
 
 from kith.api.access import AccessRole, AccessStore, User
 from kith.api.jobs import JobRunner
-from kith.api.loaders import Loaders
+from kith.api.graphql.loaders import Loaders
 from kith.graph.scope import Scope
 from kith.graph.settings import Settings
 from kith.graph.store import Store

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from kith.api.context import out, print_json, settings_of
+from kith.api.cli.context import out, print_json, settings_of
 from kith.graph.errors import KithError
 
 

@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from kith.api.cli_insights import AsJson, AsOf, parse_when
-from kith.api.context import out, print_json, store_of
+from kith.api.cli.insights import AsJson, AsOf, parse_when
+from kith.api.cli.context import out, print_json, store_of
 from kith.graph import expert_eval
 
 

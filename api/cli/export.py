@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from kith.api.cli_rank import AsOf, org_of, parse_day, person_of
-from kith.api.context import err, store_of
+from kith.api.cli.rank import AsOf, org_of, parse_day, person_of
+from kith.api.cli.context import err, store_of
 from kith.graph.errors import KithError
 from kith.graph.exports import MAX_HOPS, GraphFormat, account_graph, ego_graph, write
 

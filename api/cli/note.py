@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from kith.api.context import err, out, print_json, settings_of, store_of
+from kith.api.cli.context import err, out, print_json, settings_of, store_of
 from kith.graph.errors import KithError
 from kith.ingest.notes import add_note
 

@@ -13,9 +13,9 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from kith.api import types as t
-from kith.api.pagination import BadInput, Connection, Paginated, page_window
-from kith.api.permissions import IsAdmin
+from kith.api.graphql import types as t
+from kith.api.graphql.pagination import BadInput, Connection, Paginated, page_window
+from kith.api.graphql.permissions import IsAdmin
 from kith.graph.errors import NotFound
 from kith.ingest.identity.addresses import normalize_address
 from kith.ingest.identity.organizations import normalize_company

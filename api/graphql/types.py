@@ -18,7 +18,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from kith.api.pagination import Connection, Paginated, page_window
+from kith.api.graphql.pagination import Connection, Paginated, page_window
 from kith.graph import accounts, exports, model
 from kith.graph.evidence import document_sharing, snippet
 from kith.graph.network import load_network
@@ -136,7 +136,7 @@ class Person:
 
     @strawberry.field(extensions=[Paginated()], description="Their interactions, newest first.")
     async def interactions(self, info: Info, first: int, after: str | None = None) -> Connection[Interaction]:
-        from kith.api.pagination import page_window
+        from kith.api.graphql.pagination import page_window
 
         return await interactions_of(info, self.record.id, page_window(first, after).end)  # type: ignore[return-value]
 

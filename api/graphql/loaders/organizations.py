@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from strawberry.dataloader import DataLoader
 
-from kith.api.loaders.base import Run
+from kith.api.graphql.loaders.base import Run
 from kith.graph.model import Organization
 from kith.graph.scope import Scope
 from kith.graph.store import Store

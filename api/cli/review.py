@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from kith.api.context import out, print_json, store_of
+from kith.api.cli.context import out, print_json, store_of
 from kith.graph import identity
 from kith.graph.errors import NotFound
 

@@ -13,10 +13,10 @@ import strawberry
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
-from kith.api import types as t
+from kith.api.graphql import types as t
 from kith.api.jobs import ENDED, JobKind
-from kith.api.permissions import CanWrite, Forbidden, IsAdmin
-from kith.api.pagination import BadInput
+from kith.api.graphql.permissions import CanWrite, Forbidden, IsAdmin
+from kith.api.graphql.pagination import BadInput
 from kith.graph.errors import NotFound
 from kith.graph.model import Person, Sharing
 

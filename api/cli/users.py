@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from kith.api.access import AccessRole, AccessStore, token_id
-from kith.api.context import out, print_json, settings_of
+from kith.api.cli.context import out, print_json, settings_of
 from kith.graph.errors import KithError
 
 users = typer.Typer(help="API users and their roles.", no_args_is_help=True)
@@ -35,7 +35,7 @@ def add_user(
     """Add a user."""
     person_id = ""
     if email:
-        from kith.api.context import store_of
+        from kith.api.cli.context import store_of
 
         person_id = store_of(ctx).people_by_email([email.lower()]).get(email.lower(), "")
     access_of(ctx).add_user(name, role, person_id)

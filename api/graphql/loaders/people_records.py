@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from strawberry.dataloader import DataLoader
 
-from kith.api.loaders.base import Run
+from kith.api.graphql.loaders.base import Run
 from kith.graph.model import Person
 from kith.graph.store import Store
 

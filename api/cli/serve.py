@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from kith.api.context import out, require_store, settings_of
+from kith.api.cli.context import out, require_store, settings_of
 
 
 def serve(

@@ -8,15 +8,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from kith.api import cli_demo, cli_expert_eval, cli_ingest, cli_insights, cli_review
-from kith.api import cli_note
-from kith.api import cli_rank
-from kith.api import cli_users
-from kith.api import cli_serve
-from kith.api import cli_export
-from kith.api import cli_sync
-from kith.api import cli_migrate
-from kith.api.context import describe, err, out, print_json, settings_of, store_of
+from kith.api.cli import demo as cli_demo, expert_eval as cli_expert_eval, ingest as cli_ingest
+from kith.api.cli import insights as cli_insights, review as cli_review
+from kith.api.cli import note as cli_note
+from kith.api.cli import rank as cli_rank
+from kith.api.cli import users as cli_users
+from kith.api.cli import serve as cli_serve
+from kith.api.cli import export as cli_export
+from kith.api.cli import sync as cli_sync
+from kith.api.cli import migrate as cli_migrate
+from kith.api.cli.context import describe, err, out, print_json, settings_of, store_of
 from kith.graph.errors import KithError
 from kith.graph.settings import load_settings
 from kith.ingest.sync.state import sync_statuses

@@ -1,5 +1,5 @@
 """The schema factory: types, the extensions that keep hostile queries out, error masking and the
-per-query time limit. ``python -m kith.api.schema > schema.graphql`` exports the SDL that is committed;
+per-query time limit. ``python -m kith.api.graphql.schema > schema.graphql`` exports the SDL that is committed;
 ``tests/api/test_schema_export.py`` fails when the two drift.
 
 Limits (each refusal comes back as a GraphQL error that says what to change):
@@ -42,9 +42,9 @@ from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRul
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types import ExecutionResult
 
-from kith.api.mutations import Mutation
-from kith.api.permissions import NotAuthenticated
-from kith.api.queries import Query
+from kith.api.graphql.mutations import Mutation
+from kith.api.graphql.permissions import NotAuthenticated
+from kith.api.graphql.queries import Query
 from kith.graph.errors import KithError, StoreError
 from kith.graph.network import forget_network
 

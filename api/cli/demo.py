@@ -16,8 +16,8 @@ from typing import Annotated
 
 import typer
 
-from kith.api.cli_ingest import show_report, with_progress
-from kith.api.context import out, print_json, settings_of
+from kith.api.cli.ingest import show_report, with_progress
+from kith.api.cli.context import out, print_json, settings_of
 from kith.graph.settings import Settings, default_db_path
 from kith.graph.sqlite_store import SQLiteStore
 from kith.ingest.calendar import ingest_calendar
