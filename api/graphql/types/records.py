@@ -1,10 +1,10 @@
-"""The GraphQL types. Each wraps a graph record and resolves nested fields through the request's
-loaders, which apply the reader's scope; every Person handed out is recorded for the audit log.
+"""People, organisations, deals and interactions as GraphQL types, and the factories that are the only
+way records become API objects: each applies the reader's scope, and every Person handed out is
+recorded for the audit log.
 
 Content rule (``graph.evidence``): an interaction shows a reader what its most private colleague
 allows (all: subject, topics and a snippet; subjects: the subject alone; hide: only that it happened,
-when and of what kind). A reader who took part in it sees it whole. Strengths, bands and paths are
-always shown: they carry no content.
+when and of what kind). A reader who took part in it sees it whole.
 """
 
 from __future__ import annotations
@@ -15,11 +15,10 @@ from enum import Enum
 from typing import Annotated
 
 import strawberry
-from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from kith.api.graphql.pagination import Connection, Paginated, page_window
-from kith.graph import accounts, exports, model
+from kith.api.graphql.pagination import Connection, Paginated
+from kith.graph import exports, model
 from kith.graph.evidence import document_sharing, snippet
 from kith.graph.network import load_network
 from kith.graph.strength import band
@@ -260,128 +259,6 @@ class Interaction:
         return out
 
 
-# -- ranked answers -------------------------------------------------------------------------------------
-@strawberry.type
-class Signal:
-    name: str
-    points: float
-    value: float | None = None
-
-
-@strawberry.type(description="One relationship on a path.")
-class Hop:
-    source: Person
-    target: Person
-    strength: float
-    band: str
-    signals: list[Signal]
-    last_at: datetime | None
-    evidence_ids: strawberry.Private[list[str]]
-
-    @strawberry.field(description="Interactions that made this relationship, newest first.")
-    async def evidence(self, info: Info) -> list[Interaction]:
-        return await interaction_nodes(info, self.evidence_ids)
-
-
-@strawberry.type(description="A chain of relationships from a colleague to the target, with the introduction to ask for.")
-class WarmPath:
-    people: list[Person]
-    score: float
-    hops: list[Hop]
-    introduction: str
-
-
-async def warm_path_node(info: Info, path) -> WarmPath | None:
-    """A graph WarmPath as a node, or None when anyone on it is not visible to the reader."""
-    people = {p.id: p for p in await person_nodes(info, path.people)}
-    if any(pid not in people for pid in path.people):
-        return None
-    hops = [Hop(source=people[h.source], target=people[h.target], strength=h.strength, band=h.band,
-                signals=[Signal(name=n, points=v, value=h.values.get(n)) for n, v in h.signals.items()],
-                last_at=when(h.last_at), evidence_ids=list(h.evidence)) for h in path.hops]
-    return WarmPath(people=[people[p] for p in path.people], score=path.score, hops=hops,
-                    introduction=path.introduction)
-
-
-@strawberry.type
-class ExpertEvidence:
-    id: strawberry.ID
-    kind: str
-    occurred_at: datetime | None
-    role: str
-    weight: float
-    snippet: str | None
-
-    @strawberry.field(description="The interaction itself (null for deals).")
-    async def interaction(self, info: Info) -> Interaction | None:
-        found = await interaction_nodes(info, [str(self.id)]) if self.kind != "deal" else []
-        return found[0] if found else None
-
-
-@strawberry.type(description="Why an expert scores what they do: the score is proportional to topical × role × recency.")
-class ExpertParts:
-    topical: float = strawberry.field(description="Summed topical match (BM25) of their n matching documents, over √n.")
-    role: float = strawberry.field(description="0-1: how much they wrote rather than read those documents.")
-    recency: float = strawberry.field(description="0-1: how recent those documents are (two-year half-life).")
-
-
-@strawberry.type(description="Someone who knows about a topic, with the documents that show it.")
-class Expert:
-    person: Person
-    score: float
-    documents: int
-    evidence: list[ExpertEvidence]
-    parts: ExpertParts
-
-
-@strawberry.type
-class ExpertPath:
-    expert: Expert
-    path: WarmPath
-    path_score: float
-    score: float
-
-
-@strawberry.type
-class Coverage:
-    contacts: int
-    known: int
-    strong: int
-    medium: int
-    weak: int
-    cold: int
-    going_cold: int
-    single_threaded: bool
-    record: strawberry.Private[accounts.Coverage]
-
-    @strawberry.field(description="The colleagues who hold the relationships, largest share first.")
-    async def holders(self, info: Info) -> list[Holder]:
-        people = {p.id: p for p in await person_nodes(info, [cid for cid, _ in self.record.holders])}
-        return [Holder(colleague=people[cid], share=share) for cid, share in self.record.holders if cid in people]
-
-
-@strawberry.type
-class Holder:
-    colleague: Person
-    share: float
-
-
-@strawberry.type
-class AccountContact:
-    person: Person
-    title: str
-    best_strength: float
-    best_band: str
-    last_touch: datetime | None
-    record: strawberry.Private[accounts.AccountContact]
-
-    @strawberry.field(extensions=[Paginated()], description="The colleagues who know them, strongest first.")
-    async def ties(self, info: Info, first: int, after: str | None = None) -> Connection[Tie]:
-        shown = self.record.ties[:page_window(first, after).end]
-        people = {p.id: p for p in await person_nodes(info, [x.colleague_id for x in shown])}
-        return [Tie(person=people[x.colleague_id], strength=x.strength, band=x.band, last_at=when(x.last_at))
-                for x in shown if x.colleague_id in people]  # type: ignore[return-value]
-
 
 GraphFormat = strawberry.enum(exports.GraphFormat, description="A graph file format: GraphML (yEd, Gephi, Neo4j "
                                                                "Bloom via APOC), GEXF (Gephi) or node-link JSON.")
@@ -393,43 +270,6 @@ async def export_graph(info: Info, build, *args, fmt: exports.GraphFormat, **kwa
     info.context.audit(graph.nodes)
     return exports.write(graph, fmt)
 
-
-@strawberry.type(description="Who we know at an organisation, who of us knows them, and how well.")
-class AccountMap:
-    organization: Organization
-    coverage: Coverage
-    record: strawberry.Private[accounts.AccountMap]
-    as_of: strawberry.Private[int | None] = None
-
-    @strawberry.field(description="The map as a file: its people and the colleagues who know them, with strength, "
-                                  "band, last touch, organisation and colleague/contact on every node and edge.")
-    async def export(self, info: Info, format: GraphFormat) -> str:
-        return await export_graph(info, exports.account_graph, self.record.org_id, fmt=format, as_of=self.as_of)
-
-    @strawberry.field(extensions=[Paginated()], description="Its people we know or could know, best known first.")
-    async def contacts(self, info: Info, first: int, after: str | None = None) -> Connection[AccountContact]:
-        shown = self.record.contacts[:page_window(first, after).end]  # people are read for the page only
-        people = {p.id: p for p in await person_nodes(info, [c.person_id for c in shown])}
-        return [AccountContact(person=people[c.person_id], title=c.title, best_strength=c.best_strength,
-                               best_band=band(c.best_strength), last_touch=when(c.last_touch), record=c)
-                for c in shown if c.person_id in people]  # type: ignore[return-value]
-
-
-@strawberry.type
-class Explanation:
-    a: Person
-    b: Person
-    score: float
-    band: str
-    signals: list[Signal]
-    facts: JSON
-    now: datetime
-    as_of: datetime | None
-    evidence_ids: strawberry.Private[list[str]]
-
-    @strawberry.field(description="Interactions that counted towards the pair, newest first.")
-    async def evidence(self, info: Info) -> list[Interaction]:
-        return await interaction_nodes(info, self.evidence_ids)
 
 
 @strawberry.type
@@ -447,180 +287,6 @@ class SearchMatch:
     async def organization(self, info: Info) -> Organization | None:
         return await organization_node(info, str(self.id)) if self.kind == "organization" else None
 
-
-# -- insights -------------------------------------------------------------------------------------------
-@strawberry.type
-class ColdRelationship:
-    colleague: Person
-    contact: Person
-    past_score: float
-    score: float
-    last_at: datetime | None
-    days_silent: int
-
-
-@strawberry.type
-class SingleThreadedAccount:
-    organization: Organization
-    holder: Person
-    share: float
-    total: float
-    colleagues: int
-    contacts: int
-
-
-@strawberry.type
-class JobChange:
-    person: Person
-    from_organization: Organization | None
-    from_title: str
-    to_organization: Organization | None
-    to_title: str
-    at: datetime | None
-
-
-@strawberry.type
-class ClientTier:
-    organization: Organization
-    tier: str
-    recency_days: float | None
-    frequency: float
-    monetary: float
-    rfm: list[int]
-
-
-@strawberry.type
-class Reconnect:
-    colleague: Person
-    contact: Person
-    priority: float
-    past_score: float
-    days_silent: int
-    open_deals: list[Deal]
-    reason: str
-
-
-@strawberry.type
-class Insights:
-    going_cold: list[ColdRelationship]
-    single_threaded: list[SingleThreadedAccount]
-    job_changes: list[JobChange]
-    client_tiers: list[ClientTier]
-    reconnect: list[Reconnect]
-
-
-# -- jobs, identity, access -----------------------------------------------------------------------------
-@strawberry.type(description="A background ingest of uploaded files.")
-class IngestJob:
-    id: strawberry.ID
-    kind: str
-    state: str
-    user: str
-    files: list[str]
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    report: JSON | None = strawberry.field(description="The run report once done (as `kith ingest --json`).")
-    error: str | None
-
-    @classmethod
-    def of(cls, job) -> IngestJob:
-        return cls(id=strawberry.ID(job.id), kind=str(job.kind), state=str(job.state), user=job.user,
-                   files=list(job.files), created_at=when(job.created_at), started_at=when(job.started_at),
-                   finished_at=when(job.finished_at), report=job.report, error=job.error or None)
-
-
-@strawberry.type
-class IdentityChange:
-    event_id: int | None
-    kind: str
-    person: Person | None
-    other: Person | None
-    emails: list[str]
-
-
-@strawberry.type
-class NoteAdded:
-    interaction: Interaction
-    new: bool
-    text_kept: bool
-
-
-@strawberry.type(description="A person's flags after blockContact / optOut. They no longer appear in results.")
-class PersonFlags:
-    id: strawberry.ID
-    blocked: bool
-    opted_out: bool
-
-
-@strawberry.type
-class Count:
-    name: str
-    count: int
-
-
-@strawberry.type
-class Erasure:
-    id: strawberry.ID
-    removed: list[Count]
-
-
-@strawberry.type
-class Me:
-    name: str
-    role: str
-
-    @strawberry.field
-    async def person(self, info: Info) -> Person | None:
-        pid = info.context.person_id
-        return await person_node(info, pid) if pid else None
-
-
-@strawberry.type(description="An ethical wall: its users see nothing of its organisations and deals.")
-class Wall:
-    name: str
-    users: list[str]
-    organizations: list[strawberry.ID]
-    deals: list[strawberry.ID]
-
-    @classmethod
-    def of(cls, wall) -> Wall:
-        return cls(name=wall.name, users=list(wall.users), organizations=[strawberry.ID(o) for o in wall.orgs],
-                   deals=[strawberry.ID(d) for d in wall.deals])
-
-
-@strawberry.type(description="The last run of one `kith sync` account.")
-class SyncStatus:
-    account: str
-    kind: str = strawberry.field(description="imap (the protocol synced)")
-    ok: bool
-    error: str
-    at: datetime = strawberry.field(description="When the last run ended.")
-    last_success_at: datetime | None
-    fetched: int = strawberry.field(description="Messages or events read by the last run.")
-    ingested: int
-
-    @classmethod
-    def of(cls, status: dict) -> SyncStatus:
-        return cls(account=status["account"], kind=status["kind"], ok=status["ok"], error=status["error"],
-                   at=when(status["at"]), last_success_at=when(status.get("last_success_at")),
-                   fetched=status.get("fetched", 0), ingested=status.get("ingested", 0))
-
-
-@strawberry.type
-class AuditEntry:
-    at: datetime
-    user: str
-    operation: str
-    subject: strawberry.ID
-
-
-@strawberry.enum
-class IngestKind(Enum):
-    EMAIL = "email"
-    CALENDAR = "calendar"
-    DEALS = "deals"
-    CONTACTS = "contacts"
 
 
 PersonId = Annotated[strawberry.ID, strawberry.argument(description="A person's id.")]
