@@ -84,7 +84,7 @@ def page_window(first: int, after: str | None) -> Window:
     return Window(decode_cursor(after), first)
 
 
-def connection(items: Sequence[Any], window: Window) -> Connection[Any]:
+def connection(items: Sequence[T], window: Window) -> Connection[T]:
     page = list(items[window.offset: window.offset + window.first])
     edges = [Edge(cursor=encode_cursor(window.offset + n), node=node) for n, node in enumerate(page)]
     more = len(items) > window.offset + window.first

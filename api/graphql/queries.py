@@ -91,20 +91,21 @@ class Query:
             oid = (await ctx.run(ctx.store.orgs_by_domain, [host])).get(host, "")
         return await t.organization_node(info, oid)
 
-    @strawberry.field(extensions=[Paginated()], description="People and organisations by name, address or domain.")
-    async def search(self, info: Info, text: str, first: int, after: str | None = None) -> Connection[t.SearchMatch]:
+    @strawberry.field(graphql_type=Connection[t.SearchMatch], extensions=[Paginated()],
+                      description="People and organisations by name, address or domain.")
+    async def search(self, info: Info, text: str, first: int, after: str | None = None) -> list[t.SearchMatch]:
         from kith.graph.directory import search
 
         window = page_window(first, after)
         found = await info.context.read(search, info.context.store, _text(text, "text"), limit=window.end)
-        return [t.SearchMatch(kind=m.kind, id=strawberry.ID(m.id), name=m.name, detail=m.detail)  # type: ignore[return-value]
+        return [t.SearchMatch(kind=m.kind, id=strawberry.ID(m.id), name=m.name, detail=m.detail)
                 for m in found]
 
-    @strawberry.field(extensions=[Paginated()],
+    @strawberry.field(graphql_type=Connection[t.WarmPath], extensions=[Paginated()],
                       description="The warmest paths from the firm (or the `from` colleagues) to a person, best first.")
     async def warm_paths(self, info: Info, to: strawberry.ID, first: int, after: str | None = None,
                          from_: Annotated[list[strawberry.ID] | None, strawberry.argument(name="from")] = None,
-                         max_hops: int = MAX_HOPS, as_of: datetime | None = None) -> Connection[t.WarmPath]:
+                         max_hops: int = MAX_HOPS, as_of: datetime | None = None) -> list[t.WarmPath]:
         from kith.graph.paths import warm_paths
 
         ctx = info.context
@@ -117,11 +118,12 @@ class Query:
                                max_hops=_hops(max_hops), as_of=t.epoch(as_of))
         await ctx.loaders.people.load_many(list({pid for p in found for pid in p.people}))  # one read for all
         nodes = [await t.warm_path_node(info, p) for p in found]
-        return [n for n in nodes if n is not None]  # type: ignore[return-value]
+        return [n for n in nodes if n is not None]
 
-    @strawberry.field(extensions=[Paginated()], description="Who knows most about a topic, best first, with evidence.")
+    @strawberry.field(graphql_type=Connection[t.Expert], extensions=[Paginated()],
+                      description="Who knows most about a topic, best first, with evidence.")
     async def experts(self, info: Info, topic: str, first: int, after: str | None = None,
-                      internal_only: bool = True, as_of: datetime | None = None) -> Connection[t.Expert]:
+                      internal_only: bool = True, as_of: datetime | None = None) -> list[t.Expert]:
         from kith.graph.expertise import experts
 
         ctx = info.context
@@ -134,13 +136,13 @@ class Query:
             node = await _expert_node(info, e)
             if node is not None:
                 out.append(node)
-        return out  # type: ignore[return-value]
+        return out
 
-    @strawberry.field(extensions=[Paginated()],
+    @strawberry.field(graphql_type=Connection[t.ExpertPath], extensions=[Paginated()],
                       description="Experts on a topic who also have a warm path to a person, best combined first.")
     async def experts_with_path(self, info: Info, topic: str, to: strawberry.ID, first: int,
                                 after: str | None = None, max_hops: int = MAX_HOPS,
-                                as_of: datetime | None = None) -> Connection[t.ExpertPath]:
+                                as_of: datetime | None = None) -> list[t.ExpertPath]:
         from kith.graph.expertise import experts_with_path
 
         ctx = info.context
@@ -154,7 +156,7 @@ class Query:
             expert, path = await _expert_node(info, j.expert), await t.warm_path_node(info, j.path)
             if expert is not None and path is not None:
                 out.append(t.ExpertPath(expert=expert, path=path, path_score=j.path_score, score=j.score))
-        return out  # type: ignore[return-value]
+        return out
 
     @strawberry.field(description="Who we know at an organisation, who of us knows them, how well, and coverage.")
     async def account_map(self, info: Info, organization: strawberry.ID,
@@ -198,12 +200,13 @@ class Query:
                              facts=dict(found.facts), now=t.when(found.now), as_of=t.when(found.as_of),
                              evidence_ids=list(found.evidence))
 
-    @strawberry.field(extensions=[Paginated()], description="A person's interactions, newest first.")
+    @strawberry.field(graphql_type=Connection[t.Interaction], extensions=[Paginated()],
+                      description="A person's interactions, newest first.")
     async def interactions(self, info: Info, person: strawberry.ID, first: int,
-                           after: str | None = None) -> Connection[t.Interaction]:
+                           after: str | None = None) -> list[t.Interaction]:
         window = page_window(first, after)
         pid = await visible_person_id(info, str(person), argument="person")
-        return await t.interactions_of(info, pid, window.end)  # type: ignore[return-value]
+        return await t.interactions_of(info, pid, window.end)
 
     @strawberry.field(description="The last run of every `kith sync` account: is the graph current?")
     async def sync_status(self, info: Info) -> list[t.SyncStatus]:
@@ -219,16 +222,16 @@ class Query:
             return None
         return t.IngestJob.of(job)
 
-    @strawberry.field(permission_classes=[IsAdmin], extensions=[Paginated()],
+    @strawberry.field(permission_classes=[IsAdmin], graphql_type=Connection[t.AuditEntry], extensions=[Paginated()],
                       description="Who looked up whom: the newest entries first, optionally for one person.")
     async def audit_log(self, info: Info, first: int, after: str | None = None,
-                        subject: strawberry.ID | None = None) -> Connection[t.AuditEntry]:
+                        subject: strawberry.ID | None = None) -> list[t.AuditEntry]:
         ctx = info.context
         window = page_window(first, after)
         ctx.flush_audit()
         await ctx.run(ctx.audit_writer.flush)  # entries still waiting to be written, this request's too
         rows = await ctx.run(ctx.access.audit_log, str(subject) if subject else None, window.end)
-        return [t.AuditEntry(at=t.when(at), user=u, operation=op, subject=strawberry.ID(s))  # type: ignore[return-value]
+        return [t.AuditEntry(at=t.when(at), user=u, operation=op, subject=strawberry.ID(s))
                 for at, u, op, s in rows]
 
 

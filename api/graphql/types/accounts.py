@@ -54,12 +54,13 @@ class AccountContact:
     last_touch: datetime | None
     record: strawberry.Private[accounts.AccountContact]
 
-    @strawberry.field(extensions=[Paginated()], description="The colleagues who know them, strongest first.")
-    async def ties(self, info: Info, first: int, after: str | None = None) -> Connection[Tie]:
+    @strawberry.field(graphql_type=Connection[Tie], extensions=[Paginated()],
+                      description="The colleagues who know them, strongest first.")
+    async def ties(self, info: Info, first: int, after: str | None = None) -> list[Tie]:
         shown = self.record.ties[:page_window(first, after).end]
         people = {p.id: p for p in await person_nodes(info, [x.colleague_id for x in shown])}
         return [Tie(person=people[x.colleague_id], strength=x.strength, band=x.band, last_at=when(x.last_at))
-                for x in shown if x.colleague_id in people]  # type: ignore[return-value]
+                for x in shown if x.colleague_id in people]
 
 
 @strawberry.type(description="Who we know at an organisation, who of us knows them, and how well.")
@@ -74,10 +75,11 @@ class AccountMap:
     async def export(self, info: Info, format: GraphFormat) -> str:
         return await export_graph(info, exports.account_graph, self.record.org_id, fmt=format, as_of=self.as_of)
 
-    @strawberry.field(extensions=[Paginated()], description="Its people we know or could know, best known first.")
-    async def contacts(self, info: Info, first: int, after: str | None = None) -> Connection[AccountContact]:
+    @strawberry.field(graphql_type=Connection[AccountContact], extensions=[Paginated()],
+                      description="Its people we know or could know, best known first.")
+    async def contacts(self, info: Info, first: int, after: str | None = None) -> list[AccountContact]:
         shown = self.record.contacts[:page_window(first, after).end]  # people are read for the page only
         people = {p.id: p for p in await person_nodes(info, [c.person_id for c in shown])}
         return [AccountContact(person=people[c.person_id], title=c.title, best_strength=c.best_strength,
                                best_band=band(c.best_strength), last_touch=when(c.last_touch), record=c)
-                for c in shown if c.person_id in people]  # type: ignore[return-value]
+                for c in shown if c.person_id in people]
