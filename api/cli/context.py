@@ -8,9 +8,10 @@ import sys
 import typer
 from rich.console import Console
 
+from kith.graph.backends import open_store
 from kith.graph.errors import KithError
 from kith.graph.settings import Settings
-from kith.graph.store import Store, open_store
+from kith.graph.store import Store
 
 out = Console()
 err = Console(stderr=True)
