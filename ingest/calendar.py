@@ -1,6 +1,7 @@
 """Calendars into the graph: .ics files -> meeting occurrences -> resolved participants -> batched writes.
 
-Reading (no database): each file is parsed with icalendar; its VEVENTs are grouped by UID into
+Reading (no database): each file is parsed whole with icalendar (one larger than Settings.max_file_bytes is
+skipped unread); its VEVENTs are grouped by UID into
 series (a master and its RECURRENCE-ID overrides). A series with RRULE/RDATE is expanded with
 recurring-ical-events between ``now - recurrence_lookback_days`` and ``now + recurrence_horizon_days``
 (EXDATEs and cancelled overrides drop out there); any other event is one occurrence wherever it lies.
@@ -46,8 +47,8 @@ from kith.graph.model import Attendance, Interaction, InteractionKind, Interacti
 from kith.graph.settings import Settings
 from kith.graph.store import Store
 from kith.ingest.checkpoints import Checkpoints
-from kith.ingest.files import file_size, files_under
-from kith.ingest.report import RunReport
+from kith.ingest.files import ReadLimits, file_over, file_size, files_under
+from kith.ingest.report import RunReport, skip_category
 from kith.ingest.resolve import Resolver
 from kith.ingest.topics import content_terms, key_phrases
 
@@ -117,10 +118,15 @@ def iter_calendar_files(paths: Iterable[Path | str]) -> Iterator[str]:
     return files_under(paths, lambda name: name.lower().endswith(CALENDAR_SUFFIXES))
 
 
-def read_calendar(path: str, window: Window, skip: int = 0, data: bytes | None = None) -> Iterator[Series]:
+def read_calendar(path: str, window: Window, skip: int = 0, data: bytes | None = None,
+                  max_bytes: int = ReadLimits().file_bytes) -> Iterator[Series]:
     """The series of one file (or of ``data``, fetched from ``path``), in order; the first ``skip`` are
     counted but not expanded. Never raises for bad input: an unreadable file or event comes back as a
-    Series with ``error``."""
+    Series with ``error``. A file is parsed whole: one larger than ``max_bytes`` is skipped unread."""
+    too_big = file_over(path, max_bytes) if data is None else ""
+    if too_big:
+        yield Series(path, "file", error=too_big)
+        return
     try:
         data = Path(path).read_bytes() if data is None else data
     except OSError as exc:
@@ -309,7 +315,7 @@ class CalendarIngest:
             self.report.resumed += resumed
             if resumed:
                 outcome["resumed"] += resumed
-            for series in read_calendar(path, self.window, skip=mark.units):
+            for series in read_calendar(path, self.window, skip=mark.units, max_bytes=self.settings.max_file_bytes):
                 if not (series.occurrences or series.skipped or series.error):
                     continue  # committed by an earlier run
                 self._batch.extend(self.count(series))
@@ -337,7 +343,8 @@ class CalendarIngest:
         if not whole_file:
             self.report.records += series.records
         if series.error:
-            self.report.error(series.source, series.position, series.error, "unreadable" if whole_file else "unparseable")
+            self.report.error(series.source, series.position, series.error,
+                              skip_category(series.error, "unreadable" if whole_file else "unparseable"), whole_file)
             outcome["error"] += 1
         for reason in series.skipped:  # a file-level skip is told again every run: not checkpointed
             self.report.skip(reason, "" if whole_file else series.source)

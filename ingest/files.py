@@ -1,10 +1,17 @@
-"""Input files of the calendar, deals and contacts ingests: folders walked, sizes for progress."""
+"""Input files of the calendar, deals and contacts ingests: folders walked, sizes for progress, and
+size limits: lines read in bounded pieces, files read whole only when they are small enough."""
 
 from __future__ import annotations
 
+import io
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO, NamedTuple
+
+from kith.graph.settings import Settings
+from kith.ingest.report import over_limit
 
 
 def files_under(paths: Iterable[Path | str], wanted: Callable[[str], bool]) -> Iterator[str]:
@@ -26,3 +33,77 @@ def file_size(path: str) -> int:
         return os.path.getsize(path)
     except OSError:
         return 0
+
+
+class ReadLimits(NamedTuple):
+    """Sizes past which a record or file is skipped, read past without being held (Settings.max_*)."""
+
+    row_bytes: int = Settings.model_fields["max_row_bytes"].default
+    card_bytes: int = Settings.model_fields["max_card_bytes"].default
+    file_bytes: int = Settings.model_fields["max_file_bytes"].default
+
+    @classmethod
+    def of(cls, settings: Settings) -> ReadLimits:
+        return cls(settings.max_row_bytes, settings.max_card_bytes, settings.max_file_bytes)
+
+
+def file_over(path: str, limit: int) -> str:
+    """The skip reason of a file read whole that is larger than ``limit``, else ''; by its size, unread."""
+    size = file_size(path)
+    return over_limit(f"a file of {size:,} bytes", limit, "KITH_MAX_FILE_BYTES") if size > limit else ""
+
+
+_PIECE = 1 << 16
+_ESCAPED = re.compile("[\udc80-\udcff]")
+
+
+def _with_fallback(line: str) -> str:
+    """A line that is not valid in the file's encoding (undecodable bytes kept as surrogate escapes)
+    read as Windows-1252, which every byte is."""
+    if line.isascii() or not _ESCAPED.search(line):
+        return line
+    return line.encode("utf-8", "surrogateescape").decode("cp1252", errors="replace")
+
+
+class BoundedLines:
+    """The lines of a text file (UTF-16 by its BOM, else UTF-8, a line that is not read as Windows-1252),
+    none held longer than ``limit`` characters: a longer line is read past in pieces and comes back as
+    an empty line, with ``cut`` set. ``read`` counts the characters read since ``start_record``."""
+
+    def __init__(self, f: BinaryIO, limit: int):
+        head = f.read(4)
+        f.seek(0)
+        encoding = "utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+        self._text = io.TextIOWrapper(f, encoding, errors="surrogateescape", newline="")
+        self._limit = limit
+        self.read, self.cut = 0, False
+
+    def start_record(self) -> None:
+        self.read, self.cut = 0, False
+
+    def rewind(self) -> None:
+        self._text.seek(0)
+        self.start_record()
+
+    def sample(self, size: int) -> str:
+        """About the first ``size`` characters, in whole lines (a line cut short is left out)."""
+        lines: list[str] = []
+        while self.read < size and (line := next(self, "")):
+            lines.append(line)
+        return "".join(lines)[:size]
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        line = self._text.readline(self._limit + 1)
+        if not line:
+            raise StopIteration
+        self.read += len(line)
+        if len(line) <= self._limit:
+            return _with_fallback(line)
+        self.cut = True
+        while line and not line.endswith(("\n", "\r")):
+            line = self._text.readline(_PIECE)
+            self.read += len(line)
+        return "\n"
