@@ -281,6 +281,7 @@ def _csv_rows(path: str, profile: Profile, on_header: Callable | None, limits: R
         except csv.Error:
             dialect = csv.excel
         lines.rewind()
+        lines.quote = dialect.quotechar or '"'
         csv.field_size_limit(limits.row_bytes)  # a longer field is a longer row: an error, not a read of it all
         reader = csv.reader(lines, dialect)
         header = next(reader, None)
@@ -304,8 +305,9 @@ def _csv_rows(path: str, profile: Profile, on_header: Callable | None, limits: R
                 cells = next(reader)
             except StopIteration:
                 return
-            except csv.Error as exc:
+            except csv.Error as exc:  # a field past the limit, or a broken quote: on to the row's end
                 cells, problem = [], _short(exc)
+                lines.finish_record()
             else:
                 problem = ""
             n += 1

@@ -68,18 +68,24 @@ def _with_fallback(line: str) -> str:
 class BoundedLines:
     """The lines of a text file (UTF-16 by its BOM, else UTF-8, a line that is not read as Windows-1252),
     none held longer than ``limit`` characters: a longer line is read past in pieces and comes back as
-    an empty line, with ``cut`` set. ``read`` counts the characters read since ``start_record``."""
+    an empty line, with ``cut`` set. ``read`` counts the characters read since ``start_record``, and
+    ``quotes`` the ``quote`` characters (a CSV's): an odd count is a record cut short inside a quoted field."""
 
-    def __init__(self, f: BinaryIO, limit: int):
+    def __init__(self, f: BinaryIO, limit: int, quote: str = '"'):
         head = f.read(4)
         f.seek(0)
         encoding = "utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
         self._text = io.TextIOWrapper(f, encoding, errors="surrogateescape", newline="")
-        self._limit = limit
-        self.read, self.cut = 0, False
+        self._limit, self.quote = limit, quote
+        self.read, self.cut, self.quotes = 0, False, 0
 
     def start_record(self) -> None:
-        self.read, self.cut = 0, False
+        self.read, self.cut, self.quotes = 0, False, 0
+
+    def finish_record(self) -> None:
+        """Read past the rest of a record cut short inside a quoted field: up to the line closing it."""
+        while self.quotes % 2 and next(self, ""):
+            pass
 
     def rewind(self) -> None:
         self._text.seek(0)
@@ -100,10 +106,12 @@ class BoundedLines:
         if not line:
             raise StopIteration
         self.read += len(line)
+        self.quotes += line.count(self.quote)
         if len(line) <= self._limit:
             return _with_fallback(line)
         self.cut = True
         while line and not line.endswith(("\n", "\r")):
             line = self._text.readline(_PIECE)
             self.read += len(line)
+            self.quotes += line.count(self.quote)
         return "\n"
