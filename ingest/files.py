@@ -40,11 +40,12 @@ class ReadLimits(NamedTuple):
 
     row_bytes: int = Settings.model_fields["max_row_bytes"].default
     card_bytes: int = Settings.model_fields["max_card_bytes"].default
+    event_bytes: int = Settings.model_fields["max_event_bytes"].default
     file_bytes: int = Settings.model_fields["max_file_bytes"].default
 
     @classmethod
     def of(cls, settings: Settings) -> ReadLimits:
-        return cls(settings.max_row_bytes, settings.max_card_bytes, settings.max_file_bytes)
+        return cls(settings.max_row_bytes, settings.max_card_bytes, settings.max_event_bytes, settings.max_file_bytes)
 
 
 def file_over(path: str, limit: int) -> str:
@@ -57,26 +58,26 @@ _PIECE = 1 << 16
 _ESCAPED = re.compile("[\udc80-\udcff]")
 
 
-def _with_fallback(line: str) -> str:
+def _with_fallback(line: str, legacy: str) -> str:
     """A line that is not valid in the file's encoding (undecodable bytes kept as surrogate escapes)
-    read as Windows-1252, which every byte is."""
+    read in the ``legacy`` encoding (Windows-1252 reads every byte; UTF-8 replaces what it cannot read)."""
     if line.isascii() or not _ESCAPED.search(line):
         return line
-    return line.encode("utf-8", "surrogateescape").decode("cp1252", errors="replace")
+    return line.encode("utf-8", "surrogateescape").decode(legacy, errors="replace")
 
 
 class BoundedLines:
-    """The lines of a text file (UTF-16 by its BOM, else UTF-8, a line that is not read as Windows-1252),
+    """The lines of a text file (UTF-16 by its BOM, else UTF-8, a line that is not read as ``legacy``),
     none held longer than ``limit`` characters: a longer line is read past in pieces and comes back as
     an empty line, with ``cut`` set. ``read`` counts the characters read since ``start_record``, and
     ``quotes`` the ``quote`` characters (a CSV's): an odd count is a record cut short inside a quoted field."""
 
-    def __init__(self, f: BinaryIO, limit: int, quote: str = '"'):
+    def __init__(self, f: BinaryIO, limit: int, quote: str = '"', legacy: str = "cp1252"):
         head = f.read(4)
         f.seek(0)
         encoding = "utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
         self._text = io.TextIOWrapper(f, encoding, errors="surrogateescape", newline="")
-        self._limit, self.quote = limit, quote
+        self.limit, self.quote, self.legacy = limit, quote, legacy
         self.read, self.cut, self.quotes = 0, False, 0
 
     def start_record(self) -> None:
@@ -102,13 +103,13 @@ class BoundedLines:
         return self
 
     def __next__(self) -> str:
-        line = self._text.readline(self._limit + 1)
+        line = self._text.readline(self.limit + 1)
         if not line:
             raise StopIteration
         self.read += len(line)
         self.quotes += line.count(self.quote)
-        if len(line) <= self._limit:
-            return _with_fallback(line)
+        if len(line) <= self.limit:
+            return _with_fallback(line, self.legacy)
         self.cut = True
         while line and not line.endswith(("\n", "\r")):
             line = self._text.readline(_PIECE)

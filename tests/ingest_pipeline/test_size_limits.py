@@ -6,15 +6,18 @@ inputs many times the limit)."""
 from __future__ import annotations
 
 import tracemalloc
+from collections import Counter
+from datetime import datetime, timezone
 
 from kith.graph.settings import Settings
 from kith.graph.sqlite_store import SQLiteStore
-from kith.ingest.calendar import ingest_calendar
+from kith.ingest.calendar import Window, ingest_calendar, read_calendar
 from kith.ingest.contacts import ingest_contacts, read_cards
 from kith.ingest.deals import ingest_deals, load_profile, read_rows
 from kith.ingest.email.pipeline import ingest_email
 from kith.ingest.email.sources import iter_messages
 from kith.ingest.files import ReadLimits
+from kith.ingest.synthetic import make_firm, write_calendar
 
 MB = 1 << 20
 
@@ -108,24 +111,55 @@ def test_vcards_past_the_card_limit_are_skipped_and_the_file_goes_on(tmp_path):
     assert (report.ingested, report.skipped) == (2, {"over a limit": 1})
 
 
-def test_files_parsed_whole_are_skipped_unread_past_the_file_limit(tmp_path):
-    event = ("BEGIN:VEVENT\r\nUID:e{n}\r\nDTSTART:20240101T100000Z\r\nORGANIZER:mailto:ana@firm.com\r\n"
-             "ATTENDEE:mailto:bo@acme.com\r\nDESCRIPTION:{pad}\r\nEND:VEVENT\r\n")
-    small, big = tmp_path / "cal" / "small.ics", tmp_path / "cal" / "big.ics"
-    small.parent.mkdir()
-    small.write_text(f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{event.format(n=1, pad='x')}END:VCALENDAR\r\n")
-    big.write_text(f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{event.format(n=2, pad='y' * 300_000)}END:VCALENDAR\r\n")
-    settings = Settings(db=tmp_path / "kith.db", max_file_bytes=200_000)
-    store = SQLiteStore.open(settings.db)
-    report = ingest_calendar(store, settings, [small.parent])
-    assert (report.ingested, report.skipped) == (1, {"over a limit": 1})
-    assert [(e.file.rsplit("/", 1)[-1], e.position) for e in report.errors] == [("big.ics", "file")]
-    assert report.errors[0].reason.startswith("over a limit: a file of 300,1")
-    assert report.errors[0].reason.endswith("more than 200,000 (KITH_MAX_FILE_BYTES)")
-    assert ingest_calendar(store, settings, [small.parent]).skipped == {"over a limit": 1}  # told again
+def test_a_calendar_too_large_to_parse_whole_is_read_event_by_event_with_the_same_meetings(tmp_path):
+    firm = make_firm(seed=3, colleagues=12, organizations=6, contacts_per_org=3)
+    path = tmp_path / "cal.ics"
+    write_calendar(path, firm, 20, 12, 60, seed=2)  # weekly series (some with an EXDATE) and single meetings
+    text = path.read_text()
+    first = text.split("BEGIN:VEVENT\n", 2)[1]  # the first series, weekly from 16 January 2023 at 10:00
+    assert "UID:series-0-2@synthetic\n" in first and "DTSTART:20230116T100000Z\n" in first
+    organizer = next(line for line in first.splitlines() if line.startswith("ORGANIZER"))
+    moved = ("BEGIN:VEVENT\nUID:series-0-2@synthetic\nRECURRENCE-ID:20230123T100000Z\nDTSTART:20230123T120000Z\n"
+             f"DTEND:20230123T124500Z\nSUMMARY:Moved\n{organizer}\nEND:VEVENT\n")  # its override, last in the file
+    huge = ("BEGIN:VEVENT\nUID:huge@x\nDTSTART:20230101T100000Z\nORGANIZER:mailto:ana@firm.com\n"
+            "DESCRIPTION:" + "y" * 3 * MB + "\nEND:VEVENT\n")
+    path.write_text(text.replace("END:VCALENDAR\n", huge + moved + "END:VCALENDAR\n"))
+    now = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
+    def ingest(name: str, **limits: int):
+        settings = Settings(db=tmp_path / f"{name}.db", **limits)
+        store = SQLiteStore.open(settings.db)
+        return ingest_calendar(store, settings, [path], now=now), store
+
+    whole, whole_store = ingest("whole", max_file_bytes=64 * MB, max_event_bytes=64 * MB)
+    streamed, streamed_store = ingest("streamed", max_file_bytes=100_000, max_event_bytes=MB)
+    assert whole.ingested > 200 and streamed.ingested == whole.ingested - 1  # all but the huge event
+    assert streamed.skipped == whole.skipped + Counter({"over a limit": 1})
+    [error] = streamed.errors
+    assert error.position.endswith("(UID huge@x)")
+    assert error.reason.startswith("over a limit: an event of 3,1") and error.reason.endswith("(KITH_MAX_EVENT_BYTES)")
+    assert streamed_store.counts()["interactions"] == whole_store.counts()["interactions"] - 1
+
+    def occurrences(**limits: int) -> list:
+        window = Window(datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2030, 1, 1, tzinfo=timezone.utc))
+        return sorted((o.key, o.start, o.duration_s, o.summary, o.attendees) for series in
+                      read_calendar(str(path), window, limits=ReadLimits(**limits)) for o in series.occurrences)
+
+    streamed_occurrences = occurrences(file_bytes=100_000, event_bytes=64 * MB)
+    assert streamed_occurrences == occurrences(file_bytes=64 * MB, event_bytes=64 * MB)
+    assert ("series-0-2@synthetic|20230123T100000Z", 1674475200) in {o[:2] for o in streamed_occurrences}  # moved
+
+    with path.open("a") as f:  # a calendar of one 12 MB line: read past in pieces
+        f.write("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDESCRIPTION:" + "z" * 12 * MB + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    _, peak = peak_bytes(lambda: read_calendar(str(path), Window(now, now), limits=ReadLimits(event_bytes=MB, file_bytes=1)))
+    assert peak < 8 * MB
+
+
+def test_json_deal_files_past_the_file_limit_are_skipped_unread(tmp_path):
+    settings = Settings(db=tmp_path / "kith.db", max_file_bytes=200_000)
     deals = tmp_path / "deals.json"
     deals.write_text('[{"id": "d1", "name": "Deal", "notes": "' + "z" * 300_000 + '"}]')
-    report = ingest_deals(store, settings, [deals])
+    report = ingest_deals(SQLiteStore.open(settings.db), settings, [deals])
     assert report.skipped == {"over a limit": 1}
-    assert "KITH_MAX_FILE_BYTES); export it as CSV" in report.errors[0].reason
+    assert report.errors[0].reason.startswith("over a limit: a file of 300,0")
+    assert report.errors[0].reason.endswith("more than 200,000 (KITH_MAX_FILE_BYTES); export it as CSV, which is read row by row")
