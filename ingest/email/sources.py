@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from kith.graph.settings import Settings
 from kith.ingest.report import over_limit
 
 _BOM = b"\xef\xbb\xbf"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Outlook .msg is an OLE compound file
 _SNIFF_BYTES = 8192
 _CHUNK = 1 << 20  # the most of one line read at a time: a longer line comes in pieces
-MAX_MESSAGE_BYTES = 32 << 20  # Settings.max_message_bytes: a larger message is skipped, read past, never held
+MAX_MESSAGE_BYTES = Settings.model_fields["max_message_bytes"].default  # a larger message is read past, never held
 _MUNGED_FROM = re.compile(rb">+From ")
 ONE_MESSAGE = "message 1"  # the position of a file that holds one message (.eml, .msg, maildir)
 _SINGLE_MESSAGE_SUFFIXES = {".eml"}  # read whole even when they start with a From_ line
