@@ -139,6 +139,7 @@ def create_app(settings: Settings, *, store: Store | None = None, access: Access
         yield
         jobs.shutdown()
         audit.close()
+        metrics.close()
 
     app = FastAPI(title="Kith", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.store, app.state.access, app.state.jobs, app.state.metrics = store, access, jobs, metrics

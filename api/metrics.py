@@ -1,14 +1,22 @@
 """Prometheus metrics for ``/metrics``: request counts and latency, GraphQL operations by outcome, and
 ingest jobs by state. Each app has its own registry (tests build several apps in one process).
-Nothing here names a person, organisation or query text: labels are fixed, small sets."""
+Nothing here names a person, organisation or query text: labels are fixed, small sets.
+
+Under ``kith serve --workers N`` (PROMETHEUS_MULTIPROC_DIR set, a folder of that run) each worker writes
+its samples to files there and ``/metrics``, whichever worker answers, adds up every worker's, dead
+ones' counters included; a dead worker's in-flight gauge is dropped (``mark_dead_workers``)."""
 
 from __future__ import annotations
 
+import os
+import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -18,22 +26,26 @@ _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 KNOWN_PATHS = ("/graphql", "/healthz", "/metrics")
 
 
+MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"  # read by prometheus_client when it is first imported
+_LIVE_FILE = re.compile(r"gauge_live\w*_(\d+)\.db$")
+
+
 class Metrics:
     def __init__(self, jobs: JobRunner):
         self.registry = CollectorRegistry()
+        self.shared_dir = os.environ.get(MULTIPROC_DIR, "")
         self.requests = Counter("kith_http_requests", "HTTP requests", ["path", "method", "status"],
                                 registry=self.registry)
         self.latency = Histogram("kith_http_request_seconds", "HTTP request latency", ["path"], buckets=_BUCKETS,
                                  registry=self.registry)
-        self.in_flight = Gauge("kith_http_requests_in_flight", "HTTP requests being served", registry=self.registry)
+        self.in_flight = Gauge("kith_http_requests_in_flight", "HTTP requests being served", registry=self.registry,
+                               multiprocess_mode="livesum")
         self.operations = Counter("kith_graphql_operations", "GraphQL operations",
                                   ["type", "outcome"], registry=self.registry)
         self.timeouts = Counter("kith_graphql_timeouts", "GraphQL operations cancelled by the time limit",
                                 registry=self.registry)
-        jobs_gauge = Gauge("kith_ingest_jobs", "Ingest jobs kept, by state", ["state"],
-                           registry=self.registry)
-        for state in JobState:
-            jobs_gauge.labels(str(state)).set_function(lambda s=str(state): jobs.counts().get(s, 0))
+        self.job_states = _JobStates(jobs)  # read from the store when asked: the same for every worker
+        self.registry.register(self.job_states)
 
     async def middleware(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         path = request.url.path if request.url.path in KNOWN_PATHS else "other"
@@ -50,4 +62,60 @@ class Metrics:
             self.requests.labels(path, request.method, str(status)).inc()
 
     def response(self) -> Response:
-        return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+        registry = self.registry
+        if self.shared_dir:  # every worker's samples, added up
+            from prometheus_client import multiprocess
+
+            mark_dead_workers(self.shared_dir)
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry, path=self.shared_dir)
+            registry.register(self.job_states)
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    def close(self) -> None:
+        """This worker is stopping: its in-flight gauge no longer counts."""
+        if self.shared_dir:
+            from prometheus_client import multiprocess
+
+            multiprocess.mark_process_dead(os.getpid(), self.shared_dir)
+
+
+class _JobStates(Collector):
+    def __init__(self, jobs: JobRunner):
+        self.jobs = jobs
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily("kith_ingest_jobs", "Ingest jobs kept, by state", labels=["state"])
+        counts = self.jobs.counts()
+        for state in JobState:
+            family.add_metric([str(state)], counts.get(str(state), 0))
+        yield family
+
+
+def mark_dead_workers(folder: str) -> None:
+    """Drop the live gauges of worker processes that are gone (killed, or restarted by uvicorn)."""
+    from prometheus_client import multiprocess
+
+    pids = {int(m.group(1)) for name in os.listdir(folder) if (m := _LIVE_FILE.match(name))}
+    for pid in pids - {os.getpid()}:
+        if not _alive(pid):
+            multiprocess.mark_process_dead(pid, folder)
+
+
+def _alive(pid: int) -> bool:
+    """Running: not gone, and not a zombie its parent has yet to reap (Linux tells by /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rpartition(b")")[2].split()[0] != b"Z"
+    except FileNotFoundError:
+        if os.path.isdir("/proc/self"):
+            return False
+    except OSError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        pass
+    return True

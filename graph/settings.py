@@ -88,6 +88,12 @@ class Settings(BaseSettings):
     query_timeout_s: float = Field(10.0, gt=0, description="seconds one API query may run before it is cancelled")
     max_header_bytes: int = Field(1 << 20, gt=0, description="a message whose header block is larger is skipped")
     max_recipients: int = Field(1000, gt=0, description="a message with more To/Cc/Bcc addresses is skipped")
+    max_message_bytes: int = Field(32 << 20, gt=0, description="a larger message is skipped, read past, never held")
+    max_row_bytes: int = Field(1 << 20, gt=0, description="a longer CSV deal row (or line) is skipped, read past")
+    max_card_bytes: int = Field(4 << 20, gt=0, description="a longer vCard (or line of one) is skipped, read past")
+    max_event_bytes: int = Field(4 << 20, gt=0, description="a longer calendar event (or line of one) is skipped")
+    max_file_bytes: int = Field(64 << 20, gt=0, description="a larger JSON deal file is skipped unread; a larger "
+                                                             ".ics is read event by event, not parsed whole")
     metrics_token: SecretStr = Field(SecretStr(""), description="when set, /metrics asks for Authorization: Bearer <it>")
     token_days: float = Field(90.0, ge=0, description="days a new API token is valid unless told otherwise (0: until revoked)")
     ingest_timeout_s: float = Field(4 * 3600.0, gt=0, description="seconds one API ingest job may run before it is stopped")

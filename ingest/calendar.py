@@ -1,6 +1,7 @@
 """Calendars into the graph: .ics files -> meeting occurrences -> resolved participants -> batched writes.
 
-Reading (no database): each file is parsed with icalendar; its VEVENTs are grouped by UID into
+Reading (no database): each file is parsed whole with icalendar (one larger than Settings.max_file_bytes is
+read event by event instead, an event longer than max_event_bytes skipped); its VEVENTs are grouped by UID into
 series (a master and its RECURRENCE-ID overrides). A series with RRULE/RDATE is expanded with
 recurring-ical-events between ``now - recurrence_lookback_days`` and ``now + recurrence_horizon_days``
 (EXDATEs and cancelled overrides drop out there); any other event is one occurrence wherever it lies.
@@ -29,6 +30,7 @@ Choices:
 from __future__ import annotations
 
 import hashlib
+import re
 import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -46,8 +48,8 @@ from kith.graph.model import Attendance, Interaction, InteractionKind, Interacti
 from kith.graph.settings import Settings
 from kith.graph.store import Store
 from kith.ingest.checkpoints import Checkpoints
-from kith.ingest.files import file_size, files_under
-from kith.ingest.report import RunReport
+from kith.ingest.files import BoundedLines, ReadLimits, file_size, files_under
+from kith.ingest.report import RunReport, over_limit, skip_category
 from kith.ingest.resolve import Resolver
 from kith.ingest.topics import content_terms, key_phrases
 
@@ -117,10 +119,15 @@ def iter_calendar_files(paths: Iterable[Path | str]) -> Iterator[str]:
     return files_under(paths, lambda name: name.lower().endswith(CALENDAR_SUFFIXES))
 
 
-def read_calendar(path: str, window: Window, skip: int = 0, data: bytes | None = None) -> Iterator[Series]:
+def read_calendar(path: str, window: Window, skip: int = 0, data: bytes | None = None,
+                  limits: ReadLimits = ReadLimits()) -> Iterator[Series]:
     """The series of one file (or of ``data``, fetched from ``path``), in order; the first ``skip`` are
     counted but not expanded. Never raises for bad input: an unreadable file or event comes back as a
-    Series with ``error``."""
+    Series with ``error``. A file is parsed whole, unless it is larger than limits.file_bytes: then it is
+    read event by event (``_streamed``)."""
+    if data is None and file_size(path) > limits.file_bytes:
+        yield from _streamed(path, window, skip, limits.event_bytes)
+        return
     try:
         data = Path(path).read_bytes() if data is None else data
     except OSError as exc:
@@ -159,6 +166,126 @@ def read_calendar(path: str, window: Window, skip: int = 0, data: bytes | None =
                 yield _read_series(path, n, uid, events, timezones, window, cancelled_all)
         if not any_event:
             yield Series(path, "file", skipped=["file without events"])  # not checkpointed: re-told each run
+
+
+_BEGIN = re.compile(r"BEGIN:(\S+)\s*$", re.IGNORECASE)
+_END = re.compile(r"END:(\S+)\s*$", re.IGNORECASE)
+_UID = re.compile(r"UID[;:]", re.IGNORECASE)
+
+
+def _components(lines: BoundedLines) -> Iterator[tuple[int, str, list[str], int]]:
+    """(calendar number, name, lines, characters) of each component of each VCALENDAR, in order: "" for the
+    calendar's own property lines; of a component longer than the limit only the lines before it are kept."""
+    number, name, block, depth = 0, "", [], 0
+    for line in lines:
+        if not depth:
+            begin = _BEGIN.match(line)
+            if begin and begin.group(1).upper() == "VCALENDAR":
+                number, depth, block = number + 1, 1, []
+            continue
+        if depth == 1:
+            begin = _BEGIN.match(line)
+            if begin:
+                yield number, "", block, 0  # the calendar's properties so far
+                lines.start_record()
+                name, depth, block = begin.group(1).upper(), 2, [line]
+            elif _END.match(line):
+                yield number, "", block, 0
+                depth, block = 0, []
+            else:
+                block.append(line)
+            continue
+        if lines.read <= lines.limit:  # past the limit: read on to its END, keeping no more
+            block.append(line)
+        if _BEGIN.match(line):
+            depth += 1
+        elif _END.match(line):
+            depth -= 1
+            if depth == 1:
+                yield number, name, block, lines.read
+                block = []
+
+
+def _uid(block: list[str]) -> str:
+    """The event's own UID (not an alarm's), its lines unfolded."""
+    unfolded: list[str] = []
+    for line in block[1:]:
+        if line[:1] in (" ", "\t") and unfolded:
+            unfolded[-1] += line[1:].rstrip("\r\n")
+        else:
+            unfolded.append(line.rstrip("\r\n"))
+    depth = 0
+    for line in unfolded:
+        if _BEGIN.match(line):
+            depth += 1
+        elif _END.match(line):
+            depth -= 1
+        elif not depth and _UID.match(line):
+            return line.split(":", 1)[1].strip()
+    return ""
+
+
+def _streamed(path: str, window: Window, skip: int, limit: int) -> Iterator[Series]:
+    """A calendar too large to parse whole, read twice, event by event: first which UID each event has,
+    then each series (a UID's events, with the calendar's properties and time zones) parsed as soon as
+    its last event is read. Memory: the largest series, the time zones, and a number per event."""
+    last: dict[tuple[int, str], int] = {}  # (calendar, UID) -> the number of its last event
+    try:
+        with open(path, "rb") as f:
+            lines = BoundedLines(f, limit, legacy="utf-8")  # as icalendar reads bytes: replaced if not UTF-8
+            events, calendars = Counter(), set()
+            for cal, name, block, _ in _components(lines):
+                calendars.add(cal)
+                if name == "VEVENT":
+                    events[cal] += 1
+                    last[(cal, _uid(block) or f"(no UID, event {events[cal]})")] = events[cal]
+            if not last:
+                yield Series(path, "file", skipped=["file without events"]) if calendars else (
+                    Series(path, "file", error="invalid calendar: no BEGIN:VCALENDAR found"))
+                return
+            lines.rewind()
+            pending: dict[tuple[int, str], list[tuple[list[str], int]]] = {}
+            head: dict[int, list[str]] = defaultdict(list)  # each calendar's properties and time zones
+            events, n = Counter(), 0
+            for cal, name, block, size in _components(lines):
+                if name in ("", "VTIMEZONE"):
+                    head[cal] += block
+                if name != "VEVENT":
+                    continue
+                events[cal] += 1
+                key = (cal, _uid(block) or f"(no UID, event {events[cal]})")
+                pending.setdefault(key, []).append((block, size))
+                if last[key] != events[cal]:
+                    continue
+                n, uid, blocks = n + 1, key[1], pending.pop(key)
+                too_big = max((size for _, size in blocks if size > limit), default=0)
+                if n <= skip:
+                    yield Series(path, uid)
+                elif too_big:
+                    yield Series(path, f"event {n}" if uid.startswith("(no UID") else f"event {n} (UID {uid})",
+                                 error=over_limit(f"an event of {too_big:,} characters", limit, "KITH_MAX_EVENT_BYTES"))
+                else:
+                    yield _parsed_series(path, n, uid, head[cal], [line for block, _ in blocks for line in block],
+                                         window)
+    except OSError as exc:
+        yield Series(path, "file", error=f"cannot read the file: {exc.strerror or exc}")
+
+
+def _parsed_series(path: str, number: int, uid: str, head: list[str], events: list[str], window: Window) -> Series:
+    """One series of a streamed calendar: its events parsed with the calendar's properties and time zones."""
+    text = "".join(["BEGIN:VCALENDAR\r\n", *head, *events, "END:VCALENDAR\r\n"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            cal = icalendar.Calendar.from_ical(text)
+            if "X-WR-TIMEZONE" in cal:
+                cal = x_wr_timezone.to_standard(cal)
+        except Exception as exc:
+            return Series(path, f"event {number}", error=f"unreadable event: {_short(exc)}")
+        cancelled_all = str(cal.get("METHOD", "")).upper() == "CANCEL"
+        timezones = [c for c in cal.subcomponents if c.name == "VTIMEZONE"]
+        events = [c for c in cal.subcomponents if c.name == "VEVENT"]
+        return _read_series(path, number, uid, events, timezones, window, cancelled_all)
 
 
 def _series(cal: icalendar.Calendar) -> list[tuple[str, list[icalendar.Event]]]:
@@ -290,6 +417,7 @@ class CalendarIngest:
         self.store = store
         self.settings = settings
         self.window = Window.around(now or datetime.now(timezone.utc), settings)
+        self.limits = ReadLimits.of(settings)
         self.batch_size = batch_size
         self.on_progress = on_progress or (lambda n: None)
         self.resolver = Resolver(store, settings, exclude_addresses, exclude_domains)
@@ -309,7 +437,7 @@ class CalendarIngest:
             self.report.resumed += resumed
             if resumed:
                 outcome["resumed"] += resumed
-            for series in read_calendar(path, self.window, skip=mark.units):
+            for series in read_calendar(path, self.window, skip=mark.units, limits=self.limits):
                 if not (series.occurrences or series.skipped or series.error):
                     continue  # committed by an earlier run
                 self._batch.extend(self.count(series))
@@ -337,7 +465,8 @@ class CalendarIngest:
         if not whole_file:
             self.report.records += series.records
         if series.error:
-            self.report.error(series.source, series.position, series.error, "unreadable" if whole_file else "unparseable")
+            self.report.error(series.source, series.position, series.error,
+                              skip_category(series.error, "unreadable" if whole_file else "unparseable"), whole_file)
             outcome["error"] += 1
         for reason in series.skipped:  # a file-level skip is told again every run: not checkpointed
             self.report.skip(reason, "" if whole_file else series.source)

@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from kith.graph.store import Store
 from kith.ingest.files import file_size
-from kith.ingest.report import RunReport
+from kith.ingest.report import RunReport, skip_category
 
 T = TypeVar("T")
 
@@ -95,14 +95,15 @@ class Checkpoints:
         n = 0
         for unit in units:
             if isinstance(unit, error_type) and unit.whole_file:
-                report.error(unit.source, unit.position, unit.reason, "unreadable")
+                report.error(unit.source, unit.position, unit.reason, skip_category(unit.reason, "unreadable"),
+                             whole_file=True)
                 continue
             n += 1
             if n <= mark.units:
                 continue
             report.records += 1
             if isinstance(unit, error_type):
-                report.error(unit.source, unit.position, unit.reason)
+                report.error(unit.source, unit.position, unit.reason, skip_category(unit.reason))
                 self.advance(path, 1, 1)
                 continue
             yield unit

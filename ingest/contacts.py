@@ -1,7 +1,7 @@
 """Contacts into the graph: vCard 2.1/3/4 exports (Outlook, Gmail, iPhone, Android...) -> people.
 
-Reading (no database): a file is decoded (UTF-8, else Windows-1252), cut into BEGIN:VCARD ...
-END:VCARD blocks by hand, so that one broken card is reported (file + "card N (name)") while the
+Reading (no database): a file is read line by line (UTF-8, else Windows-1252), cut into BEGIN:VCARD ...
+END:VCARD blocks by hand (a card longer than Settings.max_card_bytes is skipped, read past), so that one broken card is reported (file + "card N (name)") while the
 rest go in; vCard 2.1 quoted-printable soft line breaks are joined and decoded before vobject parses
 each block.
 
@@ -43,10 +43,10 @@ from kith.graph.settings import Settings
 from kith.graph.store import Store
 from kith.graph.text import fold
 from kith.ingest.checkpoints import Checkpoints
-from kith.ingest.files import files_under
+from kith.ingest.files import BoundedLines, ReadLimits, files_under
 from kith.ingest.identity.organizations import normalize_company
 from kith.ingest.notes import note_text
-from kith.ingest.report import RunReport
+from kith.ingest.report import RunReport, over_limit
 from kith.ingest.resolve import Resolver
 from kith.ingest.signatures import _normalize_phone as normalize_phone
 
@@ -97,47 +97,46 @@ def iter_contact_files(paths: Iterable[Path | str]) -> Iterator[str]:
     return files_under(paths, lambda name: name.lower().endswith(CONTACT_SUFFIXES))
 
 
-def read_cards(path: str) -> Iterator[Card | CardError]:
-    """The cards of one file, in order. Never raises for bad input."""
+def read_cards(path: str, limits: ReadLimits = ReadLimits()) -> Iterator[Card | CardError]:
+    """The cards of one file, in order, streamed. Never raises for bad input. A card longer than
+    limits.card_bytes is an error that says so, read past without being held."""
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as f:
+            lines = BoundedLines(f, limits.card_bytes)
+            number = 0
+            for number, (block, size) in enumerate(_blocks(lines, limits.card_bytes), 1):
+                yield _card(path, number, block) if block else CardError(
+                    path, f"card {number}", over_limit(f"a card of {size:,} characters", limits.card_bytes,
+                                                       "KITH_MAX_CARD_BYTES"))
     except OSError as exc:
         yield CardError(path, "file", f"cannot read the file: {exc.strerror or exc}", whole_file=True)
         return
-    text = _decode(data)
-    blocks = list(_blocks(text))
-    if not blocks:
+    if not number:
         yield CardError(path, "file", "not a vCard file: no BEGIN:VCARD ... END:VCARD found", whole_file=True)
-        return
-    for number, block in enumerate(blocks, 1):
-        yield _card(path, number, block)
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig",):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("cp1252", errors="replace")
-
-
-def _blocks(text: str) -> Iterator[list[str]]:
-    """Top-level BEGIN:VCARD ... END:VCARD line blocks (a nested AGENT card stays inside its parent);
-    an unterminated last card is still yielded, so it is reported rather than lost."""
+def _blocks(lines: BoundedLines, limit: int) -> Iterator[tuple[list[str], int]]:
+    """Top-level BEGIN:VCARD ... END:VCARD line blocks with their size (a nested AGENT card stays inside
+    its parent); a block past ``limit`` comes back empty. An unterminated last card is still yielded,
+    so it is reported rather than lost."""
     depth, block = 0, []
-    for line in text.splitlines():
+    for line in lines:
+        line = line.rstrip("\r\n")
         if _BEGIN.match(line):
+            if not depth:
+                lines.start_record()
             depth += 1
-        if depth:
+        if depth and not (lines.cut or lines.read > limit):
             block.append(line)
+        elif block:
+            block = []  # past the limit: read on to its END, keeping nothing
         if depth and _END.match(line):
             depth -= 1
             if depth == 0:
-                yield block
+                yield block, lines.read
                 block = []
-    if block:
-        yield block
+    if depth:
+        yield block, lines.read
 
 
 def _join_quoted_printable(lines: list[str]) -> list[str]:
@@ -263,7 +262,8 @@ class ContactsIngest:
         self.checkpoints = Checkpoints(store, "contacts", self.report)
 
     def run(self, paths: Sequence[Path | str]) -> RunReport:
-        for batch in self.checkpoints.batches(iter_contact_files(paths), read_cards, CardError,
+        limits = ReadLimits.of(self.settings)
+        for batch in self.checkpoints.batches(iter_contact_files(paths), lambda path: read_cards(path, limits), CardError,
                                               self.batch_size, self.on_progress):
             self._flush(batch)
         return self.report

@@ -34,7 +34,6 @@ from __future__ import annotations
 import csv
 import fnmatch
 import hashlib
-import io
 import json
 import re
 import tomllib
@@ -54,10 +53,10 @@ from kith.graph.settings import Settings
 from kith.graph.store import Store
 from kith.graph.text import fold
 from kith.ingest.checkpoints import Checkpoints
-from kith.ingest.files import files_under
+from kith.ingest.files import BoundedLines, ReadLimits, file_over, files_under
 from kith.ingest.identity.addresses import normalize_address
 from kith.ingest.identity.organizations import display_company, normalize_company
-from kith.ingest.report import RunReport
+from kith.ingest.report import RunReport, over_limit
 from kith.ingest.resolve import Resolver
 
 DEAL_SUFFIXES = (".csv", ".json", ".xlsx")
@@ -205,20 +204,21 @@ def iter_deal_files(paths: Iterable[Path | str], profile: Profile) -> Iterator[s
     return files_under(paths, wanted)
 
 
-def read_rows(path: str, profile: Profile,
-              on_header: Callable[[str, list[str]], None] | None = None) -> Iterator[Row | RowError]:
+def read_rows(path: str, profile: Profile, on_header: Callable[[str, list[str]], None] | None = None,
+              limits: ReadLimits = ReadLimits()) -> Iterator[Row | RowError]:
     """The records of one export, in order. Never raises for bad input. A CSV or sheet whose header
     lacks every column the profile reads a deal's id or name from is one error; its other columns are
     matched to the profile's whatever their case or separators ("Close Date" for close_date), and
-    ``on_header(path, columns)`` hears the header as matched."""
+    ``on_header(path, columns)`` hears the header as matched. A record or file past ``limits`` is an error
+    that says which limit, and is never read whole."""
     try:
         suffix = Path(path).suffix.lower()
         if suffix == ".xlsx":
             yield from _xlsx_rows(path, profile, on_header)
         elif suffix == ".json":
-            yield from _json_rows(path, profile)
+            yield from _json_rows(path, profile, limits)
         else:
-            yield from _csv_rows(path, profile, on_header)
+            yield from _csv_rows(path, profile, on_header, limits)
     except OSError as exc:
         yield RowError(path, "file", f"cannot read the file: {exc.strerror or exc}", True)
     except Exception as exc:  # a file the format's reader rejects as a whole
@@ -267,38 +267,64 @@ def _binary(text: str) -> bool:
     return bad > len(text) // 100
 
 
-def _csv_rows(path: str, profile: Profile, on_header: Callable | None) -> Iterator[Row | RowError]:
-    data = Path(path).read_bytes()
-    try:
-        text = data.decode("utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    sample = text[:65536]
-    if _binary(sample):
-        yield RowError(path, "file", "not a CSV file: binary data (control characters or undecodable bytes)", True)
-        return
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    header = next(reader, None)
-    if not header:
-        yield RowError(path, "file", "empty file: no header row", True)
-        return
-    header, problem = _fit_header(path, [h.strip() for h in header], profile)
-    if problem:
-        yield problem
-        return
-    if on_header:
-        on_header(path, header)
-    for n, cells in enumerate(reader, 1):
-        if not any(c.strip() for c in cells):
-            continue
-        yield Row(path, n, dict(zip(header, (c.strip() for c in cells))))
+def _csv_rows(path: str, profile: Profile, on_header: Callable | None, limits: ReadLimits
+              ) -> Iterator[Row | RowError]:
+    """Rows streamed: none is held longer than limits.row_bytes (a longer one is skipped, read past)."""
+    with open(path, "rb") as f:
+        lines = BoundedLines(f, limits.row_bytes)
+        sample = lines.sample(65536)
+        if _binary(sample):
+            yield RowError(path, "file", "not a CSV file: binary data (control characters or undecodable bytes)", True)
+            return
+        try:
+            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        except csv.Error:
+            dialect = csv.excel
+        lines.rewind()
+        lines.quote = dialect.quotechar or '"'
+        csv.field_size_limit(limits.row_bytes)  # a longer field is a longer row: an error, not a read of it all
+        reader = csv.reader(lines, dialect)
+        header = next(reader, None)
+        if lines.cut or lines.read > limits.row_bytes:
+            yield RowError(path, "file", over_limit(f"a header row of {lines.read:,} characters", limits.row_bytes,
+                                                    "KITH_MAX_ROW_BYTES"), True)
+            return
+        if not header:
+            yield RowError(path, "file", "empty file: no header row", True)
+            return
+        header, problem = _fit_header(path, [h.strip() for h in header], profile)
+        if problem:
+            yield problem
+            return
+        if on_header:
+            on_header(path, header)
+        n = 0
+        while True:
+            lines.start_record()
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:  # a field past the limit, or a broken quote: on to the row's end
+                cells, problem = [], _short(exc)
+                lines.finish_record()
+            else:
+                problem = ""
+            n += 1
+            if lines.cut or lines.read > limits.row_bytes:
+                yield RowError(path, f"row {n}", over_limit(f"a row of {lines.read:,} characters", limits.row_bytes,
+                                                            "KITH_MAX_ROW_BYTES"))
+            elif problem:
+                yield RowError(path, f"row {n}", f"unreadable row: {problem}")
+            elif any(c.strip() for c in cells):
+                yield Row(path, n, dict(zip(header, (c.strip() for c in cells))))
 
 
-def _json_rows(path: str, profile: Profile) -> Iterator[Row | RowError]:
+def _json_rows(path: str, profile: Profile, limits: ReadLimits) -> Iterator[Row | RowError]:
+    too_big = file_over(path, limits.file_bytes)  # read whole: skipped unread when too large
+    if too_big:
+        yield RowError(path, "file", f"{too_big}; export it as CSV, which is read row by row", True)
+        return
     doc = json.loads(Path(path).read_bytes())
     records = _path(doc, profile.records) if profile.records and isinstance(doc, dict) else None
     if records is None:
@@ -490,8 +516,10 @@ class DealIngest:
         self._written: set[str] = set()  # deal ids this run wrote
 
     def run(self, paths: Sequence[Path | str]) -> DealReport:
+        limits = ReadLimits.of(self.settings)
         for batch in self.checkpoints.batches(iter_deal_files(paths, self.profile),
-                                              lambda path: read_rows(path, self.profile, self._header), RowError,
+                                              lambda path: read_rows(path, self.profile, self._header, limits),
+                                              RowError,
                                               self.batch_size, self.on_progress):
             self._flush(batch)
         return self.report

@@ -8,6 +8,17 @@ from dataclasses import dataclass, field
 from kith.graph.model import text_name
 
 MAX_LISTED_ERRORS = 1000  # beyond this only the count grows
+OVER_LIMIT = "over a limit"  # the start of a limit's skip reason, and the report's skip category for it
+
+
+def over_limit(what: str, limit: int, setting: str) -> str:
+    """The skip reason of a record past a size limit, naming the setting that raises it."""
+    return f"{OVER_LIMIT}: {what}, more than {limit:,} ({setting})"
+
+
+def skip_category(reason: str, otherwise: str = "unparseable") -> str:
+    """How a record (or file) that could not be taken is counted: past a limit, or ``otherwise``."""
+    return OVER_LIMIT if reason.startswith(OVER_LIMIT) else otherwise
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,10 +50,11 @@ class RunReport:
         if file:
             self.skipped_in.setdefault(file, Counter())[reason] += 1
 
-    def error(self, file: str, position: str, reason: str, skipped_as: str = "unparseable") -> None:
-        """A record (or file: skipped_as="unreadable", told again every run) that could not be read:
-        counted and listed."""
-        if skipped_as == "unreadable":
+    def error(self, file: str, position: str, reason: str, skipped_as: str = "unparseable",
+              whole_file: bool = False) -> None:
+        """A record (or a whole file, told again every run, as every "unreadable" one) that could not be
+        read: counted and listed."""
+        if whole_file or skipped_as == "unreadable":
             self.skipped[skipped_as] += 1
         else:
             self.skip(skipped_as, file)

@@ -4,6 +4,10 @@ under uvicorn."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -34,5 +38,25 @@ def serve(
     # the store chosen here (an empty URI when --db chose SQLite over a KITH_NEO4J_URI in the environment).
     os.environ["KITH_DB"] = str(settings.db)
     os.environ["KITH_NEO4J_URI"] = settings.neo4j_uri
-    uvicorn.run("kith.api.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
-                log_level=log_level, access_log=False)
+    with metrics_folder():
+        uvicorn.run("kith.api.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
+                    log_level=log_level, access_log=False)
+
+
+@contextmanager
+def metrics_folder() -> Iterator[str]:
+    """A folder of this run where every worker writes its metrics, so that /metrics adds them all up
+    (Prometheus multiprocess mode); inside PROMETHEUS_MULTIPROC_DIR when that is set, removed at the end."""
+    from kith.api.metrics import MULTIPROC_DIR
+
+    parent = os.environ.get(MULTIPROC_DIR) or None
+    folder = tempfile.mkdtemp(prefix="kith-metrics-", dir=parent)
+    os.environ[MULTIPROC_DIR] = folder  # the workers import prometheus_client after this
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        if parent:
+            os.environ[MULTIPROC_DIR] = parent
+        else:
+            os.environ.pop(MULTIPROC_DIR, None)

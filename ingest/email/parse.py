@@ -30,6 +30,7 @@ from kith.ingest.email.bodies import html_to_text, split_body
 from kith.ingest.email.classify import classify
 from kith.ingest.email.mime import content_charset, content_type
 from kith.ingest.email.sources import RawMessage
+from kith.ingest.report import over_limit
 
 
 class MessageError(ValueError):
@@ -75,13 +76,11 @@ class ParsedEmail:
 
 class Limits(NamedTuple):
     """What one message may hold (Settings.max_header_bytes, max_recipients): past them it is skipped
-    unparsed, so that a hostile message costs the time and memory of its limits, not of its size."""
+    unparsed, so that a hostile message costs the time and memory of its limits, not of its size.
+    (Its size, Settings.max_message_bytes, is the reader's: a larger message is never read whole.)"""
 
     header_bytes: int = 1 << 20
     recipients: int = 1000
-
-
-OVER_LIMIT = "over a limit"  # the start of a limit's skip reason, and the report's skip category
 
 
 def parse_message(raw: RawMessage, limits: Limits = Limits()) -> ParsedEmail:
@@ -90,9 +89,10 @@ def parse_message(raw: RawMessage, limits: Limits = Limits()) -> ParsedEmail:
     if not data.strip():
         raise MessageError("empty message", raw.source, raw.position)
     header_end = data.find(b"\n\n")
-    if (header_end if header_end >= 0 else len(data)) > limits.header_bytes:
-        raise MessageError(f"{OVER_LIMIT}: a header block over {limits.header_bytes:,} bytes (KITH_MAX_HEADER_BYTES)",
-                           raw.source, raw.position)
+    header_bytes = header_end if header_end >= 0 else len(data)
+    if header_bytes > limits.header_bytes:
+        raise MessageError(over_limit(f"a header block of {header_bytes:,} bytes", limits.header_bytes,
+                                      "KITH_MAX_HEADER_BYTES"), raw.source, raw.position)
     try:
         msg = _single_part(data) or BytesParser(policy=compat32).parsebytes(data)
     except RecursionError:
@@ -105,8 +105,8 @@ def parse_message(raw: RawMessage, limits: Limits = Limits()) -> ParsedEmail:
 
     to, cc, bcc = headers.addresses("to"), headers.addresses("cc"), headers.addresses("bcc")
     if len(to) + len(cc) + len(bcc) > limits.recipients:
-        raise MessageError(f"{OVER_LIMIT}: {len(to) + len(cc) + len(bcc):,} recipients, more than "
-                           f"{limits.recipients:,} (KITH_MAX_RECIPIENTS)", raw.source, raw.position)
+        raise MessageError(over_limit(f"{len(to) + len(cc) + len(bcc):,} recipients", limits.recipients,
+                                      "KITH_MAX_RECIPIENTS"), raw.source, raw.position)
     senders, reply_to = headers.addresses("sender"), headers.addresses("reply-to")
     known = {a.address.lower(): a.name for a in (*senders, *reply_to) if a.name}
     from_ = _with_names(headers.addresses("from"), headers.text("x-from"), known)

@@ -22,10 +22,10 @@ from kith.graph.gc_tuning import fewer_collections
 from kith.graph.settings import Settings
 from kith.graph.store import Store
 from kith.ingest.checkpoints import Checkpoints
-from kith.ingest.email.parse import OVER_LIMIT, Limits
+from kith.ingest.email.parse import Limits
 from kith.ingest.email.prepare import Mail, prepare
 from kith.ingest.email.sources import RawMessage, ReadError, iter_messages
-from kith.ingest.report import RunReport
+from kith.ingest.report import RunReport, skip_category
 from kith.ingest.resolve import Resolver
 
 WINDOW = 2000  # messages handed to the worker pool at a time
@@ -57,7 +57,8 @@ class _FileProgress:
 
 def _prepared(items: Iterator[RawMessage | ReadError], privacy: str, limits: Limits, workers: int, ahead: int
               ) -> Iterator[tuple[RawMessage | ReadError, Mail | str | None]]:
-    """Messages with what ``prepare`` makes of them (None for a ReadError), in input order; parsed
+    """Messages with what ``prepare`` makes of them (None for a ReadError, the reason for a message
+    past a size limit, which is never parsed), in input order; parsed
     by ``workers`` processes up to ``ahead`` messages ahead of the caller, so that parsing goes on
     while a batch is written (this bounds memory)."""
     if workers > 1:
@@ -67,19 +68,20 @@ def _prepared(items: Iterator[RawMessage | ReadError], privacy: str, limits: Lim
         items = chain(first, items)
     if workers <= 1:
         for item in items:
-            yield item, prepare(item.data, privacy, limits) if isinstance(item, RawMessage) else None
+            yield item, (None if isinstance(item, ReadError) else item.over_limit
+                         or prepare(item.data, privacy, limits))
         return
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         task = partial(_prepare_all, privacy=privacy, limits=limits)
 
         def submit(window):
-            data = [i.data for i in window if isinstance(i, RawMessage)]
+            data = [i.data for i in window if _parsed(i)]
             chunks = [data[n : n + _CHUNK] for n in range(0, len(data), _CHUNK)]
             return pool.map_async(task, chunks, chunksize=1) if chunks else None
 
         def merged(window, pending):
             results = iter(chain.from_iterable(pending.get()) if pending else ())
-            return ((i, _mail(next(results)) if isinstance(i, RawMessage) else None) for i in window)
+            return ((i, _mail(next(results)) if _parsed(i) else getattr(i, "over_limit", None)) for i in window)
 
         queue: deque = deque()
         while True:
@@ -88,6 +90,10 @@ def _prepared(items: Iterator[RawMessage | ReadError], privacy: str, limits: Lim
             if not queue:
                 return
             yield from merged(*queue.popleft())
+
+
+def _parsed(item: RawMessage | ReadError) -> bool:
+    return isinstance(item, RawMessage) and not item.over_limit
 
 
 def _prepare_all(chunk: list[bytes], privacy: str, limits: Limits) -> list[tuple | str]:
@@ -118,7 +124,8 @@ class EmailIngest:
     # -- the run ---------------------------------------------------------------------------------
     def run(self, paths: Sequence[Path | str], include: Sequence[str] = (), exclude: Sequence[str] = ()) -> RunReport:
         with fewer_collections():
-            return self._run(self._skip_committed(iter_messages(paths, include, exclude)), _FileProgress(self.checkpoints))
+            items = iter_messages(paths, include, exclude, self.settings.max_message_bytes)
+            return self._run(self._skip_committed(items), _FileProgress(self.checkpoints))
 
     def run_messages(self, items: Iterable[RawMessage | ReadError], progress: Progress) -> RunReport:
         """Mail from elsewhere (a mail server): ``progress`` is told of each message as it is handled
@@ -139,8 +146,7 @@ class EmailIngest:
                 continue
             self.on_progress(len(item.data))
             if isinstance(result, str):
-                self.report.error(item.source, item.position, result,
-                                  OVER_LIMIT if result.startswith(OVER_LIMIT) else "unparseable")
+                self.report.error(item.source, item.position, result, skip_category(result))
                 continue
             batch.append((item.source, item.position, result))
             if len(batch) >= self.batch_size:

@@ -15,11 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from kith.graph.settings import Settings
+from kith.ingest.report import over_limit
+
 _BOM = b"\xef\xbb\xbf"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Outlook .msg is an OLE compound file
 _SNIFF_BYTES = 8192
-_CHUNK = 1 << 20
-MAX_MESSAGE_BYTES = 256 << 20  # one message larger than this is skipped with a ReadError
+_CHUNK = 1 << 20  # the most of one line read at a time: a longer line comes in pieces
+MAX_MESSAGE_BYTES = Settings.model_fields["max_message_bytes"].default  # a larger message is read past, never held
 _MUNGED_FROM = re.compile(rb">+From ")
 ONE_MESSAGE = "message 1"  # the position of a file that holds one message (.eml, .msg, maildir)
 _SINGLE_MESSAGE_SUFFIXES = {".eml"}  # read whole even when they start with a From_ line
@@ -33,6 +36,7 @@ class RawMessage:
     position: str  # within the source, stable across runs: "message 3 (byte 1024)", "message 1" for a file of one
     data: bytes = field(repr=False)
     key: str = ""  # stable resume checkpoint; defaults to "source#position"
+    over_limit: str = ""  # why the message was not read (then ``data`` is empty): a size past a limit
 
     def __post_init__(self) -> None:
         if not self.key:
@@ -53,18 +57,20 @@ class ReadError:
 
 
 def iter_messages(
-    paths: Sequence[Path | str], include: Sequence[str] = (), exclude: Sequence[str] = ()
+    paths: Sequence[Path | str], include: Sequence[str] = (), exclude: Sequence[str] = (),
+    max_bytes: int = MAX_MESSAGE_BYTES,
 ) -> Iterator[RawMessage | ReadError]:
     """Yield every message under ``paths`` (files or directories), in a deterministic order.
 
     ``include``/``exclude`` are fnmatch globs on a file's path relative to the directory being
-    walked (``*`` also matches ``/``); files named directly in ``paths`` are always read.
+    walked (``*`` also matches ``/``); files named directly in ``paths`` are always read. A message
+    larger than ``max_bytes`` comes back with ``over_limit`` and no data: it is read past, never held.
     """
     for path in map(Path, paths):
         if path.is_dir():
-            yield from _walk(path, path, tuple(include), tuple(exclude), set())
+            yield from _walk(path, path, tuple(include), tuple(exclude), set(), max_bytes)
         elif path.exists():
-            yield from _read_file(path)
+            yield from _read_file(path, max_bytes)
         else:
             yield ReadError(str(path), "file", "no such file or directory")
 
@@ -80,7 +86,8 @@ def _is_maildir(path: Path) -> bool:
 
 
 def _walk(
-    directory: Path, root: Path, include: tuple[str, ...], exclude: tuple[str, ...], seen: set[Path]
+    directory: Path, root: Path, include: tuple[str, ...], exclude: tuple[str, ...], seen: set[Path],
+    max_bytes: int,
 ) -> Iterator[RawMessage | ReadError]:
     real = directory.resolve()
     if real in seen:  # a symlink loop
@@ -101,20 +108,31 @@ def _walk(
         for sub in ("cur", "new"):
             for p in sorted((directory / sub).iterdir(), key=lambda p: p.name):
                 if p.is_file() and not p.name.startswith(".") and wanted(p):
-                    yield from _read_maildir_file(directory, p)
+                    yield from _read_maildir_file(directory, p, max_bytes)
         entries = [p for p in entries if p.is_dir() and p.name not in ("cur", "new", "tmp")]
 
     for p in entries:
         if p.is_dir():
-            yield from _walk(p, root, include, exclude, seen)
+            yield from _walk(p, root, include, exclude, seen, max_bytes)
         elif p.is_file() and not p.name.startswith(".") and wanted(p):
-            yield from _read_file(p)
+            yield from _read_file(p, max_bytes)
 
 
-def _read_maildir_file(maildir: Path, path: Path) -> Iterator[RawMessage | ReadError]:
+def _too_big(source: str, position: str, size: int, max_bytes: int, key: str) -> RawMessage:
+    return RawMessage(source, position, b"", key, over_limit(f"a message of {size:,} bytes", max_bytes,
+                                                             "KITH_MAX_MESSAGE_BYTES"))
+
+
+def _read_maildir_file(maildir: Path, path: Path, max_bytes: int) -> Iterator[RawMessage | ReadError]:
     unique = path.name.split(":", 1)[0]  # the ":2,FLAGS" suffix changes as mail is read
+    key = f"{maildir}#{unique}"
     try:
-        data = path.read_bytes()
+        with path.open("rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > max_bytes:
+                yield _too_big(str(path), ONE_MESSAGE, size, max_bytes, key)
+                return
+            data = f.read()
     except OSError as exc:
         yield ReadError(str(path), "file", f"cannot read file: {exc.strerror or exc}")
         return
@@ -122,7 +140,7 @@ def _read_maildir_file(maildir: Path, path: Path) -> Iterator[RawMessage | ReadE
     if problem:
         yield ReadError(str(path), "file", problem)
     else:
-        yield RawMessage(str(path), ONE_MESSAGE, data, key=f"{maildir}#{unique}")
+        yield RawMessage(str(path), ONE_MESSAGE, data, key=key)
 
 
 _HEADER_LINE = re.compile(rb"^(From |[!-9;-~]+[ \t]*:)")
@@ -138,13 +156,15 @@ def _sniff_problem(head: bytes) -> str:
     return ""
 
 
-def _read_file(path: Path) -> Iterator[RawMessage | ReadError]:
+def _read_file(path: Path, max_bytes: int) -> Iterator[RawMessage | ReadError]:
     source = str(path)
     try:
         with path.open("rb") as f:
             head = f.read(_SNIFF_BYTES)
+            size = os.fstat(f.fileno()).st_size
             if head.startswith(_OLE_MAGIC):
-                yield _read_outlook_msg(path)
+                yield _too_big(source, ONE_MESSAGE, size, max_bytes, source) if size > max_bytes else (
+                    _read_outlook_msg(path))
                 return
             if path.suffix.lower() == ".msg":
                 yield ReadError(source, "file", "not an Outlook .msg file (no OLE header)")
@@ -157,10 +177,10 @@ def _read_file(path: Path) -> Iterator[RawMessage | ReadError]:
                 path.suffix.lower() not in _SINGLE_MESSAGE_SUFFIXES
             ):
                 f.seek(3 if head.startswith(_BOM) else 0)
-                yield from _read_mbox(f, source, _line_separator(head))
+                yield from _read_mbox(f, source, _line_separator(head), max_bytes)
                 return
-            if os.fstat(f.fileno()).st_size > MAX_MESSAGE_BYTES:
-                yield ReadError(source, "file", "file too large for a single message")
+            if size > max_bytes:
+                yield _too_big(source, ONE_MESSAGE, size, max_bytes, source)
                 return
             yield RawMessage(source, ONE_MESSAGE, head + f.read(), key=source)
     except OSError as exc:
@@ -175,23 +195,38 @@ def _line_separator(head: bytes) -> bytes:
 class _Lines:
     """Line-at-a-time reading of a binary file with tell/seek, ending lines at ``sep``.
 
-    Lines keep their terminator, so byte offsets stay exact for any line-ending style.
+    Lines keep their terminator, so byte offsets stay exact for any line-ending style. A line longer
+    than _CHUNK comes in pieces; ``began_line`` says whether the piece just read starts a line.
     """
 
     def __init__(self, f: BinaryIO, sep: bytes) -> None:
         self._f, self._sep = f, sep
         self._buf, self._pos, self._base = b"", 0, f.tell()
         self._offset = self._base  # LF files: the file's position, kept here (f.tell() is a system call)
+        self.began_line, self._ended = True, True
 
     def readline(self) -> bytes:
+        line = self._piece()
+        self.began_line, self._ended = self._ended, line.endswith(self._sep) or not line
+        return line
+
+    def starts(self, line: bytes, prefix: bytes) -> bool:
+        """The piece just read is the start of a line that begins with ``prefix``."""
+        return self.began_line and line.startswith(prefix)
+
+    def blank(self, line: bytes) -> bool:
+        return self.began_line and _is_blank(line)
+
+    def _piece(self) -> bytes:
         if self._sep == b"\n":
-            line = self._f.readline()
+            line = self._f.readline(_CHUNK)
             self._offset += len(line)
             return line
         while True:  # bare-CR files: buffer and split by hand
             end = self._buf.find(self._sep, self._pos)
-            if end >= 0:
-                line, self._pos = self._buf[self._pos : end + 1], end + 1
+            if end >= 0 or len(self._buf) - self._pos >= _CHUNK:
+                stop = end + 1 if end >= 0 else self._pos + _CHUNK
+                line, self._pos = self._buf[self._pos : stop], stop
                 return line
             chunk = self._f.read(_CHUNK)
             if not chunk:
@@ -205,9 +240,10 @@ class _Lines:
     def tell(self) -> int:
         return self._offset if self._sep == b"\n" else self._base + self._pos
 
-    def seek(self, offset: int) -> None:
+    def seek(self, offset: int) -> None:  # always to the start of a line
         self._f.seek(offset)
         self._buf, self._pos, self._base, self._offset = b"", 0, offset, offset
+        self.began_line, self._ended = True, True
 
     def read(self, n: int) -> bytes:
         self.seek(self.tell())
@@ -237,63 +273,68 @@ def _at_next_message(lines: _Lines) -> bool:
     while True:
         pos = lines.tell()
         line = lines.readline()
-        if not line or line.startswith(b"From "):
+        if not line or lines.starts(line, b"From "):
             lines.seek(pos)
             return True
-        if not _is_blank(line):
+        if not lines.blank(line):
             lines.seek(start)
             return False
 
 
-def _read_mbox(f: BinaryIO, source: str, sep: bytes) -> Iterator[RawMessage | ReadError]:
+def _read_mbox(f: BinaryIO, source: str, sep: bytes, max_bytes: int) -> Iterator[RawMessage | ReadError]:
     lines = _Lines(f, sep)
     line = lines.readline()
     index = 0
     while line:
         index += 1
         start = lines.tell() - len(line)
-        position = f"message {index} (byte {start})"
-        # The header block, up to and including the blank line.
+        position, key = f"message {index} (byte {start})", f"{source}#{start}"
+        # The header block, up to and including the blank line; past max_bytes only its size is kept.
         header: list[bytes] = []
+        size = 0
         line = lines.readline()
-        while line and not line.startswith(b"From "):
-            header.append(line)
-            if _is_blank(line):
+        while line and not lines.starts(line, b"From "):
+            size += len(line)
+            if size <= max_bytes:
+                header.append(line)
+            if lines.blank(line):
                 break
             line = lines.readline()
         else:
-            if not header:
+            if not size:
                 yield ReadError(source, position, "truncated: nothing after the From_ line")
-                continue  # ``line`` is the next From_ line or the end
-            yield RawMessage(source, position, b"".join(header), key=f"{source}#{start}")
-            continue
+            else:
+                yield _too_big(source, position, size, max_bytes, key) if size > max_bytes else (
+                    RawMessage(source, position, b"".join(header), key=key))
+            continue  # ``line`` is the next From_ line or the end
         # The body: Content-Length bytes when that lands on the next From_ line, else up to it.
-        length = _content_length(header)
-        if length is not None and length <= MAX_MESSAGE_BYTES:
+        length = _content_length(header) if size <= max_bytes else None
+        if length is not None and size + length <= max_bytes:
             body_start = lines.tell()
             body = lines.read(length)
             if len(body) == length and _at_next_message(lines):
-                yield RawMessage(source, position, b"".join(header) + body, key=f"{source}#{start}")
+                yield RawMessage(source, position, b"".join(header) + body, key=key)
                 line = lines.readline()
                 continue
             lines.seek(body_start)
-        parts, size, too_big = list(header), 0, False
+        parts, last_blank = list(header), False
         line = lines.readline()
-        while line and not line.startswith(b"From "):
-            if _MUNGED_FROM.match(line):
+        while line and not lines.starts(line, b"From "):
+            if lines.began_line and _MUNGED_FROM.match(line):
                 line = line[1:]  # un-munge ">From " (mboxrd/mboxo quoting)
+            last_blank = lines.blank(line)
             size += len(line)
-            if size > MAX_MESSAGE_BYTES:
-                too_big, parts = True, []
-            if not too_big:
+            if size <= max_bytes:
                 parts.append(line)
+            elif parts:
+                parts = []  # past the limit: read on to the next From_ line, keeping nothing
             line = lines.readline()
-        if too_big:
-            yield ReadError(source, position, "message larger than 256 MiB, skipped")
+        if size > max_bytes:
+            yield _too_big(source, position, size, max_bytes, key)
             continue
-        if line and parts and _is_blank(parts[-1]) and len(parts) > len(header):
+        if line and last_blank:
             parts.pop()  # the blank line before a From_ line belongs to the separator
-        yield RawMessage(source, position, b"".join(parts), key=f"{source}#{start}")
+        yield RawMessage(source, position, b"".join(parts), key=key)
 
 
 def _read_outlook_msg(path: Path) -> RawMessage | ReadError:
