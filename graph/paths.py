@@ -46,6 +46,7 @@ EVIDENCE_PER_HOP = 10
 YEAR = 365 * 86400
 _TIE = 1e-9
 _RECENT_READ = 200  # interactions of a pair read to count the past year's
+_FAR = 1e300  # above any path's cost (a hop costs at most -ln(0.0001 / 100)), below an edge of strength 0 (inf)
 
 
 @dataclass(slots=True)
@@ -133,7 +134,7 @@ def _search(net: Network, goal: list[int], is_source: np.ndarray, relay: np.ndar
     heapq.heapify(heap)
     expanded: dict[int, int] = {}
     results: list[tuple[float, int, tuple[int, ...]]] = []
-    worst = math.inf  # cost of the k-th best path found so far
+    worst = _FAR  # cost of the k-th best path found so far
 
     def record(c: float, path: tuple[int, ...]) -> None:
         nonlocal worst
@@ -177,7 +178,7 @@ def _search(net: Network, goal: list[int], is_source: np.ndarray, relay: np.ndar
 
 
 def _hop_strengths(net: Network, p: Sequence[int]) -> list[float]:
-    return [float(net.strengths[net._entry(x, y)]) for x, y in zip(p, p[1:])]
+    return [net.hop_strength(x, y) for x, y in zip(p, p[1:])]
 
 
 def _score(net: Network, p: Sequence[int]) -> float:
