@@ -435,16 +435,14 @@ CALL (people, start) {
 RETURN a, b, times, emails_ab, emails_ba, email_weight, meetings, meeting_weight, calls, notes, replies_ab, replies_ba, reply_hours_ab, reply_hours_ba
 """
 
-# Every person's id and flags, as columns of up to 100,000 people (graph.network).
+# Every person's id and flags, as columns of $batch people at a time (graph.network).
 PERSON_FLAGS = """
 MATCH (p:Person)
-WITH p ORDER BY p.id
 WITH collect([p.id, coalesce(p.is_internal, false),
   NOT (coalesce(p.opted_out, false) OR coalesce(p.blocked, false))]) AS rows
-UNWIND range(0, size(rows) - 1, 100000) AS start
-WITH [r IN rows[start..start + 100000] | r[0]] AS id, [r IN rows[start..start + 100000] | r[1]] AS internal,
-  [r IN rows[start..start + 100000] | r[2]] AS usable
-RETURN id, internal, usable
+UNWIND range(0, size(rows) - 1, $batch) AS start
+WITH rows[start..start + $batch] AS part
+RETURN [r IN part | r[0]] AS id, [r IN part | r[1]] AS internal, [r IN part | r[2]] AS usable
 """
 
 # Every KNOWS edge touching these people (replace_knows then writes the new ones with MERGE_KNOWS).

@@ -65,6 +65,7 @@ _SCHEMA_RULE_EXISTS = {"Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists
 _NO_LIMIT = 2**62
 _WIPE_BATCH = 2_000  # nodes per delete; with their edges, a batch must fit the transaction memory limit
 _KNOWS_BATCH = 2_000  # people whose KNOWS edges come as one row of columns (iter_knows)
+_FLAGS_BATCH = 50_000  # people per row of columns (iter_person_flags)
 _INDEX_WAIT_S = 300
 
 T = TypeVar("T")
@@ -774,7 +775,7 @@ class Neo4jStore:
             yield {**batch, "first_at": first_at, "last_at": last_at}
 
     def iter_person_flags(self) -> Iterator[tuple[str, bool, bool]]:
-        for batch in self._db.stream(q.PERSON_FLAGS, {}):
+        for batch in self._db.stream(q.PERSON_FLAGS, {"batch": _FLAGS_BATCH}):
             yield from zip(batch["id"], batch["internal"], batch["usable"])
 
     def network_dir(self) -> Path | None:
