@@ -348,6 +348,8 @@ ORDER BY i.occurred_at IS NULL, i.occurred_at DESC, id
 LIMIT $limit
 """
 
+# The interactions each pair [a, b] of $pairs took part in together, newest first (undated last), at most
+# $limit ids per pair (null: all); pairs with none return no row.
 INTERACTIONS_BETWEEN = """
 UNWIND range(0, size($pairs) - 1) AS n
 MATCH (:Person {id: $pairs[n][0]})-[:PARTICIPATED]->(i:Interaction)<-[:PARTICIPATED]-(:Person {id: $pairs[n][1]})
@@ -355,7 +357,7 @@ WHERE $before IS NULL OR i.occurred_at < $before
 WITH DISTINCT n, i
 ORDER BY n, i.occurred_at IS NULL, i.occurred_at DESC, i.id
 WITH n, collect(i.id) AS ids
-RETURN n, ids[..$limit] AS ids
+RETURN n, CASE WHEN $limit IS NULL THEN ids ELSE ids[..$limit] END AS ids
 """
 
 # -- deals ---------------------------------------------------------------------------------------

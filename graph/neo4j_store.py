@@ -746,7 +746,7 @@ class Neo4jStore:
 
     def interactions_between_pairs(self, pairs: Sequence[tuple[str, str]], before: int | None = None,
                                    limit: int | None = None) -> list[list[Interaction]]:
-        limit = _NO_LIMIT if limit is None or limit < 0 else limit
+        limit = None if limit is None or limit < 0 else limit
         order: list[list[str]] = [[] for _ in pairs]
         rows = self._db.run(q.INTERACTIONS_BETWEEN, {"pairs": [list(p) for p in pairs], "before": before, "limit": limit})
         for r in rows:
