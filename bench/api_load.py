@@ -13,12 +13,21 @@ query, for:
 
     python bench/api_load.py                      # build x10 (a few minutes), then both runs
     python bench/api_load.py --db /tmp/x10.db     # reuse a graph built before (kept with --keep)
+    python bench/api_load.py --db /tmp/x10.db --wrk   # capacity with wrk, beside a FastAPI "hello"
+
+``--wrk`` measures capacity with ``wrk`` instead (it must be installed): requests/s, p50 and p99 at 1, 10
+and 50 connections for a person lookup and for warmPaths (people, scores and the introduction, no
+evidence), each request for a different target in the run (every known person; every contact), so
+answers are not served from the per-process memo, beside a FastAPI "hello" endpoint served by uvicorn
+with the same worker count, measured in the same run. Targets at 50 connections: person lookup >= 25 %
+of hello's requests/s, warmPaths >= 5 %.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import shutil
@@ -53,7 +62,39 @@ ACCOUNT_MAP = ("query($org: ID!) { accountMap(organization: $org) { organization
                "ties(first: 5) { edges { node { strength person { name } } } } } } } } }")
 
 
+PERSON = "query($id: ID!) { person(id: $id) { name emails isInternal } }"
 PACED_MS = 1000
+HELLO_APP = """from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/hello")
+async def hello() -> dict:
+    return {"hello": "world"}
+"""
+# Each wrk thread walks the request bodies (one per line) from its own offset: distinct targets.
+WRK_SCRIPT = """
+local bodies, at, threads = {}, 0, 0
+setup = function(thread)
+  thread:set("number", threads)
+  threads = threads + 1
+end
+init = function(args)
+  for line in io.lines(args[1]) do bodies[#bodies + 1] = line end
+  at = math.floor(number * #bodies / tonumber(args[2]))
+end
+request = function()
+  if #bodies == 0 then return wrk.format("GET", "/hello") end
+  at = at + 1
+  return wrk.format("POST", "/graphql", nil, bodies[(at % #bodies) + 1])
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %f %d %d %d\\n", summary.requests, summary.duration / 1e6,
+    latency:percentile(50), latency:percentile(99), summary.errors.status + summary.errors.connect
+    + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
 
 
 def free_port() -> int:
@@ -70,7 +111,7 @@ def build(db: Path, scale: float, seed: int) -> None:
     print(f"built {db} in {time.perf_counter() - start:.0f} s", flush=True)
 
 
-def targets(db: Path, rng: random.Random) -> tuple[list[str], list[str]]:
+def targets(db: Path, rng: random.Random, limit: int | None = 500) -> tuple[list[str], list[str]]:
     """Contacts the firm knows (path targets) and client organisations with people."""
     store = SQLiteStore.open(db)
     try:
@@ -82,7 +123,7 @@ def targets(db: Path, rng: random.Random) -> tuple[list[str], list[str]]:
         contacts = sorted({p for oid in orgs for p in by_org[oid]})
         rng.shuffle(orgs)
         rng.shuffle(contacts)
-        return contacts[:500], orgs[:200]
+        return contacts[:limit], orgs[:200]
     finally:
         store.close()
 
@@ -187,6 +228,87 @@ def phase(db: Path, token: str, contacts: list[str], orgs: list[str], args: argp
         report(results, asyncio.run(run()))
 
 
+@contextmanager
+def hello_serving(workers: int, folder: Path) -> Iterator[str]:
+    """The ceiling: a FastAPI "hello" under uvicorn with the same worker count, on a free loopback port."""
+    (folder / "hello_app.py").write_text(HELLO_APP)
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "hello_app:app", "--app-dir", str(folder), "--host",
+                               "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning"])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/hello", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("the hello server did not start")
+            time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def wrk(url: str, script: Path, bodies: Path, connections: int, seconds: float, token: str = "") -> dict:
+    threads = min(connections, 2)
+    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s", "--timeout", "10s",
+               "-s", str(script), "-H", "Content-Type: application/json"]
+    if token:
+        command += ["-H", f"Authorization: Bearer {token}"]
+    out = subprocess.run([*command, url, "--", str(bodies), str(threads)], capture_output=True, text=True, check=True)
+    line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT"))
+    requests, duration, p50, p99, errors = line.split()[1:]
+    return {"rps": int(requests) / float(duration), "requests": int(requests), "p50": int(p50) / 1000,
+            "p99": int(p99) / 1000, "errors": int(errors), "load": os.getloadavg()[0]}
+
+
+def wrk_phase(db: Path, token: str, args: argparse.Namespace, folder: Path) -> None:
+    """Capacity with wrk: hello, person lookup and uncached warmPaths at 1, 10 and 50 connections."""
+    store = SQLiteStore.open(db)
+    people = sorted(p.id for p in store.iter_people())
+    store.close()
+    contacts, _ = targets(db, random.Random(args.seed), limit=None)
+    script = folder / "bench.lua"
+    script.write_text(WRK_SCRIPT)
+    files = {"hello": [], "person": [{"query": PERSON, "variables": {"id": p}} for p in people],
+             "warmPaths": [{"query": WARM_PATHS, "variables": {"to": c}} for c in contacts]}
+    for name, bodies in files.items():
+        random.Random(args.seed).shuffle(bodies)
+        (folder / f"{name}.jsonl").write_text("".join(json.dumps(b) + "\n" for b in bodies))
+    print(f"\nwrk, {args.wrk_seconds:g} s per run, {args.workers} workers on {os.cpu_count()} CPUs; distinct targets: "
+          f"{len(people):,} people, {len(contacts):,} contacts", flush=True)
+    results: dict[tuple[str, int], dict] = {}
+    with hello_serving(args.workers, folder) as hello:
+        for c in (1, 10, 50):
+            results[("hello", c)] = wrk(hello, script, folder / "hello.jsonl", c, args.wrk_seconds)
+    with serving(db, args.workers) as url:
+        headers = {"Authorization": f"Bearer {token}"}
+        for _ in range(args.workers * 3):  # each worker maps its network and answers once before the clock
+            for body in (files["person"][0], files["warmPaths"][0]):
+                r = httpx.post(url + "/graphql", json=body, headers=headers, timeout=120)
+                assert r.status_code == 200 and not r.json().get("errors"), r.text[:500]
+        for kind in ("person", "warmPaths"):
+            for c in (1, 10, 50):
+                results[(kind, c)] = wrk(url, script, folder / f"{kind}.jsonl", c, args.wrk_seconds, token)
+    print(f"{'endpoint':<10} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'errors':>6} "
+          f"{'of hello':>9}  load")
+    for (kind, c), r in results.items():
+        share = r["rps"] / results[("hello", c)]["rps"]
+        print(f"{kind:<10} {c:>5} {r['rps']:>9,.0f} {r['p50']:>8.1f} {r['p99']:>8.1f} {r['requests']:>9,} "
+              f"{r['errors']:>6} {share:>8.1%}  {r['load']:.1f}")
+    for kind, target in (("person", 0.25), ("warmPaths", 0.05)):
+        share = results[(kind, 50)]["rps"] / results[("hello", 50)]["rps"]
+        pool = len(files[kind])
+        repeats = max(0, max(results[(kind, c)]["requests"] for c in (1, 10, 50)) - pool)
+        print(f"{kind} at 50 connections: {share:.1%} of hello (target >= {target:.0%}: "
+              f"{'met' if share >= target else 'MISSED'}); {repeats:,} requests of the longest run repeated a "
+              f"target (pool {pool:,})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", type=Path, help="reuse (or build into) this SQLite file")
@@ -198,6 +320,8 @@ def main() -> None:
     parser.add_argument("--think-ms", type=float, action="append",
                         help="run only with this pause between a client's requests (0: back to back); repeatable")
     parser.add_argument("--keep", action="store_true", help="keep the temporary graph")
+    parser.add_argument("--wrk", action="store_true", help="measure capacity with wrk beside a FastAPI hello")
+    parser.add_argument("--wrk-seconds", type=float, default=10)
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="kith-api-load-"))
@@ -210,6 +334,9 @@ def main() -> None:
         if "bench" not in {u.name for u in access.users()}:
             access.add_user("bench", AccessRole.VIEWER)
         token = access.create_token("bench", "bench/api_load.py")
+        if args.wrk:
+            wrk_phase(db, token, args, folder)
+            return
         contacts, orgs = targets(db, random.Random(args.seed))
         for think_ms in args.think_ms or (PACED_MS, 0):
             phase(db, token, contacts, orgs, args, think_ms)

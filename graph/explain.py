@@ -14,6 +14,7 @@ and scored at T.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kith.graph.errors import NotFound
@@ -98,26 +99,40 @@ def evidence_ids(store: Store, a: str, b: str, *, before: int | None = None, lim
     """Ids of interactions that counted towards the pair, newest first, at most ``limit``; read page by
     page from the interactions both took part in. Interactions that involve anyone behind the reader's
     walls are never named."""
+    return pairs_evidence(store, [(a, b)], before=before, limit=limit, scope=scope)[0]
+
+
+def pairs_evidence(store: Store, pairs: Sequence[tuple[str, str]], *, before: int | None = None,
+                   limit: int = EVIDENCE_LIMIT, scope: Scope = EVERYTHING) -> list[list[str]]:
+    """``evidence_ids`` of each pair, their first pages read in one go (a pair needs a second page
+    only when most of its shared interactions did not count towards it)."""
+    if limit <= 0 or not pairs:
+        return [[] for _ in pairs]
+    page = max(2 * limit, _PAGE)
+    firsts = store.interactions_between_pairs(pairs, before=before, limit=page)
+    return [_evidence(store, a, b, first, before, page, limit, scope) for (a, b), first in zip(pairs, firsts)]
+
+
+def _evidence(store: Store, a: str, b: str, batch: list[Interaction], cursor: int | None, page: int, limit: int,
+              scope: Scope) -> list[str]:
     pair = tuple(sorted((a, b)))
     out: list[str] = []
     seen: set[str] = set()
-    cursor, page = before, max(2 * limit, _PAGE)
-    while len(out) < limit:
-        batch = store.interactions_between(a, b, before=cursor, limit=page)
+    while True:
         fresh = [i for i in batch if i.id not in seen]
         for item in fresh:
             seen.add(item.id)
             if scope.sees_interaction(item) and any((k.a, k.b) == pair for k in deltas(item)):
                 out.append(item.id)
                 if len(out) == limit:
-                    break
+                    return out
         if len(batch) < page:
-            break
+            return out
         times = [i.occurred_at for i in batch if i.occurred_at is not None]
         if not times:
-            break
-        if not fresh:
+            return out
+        if fresh:
+            cursor = min(times) + 1
+        else:
             page *= 2  # a page of one timestamp: widen it rather than skip
-            continue
-        cursor = min(times) + 1
-    return out
+        batch = store.interactions_between(a, b, before=cursor, limit=page)

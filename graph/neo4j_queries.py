@@ -348,13 +348,16 @@ ORDER BY i.occurred_at IS NULL, i.occurred_at DESC, id
 LIMIT $limit
 """
 
+# The interactions each pair [a, b] of $pairs took part in together, newest first (undated last), at most
+# $limit ids per pair (null: all); pairs with none return no row.
 INTERACTIONS_BETWEEN = """
-MATCH (:Person {id: $a})-[:PARTICIPATED]->(i:Interaction)<-[:PARTICIPATED]-(:Person {id: $b})
+UNWIND range(0, size($pairs) - 1) AS n
+MATCH (:Person {id: $pairs[n][0]})-[:PARTICIPATED]->(i:Interaction)<-[:PARTICIPATED]-(:Person {id: $pairs[n][1]})
 WHERE $before IS NULL OR i.occurred_at < $before
-WITH DISTINCT i
-RETURN i.id AS id
-ORDER BY i.occurred_at IS NULL, i.occurred_at DESC, id
-LIMIT $limit
+WITH DISTINCT n, i
+ORDER BY n, i.occurred_at IS NULL, i.occurred_at DESC, i.id
+WITH n, collect(i.id) AS ids
+RETURN n, CASE WHEN $limit IS NULL THEN ids ELSE ids[..$limit] END AS ids
 """
 
 # -- deals ---------------------------------------------------------------------------------------
@@ -432,6 +435,16 @@ CALL (people, start) {
     collect(coalesce(k.reply_hours_ba, 0.0)) AS reply_hours_ba
 }
 RETURN a, b, times, emails_ab, emails_ba, email_weight, meetings, meeting_weight, calls, notes, replies_ab, replies_ba, reply_hours_ab, reply_hours_ba
+"""
+
+# Every person's id and flags, as columns of $batch people at a time (graph.network).
+PERSON_FLAGS = """
+MATCH (p:Person)
+WITH collect([p.id, coalesce(p.is_internal, false),
+  NOT (coalesce(p.opted_out, false) OR coalesce(p.blocked, false))]) AS rows
+UNWIND range(0, size(rows) - 1, $batch) AS start
+WITH rows[start..start + $batch] AS part
+RETURN [r IN part | r[0]] AS id, [r IN part | r[1]] AS internal, [r IN part | r[2]] AS usable
 """
 
 # Every KNOWS edge touching these people (replace_knows then writes the new ones with MERGE_KNOWS).

@@ -8,11 +8,14 @@ against a real server when KITH_NEO4J_URI is set.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from importlib import resources
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
@@ -44,7 +47,7 @@ from kith.graph.model import (
     TextHit,
     WorksAt,
 )
-from kith.graph.store import COUNT_KEYS
+from kith.graph.store import COUNT_KEYS, KNOWS_COLUMNS, STORE_ID_KEY
 from kith.graph.text import document_text, index_text
 
 SCHEMA_VERSION = 2  # bump with a change to schema.cypher or to the graph model that needs migrating
@@ -62,6 +65,7 @@ _SCHEMA_RULE_EXISTS = {"Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists
 _NO_LIMIT = 2**62
 _WIPE_BATCH = 2_000  # nodes per delete; with their edges, a batch must fit the transaction memory limit
 _KNOWS_BATCH = 2_000  # people whose KNOWS edges come as one row of columns (iter_knows)
+_FLAGS_BATCH = 50_000  # people per row of columns (iter_person_flags)
 _INDEX_WAIT_S = 300
 
 T = TypeVar("T")
@@ -307,9 +311,10 @@ def _deal(row: dict[str, Any]) -> Deal:
 class Neo4jStore:
     kind = "neo4j"
 
-    def __init__(self, executor: CypherExecutor, where: str = "Neo4j"):
+    def __init__(self, executor: CypherExecutor, where: str = "Neo4j", cache_key: str | None = None):
         self._db = executor
         self._where = where  # for messages: which database this is
+        self._cache_key = cache_key  # server and database, naming the network file's folder
 
     # -- lifecycle -------------------------------------------------------------------------------
     @classmethod
@@ -325,7 +330,7 @@ class Neo4jStore:
         """Connect, check the schema version and apply schema.cypher. Raises StoreUnavailable with
         what to check when the server cannot be reached or refuses the credentials."""
         executor = DriverExecutor.open(uri, user, password, database, driver_factory)
-        store = cls(executor, f"The Neo4j database {database!r} at {uri}")
+        store = cls(executor, f"The Neo4j database {database!r} at {uri}", cache_key=f"{uri}\n{database}")
         try:
             store.migrate()
         except BaseException:
@@ -352,7 +357,8 @@ class Neo4jStore:
         self._db.run(q.AWAIT_INDEXES, {"seconds": _INDEX_WAIT_S})
         if found < _STEMMED_TOKENS:
             self._retokenize()
-        self._db.write(lambda tx: tx.run(q.SET_META, _meta_rows({SCHEMA_VERSION_KEY: str(SCHEMA_VERSION)})))
+        fresh = {} if self.get_meta(STORE_ID_KEY) else {STORE_ID_KEY: uuid.uuid4().hex}
+        self._db.write(lambda tx: tx.run(q.SET_META, _meta_rows({SCHEMA_VERSION_KEY: str(SCHEMA_VERSION), **fresh})))
 
     def _retokenize(self) -> None:
         """Index every document's kept text again with today's ``index_text``, a page at a time."""
@@ -389,7 +395,8 @@ class Neo4jStore:
         """Tests only: delete every node (in batches), keeping the schema and its version."""
         while self._db.write(lambda tx: tx.run(q.WIPE_BATCH, {"batch": _WIPE_BATCH}))[0]["deleted"]:
             pass
-        self._db.write(lambda tx: tx.run(q.SET_META, _meta_rows({SCHEMA_VERSION_KEY: str(SCHEMA_VERSION)})))
+        meta = {SCHEMA_VERSION_KEY: str(SCHEMA_VERSION), STORE_ID_KEY: uuid.uuid4().hex}  # a new store
+        self._db.write(lambda tx: tx.run(q.SET_META, _meta_rows(meta)))
 
     # -- writes ----------------------------------------------------------------------------------
     @contextmanager
@@ -735,10 +742,17 @@ class Neo4jStore:
 
     def interactions_between(self, a: str, b: str, before: int | None = None,
                              limit: int | None = None) -> list[Interaction]:
-        limit = _NO_LIMIT if limit is None or limit < 0 else limit
-        order = [r["id"] for r in self._db.run(q.INTERACTIONS_BETWEEN, {"a": a, "b": b, "before": before, "limit": limit})]
-        found = self.get_interactions(order)
-        return [found[i] for i in order if i in found]
+        return self.interactions_between_pairs([(a, b)], before, limit)[0]
+
+    def interactions_between_pairs(self, pairs: Sequence[tuple[str, str]], before: int | None = None,
+                                   limit: int | None = None) -> list[list[Interaction]]:
+        limit = None if limit is None or limit < 0 else limit
+        order: list[list[str]] = [[] for _ in pairs]
+        rows = self._db.run(q.INTERACTIONS_BETWEEN, {"pairs": [list(p) for p in pairs], "before": before, "limit": limit})
+        for r in rows:
+            order[r["n"]] = r["ids"]
+        found = self.get_interactions({i for ids in order for i in ids})
+        return [[found[i] for i in ids if i in found] for ids in order]
 
     def get_deals(self, ids: Iterable[str]) -> dict[str, Deal]:
         return {r["deal"]["id"]: _deal(r) for r in self._read(q.GET_DEALS, "ids", ids)}
@@ -752,11 +766,26 @@ class Neo4jStore:
         return [_knows(r) for _, r in sorted(rows.items())]
 
     def iter_knows(self) -> Iterator[Knows]:
+        for batch in self.iter_knows_columns():
+            yield from (Knows(*values) for values in zip(*(batch[c] for c in KNOWS_COLUMNS)))
+
+    def iter_knows_columns(self) -> Iterator[dict[str, Sequence]]:
         for batch in self._db.stream(q.ALL_KNOWS, {"batch": _KNOWS_BATCH}):
-            times = batch["times"]
-            counters = [batch[c] for c in KNOWS_COUNTERS]
-            for n, (a, b) in enumerate(zip(batch["a"], batch["b"])):
-                yield Knows(a, b, times[n][0], times[n][1], *(column[n] for column in counters))
+            first_at, last_at = zip(*batch.pop("times")) if batch["a"] else ((), ())
+            yield {**batch, "first_at": first_at, "last_at": last_at}
+
+    def iter_person_flags(self) -> Iterator[tuple[str, bool, bool]]:
+        for batch in self._db.stream(q.PERSON_FLAGS, {"batch": _FLAGS_BATCH}):
+            yield from zip(batch["id"], batch["internal"], batch["usable"])
+
+    def network_dir(self) -> Path | None:
+        """A cache folder per server and database (the store has no folder of its own)."""
+        if self._cache_key is None:
+            return None
+        import platformdirs
+
+        key = hashlib.sha256(self._cache_key.encode()).hexdigest()[:16]
+        return Path(platformdirs.user_cache_dir("kith", appauthor=False)) / "networks" / key
 
     def search_text(self, phrases: Sequence[str], limit: int = 100, before: int | None = None) -> list[TextHit]:
         if not phrases:

@@ -1,7 +1,9 @@
 """The in-memory graph that ranking runs on: people, their flags and scored KNOWS edges in CSR arrays.
 
-Built from ``store.iter_knows()`` and ``store.iter_people()`` and cached per store, per
-``store.generation()``: a write to the store makes the next ``load_network`` rebuild. Edges are
+Built from the store's columnar reads (``iter_person_flags``, ``iter_knows_columns``) into a file
+beside the store that every process maps (``graph.network_file``), per ``store.generation()``: a
+write to the store makes the next ``load_network`` rebuild it, and a process that finds the file
+current maps it instead of reading the store. Edges are
 scored with ``graph.strength`` at ``now`` (default: the start of the current UTC hour, so one cached
 network serves every query in that hour; an hour moves a score by under 0.7 points, most on the first
 day after a contact).
@@ -13,8 +15,9 @@ People flags (opted out, blocked, internal) are always the current ones: an opt-
 past too.
 
 Adjacency is CSR over people sorted by id (so SQLite and Neo4j give identical networks): row ``i``
-lists neighbour indices in ascending order with the edge's strength and its path cost
-``-ln(strength / 100)``; a path's score is ``100 x exp(-sum of costs)``.
+lists neighbour indices in ascending order with the edge's path cost ``-ln(strength / 100)``; a
+path's score is ``100 x exp(-sum of costs)``. Person ids are looked up by binary search in the
+sorted id array, so a process holds no per-person objects.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 
@@ -33,7 +36,7 @@ import numpy as np
 from kith.graph.knows import fold
 from kith.graph.model import KNOWS_COUNTERS, Interaction, Knows, Person
 from kith.graph.scope import EVERYTHING, Scope
-from kith.graph.store import Store
+from kith.graph.store import KNOWS_COLUMNS, Store
 from kith.graph.strength import DEFAULT_WEIGHTS, Signals, Weights, score_columns, signals
 
 COLUMNS = ("first_at", "last_at", *KNOWS_COUNTERS)
@@ -44,61 +47,130 @@ _SCOPES_KEPT = 16  # walled readers' masks and search bounds cached per network
 
 @dataclass(slots=True)
 class Edges:
-    """Unscored edges and people of one store generation (or one ``as_of``), index-aligned."""
+    """Unscored edges and people of one store generation (or one ``as_of``), index-aligned, with the
+    adjacency of every edge (CSR). Its arrays may be memory-mapped from a file (``graph.network_file``)."""
 
-    ids: list[str]  # person ids, sorted
+    ids: np.ndarray  # person ids (numpy str), sorted
     internal: np.ndarray  # bool per person
     usable: np.ndarray  # bool per person: neither opted out nor blocked
-    a: np.ndarray  # int32 per edge, a < b
+    a: np.ndarray  # int32 per edge, a < b, edges in (a, b) order
     b: np.ndarray
     cols: dict[str, np.ndarray]  # float64 per edge; first_at/last_at NaN when unknown
+    indptr: np.ndarray  # int64 per person + 1: row i of the adjacency is entries indptr[i]:indptr[i + 1]
+    nbr: np.ndarray  # int32 per entry (2 per edge): the neighbour, ascending within a row
+    eid: np.ndarray  # int32 per entry: the edge
+    row: np.ndarray  # int32 per entry: the row it is in
+
+    ARRAYS = ("ids", "internal", "usable", "a", "b", "indptr", "nbr", "eid", "row")
 
     @classmethod
     def build(cls, people: Iterable[Person], knows: Iterable[Knows]) -> Edges:
+        """From records (``as_of`` refolds, tests)."""
         flags = {p.id: (p.is_internal, not (p.opted_out or p.blocked)) for p in people}
-        pair_of, values_of = attrgetter("a", "b"), attrgetter(*COLUMNS)
-        pairs, values = [], []
-        for k in knows:
-            pairs.append(pair_of(k))
-            values.append(values_of(k))
-        ids = sorted(flags.keys() | {pid for pair in pairs for pid in pair})
-        index = {pid: n for n, pid in enumerate(ids)}
-        internal = np.fromiter((flags.get(p, (False, True))[0] for p in ids), bool, len(ids))
-        usable = np.fromiter((flags.get(p, (False, True))[1] for p in ids), bool, len(ids))
-        a = np.fromiter((index[x] for x, _ in pairs), np.int32, len(pairs))
-        b = np.fromiter((index[y] for _, y in pairs), np.int32, len(pairs))
+        values = [attrgetter(*KNOWS_COLUMNS)(k) for k in knows]
+        for k in values:  # people seen only on an edge: outside the firm, usable
+            flags.setdefault(k[0], (False, True))
+            flags.setdefault(k[1], (False, True))
+        columns = dict(zip(KNOWS_COLUMNS, zip(*values))) if values else {c: () for c in KNOWS_COLUMNS}
+        return cls.from_columns(((pid, i, u) for pid, (i, u) in flags.items()), [columns])
+
+    @classmethod
+    def from_columns(cls, flags: Iterable[tuple[str, bool, bool]],
+                     batches: Iterable[Mapping[str, Sequence]]) -> Edges:
+        """From (person id, internal, usable) and batches of KNOWS columns (``Store.iter_knows_columns``).
+        Every edge's two people must be among ``flags``."""
+        pid, internal, usable = [list(c) for c in zip(*flags)] or ([], [], [])
+        ids = np.array(pid, dtype=str)
+        order = np.argsort(ids, kind="stable")
+        ids, internal, usable = ids[order], np.array(internal, bool)[order], np.array(usable, bool)[order]
+        a_parts, b_parts, parts = [], [], {c: [] for c in COLUMNS}
+        for batch in batches:
+            if not len(batch["a"]):
+                continue
+            a_parts.append(_positions(ids, batch["a"]))
+            b_parts.append(_positions(ids, batch["b"]))
+            for c in COLUMNS:
+                parts[c].append(np.array(batch[c], dtype=np.float64))  # None -> NaN
+        a = np.concatenate(a_parts) if a_parts else np.zeros(0, np.int32)
+        b = np.concatenate(b_parts) if b_parts else np.zeros(0, np.int32)
         order = np.lexsort((b, a))  # (a, b) order whatever order the store streamed them in
-        table = np.array(values, dtype=np.float64).reshape(len(values), len(COLUMNS))[order]  # None -> NaN
-        cols = {c: np.ascontiguousarray(table[:, n]) for n, c in enumerate(COLUMNS)}
-        return cls(ids, internal, usable, a[order], b[order], cols)
+        sorted_already = bool(np.all(order[1:] > order[:-1])) if len(order) else True
+        take = (lambda x: x) if sorted_already else (lambda x: x[order])
+        a, b = take(a), take(b)
+        cols = {c: take(np.concatenate(parts[c])) if parts[c] else np.zeros(0) for c in COLUMNS}
+        # the adjacency: every edge from both ends, rows in person order, neighbours ascending
+        src, dst = np.concatenate([a, b]), np.concatenate([b, a])
+        adj = np.lexsort((dst, src))
+        indptr = np.zeros(len(ids) + 1, np.int64)
+        np.cumsum(np.bincount(src, minlength=len(ids)), out=indptr[1:])
+        eid = np.concatenate([np.arange(len(a), dtype=np.int32)] * 2)[adj]
+        return cls(ids, internal, usable, a, b, cols, indptr, dst[adj], eid, src[adj])
+
+
+def _positions(ids: np.ndarray, pids: Sequence[str]) -> np.ndarray:
+    """Index of each of ``pids`` in the sorted ``ids``; refuses an id that is not there."""
+    wanted = np.array(pids, dtype=str)
+    at = np.searchsorted(ids, wanted)
+    if len(wanted) and (at.max() >= len(ids) or np.any(ids[at] != wanted)):
+        missing = wanted[(at >= len(ids)) | (ids[np.minimum(at, len(ids) - 1)] != wanted)]
+        raise ValueError(f"KNOWS edges name {len(missing)} people the store does not hold (first: {missing[0]!r}).")
+    return at.astype(np.int32)
+
+
+class PersonIds(Sequence[str]):
+    """Person ids by index, read from the (possibly mapped) sorted id array as needed."""
+
+    def __init__(self, ids: np.ndarray):
+        self._ids = ids
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, n):  # type: ignore[override]
+        return str(self._ids[n]) if isinstance(n, (int, np.integer)) else [str(x) for x in self._ids[n]]
+
+
+class PersonIndex(Mapping[str, int]):
+    """Person id -> index by binary search in the sorted id array (no per-process dictionary)."""
+
+    def __init__(self, ids: np.ndarray):
+        self._ids = ids
+
+    def __getitem__(self, pid: str) -> int:
+        at = int(np.searchsorted(self._ids, pid)) if isinstance(pid, str) else len(self._ids)
+        if at < len(self._ids) and self._ids[at] == pid:
+            return at
+        raise KeyError(pid)
+
+    def __contains__(self, pid: object) -> bool:
+        return self.get(pid) is not None  # type: ignore[arg-type]
+
+    def __iter__(self) -> Iterator[str]:
+        return (str(x) for x in self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
 
 
 class Network:
-    """Scored, undirected relationship graph. Person ids outside it have strength 0 to everyone."""
+    """Scored, undirected relationship graph. Person ids outside it have strength 0 to everyone.
+
+    The adjacency is ``Edges``' (every edge, mapped from the shared file when there is one); scoring adds
+    one strength per edge and one path cost per entry, ``inf`` for an edge that scores 0 (no
+    relationship at ``now``: it is on no path and no one's neighbour)."""
 
     def __init__(self, edges: Edges, now: int, weights: Weights = DEFAULT_WEIGHTS, as_of: int | None = None):
         self.now, self.weights, self.as_of = now, weights, as_of
-        self.ids = edges.ids
-        self.index = {pid: n for n, pid in enumerate(edges.ids)}
+        self.ids = PersonIds(edges.ids)
+        self.index = PersonIndex(edges.ids)
         self.internal, self.usable = edges.internal, edges.usable
+        self.indptr, self.nbr, self.eid, self.row = edges.indptr, edges.nbr, edges.eid, edges.row
         self._edges = edges
-        scores = score_columns(edges.cols, now, weights) if len(edges.a) else np.zeros(0)
-        live = np.flatnonzero(scores > 0).astype(np.int32)
-        src = np.concatenate([edges.a[live], edges.b[live]])
-        dst = np.concatenate([edges.b[live], edges.a[live]])
-        eid = np.concatenate([live, live])
-        order = np.lexsort((dst, src))
-        n = len(self.ids)
-        self.indptr = np.zeros(n + 1, np.int64)
-        np.cumsum(np.bincount(src, minlength=n), out=self.indptr[1:])
-        self.row = src[order].astype(np.int32)  # the row of each adjacency entry
-        self.nbr = dst[order].astype(np.int32)
-        self.eid = eid[order].astype(np.int32)
-        self.strengths = scores[self.eid]
+        self.scores = score_columns(edges.cols, now, weights) if len(edges.a) else np.zeros(0)
         with np.errstate(divide="ignore"):
-            self.cost = -np.log(self.strengths / 100.0)
-        np.maximum(self.cost, 0.0, out=self.cost)
-        self.scores = scores
+            cost = -np.log(self.scores / 100.0)
+        np.maximum(cost, 0.0, out=cost)
+        self.cost = cost[self.eid]  # per entry: the search reads a row's costs as one slice
         self._firm_bounds: OrderedDict[tuple[int, Scope], np.ndarray] = OrderedDict()
         self._usable: OrderedDict[Scope, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
@@ -112,7 +184,7 @@ class Network:
 
     @property
     def edge_count(self) -> int:
-        return len(self.nbr) // 2
+        return int(np.count_nonzero(self.scores > 0))
 
     @property
     def latest(self) -> int | None:
@@ -134,20 +206,23 @@ class Network:
 
     def degree(self, pid: str) -> int:
         n = self.index.get(pid)
-        return 0 if n is None else int(self.indptr[n + 1] - self.indptr[n])
+        return 0 if n is None else int(np.count_nonzero(np.isfinite(self.cost[self.indptr[n]:self.indptr[n + 1]])))
 
     # -- edges -----------------------------------------------------------------------------------
     def _entry(self, x: int, y: int) -> int:
+        """The adjacency entry of x -> y, -1 when they have no relationship."""
         lo, hi = int(self.indptr[x]), int(self.indptr[x + 1])
         at = lo + int(np.searchsorted(self.nbr[lo:hi], y))
-        return at if at < hi and self.nbr[at] == y else -1
+        return at if at < hi and self.nbr[at] == y and math.isfinite(self.cost[at]) else -1
+
+    def hop_strength(self, x: int, y: int) -> float:
+        """Strength between two people by index (0 when none)."""
+        at = self._entry(x, y)
+        return float(self.scores[self.eid[at]]) if at >= 0 else 0.0
 
     def strength(self, a: str, b: str) -> float:
         x, y = self.index.get(a), self.index.get(b)
-        if x is None or y is None:
-            return 0.0
-        at = self._entry(x, y)
-        return float(self.strengths[at]) if at >= 0 else 0.0
+        return 0.0 if x is None or y is None else self.hop_strength(x, y)
 
     def neighbours(self, pid: str) -> list[tuple[str, float]]:
         """(person id, strength), strongest first."""
@@ -155,7 +230,9 @@ class Network:
         if n is None:
             return []
         lo, hi = int(self.indptr[n]), int(self.indptr[n + 1])
-        pairs = [(self.ids[int(m)], float(s)) for m, s in zip(self.nbr[lo:hi], self.strengths[lo:hi])]
+        strengths = self.scores[self.eid[lo:hi]]
+        live = strengths > 0
+        pairs = [(self.ids[int(m)], float(s)) for m, s in zip(self.nbr[lo:hi][live], strengths[live])]
         return sorted(pairs, key=lambda p: (-p[1], p[0]))
 
     def knows(self, a: str, b: str) -> Knows | None:
@@ -278,7 +355,7 @@ def load_network(store: Store, *, as_of: int | None = None, weights: Weights = D
             return found
         edges = cache.edges.get(as_of)
         if edges is None:
-            edges = cache.edges[as_of] = _read_edges(store, as_of)
+            edges = cache.edges[as_of] = _read_edges(store, as_of, generation)
             while len(cache.edges) > _NETWORKS_KEPT:
                 cache.edges.pop(next(iter(cache.edges)))
         network = cache.networks[key] = Network(edges, at, weights, as_of)
@@ -287,11 +364,18 @@ def load_network(store: Store, *, as_of: int | None = None, weights: Weights = D
         return network
 
 
-def _read_edges(store: Store, as_of: int | None) -> Edges:
-    people = list(store.iter_people())
+def _read_edges(store: Store, as_of: int | None, generation: int) -> Edges:
     if as_of is None:
-        return Edges.build(people, store.iter_knows())
+        from kith.graph.network_file import shared_edges
+
+        return shared_edges(store, generation)
+    people = list(store.iter_people())
     return Edges.build(people, knows_before(store, as_of, [p.id for p in people]).values())
+
+
+def read_edges(store: Store) -> Edges:
+    """The store's people and KNOWS edges as they stand, in two streaming columnar reads."""
+    return Edges.from_columns(store.iter_person_flags(), store.iter_knows_columns())
 
 
 def knows_before(store: Store, before: int, person_ids: Sequence[str]) -> dict[tuple[str, str], Knows]:

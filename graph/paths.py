@@ -34,7 +34,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from kith.graph.explain import evidence_ids
+from kith.graph.explain import pairs_evidence
 from kith.graph.memo import per_generation
 from kith.graph.model import DealRoleKind, Person
 from kith.graph.network import Network, load_network
@@ -46,6 +46,7 @@ EVIDENCE_PER_HOP = 10
 YEAR = 365 * 86400
 _TIE = 1e-9
 _RECENT_READ = 200  # interactions of a pair read to count the past year's
+_FAR = 1e300  # above any path's cost (a hop costs at most -ln(0.0001 / 100)), below an edge of strength 0 (inf)
 
 
 @dataclass(slots=True)
@@ -55,7 +56,7 @@ class Hop:
     strength: float
     band: str
     signals: dict[str, float]  # points per signal (graph.strength.contributions), summing to strength
-    evidence: list[str]  # interaction ids, newest first, capped at EVIDENCE_PER_HOP
+    evidence: list[str] | None  # interaction ids, newest first, capped at EVIDENCE_PER_HOP; None: not read
     values: dict[str, float] = field(default_factory=dict)  # each signal's value (graph.strength.Signals)
     last_at: int | None = None  # last contact
     last_kind: str = ""  # what the last contact was (meeting, email, call, note; '' when unknown)
@@ -86,16 +87,29 @@ def warm_paths(
     weights: Weights = DEFAULT_WEIGHTS,
     now: int | None = None,
     network: Network | None = None,
+    evidence: bool = False,
     scope: Scope = EVERYTHING,
 ) -> list[WarmPath]:
     """The ``k`` best paths from ``sources`` (default: every usable internal colleague) to any of ``to``,
     best first. ``network`` may be passed when the caller already loaded it for the same as_of/weights.
-    Nobody behind the reader's walls (``scope``) is a source, an intermediary or a target, and no
-    hop's evidence names an interaction that involves them."""
+    Each hop's ``evidence`` is read only with ``evidence=True`` (else None: ``hop_evidence`` reads it
+    when it is asked for). Nobody behind the reader's walls (``scope``) is a source, an intermediary or
+    a target, and no hop's evidence names an interaction that involves them."""
     net = network or load_network(store, as_of=as_of, weights=weights, now=now)
     found = best_paths(net, [to] if isinstance(to, str) else list(to), sources, k=k, max_hops=max_hops,
                        scope=scope)
-    return _explain_paths(store, net, found, scope)
+    paths = _explain_paths(store, net, found, scope)
+    if evidence:
+        hops = list({(h.source, h.target): h for w in paths for h in w.hops}.values())
+        for hop, ids in zip(hops, hop_evidence(store, [(h.source, h.target) for h in hops], as_of=as_of, scope=scope)):
+            hop.evidence = ids
+    return paths
+
+
+def hop_evidence(store: Store, pairs: Sequence[tuple[str, str]], *, as_of: int | None = None,
+                 scope: Scope = EVERYTHING) -> list[list[str]]:
+    """The evidence of each hop (source, target) of warm paths found ``as_of``, in one batched read."""
+    return pairs_evidence(store, pairs, before=as_of, limit=EVIDENCE_PER_HOP, scope=scope)
 
 
 def best_paths(net: Network, targets: Sequence[str], sources: Sequence[str] | None = None, *, k: int = 5,
@@ -133,7 +147,7 @@ def _search(net: Network, goal: list[int], is_source: np.ndarray, relay: np.ndar
     heapq.heapify(heap)
     expanded: dict[int, int] = {}
     results: list[tuple[float, int, tuple[int, ...]]] = []
-    worst = math.inf  # cost of the k-th best path found so far
+    worst = _FAR  # cost of the k-th best path found so far
 
     def record(c: float, path: tuple[int, ...]) -> None:
         nonlocal worst
@@ -177,7 +191,7 @@ def _search(net: Network, goal: list[int], is_source: np.ndarray, relay: np.ndar
 
 
 def _hop_strengths(net: Network, p: Sequence[int]) -> list[float]:
-    return [float(net.strengths[net._entry(x, y)]) for x, y in zip(p, p[1:])]
+    return [net.hop_strength(x, y) for x, y in zip(p, p[1:])]
 
 
 def _score(net: Network, p: Sequence[int]) -> float:
@@ -194,42 +208,35 @@ def _explain_paths(store: Store, net: Network, found: list[tuple[float, list[str
         return []
     people = store.get_people({pid for _, p in found for pid in p})
     titles = _titles(store, {p[-1] for _, p in found})
-    cache: dict[tuple[str, str], Hop] = {}
-    out = []
-    for score, p in found:
-        hops = []
-        for x, y in zip(p, p[1:]):
-            if (x, y) not in cache:
-                cache[(x, y)] = _hop(store, net, x, y, scope)
-            hops.append(cache[(x, y)])
-        told = hops[0] if len(hops) == 1 else hops[1]  # the relationship the introduction rests on
-        if told.past_year is None:
-            _recent(store, net, told, scope)
-        out.append(WarmPath(p, score, hops, introduction(p, hops, people, titles)))
-    return out
+    hops = {(x, y): _hop(net, x, y) for _, p in found for x, y in zip(p, p[1:])}
+    paths = [(score, p, [hops[(x, y)] for x, y in zip(p, p[1:])]) for score, p in found]
+    told = list({id(h): h for _, _, hs in paths for h in [hs[0] if len(hs) == 1 else hs[1]]}.values())
+    _recent(store, net, told, scope)  # the relationship each introduction rests on
+    return [WarmPath(p, score, hs, introduction(p, hs, people, titles)) for score, p, hs in paths]
 
 
-def _recent(store: Store, net: Network, hop: Hop, scope: Scope) -> None:
-    """What the pair's last contact was, and their interactions by kind in the year before the
-    network's time (as_of, else now)."""
+def _recent(store: Store, net: Network, hops: list[Hop], scope: Scope) -> None:
+    """What each pair's last contact was, and their interactions by kind in the year before the
+    network's time (as_of, else now): one read for all the pairs."""
     at = net.as_of if net.as_of is not None else net.now
-    counts: dict[str, int] = {}
-    for item in store.interactions_between(hop.source, hop.target, before=at, limit=_RECENT_READ):
-        if not scope.sees_interaction(item) or item.occurred_at is None:
-            continue
-        if not hop.last_kind:
-            hop.last_kind = str(item.kind)
-        if item.occurred_at >= at - YEAR:
-            counts[str(item.kind)] = counts.get(str(item.kind), 0) + 1
-    hop.past_year = counts
+    shared = store.interactions_between_pairs([(h.source, h.target) for h in hops], before=at, limit=_RECENT_READ)
+    for hop, items in zip(hops, shared):
+        counts: dict[str, int] = {}
+        for item in items:
+            if not scope.sees_interaction(item) or item.occurred_at is None:
+                continue
+            if not hop.last_kind:
+                hop.last_kind = str(item.kind)
+            if item.occurred_at >= at - YEAR:
+                counts[str(item.kind)] = counts.get(str(item.kind), 0) + 1
+        hop.past_year = counts
 
 
-def _hop(store: Store, net: Network, x: str, y: str, scope: Scope = EVERYTHING) -> Hop:
+def _hop(net: Network, x: str, y: str) -> Hop:
     s = net.signals(x, y)
     k = net.knows(x, y)
     assert s is not None and k is not None
-    evidence = evidence_ids(store, x, y, before=net.as_of, limit=EVIDENCE_PER_HOP, scope=scope)
-    return Hop(x, y, s.score, band(s.score), contributions(s, net.weights), evidence,
+    return Hop(x, y, s.score, band(s.score), contributions(s, net.weights), None,
                values={n: v for n, v in s.as_dict().items() if n != "score"}, last_at=k.last_at)
 
 

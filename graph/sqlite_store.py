@@ -39,7 +39,7 @@ from kith.graph.model import (
     WorksAt,
 )
 from kith.graph.sqlite_schema import LATEST, MIGRATIONS
-from kith.graph.store import COUNT_KEYS
+from kith.graph.store import COUNT_KEYS, KNOWS_COLUMNS, STORE_ID_KEY
 from kith.graph.text import document_text, index_text
 
 _CHUNK = 500  # ids per IN (...) list
@@ -52,7 +52,7 @@ _ROLES = {m.value: m for m in Role}
 _ATTENDANCE = {m.value: m for m in Attendance}
 _KINDS = {m.value: m for m in InteractionKind}
 _CATEGORIES = {m.value: m for m in Category}
-_KNOWS_SELECT = "a, b, first_at, last_at, " + ", ".join(KNOWS_COUNTERS)
+_KNOWS_SELECT = ", ".join(KNOWS_COLUMNS)
 _KNOWS_UPSERT = (
     f"INSERT INTO knows ({_KNOWS_SELECT}) VALUES ({', '.join('?' * (4 + len(KNOWS_COUNTERS)))}) "
     "ON CONFLICT (a, b) DO UPDATE SET "
@@ -184,6 +184,8 @@ class SQLiteStore:
             for number in range(version, LATEST):
                 for statement in _statements(MIGRATIONS[number]):
                     conn.execute(statement)
+            conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, lower(hex(randomblob(16))))",
+                         (STORE_ID_KEY,))
             conn.execute(f"PRAGMA user_version = {LATEST}")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -578,9 +580,32 @@ class SQLiteStore:
 
     def interactions_between(self, a: str, b: str, before: int | None = None,
                              limit: int | None = None) -> list[Interaction]:
-        return self._newest_first("FROM participants pa JOIN participants pb ON pb.interaction_id = pa.interaction_id "
-                                  "JOIN interactions i ON i.id = pa.interaction_id "
-                                  "WHERE pa.person_id = ? AND pb.person_id = ?", [a, b], before, limit)
+        return self.interactions_between_pairs([(a, b)], before, limit)[0]
+
+    def interactions_between_pairs(self, pairs: Sequence[tuple[str, str]], before: int | None = None,
+                                   limit: int | None = None) -> list[list[Interaction]]:
+        order: list[list[str]] = [[] for _ in pairs]
+        for start in range(0, len(pairs), _CHUNK):
+            chunk = pairs[start : start + _CHUNK]
+            args: list[object] = [x for n, (a, b) in enumerate(chunk, start) for x in (n, a, b)]
+            sql = (f"WITH pairs(n, a, b) AS (VALUES {','.join(['(?, ?, ?)'] * len(chunk))}), "
+                   "shared AS (SELECT DISTINCT pairs.n, i.id, i.occurred_at FROM pairs "
+                   "JOIN participants pa ON pa.person_id = pairs.a "
+                   "JOIN participants pb ON pb.interaction_id = pa.interaction_id AND pb.person_id = pairs.b "
+                   "JOIN interactions i ON i.id = pa.interaction_id")
+            if before is not None:
+                sql += " WHERE i.occurred_at < ?"
+                args.append(before)
+            sql += ("), ranked AS (SELECT n, id, row_number() OVER (PARTITION BY n ORDER BY occurred_at IS NULL, "
+                    "occurred_at DESC, id) AS r FROM shared) SELECT n, id FROM ranked")
+            if limit is not None and limit >= 0:
+                sql += " WHERE r <= ?"
+                args.append(limit)
+            sql += " ORDER BY n, r"
+            for n, iid in self._conn().execute(sql, args):
+                order[n].append(iid)
+        found = self.get_interactions({i for ids in order for i in ids})
+        return [[found[i] for i in ids] for ids in order]
 
     def _newest_first(self, source: str, args: list[object], before: int | None, limit: int | None) -> list[Interaction]:
         """The interactions ``i`` of ``source`` (FROM ... WHERE ...), newest first, undated last."""
@@ -625,6 +650,23 @@ class SQLiteStore:
         cur.execute(f"SELECT {_KNOWS_SELECT} FROM knows ORDER BY a, b")
         while batch := cur.fetchmany(10_000):
             yield from map(_knows, batch)
+
+    def iter_knows_columns(self) -> Iterator[dict[str, Sequence]]:
+        cur = self._conn().cursor()
+        cur.row_factory = None
+        cur.execute(f"SELECT {_KNOWS_SELECT} FROM knows ORDER BY a, b")
+        while batch := cur.fetchmany(100_000):
+            yield dict(zip(KNOWS_COLUMNS, zip(*batch)))
+
+    def iter_person_flags(self) -> Iterator[tuple[str, bool, bool]]:
+        cur = self._conn().cursor()
+        cur.row_factory = None
+        cur.execute("SELECT id, is_internal != 0, NOT (opted_out OR blocked) FROM people ORDER BY id")
+        while batch := cur.fetchmany(100_000):
+            yield from batch
+
+    def network_dir(self) -> Path | None:
+        return self.path.with_name(self.path.name + ".network")
 
     def search_text(self, phrases: Sequence[str], limit: int = 100, before: int | None = None) -> list[TextHit]:
         if not phrases:

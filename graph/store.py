@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from kith.graph.model import (
+    KNOWS_COUNTERS,
     Deal,
     IdentityEvent,
     Interaction,
@@ -24,6 +26,13 @@ from kith.graph.model import (
     TextHit,
     WorksAt,
 )
+
+# The columns of Store.iter_knows_columns(), in Knows' field order.
+KNOWS_COLUMNS = ("a", "b", "first_at", "last_at", *KNOWS_COUNTERS)
+
+# The meta key of a store's random id, set when it is created: with the generation, it names a
+# store's state for files kept outside it (graph.network_file).
+STORE_ID_KEY = "store_id"
 
 # Keys of Store.counts().
 COUNT_KEYS = ("people", "organizations", "interactions", "deals", "knows", "works_at", "topics")
@@ -154,6 +163,12 @@ class Store(Protocol):
         """Interactions both people took part in, newest first; those of unknown time come last."""
         ...
 
+    def interactions_between_pairs(
+        self, pairs: Sequence[tuple[str, str]], before: int | None = None, limit: int | None = None
+    ) -> list[list[Interaction]]:
+        """``interactions_between`` of each pair (at most ``limit`` each), in one read."""
+        ...
+
     def get_deals(self, ids: Iterable[str]) -> dict[str, Deal]: ...
     def deals_of(self, person_ids: Iterable[str] = (), org_ids: Iterable[str] = ()) -> list[Deal]: ...
     def knows_of(self, person_ids: Iterable[str]) -> list[Knows]:
@@ -162,6 +177,20 @@ class Store(Protocol):
 
     def iter_knows(self) -> Iterator[Knows]:
         """Every KNOWS edge, streamed."""
+        ...
+
+    def iter_knows_columns(self) -> Iterator[dict[str, Sequence]]:
+        """Every KNOWS edge, streamed as batches of columns (``KNOWS_COLUMNS``; unknown times None):
+        what ``graph.network`` builds from, without an object per edge."""
+        ...
+
+    def iter_person_flags(self) -> Iterator[tuple[str, bool, bool]]:
+        """(id, internal, usable: neither opted out nor blocked) of every person, streamed."""
+        ...
+
+    def network_dir(self) -> Path | None:
+        """The folder where the mapped network file of this store lives (``graph.network_file``);
+        None to keep it in memory only."""
         ...
 
     def search_text(self, phrases: Sequence[str], limit: int = 100, before: int | None = None) -> list[TextHit]:

@@ -48,6 +48,7 @@ from kith.graph.neo4j_store import (
     schema_script,
 )
 from tests.factories import PROV, T0, email, person, write
+from kith.graph.store import STORE_ID_KEY
 from kith.graph.text import query_phrases
 
 REPO = Path(__file__).resolve().parents[1]
@@ -442,9 +443,12 @@ def test_reads_of_nothing_send_nothing():
 def test_migrate_applies_the_schema_one_statement_per_transaction_and_refuses_a_newer_database():
     db = RecordingExecutor()
     Neo4jStore(db).migrate()
-    assert db.names("read") == ["GET_META", "AWAIT_INDEXES", "SEARCH_TEXTS"]  # a new database: no text yet
+    # a new database: no text yet, and no store id (it is given one)
+    assert db.names("read") == ["GET_META", "AWAIT_INDEXES", "SEARCH_TEXTS", "GET_META"]
     assert db.names().count("SCHEMA") == len(SCHEMA) == db.transactions - 1
-    assert db.params("SET_META") == [{"rows": [{"key": SCHEMA_VERSION_KEY, "value": str(SCHEMA_VERSION)}]}]
+    [written] = db.params("SET_META")
+    assert written["rows"][0] == {"key": SCHEMA_VERSION_KEY, "value": str(SCHEMA_VERSION)}
+    assert written["rows"][1]["key"] == STORE_ID_KEY and len(written["rows"][1]["value"]) == 32
     newer = RecordingExecutor({"GET_META": [{"value": str(SCHEMA_VERSION + 1)}]})
     with pytest.raises(SchemaTooNew):
         Neo4jStore(newer, "The Neo4j database 'neo4j' at bolt://db:7687").migrate()
@@ -472,7 +476,7 @@ def test_every_statement_is_used_by_some_store_method():
         "ERASE_LOOKUP": [{"emails": ["ben@acme.com"], "touched": ["i_1"], "subject_of": [], "knows": 0}],
         "UNDERPOPULATED_INTERACTIONS": [{"id": "i_1"}],
         "INTERACTIONS_OF": [{"id": "i_1"}],
-        "INTERACTIONS_BETWEEN": [{"id": "i_1"}],
+        "INTERACTIONS_BETWEEN": [{"n": 0, "ids": ["i_1"]}],
         "COUNTS": [dict.fromkeys(("people", "organizations", "interactions", "deals", "knows", "works_at",
                                   "topics"), 0)],
         "WIPE_BATCH": [{"deleted": 0}],
@@ -521,6 +525,7 @@ def test_every_statement_is_used_by_some_store_method():
     store.deals_of(person_ids=[ANA.id], org_ids=[acme.id])
     store.knows_of([ANA.id])
     list(store.iter_knows())
+    list(store.iter_person_flags())
     store.search_text(['"hello"'])
     store.counts()
     store.generation()
@@ -529,7 +534,7 @@ def test_every_statement_is_used_by_some_store_method():
         store.put_rows(STATEMENTS[name], [{}])
     store.record_counts()
     assert set(STATEMENTS) == set(db.names()) - {"SCHEMA"}
-    assert db.names("stream") == ["ALL_PEOPLE", "ALL_ORGANIZATIONS", "ALL_KNOWS"]
+    assert db.names("stream") == ["ALL_PEOPLE", "ALL_ORGANIZATIONS", "ALL_KNOWS", "PERSON_FLAGS"]
 
 
 # -- errors a user sees --------------------------------------------------------------------------

@@ -65,7 +65,8 @@ def paths(
         sources = [person_of(store, source, "--from")]
     elif team:
         sources = team_of(store, settings.teams, team)
-    found = warm_paths(store, targets, sources=sources, k=k, as_of=at, weights=weights_from(settings))
+    found = warm_paths(store, targets, sources=sources, k=k, as_of=at, weights=weights_from(settings),
+                       evidence=as_json)
     people = store.get_people({p for w in found for p in w.people})
     if as_json:
         print_json([_path_json(w, people) for w in found])

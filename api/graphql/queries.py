@@ -114,10 +114,11 @@ class Query:
         sources = None
         if from_:
             sources = [await visible_person_id(info, str(s), argument="from") for s in from_]
+        at = t.epoch(as_of)
         found = await ctx.read(warm_paths, ctx.store, target, sources=sources, k=window.end,
-                               max_hops=_hops(max_hops), as_of=t.epoch(as_of))
+                               max_hops=_hops(max_hops), as_of=at)
         await ctx.loaders.people.load_many(list({pid for p in found for pid in p.people}))  # one read for all
-        nodes = [await t.warm_path_node(info, p) for p in found]
+        nodes = [await t.warm_path_node(info, p, at) for p in found]
         return [n for n in nodes if n is not None]
 
     @strawberry.field(graphql_type=Connection[t.Expert], extensions=[Paginated()],
@@ -153,7 +154,7 @@ class Query:
         await ctx.loaders.people.load_many(list({pid for j in found for pid in (j.expert.person_id, *j.path.people)}))
         out = []
         for j in found:
-            expert, path = await _expert_node(info, j.expert), await t.warm_path_node(info, j.path)
+            expert, path = await _expert_node(info, j.expert), await t.warm_path_node(info, j.path, t.epoch(as_of))
             if expert is not None and path is not None:
                 out.append(t.ExpertPath(expert=expert, path=path, path_score=j.path_score, score=j.score))
         return out

@@ -10,6 +10,7 @@ from strawberry.dataloader import DataLoader
 from kith.api.graphql.loaders.base import Run
 from kith.api.graphql.loaders.deals import deals_loader
 from kith.api.graphql.loaders.deals_of import deals_of_loader
+from kith.api.graphql.loaders.hop_evidence import HopKey, hop_evidence_loader
 from kith.api.graphql.loaders.interactions import interactions_loader
 from kith.api.graphql.loaders.jobs import jobs_loader
 from kith.api.graphql.loaders.knows import knows_loader
@@ -33,6 +34,7 @@ class Loaders:
     staff: DataLoader[str, list[str]]
     deals: DataLoader[str, Deal | None]
     deals_of: DataLoader[str, list[Deal]]
+    hop_evidence: DataLoader[HopKey, list[str]]
 
     @classmethod
     def create(cls, store: Store, run: Run, scope: Scope) -> Loaders:
@@ -47,4 +49,5 @@ class Loaders:
             staff=staff_loader(store, run, scope),
             deals=deals_loader(store, run, scope),
             deals_of=deals_of_loader(store, run, scope),
+            hop_evidence=hop_evidence_loader(store, run, scope),
         )

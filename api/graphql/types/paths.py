@@ -33,11 +33,12 @@ class Hop:
     band: str
     signals: list[Signal]
     last_at: datetime | None
-    evidence_ids: strawberry.Private[list[str]]
+    as_of: strawberry.Private[int | None]
 
     @strawberry.field(description="Interactions that made this relationship, newest first.")
     async def evidence(self, info: Info) -> list[Interaction]:
-        return await interaction_nodes(info, self.evidence_ids)
+        ids = await info.context.loaders.hop_evidence.load((str(self.source.id), str(self.target.id), self.as_of))
+        return await interaction_nodes(info, ids)
 
 
 @strawberry.type(description="A chain of relationships from a colleague to the target, with the introduction to ask for.")
@@ -48,14 +49,15 @@ class WarmPath:
     introduction: str
 
 
-async def warm_path_node(info: Info, path) -> WarmPath | None:
-    """A graph WarmPath as a node, or None when anyone on it is not visible to the reader."""
+async def warm_path_node(info: Info, path, as_of: int | None) -> WarmPath | None:
+    """A graph WarmPath (found ``as_of``) as a node, or None when anyone on it is not visible to the
+    reader. Its hops' evidence is read when a query selects it."""
     people = {p.id: p for p in await person_nodes(info, path.people)}
     if any(pid not in people for pid in path.people):
         return None
     hops = [Hop(source=people[h.source], target=people[h.target], strength=h.strength, band=h.band,
                 signals=[Signal(name=n, points=v, value=h.values.get(n)) for n, v in h.signals.items()],
-                last_at=when(h.last_at), evidence_ids=list(h.evidence)) for h in path.hops]
+                last_at=when(h.last_at), as_of=as_of) for h in path.hops]
     return WarmPath(people=[people[p] for p in path.people], score=path.score, hops=hops,
                     introduction=path.introduction)
 

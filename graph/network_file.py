@@ -1,0 +1,85 @@
+"""The network's file: ``graph.network.Edges`` of one store generation, written once beside the store
+(``Store.network_dir``) and memory-mapped by every process that serves it.
+
+One folder per stamp (the store's id and generation) holding one ``.npy`` per array. The operating
+system shares mapped pages, so N API workers hold one copy, and a restart maps the file instead of
+reading the store. Every write to the store moves its generation on: the next ``load_network`` finds
+no folder for the new stamp and builds one, one process at a time under a lock (the others wait, then
+map it). Only the folder of the current stamp is ever opened, so a stale file is never used; older
+folders are removed (a process still mapping one keeps its pages until it lets go).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from kith.graph.network import COLUMNS, Edges, read_edges
+from kith.graph.store import STORE_ID_KEY, Store
+
+log = logging.getLogger(__name__)
+_COMPLETE = "stamp"  # written last: a folder without it is unfinished
+
+
+def shared_edges(store: Store, generation: int) -> Edges:
+    """``store``'s edges at ``generation``, mapped from its network file (built first when missing).
+    Falls back to reading them into memory when the folder cannot be written."""
+    folder = store.network_dir()
+    if folder is None:
+        return read_edges(store)
+    name = f"{store.get_meta(STORE_ID_KEY) or 'store'}-{generation}"
+    try:
+        if not (folder / name / _COMPLETE).exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            with _locked(folder / ".lock"):
+                if not (folder / name / _COMPLETE).exists():
+                    edges = read_edges(store)
+                    if store.generation() != generation:  # written to while we read: not this stamp's
+                        return edges
+                    _write(edges, folder, name)
+        return _open(folder / name)
+    except OSError as exc:
+        log.warning("Cannot use the network file in %s (%s); reading the network into memory. "
+                    "Make the folder writable to share one copy between processes.", folder, exc)
+        return read_edges(store)
+
+
+def _write(edges: Edges, folder: Path, name: str) -> None:
+    building = Path(tempfile.mkdtemp(prefix=".building-", dir=folder))
+    try:
+        for array in Edges.ARRAYS:
+            np.save(building / f"{array}.npy", getattr(edges, array))
+        for column in COLUMNS:
+            np.save(building / f"col_{column}.npy", edges.cols[column])
+        (building / _COMPLETE).write_text(name)
+        os.rename(building, folder / name)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    for old in folder.iterdir():  # earlier generations, and folders a crashed build left
+        if old.name not in (name, ".lock"):
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _open(path: Path) -> Edges:
+    arrays = {a: np.load(path / f"{a}.npy", mmap_mode="r") for a in Edges.ARRAYS}
+    cols = {c: np.load(path / f"col_{c}.npy", mmap_mode="r") for c in COLUMNS}
+    return Edges(cols=cols, **arrays)
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
