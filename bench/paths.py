@@ -14,6 +14,7 @@ Prints, with the load average beside every speed figure:
   as the baseline networkx ``multi_source_dijkstra`` over the same costs.
 
     python bench/paths.py [--people 100000] [--edges 2000000] [--queries 200] [--store neo4j] [--before F]
+                          [--db F]   # keep the generated graph there, or reuse it
 
 With ``--store neo4j`` the same graph is also written to the Neo4j at KITH_NEO4J_URI (KITH_NEO4J_USER,
 _PASSWORD; the database is EMPTIED first), and the run prints the network build from Neo4j beside
@@ -202,6 +203,7 @@ def main() -> None:
     ap.add_argument("--baseline", type=int, default=20, help="targets for the networkx baseline (0: skip it)")
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument("--before", type=Path, help="an earlier graph/network.py to measure in the same run")
+    ap.add_argument("--db", type=Path, help="keep the generated graph in this SQLite file, or reuse it")
     ap.add_argument("--store", choices=["sqlite", "neo4j"], default="sqlite",
                     help="neo4j: also load the network from the (emptied) Neo4j at KITH_NEO4J_URI")
     args = ap.parse_args()
@@ -210,13 +212,15 @@ def main() -> None:
     t = time.perf_counter()
     people, chunks = generate(args.people, args.edges, args.seed)
     with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "bench.db"
+        db = args.db or Path(tmp) / "bench.db"
+        made = db.exists()
         store = SQLiteStore.open(db)
-        store.upsert_people(people)
-        for chunk in chunks:
-            store.replace_knows([], chunk)
-        print(f"generated {len(people):,} people and {store.counts()['knows']:,} KNOWS edges into SQLite in "
-              f"{time.perf_counter() - t:.0f} s", flush=True)
+        if not made:
+            store.upsert_people(people)
+            for chunk in chunks:
+                store.replace_knows([], chunk)
+        print(f"{'reused' if made else 'generated'} {len(people):,} people and {store.counts()['knows']:,} KNOWS "
+              f"edges in SQLite in {time.perf_counter() - t:.0f} s", flush=True)
 
         t = time.perf_counter()
         load_network(store, now=NOW)
