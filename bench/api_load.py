@@ -182,7 +182,7 @@ def serving(db: Path, workers: int) -> Iterator[str]:
                               cwd=REPO, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300  # a busy machine starts workers slowly
         while True:
             try:
                 if httpx.get(url + "/healthz", timeout=1).status_code == 200:
@@ -237,7 +237,7 @@ def hello_serving(workers: int, folder: Path) -> Iterator[str]:
                                "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning"])
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300  # a busy machine starts workers slowly
         while True:
             try:
                 if httpx.get(url + "/hello", timeout=1).status_code == 200:

@@ -43,6 +43,7 @@ COLUMNS = ("first_at", "last_at", *KNOWS_COUNTERS)
 HOUR = 3600
 _NETWORKS_KEPT = 4  # scored networks cached per store (different as_of / weights / hour)
 _SCOPES_KEPT = 16  # walled readers' masks and search bounds cached per network
+_SCORE_SLICE = 65_536  # edges scored at a time
 
 
 @dataclass(slots=True)
@@ -166,9 +167,13 @@ class Network:
         self.internal, self.usable = edges.internal, edges.usable
         self.indptr, self.nbr, self.eid, self.row = edges.indptr, edges.nbr, edges.eid, edges.row
         self._edges = edges
-        self.scores = score_columns(edges.cols, now, weights) if len(edges.a) else np.zeros(0)
+        self.scores = np.empty(len(edges.a))
+        for start in range(0, len(edges.a), _SCORE_SLICE):  # in slices: whole-network temporaries would be
+            part = slice(start, start + _SCORE_SLICE)  # hundreds of MiB that the allocator then keeps
+            self.scores[part] = score_columns({c: v[part] for c, v in edges.cols.items()}, now, weights)
         with np.errstate(divide="ignore"):
-            cost = -np.log(self.scores / 100.0)
+            cost = np.log(self.scores / 100.0)
+        np.negative(cost, out=cost)
         np.maximum(cost, 0.0, out=cost)
         self.cost = cost[self.eid]  # per entry: the search reads a row's costs as one slice
         self._firm_bounds: OrderedDict[tuple[int, Scope], np.ndarray] = OrderedDict()
