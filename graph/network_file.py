@@ -52,6 +52,16 @@ def shared_edges(store: Store, generation: int) -> Edges:
         return read_edges(store)
 
 
+def discard(store: Store) -> None:
+    """Remove every network file of ``store`` (a process mapping one keeps its pages until it lets go)."""
+    folder = store.network_dir()
+    if folder is not None and folder.exists():
+        with _locked(folder / ".lock"):
+            for old in folder.iterdir():
+                if old.name != ".lock":
+                    shutil.rmtree(old, ignore_errors=True)
+
+
 def _write(edges: Edges, folder: Path, name: str) -> None:
     building = Path(tempfile.mkdtemp(prefix=".building-", dir=folder))
     try:

@@ -17,6 +17,7 @@ from kith.api.graphql import types as t
 from kith.api.jobs import ENDED, JobKind
 from kith.api.graphql.permissions import CanWrite, Forbidden, IsAdmin
 from kith.api.graphql.pagination import BadInput
+from kith.graph import erasure
 from kith.graph.errors import NotFound
 from kith.graph.model import Person, Sharing
 
@@ -177,7 +178,7 @@ class Mutation:
     async def erase_person(self, info: Info, person: strawberry.ID) -> t.Erasure:
         ctx = info.context
         record = await target_person(info, str(person), "person")
-        removed = await ctx.run(ctx.store.erase_person, record.id)
+        removed = await ctx.run(erasure.erase_person, ctx.store, record.id)
         return t.Erasure(id=strawberry.ID(record.id), removed=[t.Count(name=k, count=v) for k, v in removed.items()])
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -280,8 +281,9 @@ def test_as_of_answers_as_if_the_future_had_not_happened(docs, cut, query):
         assert all(ev.occurred_at < at(cut) for e in seen for ev in e.evidence)
         assert seen == experts(past, query, as_of=at(cut), internal_only=False)
     finally:
-        full.close()
-        past.close()
+        for store in (full, past):
+            store.close()
+            shutil.rmtree(store.path.parent)  # hypothesis runs this 30 times: leave no folders behind
 
 
 @settings(max_examples=300, deadline=None)

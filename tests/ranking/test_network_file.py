@@ -10,8 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from kith.graph.erasure import erase_person
 from kith.graph.network import forget_network, load_network
 from kith.graph.paths import warm_paths
 from kith.graph.sqlite_store import SQLiteStore
@@ -98,6 +100,17 @@ def test_a_stale_file_is_never_used(store):
     assert [w.people for w in warm_paths(store, TARA.id, now=T0)][0] == [FAY.id, XU.id, TARA.id]
     store.update_person(XU.id, opted_out=True)  # a write the mapped file does not know about
     assert [p for p, _ in _child(store, TARA.id)["paths"]] == [[GUS.id, TARA.id]]
+
+
+def test_an_erasure_leaves_no_network_file_that_holds_the_erased(store):
+    write_graph(store, PEOPLE, EDGES)
+    _child(store, TARA.id)  # another process built and mapped the file
+    assert _files(store)
+    erase_person(store, XU.id)
+    assert _files(store) == []
+    assert [w.people for w in warm_paths(store, TARA.id, now=T0)] == [[GUS.id, TARA.id]]
+    [rebuilt] = _files(store)
+    assert XU.id not in np.load(rebuilt / "ids.npy").tolist()
 
 
 def test_a_new_database_in_the_same_place_never_reuses_the_old_file(tmp_path):
