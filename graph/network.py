@@ -34,7 +34,7 @@ from kith.graph.knows import fold
 from kith.graph.model import KNOWS_COUNTERS, Interaction, Knows, Person
 from kith.graph.scope import EVERYTHING, Scope
 from kith.graph.store import Store
-from kith.graph.strength import DEFAULT_WEIGHTS, Signals, Weights, score_columns, signals
+from kith.graph.strength import DEFAULT_WEIGHTS, Signals, Weights, quieter_active_at, score_columns, signals
 
 COLUMNS = ("first_at", "last_at", *KNOWS_COUNTERS)
 HOUR = 3600
@@ -51,7 +51,7 @@ class Edges:
     usable: np.ndarray  # bool per person: neither opted out nor blocked
     a: np.ndarray  # int32 per edge, a < b
     b: np.ndarray
-    cols: dict[str, np.ndarray]  # float64 per edge; first_at/last_at NaN when unknown
+    cols: dict[str, np.ndarray]  # float64 per edge; first_at/last_at NaN when unknown; active_at (graph.strength)
 
     @classmethod
     def build(cls, people: Iterable[Person], knows: Iterable[Knows]) -> Edges:
@@ -70,7 +70,9 @@ class Edges:
         order = np.lexsort((b, a))  # (a, b) order whatever order the store streamed them in
         table = np.array(values, dtype=np.float64).reshape(len(values), len(COLUMNS))[order]  # None -> NaN
         cols = {c: np.ascontiguousarray(table[:, n]) for n, c in enumerate(COLUMNS)}
-        return cls(ids, internal, usable, a[order], b[order], cols)
+        a, b = a[order], b[order]
+        cols["active_at"] = quieter_active_at(a, b, cols["last_at"])
+        return cls(ids, internal, usable, a, b, cols)
 
 
 class Network:
@@ -175,7 +177,10 @@ class Network:
 
     def signals(self, a: str, b: str) -> Signals | None:
         k = self.knows(a, b)
-        return None if k is None else signals(k, self.now, self.weights)
+        if k is None:
+            return None
+        e = int(self.eid[self._entry(self.index[a], self.index[b])])
+        return signals(k, self.now, self.weights, active_at=float(self._edges.cols["active_at"][e]))
 
     # -- search support --------------------------------------------------------------------------
     def bounds(self, sources: np.ndarray, relays: np.ndarray, hops: int) -> np.ndarray:
