@@ -8,9 +8,13 @@ institution email, DNC email, college messages; converted by ingest.snap), and t
 graph.evaluate.protocol, the one protocol `kith evaluate` runs. For each set it prints pairs,
 positives, then ROC AUC [95 % bootstrap interval] and P@k of: Kith's shipped default weights, the
 model before issue #14 (a hand-set formula, for comparison), Kith without its group-size rule (what the
-one-to-many rule costs), and recency, frequency and tenure alone. Then held-out figures on the
-networks: weights fitted (graph.fit) on the other two networks, scored on the third.
-``--refit`` prints the weights fitted on all three, the way the shipped defaults were made.
+one-to-many rule costs), and recency, frequency, tenure and person recency (days since the quieter of
+the two was in touch with anyone) alone; Kith minus the best of those with the paired interval; and
+per band of the default score its share of pairs, mean score and observed share in touch again.
+Then held-out figures on the networks: weights fitted (graph.fit) on the other two, scored on the third.
+Weights are always fitted before the split they are scored at: on each network's pairs before its
+60th percentile, labelled by contact up to the 80th (as `kith evaluate --fit` does).
+``--refit`` prints the weights fitted so on all three, the way the shipped defaults were made.
 """
 
 from __future__ import annotations

@@ -4,10 +4,11 @@ Each function returns plain dataclasses and reads through the store interface on
 as of that moment: KNOWS edges are recomputed from the interactions before it (``graph.knows.fold``),
 and deals, jobs and ages are taken as they stood then. Thresholds, and why:
 
-- ``going_cold``: a colleague's relationship with an outside contact that was at least medium
-  (``min_past``, strength's "medium" band, 25) at its last contact and has been silent for
-  ``silent_days`` (90, a quarter). The past strength is the edge scored as of its
-  own last contact, which is exact: every signal on the edge predates it.
+- ``going_cold``: a colleague's relationship with an outside contact that was strong (``min_past``,
+  strength's "strong" band, 50) at its last contact and has been silent for ``silent_days`` (90, a
+  quarter). The past strength is the edge scored as of its own last contact, which is exact: every
+  signal on the edge predates it. Strong, not medium: at the moment of its last contact any pair
+  reads at least medium (a single email then scores 48, a chance of hearing again that soon fades).
 - ``single_threaded``: an organisation where one colleague holds ``share`` (80 %) or more of the
   firm's summed strength to its current people, and that sum is meaningful (``min_total``, 25: at
   least one medium relationship's worth). Key-person risk: if that colleague leaves, so may the client.
@@ -37,7 +38,7 @@ from kith.graph.memo import per_generation
 from kith.graph.model import Deal, DealStatus, Knows, Person, WorksAt
 from kith.graph.scope import EVERYTHING, Scope
 from kith.graph.store import Store
-from kith.graph.strength import DAY, MEDIUM, columns, score
+from kith.graph.strength import DAY, MEDIUM, STRONG, columns, score
 
 SILENT_DAYS = 90
 SINGLE_THREAD_SHARE = 0.8
@@ -180,7 +181,7 @@ class Snapshot:
 
 def going_cold(store: Store, *, as_of: int | None = None, now: int | None = None, scope: Scope = EVERYTHING,
                silent_days: int = SILENT_DAYS,
-               min_past: float = MEDIUM, limit: int | None = None,
+               min_past: float = STRONG, limit: int | None = None,
                snapshot: Snapshot | None = None) -> list[ColdRelationship]:
     """Relationships that were at least ``min_past`` strong and have been silent ``silent_days``,
     strongest first."""

@@ -10,7 +10,9 @@ day after a contact).
 stored interaction with ``occurred_at < T`` (interactions of unknown time are never "before"), and
 scored at T. That reads every person's interactions once, so it is cached per generation and T.
 People flags (opted out, blocked, internal) are always the current ones: an opt-out applies to the
-past too.
+past too. An outsider queued for review as possibly one with a colleague (``kith review``: a
+colleague's personal address with the same name, say) is not usable either until someone decides:
+it may be the colleague, who is no external contact of the firm.
 
 Adjacency is CSR over people sorted by id (so SQLite and Neo4j give identical networks): row ``i``
 lists neighbour indices in ascending order with the edge's strength and its path cost
@@ -40,6 +42,7 @@ COLUMNS = ("first_at", "last_at", *KNOWS_COUNTERS)
 HOUR = 3600
 _NETWORKS_KEPT = 4  # scored networks cached per store (different as_of / weights / hour)
 _SCOPES_KEPT = 16  # walled readers' masks and search bounds cached per network
+_REVIEW_READ = 1_000_000  # open review items read (all, in practice)
 
 
 @dataclass(slots=True)
@@ -54,8 +57,9 @@ class Edges:
     cols: dict[str, np.ndarray]  # float64 per edge; first_at/last_at NaN when unknown; active_at (graph.strength)
 
     @classmethod
-    def build(cls, people: Iterable[Person], knows: Iterable[Knows]) -> Edges:
-        flags = {p.id: (p.is_internal, not (p.opted_out or p.blocked)) for p in people}
+    def build(cls, people: Iterable[Person], knows: Iterable[Knows], held: frozenset[str] = frozenset()) -> Edges:
+        """``held``: people kept off paths as if blocked (outsiders in review as maybe a colleague)."""
+        flags = {p.id: (p.is_internal, not (p.opted_out or p.blocked or p.id in held)) for p in people}
         pair_of, values_of = attrgetter("a", "b"), attrgetter(*COLUMNS)
         pairs, values = [], []
         for k in knows:
@@ -294,9 +298,21 @@ def load_network(store: Store, *, as_of: int | None = None, weights: Weights = D
 
 def _read_edges(store: Store, as_of: int | None) -> Edges:
     people = list(store.iter_people())
+    held = maybe_colleagues(store, people)
     if as_of is None:
-        return Edges.build(people, store.iter_knows())
-    return Edges.build(people, knows_before(store, as_of, [p.id for p in people]).values())
+        return Edges.build(people, store.iter_knows(), held)
+    return Edges.build(people, knows_before(store, as_of, [p.id for p in people]).values(), held)
+
+
+def maybe_colleagues(store: Store, people: Sequence[Person]) -> frozenset[str]:
+    """Outsiders that an open review item pairs with a colleague: perhaps the colleague's own address."""
+    internal = {p.id: p.is_internal for p in people}
+    held = set()
+    for item in store.review_items(limit=_REVIEW_READ):
+        a, b = item.person_id, item.other_id
+        if a in internal and b in internal and internal[a] != internal[b]:
+            held.add(b if internal[a] else a)
+    return frozenset(held)
 
 
 def knows_before(store: Store, before: int, person_ids: Sequence[str]) -> dict[tuple[str, str], Knows]:
