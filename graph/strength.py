@@ -38,9 +38,9 @@ score / observed % in touch again, strong, medium, weak, cold: EU 74/75, 37/35, 
 the next but for the demo's medium and weak; the level holds only where the window is alike. On the
 demo as of its newest evidence 74 % of pairs are cold (87.5 % with the old bands, strong >= 60,
 medium >= 35, weak >= 15), and they are: median last contact 457 days before, one message. Three
-meetings a month ago, all on one day, scores 12.5 (weak) when neither has been in touch with anyone since;
-spread over the month before, 26.4 (medium); and that, with both in touch with others yesterday,
-45.9 (medium). One email fifteen months ago scores 0.6 (cold). (tests/ranking/test_strength.py.)
+meetings a month ago, all on one day, scores 12.5 (weak) when neither has been in touch with anyone
+since; spread over the month before, 26.4 (medium); and that, with both in touch with others
+yesterday, 45.9 (medium). One email fifteen months ago scores 0.6 (cold). (tests/ranking/test_strength.py.)
 
 ``contributions`` splits a score exactly into points: ``baseline`` (100 x sigmoid(intercept)); per
 fitted signal, its log-odds (weight x signal) times the secant slope of the sigmoid between the
@@ -164,7 +164,7 @@ def columns(edges: Sequence[Knows]) -> dict[str, np.ndarray]:
 def quieter_active_at(a: np.ndarray, b: np.ndarray, last_at: np.ndarray) -> np.ndarray:
     """Per edge between people ``a[i]`` and ``b[i]`` (integer indices), when the less recently active of
     the two was last in touch with anyone: each person's newest ``last_at`` over all their edges, the
-    earlier of the pair's two. NaN when neither side has a dated contact."""
+    earlier of the pair's two. NaN when either has none dated (then the pair has no dated contact either)."""
     if not len(a):
         return np.zeros(0)
     latest = np.full(int(max(a.max(), b.max())) + 1, -np.inf)
