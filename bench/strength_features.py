@@ -14,14 +14,12 @@ Candidates (issue #14):
 - ``recent_<h>d``: ln(1 + channel-weighted contact volume decayed with half-life h days to the split,
   times the frequency signal's group-size factor): how much contact there was recently.
 - ``recency_days``, ``recency_sqrt``: recency as -days / 365 or -sqrt(days) instead of -ln(1 + days).
-- ``person_recency``: -ln(1 + days since the less recently active of the two was last in touch with
-  anyone): not a per-pair counter, for comparison.
+(``person_recency``, once a candidate here, is now a shipped signal: graph.strength.)
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +27,7 @@ from evaluate import demo_items, snap_histories
 
 from kith.graph.evaluate import Protocol, bootstrap_aucs, interval, protocol, roc_auc
 from kith.graph.knows import deltas
-from kith.graph.strength import DAY, DEFAULT_WEIGHTS as W, FITTED, UNKNOWN_AGE_DAYS, columns, signal_columns
+from kith.graph.strength import DAY, DEFAULT_WEIGHTS as W, FITTED, columns, signal_columns
 
 HALF_LIVES = (14, 30, 90, 365)
 CANDIDATES = {
@@ -37,7 +35,6 @@ CANDIDATES = {
     **{f"+ recent_{h}d": (f"recent_{h}d",) for h in HALF_LIVES},
     "+ recent_30d, recent_365d": ("recent_30d", "recent_365d"),
     "+ recency_days, _sqrt": ("recency_days", "recency_sqrt"),
-    "+ person_recency": ("person_recency",),
 }
 
 
@@ -63,12 +60,6 @@ def features(items: list, found: Protocol) -> dict[str, np.ndarray]:
         x[f"recent_{h}d"] = np.log1p(mass[h] * crowd)
     days = np.expm1(-x["recency"])
     x["recency_days"], x["recency_sqrt"] = -days / 365, -np.sqrt(days)
-    last: dict[str, float] = defaultdict(lambda: -np.inf)
-    for (a, b), k in zip(found.pairs, found.edges):
-        for p in (a, b):
-            last[p] = max(last[p], -np.inf if k.last_at is None else k.last_at)
-    quiet = np.array([(t - min(last[a], last[b])) / DAY for a, b in found.pairs])
-    x["person_recency"] = -np.log1p(np.clip(quiet, 0, UNKNOWN_AGE_DAYS))
     return x
 
 
@@ -111,7 +102,7 @@ def main() -> None:
     print("AUC of each candidate alone:")
     for name, (found, x) in sets.items():
         alone = (f"{n} {roc_auc(x[n], found.labels):.3f}" for n in ("recency", "frequency", "tenure",
-                 *(f"recent_{h}d" for h in HALF_LIVES), "person_recency"))
+                 "person_recency", *(f"recent_{h}d" for h in HALF_LIVES)))
         print(f"  {name:<18}" + ", ".join(alone))
     width = 28
     print(f"\n{'signals':<{width}}" + "".join(f"{n[:12]:>13}" for n in sets) + "   (fitted on the networks)")

@@ -1,14 +1,15 @@
 """Why two people's relationship scores what it does: each signal's value and points, and the evidence.
 
 Points (``graph.strength.contributions``, exact for the fitted model): a ``baseline`` part, then each
-signal's part of the rest: recency (zero or negative: time since the last contact), frequency,
+signal's part of the rest: recency and person recency (zero or negative: time since the pair's last
+contact, and since the quieter of the two was last in touch with anyone), frequency,
 reciprocity, responsiveness and tenure (zero or positive), group size (zero or negative: a
 one-to-many sender). They sum to the score. Evidence is the ids of the interactions that counted
 towards the pair (personal traffic both took part in), newest first, capped.
 
 Without ``as_of`` the stored KNOWS edge is explained, scored at ``now`` (default: this hour's start,
-as in ``graph.network``); with ``as_of=T`` the edge is refolded from the pair's interactions before T
-and scored at T.
+as in ``graph.network``); with ``as_of=T`` the edge is refolded from the two people's interactions
+before T and scored at T. Person recency reads each one's newest contact from all their edges.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from kith.graph.model import Interaction, Knows
 from kith.graph.network import HOUR
 from kith.graph.scope import EVERYTHING, Scope
 from kith.graph.store import Store
-from kith.graph.strength import DEFAULT_WEIGHTS, SIGNALS, Weights, band, contributions, signals
+from kith.graph.strength import DEFAULT_WEIGHTS, SIGNALS, Weights, band, columns, contributions, signals
 
 EVIDENCE_LIMIT = 20
 _PAGE = 20  # shared interactions read at first; most count, so one page usually does
@@ -64,13 +65,15 @@ def explain(store: Store, a: str, b: str, *, as_of: int | None = None, weights: 
         if not scope.sees_person(pid):
             raise NotFound(f"No person with id {pid}.")
     at = as_of if as_of is not None else now if now is not None else int(time.time()) // HOUR * HOUR
-    if as_of is None:
-        edge = next((k for k in store.knows_of([a]) if {k.a, k.b} == {a, b}), None)
+    # every edge of either person: the pair's own, and when each was last in touch with anyone
+    around = store.knows_of([a, b]) if as_of is None else list(knows_around(store, a, b, before=as_of).values())
+    cols = columns(around)
+    row = next((n for n, k in enumerate(around) if {k.a, k.b} == {a, b}), None)
+    if row is None or a == b:
+        edge, active_at = Knows(*sorted((a, b))), None
     else:
-        edge = pair_knows(store, a, b, before=as_of)
-    if edge is None or a == b:
-        edge = Knows(*sorted((a, b)))
-    s = signals(edge, at, weights)
+        edge, active_at = around[row], float(cols["active_at"][row])
+    s = signals(edge, at, weights, active_at=active_at)
     points = contributions(s, weights)
     parts = [SignalPart("baseline", 1.0, weights.intercept, points["baseline"])]
     parts += [SignalPart(n, getattr(s, n), getattr(weights, n), points[n]) for n in SIGNALS]
@@ -80,8 +83,8 @@ def explain(store: Store, a: str, b: str, *, as_of: int | None = None, weights: 
     return Explanation(a, b, s.score, band(s.score), parts, evidence, facts, at, as_of)
 
 
-def pair_knows(store: Store, a: str, b: str, *, before: int) -> Knows | None:
-    """The pair's KNOWS edge refolded from their interactions before ``before``."""
+def knows_around(store: Store, a: str, b: str, *, before: int) -> dict[tuple[str, str], Knows]:
+    """The KNOWS edges of ``a`` and of ``b`` refolded from their interactions before ``before``."""
     items: dict[str, Interaction] = {}
     for pid in (a, b):  # both sides: a reply counts towards the pair even when one of them is not on it
         items.update((i.id, i) for i in store.interactions_of(pid, before=before))
@@ -91,7 +94,7 @@ def pair_knows(store: Store, a: str, b: str, *, before: int) -> Knows | None:
     parents = {**{i: p for i, p in known.items() if p.occurred_at is not None and p.occurred_at < before},
                **items}
     edges = fold(sorted(items.values(), key=lambda i: i.id), lambda i: parents.get(i.parent_id) if i.parent_id else None)
-    return edges.get(tuple(sorted((a, b))))
+    return {pair: k for pair, k in edges.items() if a in pair or b in pair}
 
 
 def evidence_ids(store: Store, a: str, b: str, *, before: int | None = None, limit: int = EVIDENCE_LIMIT,

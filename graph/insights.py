@@ -4,12 +4,13 @@ Each function returns plain dataclasses and reads through the store interface on
 as of that moment: KNOWS edges are recomputed from the interactions before it (``graph.knows.fold``),
 and deals, jobs and ages are taken as they stood then. Thresholds, and why:
 
-- ``going_cold``: a colleague's relationship with an outside contact that was at least medium
-  (``min_past``, 35, strength's "medium" band) at its last contact and has been silent for
-  ``silent_days`` (90, a quarter). The past strength is the edge scored as of its
-  own last contact, which is exact: every signal on the edge predates it.
+- ``going_cold``: a colleague's relationship with an outside contact that was strong (``min_past``,
+  strength's "strong" band, 50) at its last contact and has been silent for ``silent_days`` (90, a
+  quarter). The past strength is the edge scored as of its own last contact, which is exact: every
+  signal on the edge predates it. Strong, not medium: at the moment of its last contact any pair
+  reads at least medium (a single email then scores 48, a chance of hearing again that soon fades).
 - ``single_threaded``: an organisation where one colleague holds ``share`` (80 %) or more of the
-  firm's summed strength to its current people, and that sum is meaningful (``min_total``, 35: at
+  firm's summed strength to its current people, and that sum is meaningful (``min_total``, 25: at
   least one medium relationship's worth). Key-person risk: if that colleague leaves, so may the client.
 - ``job_changes``: a person whose newest dated employment row is at another organisation than the row
   before it, or has another non-empty title there (a job change adds a row; it never overwrites one).
@@ -37,12 +38,11 @@ from kith.graph.memo import per_generation
 from kith.graph.model import Deal, DealStatus, Knows, Person, WorksAt
 from kith.graph.scope import EVERYTHING, Scope
 from kith.graph.store import Store
-from kith.graph.strength import DAY, score
+from kith.graph.strength import DAY, MEDIUM, STRONG, columns, score
 
-MEDIUM = 35.0
 SILENT_DAYS = 90
 SINGLE_THREAD_SHARE = 0.8
-SINGLE_THREAD_MIN_TOTAL = 35.0
+SINGLE_THREAD_MIN_TOTAL = MEDIUM
 JOB_CHANGE_DAYS = 365  # what `insights()` reports by default
 OPEN_DEAL_BONUS = 25.0
 TIER_A, TIER_B = 8, 6
@@ -119,6 +119,7 @@ class Snapshot:
     people: dict[str, Person]
     as_of: int | None = None
     scope: Scope = EVERYTHING
+    active_at: dict[tuple[str, str], float] = field(default_factory=dict)  # per edge: graph.strength.columns
     _jobs: dict[str, list[WorksAt]] | None = field(default=None, repr=False)
 
     @classmethod
@@ -131,9 +132,14 @@ class Snapshot:
         else:
             edges = list(store.iter_knows())
             now = now if now is not None else int(time.time())
+        active_at = dict(zip(((k.a, k.b) for k in edges), columns(edges)["active_at"].tolist()))
         people = {p.id: p for p in store.iter_people() if scope.sees_person(p.id)}
         edges = [k for k in edges if k.a in people and k.b in people]
-        return cls(now, edges, people, as_of, scope)
+        return cls(now, edges, people, as_of, scope, active_at)
+
+    def score(self, k: Knows) -> float:
+        """The edge's strength now."""
+        return score(k, self.now, active_at=self.active_at.get((k.a, k.b)))
 
     def ref(self, pid: str) -> PersonRef:
         p = self.people.get(pid)
@@ -175,7 +181,7 @@ class Snapshot:
 
 def going_cold(store: Store, *, as_of: int | None = None, now: int | None = None, scope: Scope = EVERYTHING,
                silent_days: int = SILENT_DAYS,
-               min_past: float = MEDIUM, limit: int | None = None,
+               min_past: float = STRONG, limit: int | None = None,
                snapshot: Snapshot | None = None) -> list[ColdRelationship]:
     """Relationships that were at least ``min_past`` strong and have been silent ``silent_days``,
     strongest first."""
@@ -184,9 +190,9 @@ def going_cold(store: Store, *, as_of: int | None = None, now: int | None = None
     for colleague, contact, k in snap.client_ties():
         if k.last_at is None or snap.now - k.last_at < silent_days * DAY:
             continue
-        past = score(k, k.last_at)
+        past = score(k, k.last_at)  # at its last contact both were just in touch: person recency 0, exact
         if past >= min_past:
-            found.append(ColdRelationship(snap.ref(colleague), snap.ref(contact), past, score(k, snap.now), k.last_at,
+            found.append(ColdRelationship(snap.ref(colleague), snap.ref(contact), past, snap.score(k), k.last_at,
                                           int((snap.now - k.last_at) // DAY)))
     found.sort(key=lambda c: (-c.past_score, -c.days_silent, c.colleague.id, c.contact.id))
     return found[:limit] if limit is not None else found
@@ -204,7 +210,7 @@ def single_threaded(store: Store, *, as_of: int | None = None, now: int | None =
         org = employer.get(contact)
         if org is None:
             continue
-        held[org][colleague] += score(k, snap.now)
+        held[org][colleague] += snap.score(k)
         contacts[org].add(contact)
     orgs = store.get_organizations(list(held))
     found = []

@@ -12,7 +12,9 @@ day after a contact).
 stored interaction with ``occurred_at < T`` (interactions of unknown time are never "before"), and
 scored at T. That reads every person's interactions once, so it is cached per generation and T.
 People flags (opted out, blocked, internal) are always the current ones: an opt-out applies to the
-past too.
+past too. An outsider queued for review as possibly one with a colleague (``kith review``: a
+colleague's personal address with the same name, say) is not usable either until someone decides:
+it may be the colleague, who is no external contact of the firm.
 
 Adjacency is CSR over people sorted by id (so SQLite and Neo4j give identical networks): row ``i``
 lists neighbour indices in ascending order with the edge's path cost ``-ln(strength / 100)``; a
@@ -37,13 +39,14 @@ from kith.graph.knows import fold
 from kith.graph.model import KNOWS_COUNTERS, Interaction, Knows, Person
 from kith.graph.scope import EVERYTHING, Scope
 from kith.graph.store import KNOWS_COLUMNS, Store
-from kith.graph.strength import DEFAULT_WEIGHTS, Signals, Weights, score_columns, signals
+from kith.graph.strength import DEFAULT_WEIGHTS, Signals, Weights, quieter_active_at, score_columns, signals
 
 COLUMNS = ("first_at", "last_at", *KNOWS_COUNTERS)
 HOUR = 3600
 _NETWORKS_KEPT = 4  # scored networks cached per store (different as_of / weights / hour)
 _SCOPES_KEPT = 16  # walled readers' masks and search bounds cached per network
 _SCORE_SLICE = 65_536  # edges scored at a time
+_REVIEW_READ = 1_000_000  # open review items read (all, in practice)
 
 
 @dataclass(slots=True)
@@ -56,13 +59,14 @@ class Edges:
     usable: np.ndarray  # bool per person: neither opted out nor blocked
     a: np.ndarray  # int32 per edge, a < b, edges in (a, b) order
     b: np.ndarray
-    cols: dict[str, np.ndarray]  # float64 per edge; first_at/last_at NaN when unknown
+    cols: dict[str, np.ndarray]  # float64 per edge; first_at/last_at NaN when unknown; active_at (graph.strength)
     indptr: np.ndarray  # int64 per person + 1: row i of the adjacency is entries indptr[i]:indptr[i + 1]
     nbr: np.ndarray  # int32 per entry (2 per edge): the neighbour, ascending within a row
     eid: np.ndarray  # int32 per entry: the edge
     row: np.ndarray  # int32 per entry: the row it is in
 
     ARRAYS = ("ids", "internal", "usable", "a", "b", "indptr", "nbr", "eid", "row")
+    COLUMNS = (*COLUMNS, "active_at")  # what ``cols`` holds
 
     @classmethod
     def build(cls, people: Iterable[Person], knows: Iterable[Knows]) -> Edges:
@@ -99,6 +103,7 @@ class Edges:
         take = (lambda x: x) if sorted_already else (lambda x: x[order])
         a, b = take(a), take(b)
         cols = {c: take(np.concatenate(parts[c])) if parts[c] else np.zeros(0) for c in COLUMNS}
+        cols["active_at"] = quieter_active_at(a, b, cols["last_at"])
         # the adjacency: every edge from both ends, rows in person order, neighbours ascending
         src, dst = np.concatenate([a, b]), np.concatenate([b, a])
         adj = np.lexsort((dst, src))
@@ -257,7 +262,10 @@ class Network:
 
     def signals(self, a: str, b: str) -> Signals | None:
         k = self.knows(a, b)
-        return None if k is None else signals(k, self.now, self.weights)
+        if k is None:
+            return None
+        e = int(self.eid[self._entry(self.index[a], self.index[b])])
+        return signals(k, self.now, self.weights, active_at=float(self._edges.cols["active_at"][e]))
 
     # -- search support --------------------------------------------------------------------------
     def bounds(self, sources: np.ndarray, relays: np.ndarray, hops: int) -> np.ndarray:
@@ -375,12 +383,24 @@ def _read_edges(store: Store, as_of: int | None, generation: int) -> Edges:
 
         return shared_edges(store, generation)
     people = list(store.iter_people())
-    return Edges.build(people, knows_before(store, as_of, [p.id for p in people]).values())
+    return hold_maybe_colleagues(store, Edges.build(people, knows_before(store, as_of, [p.id for p in people]).values()))
+
+
+def hold_maybe_colleagues(store: Store, edges: Edges) -> Edges:
+    """Keeps off paths every outsider that an open review item pairs with a colleague: perhaps the
+    colleague's own address (``kith review`` decides). Marks them unusable in ``edges``, before any
+    file is written (a review decision is a write, so the next generation's file has it)."""
+    index = PersonIndex(edges.ids)
+    for item in store.review_items(limit=_REVIEW_READ):
+        a, b = index.get(item.person_id), index.get(item.other_id)
+        if a is not None and b is not None and edges.internal[a] != edges.internal[b]:
+            edges.usable[b if edges.internal[a] else a] = False
+    return edges
 
 
 def read_edges(store: Store) -> Edges:
     """The store's people and KNOWS edges as they stand, in two streaming columnar reads."""
-    return Edges.from_columns(store.iter_person_flags(), store.iter_knows_columns())
+    return hold_maybe_colleagues(store, Edges.from_columns(store.iter_person_flags(), store.iter_knows_columns()))
 
 
 def knows_before(store: Store, before: int, person_ids: Sequence[str]) -> dict[tuple[str, str], Knows]:

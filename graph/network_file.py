@@ -22,11 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
-from kith.graph.network import COLUMNS, Edges, read_edges
+from kith.graph.network import Edges, read_edges
 from kith.graph.store import STORE_ID_KEY, Store
 
 log = logging.getLogger(__name__)
 _COMPLETE = "stamp"  # written last: a folder without it is unfinished
+_FORMAT = 2  # part of every folder's name: bump when the arrays change, so no older file is opened
 
 
 def shared_edges(store: Store, generation: int) -> Edges:
@@ -35,7 +36,7 @@ def shared_edges(store: Store, generation: int) -> Edges:
     folder = store.network_dir()
     if folder is None:
         return read_edges(store)
-    name = f"{store.get_meta(STORE_ID_KEY) or 'store'}-{generation}"
+    name = f"{store.get_meta(STORE_ID_KEY) or 'store'}-{generation}-v{_FORMAT}"
     try:
         if not (folder / name / _COMPLETE).exists():
             folder.mkdir(parents=True, exist_ok=True)
@@ -67,7 +68,7 @@ def _write(edges: Edges, folder: Path, name: str) -> None:
     try:
         for array in Edges.ARRAYS:
             np.save(building / f"{array}.npy", getattr(edges, array))
-        for column in COLUMNS:
+        for column in Edges.COLUMNS:
             np.save(building / f"col_{column}.npy", edges.cols[column])
         (building / _COMPLETE).write_text(name)
         os.rename(building, folder / name)
@@ -81,7 +82,7 @@ def _write(edges: Edges, folder: Path, name: str) -> None:
 
 def _open(path: Path) -> Edges:
     arrays = {a: np.load(path / f"{a}.npy", mmap_mode="r") for a in Edges.ARRAYS}
-    cols = {c: np.load(path / f"col_{c}.npy", mmap_mode="r") for c in COLUMNS}
+    cols = {c: np.load(path / f"col_{c}.npy", mmap_mode="r") for c in Edges.COLUMNS}
     return Edges(cols=cols, **arrays)
 
 

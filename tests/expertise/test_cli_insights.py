@@ -120,7 +120,7 @@ def test_evaluate_reports_the_model_beside_three_baselines_and_fit_writes_the_co
     assert kept.returncode == 0, kept.stderr
     assert "wrote nothing" in kept.stdout and "strength_weights" not in config.read_text(encoding="utf-8")
     # weights that rank nothing (every signal off): the fit, checked on the later window, replaces them
-    fitted = fit('{"recency": 0, "frequency": 0, "tenure": 0}')
+    fitted = fit('{"recency": 0, "person_recency": 0, "frequency": 0, "tenure": 0}')
     assert fitted.returncode == 0, fitted.stderr
     assert "AUC 0.500 with the weights in use" in fitted.stdout and "Wrote strength_weights" in fitted.stdout
     assert "KITH_STRENGTH_WEIGHTS is set" in fitted.stdout
@@ -128,8 +128,8 @@ def test_evaluate_reports_the_model_beside_three_baselines_and_fit_writes_the_co
 
     written = tomllib.loads(config.read_text(encoding="utf-8"))
     assert written["privacy"] == "metadata" and "# mine" in config.read_text(encoding="utf-8")  # the rest kept
-    assert set(written["strength_weights"]) == {"intercept", "recency", "frequency", "reciprocity", "responsiveness",
-                                                "tenure"}
+    assert set(written["strength_weights"]) == {"intercept", "recency", "person_recency", "frequency", "reciprocity",
+                                                "responsiveness", "tenure"}
     assert written["strength_weights"]["recency"] > 0
 
 

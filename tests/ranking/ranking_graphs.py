@@ -12,8 +12,8 @@ PROV = Provenance("manual", "tests", "ranking", ingested_at=T0)
 # Edge kinds, all last in touch at T0 (scored at T0: recency 0). Their bands are pinned by
 # test_strength.test_edge_kinds_hand_computed.
 STRONG = dict(meetings=10, meeting_weight=10, first_at=T0 - 365 * DAY)  # strong
-MEDIUM = dict(meetings=2, meeting_weight=2)  # medium
-WEAK = dict(emails_ab=1, email_weight=1)  # weak
+MEDIUM = dict(emails_ab=1, email_weight=1)  # medium: one email
+WEAK = dict(emails_ab=1, email_weight=1 / 30)  # weak: one email to a list of 30
 
 
 def pid(name: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kith.graph.explain import explain
+from kith.graph.network import load_network
 from kith.graph.strength import DEFAULT_WEIGHTS, signals
 from ranking_graphs import DAY, T0, email_item, ingest, meeting_item, person
 
@@ -29,8 +30,8 @@ def test_points_sum_to_score_and_evidence_newest_first(mail):
     e = explain(mail, ANA.id, BEN.id, now=T0)
     edge = next(k for k in mail.knows_of([ANA.id]) if BEN.id in (k.a, k.b))
     assert e.score == signals(edge, T0).score > 0
-    assert [s.name for s in e.signals] == ["baseline", "recency", "frequency", "reciprocity", "responsiveness",
-                                           "tenure", "group_size"]
+    assert [s.name for s in e.signals] == ["baseline", "recency", "person_recency", "frequency", "reciprocity",
+                                           "responsiveness", "tenure", "group_size"]
     assert sum(e.points.values()) == pytest.approx(e.score, abs=1e-3)
     assert e.points["recency"] < 0 < e.points["frequency"]
     ids = [email_item(k, ANA, [BEN], 0).id if k.startswith("m") and k != "m3" else meeting_item(k, [ANA], 0).id
@@ -69,3 +70,27 @@ def test_as_of_explains_the_past(mail):
     assert e.facts["meetings"] == 0 and e.facts["replies_ba"] == 1
     assert e.evidence == [email_item("m2", BEN, [ANA], 0).id, email_item("m1", ANA, [BEN], 0).id]
     assert explain(mail, ANA.id, BEN.id, as_of=T0 - 20 * DAY).score == 0
+
+
+def test_person_recency_is_the_quieter_sides_last_contact_with_anyone(store):
+    # Ana and Ben last wrote 30 days ago; since then Ana wrote to Cat yesterday and Ben to Dan 7 days ago:
+    # the quieter of the two is Ben, 7 days. Hand-computed: -ln(1 + 7).
+    import math
+
+    store.upsert_people([ANA, BEN, CAT, DAN])
+    ingest(store, [email_item("p1", ANA, [BEN], T0 - 30 * DAY), email_item("p2", ANA, [CAT], T0 - DAY),
+                   email_item("p3", BEN, [DAN], T0 - 7 * DAY)])
+    for e in (explain(store, ANA.id, BEN.id, now=T0), explain(store, ANA.id, BEN.id, as_of=T0)):
+        values = {s.name: s.value for s in e.signals}
+        assert values["person_recency"] == pytest.approx(-math.log(1 + 7))
+        assert values["recency"] == pytest.approx(-math.log(1 + 30))
+        w = DEFAULT_WEIGHTS
+        z = w.intercept + w.recency * -math.log(31) + w.person_recency * -math.log(8) + w.frequency * math.log(2)
+        assert e.score == pytest.approx(100 / (1 + math.exp(-z)), abs=1e-3)
+        assert sum(e.points.values()) == pytest.approx(e.score, abs=1e-3)
+    # the network that paths and accounts rank on scores the pair the same
+    net = load_network(store, now=T0)
+    assert net.strength(ANA.id, BEN.id) == pytest.approx(e.score, abs=1e-3)
+    assert net.signals(ANA.id, BEN.id).person_recency == pytest.approx(-math.log(8))
+    # Cat has written to nobody but Ana: for Ana and Cat it is their own last contact
+    assert explain(store, ANA.id, CAT.id, now=T0).signals[2].value == pytest.approx(-math.log(2))

@@ -7,7 +7,9 @@ import math
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from kith.graph.model import Deal, DealRole, DealRoleKind, Knows, Organization, Person, WorksAt
+from kith.graph import ids
+from kith.graph.identity import resolve_review
+from kith.graph.model import Deal, DealRole, DealRoleKind, Knows, Organization, Person, ReviewItem, WorksAt
 from kith.graph.network import Edges, Network, load_network
 from kith.graph.paths import best_paths, decision_makers, seniority, staff, warm_paths
 from kith.graph.strength import signals
@@ -68,6 +70,20 @@ def test_opted_out_and_blocked_are_never_used(firm):
         assert OLI.id not in w.people and BO.id not in w.people
     assert warm_paths(firm, OLI.id, now=T0) == []  # nor targets
     assert warm_paths(firm, BO.id, now=T0) == []
+
+
+def test_a_colleagues_address_queued_for_review_is_no_external_contact(store):
+    # Fay forwards to a free-mail address with her name, queued for review (not linked): it may be hers
+    own = Person(ids.person_id("fay.home@aol.com"), name="Fay", emails=["fay.home@aol.com"], provenance=PROV)
+    write_graph(store, [FAY, own, TARA], [edge(FAY, own, STRONG), edge(own, TARA, STRONG), edge(FAY, TARA, WEAK)])
+    store.add_review_items([ReviewItem(FAY.id, own.id, 0.95, "same name: 'Fay' and 'Fay' <fay.home@aol.com>", T0)])
+    assert warm_paths(store, own.id, now=T0) == []  # no "Fay knows fay.home@aol.com directly: reach out yourself"
+    assert [w.people for w in warm_paths(store, TARA.id, now=T0)] == [[FAY.id, TARA.id]]  # nor a broker
+    # once someone decides they are two people, the address is an outsider like any other
+    [item] = store.review_items()
+    resolve_review(store, item.id, merge=False, actor="test")
+    assert warm_paths(store, own.id, now=T0)[0].people == [FAY.id, own.id]
+    assert warm_paths(store, TARA.id, now=T0)[0].people == [FAY.id, own.id, TARA.id]
 
 
 def test_hops_are_explained(firm):

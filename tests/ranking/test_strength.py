@@ -37,8 +37,8 @@ def test_hand_computed_score():
     assert s.responsiveness == pytest.approx(1 / 3 * 24 / 48)  # one reply in three, after a day
     assert s.tenure == pytest.approx(math.log(11))
     assert s.group_size == 0
-    z = (W.intercept + W.recency * s.recency + W.frequency * s.frequency + W.reciprocity * s.reciprocity
-         + W.responsiveness * s.responsiveness + W.tenure * s.tenure)
+    z = (W.intercept + (W.recency + W.person_recency) * s.recency + W.frequency * s.frequency
+         + W.reciprocity * s.reciprocity + W.responsiveness * s.responsiveness + W.tenure * s.tenure)
     assert s.score == pytest.approx(100 * sigmoid(z), abs=1e-4)
 
 
@@ -51,9 +51,27 @@ def test_edge_kinds_hand_computed():
         100 * sigmoid(W.intercept + W.frequency * math.log(31) + W.tenure * math.log(366)
                       + W.reciprocity * 10 / 12), abs=1e-4)
     assert (strong.band, s(MEDIUM).band, s(WEAK).band) == ("strong", "medium", "weak")
-    # a month of silence takes one email to cold, and a year takes the strong tie down a band or more
-    assert signals(Knows("a", "b", T0, T0, **WEAK), T0 + 30 * DAY).band == "cold"
-    assert signals(Knows("a", "b", last_at=T0, **STRONG), T0 + 365 * DAY).score < 35
+    # a month of silence takes one email to cold, and a year takes the strong tie down two bands
+    assert signals(Knows("a", "b", T0, T0, **MEDIUM), T0 + 30 * DAY).band == "cold"
+    assert signals(Knows("a", "b", last_at=T0, **STRONG), T0 + 365 * DAY).band == "weak"
+
+
+def test_three_meetings_a_month_ago():
+    # the module docstring's cases: three 1:1 meetings (volume 9) a month before, then silence between them
+    def three(first_at, active_at=None):
+        k = Knows("a", "b", first_at, T0 - 30 * DAY, meetings=3, meeting_weight=3)
+        return signals(k, T0, active_at=active_at)
+
+    on_one_day = three(T0 - 30 * DAY)  # and neither has been in touch with anyone since
+    z = W.intercept + (W.recency + W.person_recency) * -math.log(31) + W.frequency * math.log(10) \
+        + W.reciprocity * 3 / 5
+    assert on_one_day.score == pytest.approx(100 * sigmoid(z), abs=1e-4) and on_one_day.band == "weak"
+    over_a_month = three(T0 - 60 * DAY)
+    assert over_a_month.tenure == pytest.approx(math.log(31)) and over_a_month.band == "medium"
+    busy = three(T0 - 60 * DAY, active_at=T0 - DAY)  # both wrote to others yesterday
+    assert busy.person_recency == pytest.approx(-math.log(2)) and busy.band == "medium"
+    assert busy.score > over_a_month.score > on_one_day.score
+    assert three(T0 - 30 * DAY, active_at=T0 - 40 * DAY).person_recency == on_one_day.recency  # never below recency
 
 
 def test_no_contact_scores_zero():
@@ -63,8 +81,8 @@ def test_no_contact_scores_zero():
 
 
 def test_bands():
-    assert [band(x) for x in (100, 60, 59.9, 35, 15, 14.9, 0)] == ["strong", "strong", "medium", "medium",
-                                                                   "weak", "cold", "cold"]
+    assert [band(x) for x in (100, 50, 49.9, 25, 10, 9.9, 0)] == ["strong", "strong", "medium", "medium",
+                                                                  "weak", "cold", "cold"]
 
 
 def _edge(items) -> Knows:
@@ -131,13 +149,15 @@ def test_a_signal_without_evidence_contributes_nothing():
 
 
 counts = st.floats(0, 50, allow_nan=False)
-knows = st.builds(
-    lambda first, span, c: Knows("a", "b", first, None if first is None else first + span, **c),
+knows = st.builds(  # a few people, so each one's last contact with anyone comes from several edges
+    lambda pair, first, span, c: Knows(*pair, first, None if first is None else first + span, **c),
+    st.sampled_from([("a", "b"), ("a", "c"), ("b", "c"), ("c", "d")]),
     st.one_of(st.none(), st.integers(T0 - 1000 * DAY, T0)),
     st.integers(0, 800 * DAY),
     st.fixed_dictionaries({n: counts for n in KNOWS_COUNTERS}),
 )
-weights = st.builds(Weights, intercept=st.floats(-4, 4), recency=st.floats(0, 2), frequency=st.floats(0, 2),
+weights = st.builds(Weights, intercept=st.floats(-4, 4), recency=st.floats(0, 2), person_recency=st.floats(0, 2),
+                    frequency=st.floats(0, 2),
                     reciprocity=st.floats(0, 2), responsiveness=st.floats(0, 2), tenure=st.floats(0, 2),
                     group_size=st.floats(0, 3))
 
@@ -145,14 +165,15 @@ weights = st.builds(Weights, intercept=st.floats(-4, 4), recency=st.floats(0, 2)
 @settings(max_examples=200, deadline=None)
 @given(st.lists(knows, min_size=1, max_size=20), st.integers(T0 - 100 * DAY, T0 + 1000 * DAY), weights)
 def test_score_columns_equals_signals_and_points_sum_to_it(edges, now, w):
-    got = score_columns(columns(edges), now, w)
-    for k, g in zip(edges, got):
-        s = signals(k, now, w)
+    cols = columns(edges)
+    got = score_columns(cols, now, w)
+    for k, g, active_at in zip(edges, got, cols["active_at"]):
+        s = signals(k, now, w, active_at=active_at)
         assert g == pytest.approx(s.score, abs=1e-3)
         points = contributions(s, w)
         assert set(points) == {"baseline", *SIGNALS}
         assert sum(points.values()) == pytest.approx(s.score, abs=1e-3)
-        assert points["recency"] <= 1e-9 and points["group_size"] <= 1e-9
+        assert max(points["recency"], points["person_recency"], points["group_size"]) <= 1e-9
         assert all(points[n] >= -1e-9 for n in ("frequency", "reciprocity", "responsiveness", "tenure"))
 
 
