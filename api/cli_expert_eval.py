@@ -10,9 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from kith.api.cli_insights import AsJson, AsOf, parse_when
-from kith.api.context import out, print_json, store_of
-from kith.graph import expert_eval
+from kith.api.context import AsJson, AsOf, out, parse_when, print_json, store_of
 
 
 def experts(
@@ -24,6 +22,8 @@ def experts(
     as_json: AsJson = False,
 ) -> None:
     """How well `kith experts` ranks your labelled topics: NDCG@10, MAP and P@5 beside BM25 and most-active."""
+    from kith.graph import expert_eval
+
     graded = expert_eval.read_labels(labels)  # the user's own file is checked before the store is opened
     report = expert_eval.evaluate(store_of(ctx), graded, internal_only=not everyone, now=parse_when(as_of))
     if as_json:

@@ -9,7 +9,6 @@ import typer
 from rich.table import Table
 
 from kith.api.context import out, print_json, store_of
-from kith.graph import identity
 from kith.graph.errors import NotFound
 
 app = typer.Typer(help="List possible duplicate people and decide them.", invoke_without_command=True)
@@ -61,6 +60,8 @@ def review(
 @app.command()
 def merge(ctx: typer.Context, item: int, by: By = "") -> None:
     """Merge the pair of review item ITEM into one person."""
+    from kith.graph import identity
+
     event = identity.resolve_review(store_of(ctx), item, merge=True, actor=by or _me())
     out.print(f"Merged (identity event #{event.id}; `kith review undo {event.id}` reverses it).")
 
@@ -68,6 +69,8 @@ def merge(ctx: typer.Context, item: int, by: By = "") -> None:
 @app.command()
 def reject(ctx: typer.Context, item: int, by: By = "") -> None:
     """Record that the pair of review item ITEM are different people."""
+    from kith.graph import identity
+
     identity.resolve_review(store_of(ctx), item, merge=False, actor=by or _me())
     out.print("Recorded as different people.")
 
@@ -75,6 +78,8 @@ def reject(ctx: typer.Context, item: int, by: By = "") -> None:
 @app.command()
 def undo(ctx: typer.Context, event: int, by: By = "") -> None:
     """Reverse identity event EVENT (a merge, an automatic attach, or a split)."""
+    from kith.graph import identity
+
     result = identity.undo(store_of(ctx), event, actor=by or _me())
     out.print(f"Undone (identity event #{result.id}).")
 
@@ -89,8 +94,11 @@ def split(
     by: By = "",
 ) -> None:
     """Move ADDRESSES (and what was done through them) out of the person with EMAIL."""
+    from kith.graph import identity
+    from kith.ingest.identity.lookup import person_by_email
+
     store = store_of(ctx)
-    pid = store.people_by_email([email.lower()]).get(email.lower())
+    pid = person_by_email(store, email)
     if pid is None:
         raise NotFound(f"No person has the address {email}.")
     event = identity.split_person(store, pid, [a.lower() for a in addresses], reason, by or _me(), name=name)

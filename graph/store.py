@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from kith.graph.model import (
     Deal,
@@ -24,7 +24,9 @@ from kith.graph.model import (
     TextHit,
     WorksAt,
 )
-from kith.graph.settings import Settings
+
+if TYPE_CHECKING:
+    from kith.graph.settings import Settings
 
 # Keys of Store.counts().
 COUNT_KEYS = ("people", "organizations", "interactions", "deals", "knows", "works_at", "topics")
