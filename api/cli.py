@@ -67,14 +67,12 @@ def _global_options(
     version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
                                           help="Print Kith's version and exit.")] = False,
 ) -> None:
-    from kith.graph.settings import load_settings  # pydantic: not paid by --help and --version
-
     overrides: dict[str, object] = {"db": db}
     if db is not None:
         overrides["neo4j_uri"] = ""  # an explicit --db means the embedded store
     if neo4j is not None:
         overrides["neo4j_uri"] = neo4j
-    ctx.obj = load_settings(**overrides)
+    ctx.obj = overrides  # settings_of loads the settings when a command first asks (not for --help)
 
 
 @app.command()

@@ -50,7 +50,14 @@ def parse_when(text: str | None, option: str = "--as-of") -> int | None:
 
 
 def settings_of(ctx: typer.Context) -> Settings:
-    return ctx.find_root().obj
+    """This invocation's settings: the environment and config file under the global options, loaded once."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, dict):
+        return root.obj
+    from kith.graph.settings import load_settings  # pydantic: loaded by the commands that need settings
+
+    root.obj = load_settings(**root.obj)
+    return root.obj
 
 
 def store_of(ctx: typer.Context, create: bool = False) -> Store:

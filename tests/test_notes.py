@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
@@ -15,6 +12,7 @@ from kith.graph.settings import Settings
 from kith.graph.sqlite_store import SQLiteStore
 from kith.graph.text import query_phrases
 from kith.ingest.notes import add_note
+from tests.cli import kith as run_kith
 
 
 @pytest.fixture
@@ -63,9 +61,7 @@ def test_bad_input_says_what_to_do(tmp_path, store):
 
 
 def kith(tmp_path, *args):
-    return subprocess.run([sys.executable, "-m", "kith.api", "--db", str(tmp_path / "cli.db"), *args],
-                          capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)})
+    return run_kith("--db", tmp_path / "cli.db", *args, env={"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)})
 
 
 def test_kith_note_add(tmp_path):
