@@ -47,11 +47,16 @@ def stackexchange(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write mail.mbox and labels.json into.")],
     domain: Annotated[str, typer.Option("--domain", help="The domain of every user's address.")] = "coffee.example",
     min_questions: Annotated[int, typer.Option("--min-questions", help="Tags with fewer questions are not topics.")] = 3,
+    as_json: AsJson = False,
 ) -> None:
     """Turn a Stack Exchange Posts.xml into mail and expert labels, to try `evaluate experts` on."""
     from kith.ingest.stackexchange import convert
 
     done = convert(posts, out_dir, domain=domain, min_questions=min_questions)
+    if as_json:
+        print_json({"mails": done.mails, "topics": done.topics, "labelled_people": done.labelled_people,
+                    "mbox": str(out_dir / "mail.mbox"), "labels": str(out_dir / "labels.json")})
+        return
     out.print(f"{done.mails} mails and {done.topics} labelled topics ({done.labelled_people} people) in {out_dir}. "
               f"Next: KITH_INTERNAL_DOMAINS={domain} kith ingest email {out_dir / 'mail.mbox'}; "
               f"kith evaluate experts {out_dir / 'labels.json'}")

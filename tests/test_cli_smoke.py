@@ -4,6 +4,7 @@ imports. Every other CLI test runs in-process (tests/cli.py); these are the few 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -59,3 +60,26 @@ def test_the_installed_script_and_python_m_kith_api(tmp_path):
     missing = subprocess.run([script, "--db", tmp_path / "none.db", "status"], capture_output=True, text=True,
                              timeout=120)
     assert missing.returncode == 1 and "no store at" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_a_table_sent_to_a_pipe_keeps_whole_lines(tmp_path):
+    """`kith users list | grep ...` typed in an 80-column terminal: the pipe gets whole rows."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    from kith.api.access import AccessRole, AccessStore
+
+    name = "a-user-whose-name-alone-is-wider-than-an-eighty-column-terminal-" + "x" * 40
+    AccessStore(tmp_path / "kith.access.db").add_user(name, AccessRole.MEMBER, "")
+    terminal, typed_in = pty.openpty()  # stdin is the user's terminal, 80 columns wide; stdout a pipe
+    fcntl.ioctl(typed_in, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    try:
+        listed = subprocess.run([sys.executable, "-m", "kith.api", "--db", tmp_path / "kith.db", "users", "list"],
+                                stdin=typed_in, capture_output=True, text=True, timeout=120,
+                                env={k: v for k, v in os.environ.items() if k != "COLUMNS"})
+    finally:
+        os.close(terminal), os.close(typed_in)
+    assert listed.returncode == 0, listed.stderr
+    assert name in listed.stdout and "member" in listed.stdout.split(name)[1].splitlines()[0]
