@@ -81,7 +81,7 @@ def experts(
         return
     if not ranked:
         out.print(f"Nobody found for {topic!r}." + (" This store keeps no text to search (metadata privacy)."
-                                                   if settings_of(ctx).privacy == "metadata" else ""))
+                                                   if not settings_of(ctx).privacy.keeps_text else ""))
         return
     why = ("topical", "role", "recency") if explain else ()
     table = Table("#", "name", "emails", "score", *why, "docs", "evidence", title=f"Who knows about {topic}")

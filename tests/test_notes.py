@@ -8,10 +8,10 @@ import pytest
 
 from kith.graph.errors import KithError
 from kith.graph.model import InteractionKind, Role
-from kith.graph.settings import Settings
+from kith.graph.settings import PrivacyMode, Settings
 from kith.graph.sqlite_store import SQLiteStore
 from kith.graph.text import query_phrases
-from kith.ingest.notes import add_note
+from kith.ingest.notes import add_note, note_text
 from tests.cli import kith as run_kith
 
 
@@ -93,3 +93,11 @@ def test_kith_note_add_refuses_a_typo(tmp_path):
     assert kith(tmp_path, "note", "add", "--about", "ben@acme.com", "--by", "ana@firm.com", "x", "--create").returncode == 0
     typo = kith(tmp_path, "note", "add", "--about", "ben@acme.co", "--by", "ana@firm.com", "Loves jazz")
     assert typo.returncode == 1 and "Did you mean ben@acme.com?" in typo.stderr.replace("\n", "")
+
+
+def test_the_privacy_rule_refuses_a_mode_it_does_not_know():
+    # a misspelt mode must not keep text as if it were "topics" (graph.settings.PrivacyMode)
+    with pytest.raises(ValueError):
+        note_text("Loves jazz", "none")
+    assert note_text("Loves jazz", PrivacyMode.METADATA) == ("", [], "")
+    assert note_text("Loves jazz", "full")[2] == "Loves jazz"
