@@ -23,6 +23,8 @@ from kith.ingest.synthetic import FIRM_DOMAIN, make_firm, write_corpus
 from tests.api.world import free_port
 from tests.neo4j_server import neo4j_env
 
+pytestmark = pytest.mark.xdist_group("own-neo4j")  # its own server: runs beside the tests on the shared one
+
 LAUNCHER = Path(__file__).resolve().parents[2] / ".ci" / "neo4j" / "neo4j.sh"
 
 
