@@ -32,17 +32,18 @@ from starlette.exceptions import HTTPException
 
 from kith.api.access import AccessStore, AuthError, User
 from kith.api.body_limit import BodyLimit
-from kith.api.graphql_context import AuditWriter, KithContext, run_blocking
+from kith.api.graphql.context import AuditWriter, KithContext, run_blocking
+from kith.api.graphql.schema import build_schema
 from kith.api.jobs import JobRunner
 from kith.api.metrics import Metrics
 from kith.api.pages import BundledGraphQLRouter, mount_pages
-from kith.api.schema import build_schema
+from kith.graph.backends import open_store
 from kith.graph.errors import KithError
+from kith.graph.gc_tuning import settle_gc
 from kith.graph.network import load_network, serve_stale
-from kith.graph.runtime import settle_gc
 from kith.graph.scope import EVERYTHING, Scope, walled_scope
 from kith.graph.settings import Settings, load_settings
-from kith.graph.store import Store, open_store
+from kith.graph.store import Store
 
 _SCOPES_KEPT = 256
 
@@ -74,7 +75,7 @@ class _Scopes:
 
 def _warm(store: Store) -> None:
     """Build the scored network now, not in this worker's first path query, then settle the
-    garbage collector (``graph.runtime.settle_gc``) over what start-up left alive."""
+    garbage collector (``graph.gc_tuning.settle_gc``) over what start-up left alive."""
     try:
         load_network(store)
     except KithError as exc:

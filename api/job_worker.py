@@ -16,9 +16,9 @@ import sys
 def main() -> int:
     spec = json.load(sys.stdin)
     from kith.api.jobs import JobKind, ingest_function
+    from kith.graph.backends import open_store
     from kith.graph.errors import KithError
     from kith.graph.settings import Settings
-    from kith.graph.store import open_store
 
     settings = Settings(**spec["settings"])
     kind = JobKind(spec["kind"])

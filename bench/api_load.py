@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from kith.api.access import AccessRole, AccessStore  # noqa: E402
-from kith.api.cli_demo import DemoSizes, build_demo, demo_settings  # noqa: E402
+from kith.api.cli.demo import DemoSizes, build_demo, demo_settings  # noqa: E402
 from kith.graph.settings import Settings  # noqa: E402
 from kith.graph.sqlite_store import SQLiteStore  # noqa: E402
 from kith.ingest.synthetic import TOPICS  # noqa: E402

@@ -58,7 +58,7 @@ def snap_sets() -> dict[str, Protocol]:
 
 def demo_items(folder: Path) -> list[Interaction]:
     """The interactions of the `kith demo` firm, built into ``folder``."""
-    from kith.api.cli_demo import build_demo
+    from kith.api.cli.demo import build_demo
     from kith.graph.settings import Settings
     from kith.graph.sqlite_store import SQLiteStore
 

@@ -9,7 +9,7 @@ few topics are everywhere and most are rare), plus filler words and, in one in t
 3 % bulk mail. Then times ``graph.expertise.experts`` over random 1-3 word queries (words drawn with
 the same Zipf weights, one in ten in CJK) and prints p50/p95/p99, the store's search share of it, and
 the hits read per query. The process runs with the API server's garbage-collector settings
-(``graph.runtime.settle_gc``).
+(``graph.gc_tuning.settle_gc``).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from kith.graph.model import (  # noqa: E402
     Person,
     Role,
 )
-from kith.graph.runtime import settle_gc  # noqa: E402
+from kith.graph.gc_tuning import settle_gc  # noqa: E402
 from kith.graph.sqlite_store import SQLiteStore  # noqa: E402
 from kith.graph.text import query_phrases  # noqa: E402
 

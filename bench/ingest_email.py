@@ -53,9 +53,9 @@ def ingest_in_child(paths: list[Path], db: Path, workers: int, store: str = "sql
         stale.unlink(missing_ok=True)  # a kept folder's earlier run would make this one all duplicates
     code = (
         "import json, resource, sys, time\n"
-        "from graph.settings import Settings\n"
-        "from graph.store import open_store\n"
-        "from ingest.email.pipeline import ingest_email\n"
+        "from kith.graph.settings import Settings\n"
+        "from kith.graph.backends import open_store\n"
+        "from kith.ingest.email.pipeline import ingest_email\n"
         f"settings = Settings(db={str(db)!r}, internal_domains=[{FIRM_DOMAIN!r}])\n"
         "store = open_store(settings)\n"
         "if store.kind == 'neo4j':\n"

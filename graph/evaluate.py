@@ -208,15 +208,12 @@ def interval(samples: np.ndarray) -> tuple[float | None, float | None]:
 
 def roc_auc(scores: Sequence[float], labels: Sequence[bool]) -> float | None:
     """The probability that a random positive outscores a random negative (ties count half)."""
-    s, y = np.asarray(scores, dtype=float), np.asarray(labels, dtype=bool)
-    pos = int(y.sum())
-    neg = len(y) - pos
-    if not pos or not neg:
+    from sklearn.metrics import roc_auc_score  # heavy: only `kith evaluate` needs it
+
+    y = np.asarray(labels, dtype=bool)
+    if y.all() or not y.any():
         return None
-    _, inverse, counts = np.unique(s, return_inverse=True, return_counts=True)
-    average_rank = np.cumsum(counts) - (counts - 1) / 2  # 1-based rank, averaged over a tie
-    ranks = average_rank[inverse]
-    return float((ranks[y].sum() - pos * (pos + 1) / 2) / (pos * neg))
+    return float(roc_auc_score(y, np.asarray(scores, dtype=float)))
 
 
 def precision_at_k(scores: Sequence[float], labels: Sequence[bool], k: int) -> float | None:

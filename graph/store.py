@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from kith.graph.model import (
     Deal,
@@ -24,9 +24,6 @@ from kith.graph.model import (
     TextHit,
     WorksAt,
 )
-
-if TYPE_CHECKING:
-    from kith.graph.settings import Settings
 
 # Keys of Store.counts().
 COUNT_KEYS = ("people", "organizations", "interactions", "deals", "knows", "works_at", "topics")
@@ -182,19 +179,3 @@ class Store(Protocol):
         ...
 
     def counts(self) -> dict[str, int]: ...
-
-
-def open_store(settings: Settings) -> Store:
-    """The store the settings choose: Neo4j when a URI is configured, otherwise the SQLite file."""
-    if settings.store_kind == "neo4j":
-        from kith.graph.neo4j_store import Neo4jStore
-
-        return Neo4jStore.connect(
-            settings.neo4j_uri,
-            settings.neo4j_user,
-            settings.neo4j_password.get_secret_value(),
-            settings.neo4j_database,
-        )
-    from kith.graph.sqlite_store import SQLiteStore
-
-    return SQLiteStore.open(settings.db)

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from kith.api.cli_demo import DemoSizes, build_demo
+from kith.api.cli.demo import DemoSizes, build_demo
 from tests.neo4j_server import neo4j_store
 from kith.graph.accounts import account_map
 from kith.graph.expertise import experts

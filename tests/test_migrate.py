@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from kith.api.cli_demo import DemoSizes, build_demo
+from kith.api.cli.demo import DemoSizes, build_demo
 from kith.graph.migrate import counts, migrate
 from kith.graph.model import IdentityEvent, IdentityEventKind, ReviewItem
 from kith.graph.settings import Settings

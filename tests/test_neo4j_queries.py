@@ -123,10 +123,7 @@ def test_statements_take_values_only_as_parameters(name):
         assert text.strip().startswith("UNWIND $rows AS row"), "batched writes start with UNWIND $rows"
 
 
-def test_every_schema_statement_is_idempotent_and_the_packaged_copy_matches():
-    assert (REPO / "schema.cypher").read_bytes() == (REPO / "graph" / "schema.cypher").read_bytes(), (
-        "graph/schema.cypher (shipped in the package) must be a copy of schema.cypher: cp schema.cypher graph/"
-    )
+def test_every_schema_statement_is_idempotent_and_the_package_ships_the_repo_schema():
     assert schema_script() == (REPO / "schema.cypher").read_text(encoding="utf-8")
     assert SCHEMA and all("IF NOT EXISTS" in s for s in SCHEMA)
     unique = {m.group(1, 2) for s in SCHEMA for m in [re.search(r"\(n:(\w+)\) REQUIRE n\.(\w+) IS UNIQUE", s)] if m}

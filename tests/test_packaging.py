@@ -1,4 +1,7 @@
 """The wheel installs one package, `kith`: every folder of code under graph/, api/ and ingest/ is in it."""
+import os
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -25,3 +28,24 @@ def test_the_package_is_kith_not_top_level_names():
 
     assert Path(kith.graph.store.__file__).resolve() == ROOT / "graph" / "store.py"
     assert all(name.startswith("kith.") for name in _declared())
+
+
+def test_no_module_reaches_for_a_top_level_graph_api_or_ingest(tmp_path):
+    """Imported beside another project's graph/, api/ and ingest/, every module, the packaged schema and
+    the deal profiles still come from kith."""
+    for name in ("graph", "api", "ingest"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__init__.py").write_text(f"raise ImportError('imported the other project\\'s {name}')")
+    code = (
+        "import importlib, pkgutil, sys\n"
+        f"for package in {sorted(_declared())!r}:\n"
+        "    for module in pkgutil.iter_modules(importlib.import_module(package).__path__, package + '.'):\n"
+        "        if not module.name.endswith('__main__'):\n"
+        "            importlib.import_module(module.name)\n"
+        "from kith.graph.neo4j_store import schema_script\n"
+        "from kith.ingest.deals import available_profiles\n"
+        "assert 'CONSTRAINT' in schema_script() and 'generic' in available_profiles()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(tmp_path)},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]

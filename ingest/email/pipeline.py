@@ -18,7 +18,7 @@ from typing import Protocol
 
 from kith.graph.knows import deltas, reply_deltas
 from kith.graph.model import Category, Interaction, InteractionKind, InteractionWrite, Participant, Provenance, Role
-from kith.graph.runtime import fewer_collections
+from kith.graph.gc_tuning import fewer_collections
 from kith.graph.settings import PrivacyMode, Settings
 from kith.graph.store import Store
 from kith.ingest.checkpoints import Checkpoints

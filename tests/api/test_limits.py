@@ -10,7 +10,7 @@ import time
 import httpx
 
 from kith.api.app import create_app
-from kith.api.pagination import MAX_PAGE
+from kith.api.graphql.pagination import MAX_PAGE
 from tests.api.world import ServerThread, World, free_port, world  # noqa: F401 (the fixture)
 
 
@@ -79,7 +79,7 @@ def test_unexpected_errors_are_masked(world: World, monkeypatch):
 
 def test_slow_queries_are_cancelled(tmp_path):
     """The per-query time limit, on a schema whose resolver sleeps past it."""
-    from kith.api.schema import build_schema
+    from kith.api.graphql.schema import build_schema
 
     schema = build_schema(query_timeout_s=0.2)
 
@@ -107,7 +107,7 @@ def test_slow_queries_are_cancelled(tmp_path):
 
 
 def test_introspection_can_be_switched_off():
-    from kith.api.schema import build_schema
+    from kith.api.graphql.schema import build_schema
 
     q = "{ __schema { queryType { name } } }"
 
@@ -132,7 +132,7 @@ def test_introspection_setting_reads_the_environment(monkeypatch):
 
 
 def test_with_introspection_off_errors_suggest_no_names(tmp_path):
-    from kith.api.schema import build_schema
+    from kith.api.graphql.schema import build_schema
     from kith.graph.sqlite_store import SQLiteStore
 
     class Ctx:

@@ -22,7 +22,7 @@ from pydantic import SecretStr
 
 from kith.api.access import AccessRole, AccessStore
 from kith.api.app import create_app
-from kith.api.cli_demo import DemoSizes, build_demo, demo_settings
+from kith.api.cli.demo import DemoSizes, build_demo, demo_settings
 from kith.graph.settings import Settings
 from kith.graph.sqlite_store import SQLiteStore
 from kith.ingest.synthetic import Contact

@@ -27,7 +27,7 @@ import networkx as nx
 import pytest
 
 from kith.api.access import AccessRole, AccessStore
-from kith.api.cli_demo import DemoSizes, build_demo, demo_settings
+from kith.api.cli.demo import DemoSizes, build_demo, demo_settings
 from kith.graph import ids
 from kith.graph.accounts import account_map
 from kith.graph.exports import account_graph

@@ -121,7 +121,7 @@ def test_public_suffixes_come_from_the_bundled_snapshot_without_network() -> Non
         "def refuse(*a, **k): raise SystemExit('tried to reach the network')\n"
         "socket.socket.connect = refuse\n"
         "socket.create_connection = refuse\n"
-        "from ingest.identity.organizations import registrable_domain\n"
+        "from kith.ingest.identity.organizations import registrable_domain\n"
         "print(registrable_domain('shop.example.com.br'))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)

@@ -1,0 +1,78 @@
+"""Warm paths and pair explanations: strengths, bands and signals carry no content and are always shown."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from kith.api.graphql.types.records import (
+    Interaction,
+    Person,
+    interaction_nodes,
+    person_nodes,
+    when,
+)
+
+
+# -- ranked answers -------------------------------------------------------------------------------------
+@strawberry.type
+class Signal:
+    name: str
+    points: float
+    value: float | None = None
+
+
+@strawberry.type(description="One relationship on a path.")
+class Hop:
+    source: Person
+    target: Person
+    strength: float
+    band: str
+    signals: list[Signal]
+    last_at: datetime | None
+    evidence_ids: strawberry.Private[list[str]]
+
+    @strawberry.field(description="Interactions that made this relationship, newest first.")
+    async def evidence(self, info: Info) -> list[Interaction]:
+        return await interaction_nodes(info, self.evidence_ids)
+
+
+@strawberry.type(description="A chain of relationships from a colleague to the target, with the introduction to ask for.")
+class WarmPath:
+    people: list[Person]
+    score: float
+    hops: list[Hop]
+    introduction: str
+
+
+async def warm_path_node(info: Info, path) -> WarmPath | None:
+    """A graph WarmPath as a node, or None when anyone on it is not visible to the reader."""
+    people = {p.id: p for p in await person_nodes(info, path.people)}
+    if any(pid not in people for pid in path.people):
+        return None
+    hops = [Hop(source=people[h.source], target=people[h.target], strength=h.strength, band=h.band,
+                signals=[Signal(name=n, points=v, value=h.values.get(n)) for n, v in h.signals.items()],
+                last_at=when(h.last_at), evidence_ids=list(h.evidence)) for h in path.hops]
+    return WarmPath(people=[people[p] for p in path.people], score=path.score, hops=hops,
+                    introduction=path.introduction)
+
+
+
+@strawberry.type
+class Explanation:
+    a: Person
+    b: Person
+    score: float
+    band: str
+    signals: list[Signal]
+    facts: JSON
+    now: datetime
+    as_of: datetime | None
+    evidence_ids: strawberry.Private[list[str]]
+
+    @strawberry.field(description="Interactions that counted towards the pair, newest first.")
+    async def evidence(self, info: Info) -> list[Interaction]:
+        return await interaction_nodes(info, self.evidence_ids)
