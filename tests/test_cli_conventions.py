@@ -57,3 +57,11 @@ def test_access_commands_answer_in_json(tmp_path):
     assert json.loads(kith("--db", db, "walls", "lift", "w", "--json").stdout) == {"lifted": "w"}
     assert json.loads(kith("--db", db, "users", "remove", "ana", "--json").stdout) == {"removed": "ana"}
     assert json.loads(kith("--db", db, "init", "--json").stdout)["location"] == str(db)
+
+
+def test_evaluate_help_states_the_defaults_graph_evaluate_uses():
+    # the options default to None so that --help does not import numpy; the help text names the real values
+    from kith.graph.evaluate import DEFAULT_K, DEFAULT_QUANTILE
+
+    text = " ".join(kith("evaluate", "--help").stdout.split())
+    assert f"(default {DEFAULT_QUANTILE:g})" in text and f"(default {DEFAULT_K})" in text
