@@ -20,7 +20,6 @@ from enum import StrEnum
 from pathlib import Path
 
 from kith.graph.errors import KithError, NotFound, StoreError
-from kith.graph.sqlite_store import create_private
 
 TOKEN_PREFIX = "kith_"
 TOKEN_ID_CHARS = 12  # a token's id: the first characters of its hash
@@ -110,6 +109,8 @@ def token_id(token: str) -> str:
 
 class AccessStore:
     def __init__(self, path: Path):
+        from kith.graph.sqlite_store import create_private  # the store module: not paid by `kith --help`
+
         self.path = Path(path)
         self._local = threading.local()
         try:

@@ -20,15 +20,13 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from kith.graph.accounts import account_map
 from kith.graph.errors import KithError, NotFound
-from kith.graph.network import load_network
 from kith.graph.scope import EVERYTHING, Scope
-from kith.graph.store import Store
-from kith.graph.strength import band
 
 if TYPE_CHECKING:
     import networkx as nx
+
+    from kith.graph.store import Store
 
 MAX_HOPS = 3
 MAX_EGO_NODES = 2000
@@ -61,6 +59,8 @@ def _add_people(store: Store, graph: nx.Graph, person_ids: list[str], titles: di
 
 
 def _add_edge(graph: nx.Graph, a: str, b: str, strength: float, last_at: int | None) -> None:
+    from kith.graph.strength import band
+
     attrs = {"strength": round(strength, 2), "band": band(strength)}
     if last_at is not None:
         attrs["last_touch"] = _iso(last_at)
@@ -69,6 +69,8 @@ def _add_edge(graph: nx.Graph, a: str, b: str, strength: float, last_at: int | N
 
 def account_graph(store: Store, org_id: str, *, as_of: int | None = None, scope: Scope = EVERYTHING) -> nx.Graph:
     import networkx as nx  # heavy: imported when an export is asked for
+
+    from kith.graph.accounts import account_map
 
     found = account_map(store, org_id, as_of=as_of, scope=scope)
     if found is None:
@@ -86,6 +88,8 @@ def account_graph(store: Store, org_id: str, *, as_of: int | None = None, scope:
 def ego_graph(store: Store, person_id: str, *, hops: int = 2, as_of: int | None = None,
               scope: Scope = EVERYTHING) -> nx.Graph:
     import networkx as nx
+
+    from kith.graph.network import load_network
 
     if not 1 <= hops <= MAX_HOPS:
         raise KithError(f"hops must be between 1 and {MAX_HOPS} (got {hops}).")

@@ -7,6 +7,7 @@ Precedence: command-line options > environment > config file > defaults. The con
 from __future__ import annotations
 
 import os
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -17,7 +18,28 @@ from pydantic_settings import TomlConfigSettingsSource
 
 from kith.graph.errors import KithError
 
-PrivacyMode = Literal["metadata", "topics", "full"]
+class PrivacyMode(StrEnum):
+    """What Kith keeps of a message, meeting or note: ``metadata`` who and when only; ``topics`` also the
+    subject, key phrases and the body's content words (unordered); ``full`` also the body itself.
+    Every ingester asks these properties, so the rule is written once."""
+
+    METADATA = "metadata"
+    TOPICS = "topics"
+    FULL = "full"
+
+    @property
+    def keeps_text(self) -> bool:
+        """The subject and key phrases."""
+        return self is not PrivacyMode.METADATA
+
+    @property
+    def keeps_terms(self) -> bool:
+        """The body's content words, unordered (searchable, not readable)."""
+        return self is PrivacyMode.TOPICS
+
+    @property
+    def keeps_body(self) -> bool:
+        return self is PrivacyMode.FULL
 
 
 def default_db_path() -> Path:
@@ -74,7 +96,7 @@ class Settings(BaseSettings):
     internal_domains: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="the firm's own email domains, comma-separated"
     )
-    privacy: PrivacyMode = Field("topics", description="metadata | topics | full")
+    privacy: PrivacyMode = Field(PrivacyMode.TOPICS, description="metadata | topics | full")
     access_db: Path | None = Field(None, description="users, tokens, walls and audit (default: beside KITH_DB)")
     exclude_addresses: Annotated[list[str], NoDecode] = Field(default_factory=list)
     exclude_domains: Annotated[list[str], NoDecode] = Field(default_factory=list)

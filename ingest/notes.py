@@ -22,7 +22,7 @@ from kith.graph import ids
 from kith.graph.errors import KithError
 from kith.graph.knows import deltas
 from kith.graph.model import Interaction, InteractionKind, InteractionWrite, Participant, Provenance, Role
-from kith.graph.settings import Settings
+from kith.graph.settings import PrivacyMode, Settings
 from kith.graph.store import Store
 from kith.ingest.resolve import Resolver
 from kith.ingest.topics import key_phrases
@@ -31,12 +31,13 @@ NEAREST_SCORE = 80  # rapidfuzz ratio (0-100) of the nearest known address worth
 SUBJECT_CHARS = 2000  # a note longer than this keeps its start as subject; full mode keeps it whole as body
 
 
-def note_text(text: str, privacy: str) -> tuple[str, list[str], str]:
-    """(subject, topics, body) of a note's text under a privacy mode."""
+def note_text(text: str, privacy: PrivacyMode | str) -> tuple[str, list[str], str]:
+    """(subject, topics, body) of a note's text under a privacy mode (an unknown mode is refused)."""
+    privacy = PrivacyMode(privacy)
     text = text.strip()
-    if privacy == "metadata" or not text:
+    if not privacy.keeps_text or not text:
         return "", [], ""
-    return text[:SUBJECT_CHARS], key_phrases(text), text if privacy == "full" else ""
+    return text[:SUBJECT_CHARS], key_phrases(text), text if privacy.keeps_body else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,4 +100,4 @@ def add_note(store: Store, settings: Settings, about: str, by: str, text: str, a
     )
     new = store.add_interactions([InteractionWrite(item, tuple(deltas(item)))])
     resolver.settle()
-    return NoteResult(item, bool(new), settings.privacy != "metadata")
+    return NoteResult(item, bool(new), settings.privacy.keeps_text)

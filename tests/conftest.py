@@ -21,6 +21,25 @@ def corpus(*parts: str) -> Path:
     return path
 
 
+# Test modules that empty and fill the one test Neo4j from their own bodies (not through a fixture).
+NEO4J_MODULES = {"test_demo_parity", "test_migrate", "test_neo4j_queries"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist's --dist loadgroup (pyproject's addopts): the tests that use the test Neo4j run on
+    one worker, one after another, since each empties it; the tests on the session-wide SQLite API world run
+    on one worker, which builds it once. A module's own xdist_group marker wins."""
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        params = item.callspec.params if hasattr(item, "callspec") else {}
+        if "neo4j" in params.values() or item.module.__name__.rpartition(".")[2] in NEO4J_MODULES:
+            item.add_marker(pytest.mark.xdist_group("neo4j"))
+        elif params.get("world") == "sqlite":
+            item.add_marker(pytest.mark.xdist_group("world-sqlite"))
+
+
 @pytest.fixture(params=["sqlite", "neo4j"])
 def store(request, tmp_path):
     if request.param == "sqlite":

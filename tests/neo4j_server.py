@@ -8,8 +8,11 @@ import os
 
 import pytest
 
-NEO4J = {name: os.environ.pop(name, "") for name in
+# Kept aside as KITH_TEST_NEO4J_*, which Kith never reads, so that pytest-xdist's workers (started after
+# this module is imported) find the server too.
+NEO4J = {name: os.environ.pop(name, "") or os.environ.get(name.replace("KITH_", "KITH_TEST_", 1), "") for name in
          ("KITH_NEO4J_URI", "KITH_NEO4J_USER", "KITH_NEO4J_PASSWORD", "KITH_NEO4J_DATABASE")}
+os.environ.update({name.replace("KITH_", "KITH_TEST_", 1): value for name, value in NEO4J.items()})
 
 
 def neo4j_env() -> dict[str, str]:

@@ -1,21 +1,13 @@
-"""`kith init` and `kith status` as a user runs them: a real process, a real file."""
+"""`kith init` and `kith status` as a user runs them: arguments, output and exit status, a real file."""
 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 
 import pytest
 
-
-def kith(*args: str, env: dict[str, str] | None = None, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "kith.api", *args], capture_output=True, text=True, timeout=120,
-        env={**os.environ, **(env or {})}, cwd=cwd,
-    )
+from tests.cli import kith
 
 
 def test_status_json_on_a_machine_that_has_never_seen_kith(tmp_path):

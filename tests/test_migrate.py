@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 
 import pytest
@@ -16,6 +14,7 @@ from kith.graph.migrate import counts, migrate
 from kith.graph.model import IdentityEvent, IdentityEventKind, ReviewItem
 from kith.graph.settings import Settings
 from kith.graph.sqlite_store import SQLiteStore
+from tests.cli import kith
 from tests.neo4j_server import neo4j_env, neo4j_store
 from tests.test_demo_parity import answers
 
@@ -38,11 +37,6 @@ def laptop(tmp_path_factory):
     store.add_review_items([ReviewItem(people[4], people[5], 0.7, "similar names", 1_700_000_000)])
     store.close()
     return db, demo.firm
-
-
-def kith(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kith.api", *args], capture_output=True, text=True, timeout=600,
-                          env={**os.environ, **env})
 
 
 def test_kith_migrate_copies_everything_and_a_repeat_changes_nothing(laptop):

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 from kith.graph.errors import KithError
 from kith.graph.model import InteractionKind, Role
-from kith.graph.settings import Settings
+from kith.graph.settings import PrivacyMode, Settings
 from kith.graph.sqlite_store import SQLiteStore
 from kith.graph.text import query_phrases
-from kith.ingest.notes import add_note
+from kith.ingest.notes import add_note, note_text
+from tests.cli import kith as run_kith
 
 
 @pytest.fixture
@@ -63,9 +61,7 @@ def test_bad_input_says_what_to_do(tmp_path, store):
 
 
 def kith(tmp_path, *args):
-    return subprocess.run([sys.executable, "-m", "kith.api", "--db", str(tmp_path / "cli.db"), *args],
-                          capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)})
+    return run_kith("--db", tmp_path / "cli.db", *args, env={"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)})
 
 
 def test_kith_note_add(tmp_path):
@@ -97,3 +93,11 @@ def test_kith_note_add_refuses_a_typo(tmp_path):
     assert kith(tmp_path, "note", "add", "--about", "ben@acme.com", "--by", "ana@firm.com", "x", "--create").returncode == 0
     typo = kith(tmp_path, "note", "add", "--about", "ben@acme.co", "--by", "ana@firm.com", "Loves jazz")
     assert typo.returncode == 1 and "Did you mean ben@acme.com?" in typo.stderr.replace("\n", "")
+
+
+def test_the_privacy_rule_refuses_a_mode_it_does_not_know():
+    # a misspelt mode must not keep text as if it were "topics" (graph.settings.PrivacyMode)
+    with pytest.raises(ValueError):
+        note_text("Loves jazz", "none")
+    assert note_text("Loves jazz", PrivacyMode.METADATA) == ("", [], "")
+    assert note_text("Loves jazz", "full")[2] == "Loves jazz"

@@ -17,10 +17,8 @@ from kith.api.cli import serve as cli_serve
 from kith.api.cli import export as cli_export
 from kith.api.cli import sync as cli_sync
 from kith.api.cli import migrate as cli_migrate
-from kith.api.cli.context import describe, err, out, print_json, settings_of, store_of
+from kith.api.cli.context import AsJson, describe, err, out, print_json, settings_of, store_of
 from kith.graph.errors import KithError
-from kith.graph.settings import load_settings
-from kith.ingest.sync.state import sync_statuses
 
 app = typer.Typer(
     name="kith",
@@ -52,6 +50,14 @@ app.command()(cli_export.export)
 app.command()(cli_migrate.migrate)
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"kith {version('kithgraph')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _global_options(
     ctx: typer.Context,
@@ -59,26 +65,34 @@ def _global_options(
     neo4j: Annotated[
         str | None, typer.Option("--neo4j", help="Neo4j URI, e.g. bolt://localhost:7687 (overrides KITH_NEO4J_URI).")
     ] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
+                                          help="Print Kith's version and exit.")] = False,
 ) -> None:
     overrides: dict[str, object] = {"db": db}
     if db is not None:
         overrides["neo4j_uri"] = ""  # an explicit --db means the embedded store
     if neo4j is not None:
         overrides["neo4j_uri"] = neo4j
-    ctx.obj = load_settings(**overrides)
+    ctx.obj = overrides  # settings_of loads the settings when a command first asks (not for --help)
 
 
 @app.command()
-def init(ctx: typer.Context) -> None:
+def init(ctx: typer.Context, as_json: AsJson = False) -> None:
     """Create (or migrate) the store and its schema."""
     settings = settings_of(ctx)
     store = store_of(ctx, create=True)
-    out.print(f"Kith store ready: {store.kind} at {describe(store, settings)} (schema version {store.schema_version()}).")
+    report = {"store": store.kind, "location": describe(store, settings), "schema_version": store.schema_version()}
+    if as_json:
+        print_json(report)
+        return
+    out.print(f"Kith store ready: {report['store']} at {report['location']} (schema version {report['schema_version']}).")
 
 
 @app.command()
-def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False) -> None:
+def status(ctx: typer.Context, as_json: AsJson = False) -> None:
     """Show the store, its schema version and how many records it holds."""
+    from kith.ingest.sync.state import sync_statuses
+
     settings = settings_of(ctx)
     store = store_of(ctx)
     report = {
@@ -107,10 +121,10 @@ def _when(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def main() -> None:
+def main(args: list[str] | None = None) -> None:
     """Entry point: user errors become one line on stderr and exit status 1, never a traceback."""
     try:
-        app()
+        app(args, prog_name="kith")
     except KithError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise SystemExit(1) from None

@@ -3,27 +3,68 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from kith.graph.backends import open_store
 from kith.graph.errors import KithError
-from kith.graph.settings import Settings
-from kith.graph.store import Store
 
-out = Console()
-err = Console(stderr=True)
+if TYPE_CHECKING:
+    from kith.graph.settings import Settings
+    from kith.graph.store import Store
+
+PIPE_WIDTH = 10_000  # a pipe or file gets whole lines: no table cut at 80 columns
+
+
+def _console(stderr: bool = False) -> Console:
+    """A terminal's own width; a pipe or file (unless COLUMNS says otherwise) gets whole lines."""
+    stream = sys.stderr if stderr else sys.stdout
+    piped = not stream.isatty() and "COLUMNS" not in os.environ
+    return Console(stderr=stderr, width=PIPE_WIDTH if piped else None)
+
+
+out = _console()
+err = _console(stderr=True)
+
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+AsOf = Annotated[str | None, typer.Option(
+    "--as-of", help="Answer as of this date (YYYY-MM-DD or ISO time, UTC unless given): later evidence is ignored.")]
+
+
+def parse_when(text: str | None, option: str = "--as-of") -> int | None:
+    """A date or ISO time (UTC unless it says otherwise) as epoch seconds: the one parser of --as-of,
+    --split-at and --at."""
+    if text is None:
+        return None
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise KithError(f"{option} {text!r} is not a date: write it as YYYY-MM-DD or 2024-05-01T09:00.") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return int(when.timestamp())
 
 
 def settings_of(ctx: typer.Context) -> Settings:
-    return ctx.find_root().obj
+    """This invocation's settings: the environment and config file under the global options, loaded once."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, dict):
+        return root.obj
+    from kith.graph.settings import load_settings  # pydantic: loaded by the commands that need settings
+
+    root.obj = load_settings(**root.obj)
+    return root.obj
 
 
 def store_of(ctx: typer.Context, create: bool = False) -> Store:
     """The configured store, closed when the command ends. Only commands that write a store (``init``,
     the ingests: ``create=True``) may create one; the others refuse a missing one."""
+    from kith.graph.backends import open_store
+
     settings = settings_of(ctx)
     if not create:
         require_store(settings)

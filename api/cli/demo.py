@@ -12,21 +12,17 @@ import shlex
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from kith.api.cli.ingest import show_report, with_progress
-from kith.api.cli.context import out, print_json, settings_of
-from kith.graph.settings import Settings, default_db_path
-from kith.graph.sqlite_store import SQLiteStore
-from kith.ingest.calendar import ingest_calendar
-from kith.ingest.deals import ingest_deals
-from kith.ingest.email.pipeline import ingest_email
-from kith.ingest.notes import add_note
-from kith.ingest.report import RunReport
-from kith.ingest.identity.organizations import normalize_company
-from kith.ingest.synthetic import FIRM_DOMAIN, TOPICS, Firm, make_firm, write_calendar, write_corpus, write_deals_csv
+from kith.api.cli.context import AsJson, out, print_json, settings_of
+
+if TYPE_CHECKING:  # the generator and the readers are imported when a demo is built (spaCy is heavy)
+    from kith.graph.settings import Settings
+    from kith.ingest.report import RunReport
+    from kith.ingest.synthetic import Firm
 
 DEMO_MESSAGES = 6000
 DEMO_USER = "demo"
@@ -63,6 +59,8 @@ class DemoFirm:
 
 
 def demo_settings(settings: Settings, db: Path) -> Settings:
+    from kith.ingest.synthetic import FIRM_DOMAIN
+
     return settings.model_copy(update={"internal_domains": [FIRM_DOMAIN], "neo4j_uri": "", "db": db})
 
 
@@ -73,6 +71,12 @@ def build_demo(settings: Settings, db: Path, *, seed: int = 7, sizes: DemoSizes 
                on_step=None, store=None) -> DemoFirm:
     """Generate the sample firm's sources next to ``db`` and ingest them into it (or into ``store``, which
     the caller keeps open and closes)."""
+    from kith.graph.sqlite_store import SQLiteStore
+    from kith.ingest.calendar import ingest_calendar
+    from kith.ingest.deals import ingest_deals
+    from kith.ingest.email.pipeline import ingest_email
+    from kith.ingest.synthetic import make_firm, write_calendar, write_corpus, write_deals_csv
+
     settings = demo_settings(settings, db)
     firm = make_firm(seed=seed, colleagues=sizes.colleagues, organizations=sizes.organizations,
                      contacts_per_org=sizes.contacts_per_org)
@@ -104,6 +108,9 @@ def build_demo(settings: Settings, db: Path, *, seed: int = 7, sizes: DemoSizes 
 
 
 def _notes(store, settings: Settings, firm: Firm, count: int, seed: int, start: datetime) -> None:
+    from kith.ingest.notes import add_note
+    from kith.ingest.synthetic import TOPICS
+
     rng = random.Random(seed + 20)
     companies = list(firm.clients)
     for n in range(count):
@@ -117,6 +124,8 @@ def _notes(store, settings: Settings, firm: Firm, count: int, seed: int, start: 
 
 def demo_db_path(ctx: typer.Context) -> Path:
     """The demo never writes into the user's own store unless --db names a file explicitly."""
+    from kith.graph.settings import default_db_path
+
     explicit = ctx.find_root().params.get("db")
     return Path(explicit) if explicit else default_db_path().with_name("demo.db")
 
@@ -124,13 +133,14 @@ def demo_db_path(ctx: typer.Context) -> Path:
 def demo_token(settings: Settings, firm: Firm) -> str:
     """A fresh token for the demo admin (created, linked to the first colleague, on the first run)."""
     from kith.api.access import AccessRole, AccessStore
+    from kith.graph.sqlite_store import SQLiteStore
+    from kith.ingest.identity.lookup import person_by_email
 
     access = AccessStore(settings.access_path)
     if DEMO_USER not in {u.name for u in access.users()}:
         store = SQLiteStore.open(settings.db)
         try:
-            email = firm.colleagues[0].email.lower()
-            person = store.people_by_email([email]).get(email, "")
+            person = person_by_email(store, firm.colleagues[0].email) or ""
         finally:
             store.close()
         access.add_user(DEMO_USER, AccessRole.ADMIN, person)
@@ -139,14 +149,16 @@ def demo_token(settings: Settings, firm: Firm) -> str:
 
 def example_queries(settings: Settings, firm: Firm) -> dict[str, str]:
     """Ready-to-paste GraphQL for the demo firm, with the ids of a real contact and client filled in."""
+    from kith.graph.sqlite_store import SQLiteStore
+    from kith.ingest.identity.lookup import organization_by, person_by_email
+    from kith.ingest.synthetic import TOPICS
+
     company = next(iter(firm.clients))
     contact = firm.clients[company][0]
     store = SQLiteStore.open(settings.db)
     try:
-        email = contact.email.lower()
-        person = store.people_by_email([email]).get(email, "")
-        key = normalize_company(company)
-        org = store.orgs_by_normalized_name([key]).get(key, "")
+        person = person_by_email(store, contact.email) or ""
+        org = organization_by(store, name=company) or ""
     finally:
         store.close()
     return {
@@ -168,7 +180,7 @@ def demo(
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the API after the ingest.")] = True,
     host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the ingest reports and the token as JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Generate a sample firm, ingest it, create a demo token, and serve the API and the map with example queries."""
     db = demo_db_path(ctx)

@@ -10,9 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from kith.api.cli.insights import AsJson, AsOf, parse_when
-from kith.api.cli.context import out, print_json, store_of
-from kith.graph import expert_eval
+from kith.api.cli.context import AsJson, AsOf, out, parse_when, print_json, store_of
 
 
 def experts(
@@ -24,6 +22,8 @@ def experts(
     as_json: AsJson = False,
 ) -> None:
     """How well `kith experts` ranks your labelled topics: NDCG@10, MAP and P@5 beside BM25 and most-active."""
+    from kith.graph import expert_eval
+
     graded = expert_eval.read_labels(labels)  # the user's own file is checked before the store is opened
     report = expert_eval.evaluate(store_of(ctx), graded, internal_only=not everyone, now=parse_when(as_of))
     if as_json:
@@ -47,11 +47,16 @@ def stackexchange(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write mail.mbox and labels.json into.")],
     domain: Annotated[str, typer.Option("--domain", help="The domain of every user's address.")] = "coffee.example",
     min_questions: Annotated[int, typer.Option("--min-questions", help="Tags with fewer questions are not topics.")] = 3,
+    as_json: AsJson = False,
 ) -> None:
     """Turn a Stack Exchange Posts.xml into mail and expert labels, to try `evaluate experts` on."""
     from kith.ingest.stackexchange import convert
 
     done = convert(posts, out_dir, domain=domain, min_questions=min_questions)
+    if as_json:
+        print_json({"mails": done.mails, "topics": done.topics, "labelled_people": done.labelled_people,
+                    "mbox": str(out_dir / "mail.mbox"), "labels": str(out_dir / "labels.json")})
+        return
     out.print(f"{done.mails} mails and {done.topics} labelled topics ({done.labelled_people} people) in {out_dir}. "
               f"Next: KITH_INTERNAL_DOMAINS={domain} kith ingest email {out_dir / 'mail.mbox'}; "
               f"kith evaluate experts {out_dir / 'labels.json'}")

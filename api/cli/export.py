@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 
-from kith.api.cli.rank import AsOf, org_of, parse_day, person_of
-from kith.api.cli.context import err, store_of
+from kith.api.cli.rank import org_of, person_of
+from kith.api.cli.context import AsOf, err, parse_when, store_of
 from kith.graph.errors import KithError
-from kith.graph.exports import MAX_HOPS, GraphFormat, account_graph, ego_graph, write
+from kith.graph.exports import MAX_HOPS, GraphFormat
 
 
 def export(
@@ -25,10 +25,12 @@ def export(
 ) -> None:
     """Write a relationship map for Gephi, yEd or Neo4j Bloom: strength, band, last touch, organisation
     and colleague/contact on every node and edge."""
+    from kith.graph.exports import account_graph, ego_graph, write
+
     if (org is None) == (person is None):
         raise KithError("Give one of --org DOMAIN (an account map) or --person EMAIL (an ego network).")
     store = store_of(ctx)
-    at = parse_day(as_of)
+    at = parse_when(as_of)
     if org is not None:
         graph = account_graph(store, org_of(store, org, "--org takes a company domain (acme.com) or name"), as_of=at)
     else:

@@ -5,19 +5,17 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from kith.api.cli.context import err, out, print_json, settings_of, store_of
+from kith.api.cli.context import AsJson, err, out, print_json, settings_of, store_of
 from kith.graph.errors import KithError
-from kith.ingest.calendar import ingest_calendar
-from kith.ingest.contacts import ingest_contacts
-from kith.ingest.deals import DealReport, available_profiles, ingest_deals, load_profile
-from kith.ingest.email.pipeline import ingest_email
-from kith.ingest.report import RunReport
+
+if TYPE_CHECKING:  # the readers are imported by the command that runs them: spaCy, icalendar... are heavy
+    from kith.ingest.deals import DealReport
+    from kith.ingest.report import RunReport
 
 app = typer.Typer(help="Read mail, calendars, deal records or contacts into the graph.", no_args_is_help=True)
 
@@ -46,6 +44,8 @@ def total_bytes(paths: list[Path]) -> int:
 
 def with_progress(label: str, total: int | None, run: Callable[[Callable[[int], None]], R]) -> R:
     """``run(advance)`` under a progress bar of ``total`` bytes (None: not known); ``advance(n)`` moves it."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
     with Progress(TextColumn(label), BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=err,
                   transient=True) as bar:
         task = bar.add_task(label, total=total)
@@ -88,9 +88,11 @@ def email(
     exclude_address: Annotated[list[str], typer.Option("--exclude-address", help="Never ingest mail with this address (repeatable).")] = [],
     exclude_domain: Annotated[list[str], typer.Option("--exclude-domain", help="Never ingest mail with this domain (repeatable).")] = [],
     workers: Annotated[int, typer.Option(help="Parser processes (default: one per core, at most 4).")] = 0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the run report as one JSON object.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Ingest email. Safe to re-run: known messages are skipped and an interrupted run resumes."""
+    from kith.ingest.email.pipeline import ingest_email
+
     settings = settings_of(ctx)
     require_existing(paths)
     store = store_of(ctx, create=True)
@@ -118,9 +120,11 @@ def calendar(
     horizon_days: Annotated[int | None, typer.Option(help="Expand recurring meetings this many days past today (default: the recurrence_horizon_days setting).")] = None,
     exclude_address: Annotated[list[str], typer.Option("--exclude-address", help="Never ingest this address (repeatable).")] = [],
     exclude_domain: Annotated[list[str], typer.Option("--exclude-domain", help="Never ingest this domain (repeatable).")] = [],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the run report as one JSON object.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Ingest calendars: each meeting occurrence an interaction. Safe to re-run; an interrupted run resumes."""
+    from kith.ingest.calendar import ingest_calendar
+
     settings = settings_of(ctx)
     if horizon_days is not None:
         settings = settings.model_copy(update={"recurrence_horizon_days": horizon_days})
@@ -137,10 +141,13 @@ def calendar(
 def deals(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="CSV, JSON or XLSX deal exports, or folders of them.")],
-    profile: Annotated[str, typer.Option("--profile", help=f"Mapping profile: {', '.join(available_profiles())}, or a .toml file.")] = "generic",
-    as_json: Annotated[bool, typer.Option("--json", help="Print the run report as one JSON object.")] = False,
+    profile: Annotated[str, typer.Option("--profile", help="Mapping profile: a built-in one (generic, salesforce, "
+                                                           "hubspot...) or a .toml file.")] = "generic",
+    as_json: AsJson = False,
 ) -> None:
     """Ingest deal records through a mapping profile. Safe to re-run; an interrupted run resumes."""
+    from kith.ingest.deals import ingest_deals, load_profile
+
     settings = settings_of(ctx)
     chosen = load_profile(profile)  # a bad profile stops here, before the store is opened
     require_existing(paths)
@@ -165,9 +172,11 @@ def contacts(
     paths: Annotated[list[Path], typer.Argument(help="vCard files (.vcf) or folders of them.")],
     exclude_address: Annotated[list[str], typer.Option("--exclude-address", help="Never ingest this address (repeatable).")] = [],
     exclude_domain: Annotated[list[str], typer.Option("--exclude-domain", help="Never ingest this domain (repeatable).")] = [],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the run report as one JSON object.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Ingest contacts (vCard 2.1, 3 and 4), merged into known people. Safe to re-run."""
+    from kith.ingest.contacts import ingest_contacts
+
     settings = settings_of(ctx)
     require_existing(paths)
     store = store_of(ctx, create=True)

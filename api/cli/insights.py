@@ -10,37 +10,18 @@ from __future__ import annotations
 import os
 from dataclasses import asdict
 from datetime import datetime, timezone
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from kith.api.cli.context import out, print_json, settings_of, store_of
-from kith.graph import evaluate as backtest
-from kith.graph import expertise
-from kith.graph import insights as findings
+from kith.api.cli.context import AsJson, AsOf, out, parse_when, print_json, settings_of, store_of
 from kith.graph.errors import KithError, NotFound
-from kith.graph.settings import save_strength_weights
-from kith.graph.strength import FITTED, weights_from
 
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-AsOf = Annotated[
-    str | None, typer.Option("--as-of", help="Answer as of this date (YYYY-MM-DD or ISO time, UTC): later evidence is ignored.")
-]
+if TYPE_CHECKING:
+    from kith.graph import evaluate as backtest
+
 KINDS = ("going-cold", "single-threaded", "job-change", "client-tier", "reconnect")
-
-
-def parse_when(text: str | None, option: str = "--as-of") -> int | None:
-    """A date or ISO time (UTC unless it says otherwise) as epoch seconds."""
-    if text is None:
-        return None
-    try:
-        when = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise KithError(f"{option} {text!r} is not a date: write it as YYYY-MM-DD or 2024-05-01T09:00.") from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return int(when.timestamp())
 
 
 def _day(epoch: int | None) -> str:
@@ -60,11 +41,13 @@ def experts(
     as_json: AsJson = False,
 ) -> None:
     """Who knows about TOPIC, judged by the mail, meetings, notes and deals they took part in."""
+    from kith.graph import expertise
+    from kith.ingest.identity.lookup import person_by_email
+
     store = store_of(ctx)
     when = parse_when(as_of)
     if to is not None:
-        address = to.strip().lower()
-        target = store.people_by_email([address]).get(address)
+        target = person_by_email(store, to)
         if target is None:
             raise NotFound(f"No person has the address {to}. Check the spelling, or leave out --to.")
         joined = expertise.experts_with_path(store, topic, target, limit=limit, as_of=when,
@@ -98,7 +81,7 @@ def experts(
         return
     if not ranked:
         out.print(f"Nobody found for {topic!r}." + (" This store keeps no text to search (metadata privacy)."
-                                                   if settings_of(ctx).privacy == "metadata" else ""))
+                                                   if not settings_of(ctx).privacy.keeps_text else ""))
         return
     why = ("topical", "role", "recency") if explain else ()
     table = Table("#", "name", "emails", "score", *why, "docs", "evidence", title=f"Who knows about {topic}")
@@ -122,6 +105,8 @@ def insights(
     as_json: AsJson = False,
 ) -> None:
     """Relationships going cold, single-threaded clients, job changes, client tiers and who to reconnect with."""
+    from kith.graph import insights as findings
+
     for k in kind or ():
         if k not in KINDS:
             raise KithError(f"--kind {k!r} is not one of {', '.join(KINDS)}.")
@@ -173,9 +158,10 @@ def evaluate(
     split_at: Annotated[
         str | None, typer.Option("--split-at", help="Split the timeline here (date); default: at --quantile.")
     ] = None,
-    quantile: Annotated[float, typer.Option("--quantile", help="Split at this quantile of the message dates, 0-1.")] = (
-        backtest.DEFAULT_QUANTILE),
-    k: Annotated[int, typer.Option("--k", help="The k of precision@k.")] = backtest.DEFAULT_K,
+    # Defaults are graph.evaluate's (imported when the command runs, not for --help).
+    quantile: Annotated[float | None, typer.Option(
+        "--quantile", help="Split at this quantile of the message dates, 0-1 (default 0.8).")] = None,
+    k: Annotated[int | None, typer.Option("--k", help="The k of precision@k (default 100).")] = None,
     fit: Annotated[bool, typer.Option(
         "--fit", help="Fit the strength weights on an earlier window, check them on the later one, and write "
                       "them to the config file if better.")] = False,
@@ -184,6 +170,12 @@ def evaluate(
     """Backtest: does strength before a split predict who is in touch after it? Beside recency, frequency and tenure."""
     if ctx.invoked_subcommand:  # `kith evaluate experts ...`
         return
+    from kith.graph import evaluate as backtest
+    from kith.graph.settings import save_strength_weights
+    from kith.graph.strength import FITTED, weights_from
+
+    quantile = backtest.DEFAULT_QUANTILE if quantile is None else quantile
+    k = backtest.DEFAULT_K if k is None else k
     settings = settings_of(ctx)
     weights = weights_from(settings)
     when = parse_when(split_at, "--split-at")

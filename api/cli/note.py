@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Annotated
 
 import typer
 
-from kith.api.cli.context import err, out, print_json, settings_of, store_of
-from kith.graph.errors import KithError
-from kith.ingest.notes import add_note
+from kith.api.cli.context import err, out, parse_when, print_json, settings_of, store_of
 
 app = typer.Typer(help="Notes colleagues keep about clients: preferences, family, the last conversation.",
                   no_args_is_help=True)
-
-
-def _when(text: str | None) -> int | None:
-    if text is None:
-        return None
-    try:
-        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise KithError(f"--at {text!r} is not a date; write it as 2024-03-01 or 2024-03-01T14:30.") from None
-    return int((at if at.tzinfo else at.replace(tzinfo=timezone.utc)).timestamp())
 
 
 @app.command()
@@ -37,8 +24,10 @@ def add(
     as_json: Annotated[bool, typer.Option("--json", help="Print the stored note as one JSON object.")] = False,
 ) -> None:
     """Add a note about a person. Adding the same note again changes nothing."""
+    from kith.ingest.notes import add_note
+
     settings = settings_of(ctx)
-    when = _when(at)
+    when = parse_when(at, "--at")
     store = store_of(ctx)
     result = add_note(store, settings, about, by, text, when, create=create)
     item = result.interaction

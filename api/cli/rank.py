@@ -13,28 +13,23 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timezone
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from kith.api.cli.context import out, print_json, settings_of, store_of
+from kith.api.cli.context import AsJson, AsOf, out, parse_when, print_json, settings_of, store_of
 from kith.graph.errors import KithError, NotFound
-from kith.graph.explain import explain as explain_pair
-from kith.graph.model import Person
-from kith.graph.network import load_network
-from kith.graph.paths import decision_makers, staff, warm_paths
-from kith.graph.store import Store
-from kith.graph.strength import weights_from
-from kith.ingest.identity.organizations import normalize_company
 
-AsOf = Annotated[str | None, typer.Option("--as-of", help="Only evidence before this day (YYYY-MM-DD, UTC).")]
+if TYPE_CHECKING:
+    from kith.graph.model import Person
+    from kith.graph.store import Store
+
 PathsAsOf = Annotated[str | None, typer.Option(
-    "--as-of", help="Only evidence before this day (YYYY-MM-DD, UTC), or 'latest': as of the newest evidence in the "
-                    "store (for archives). Without it, recency is measured from now.")]
+    "--as-of", help="Only evidence before this date (YYYY-MM-DD or ISO time, UTC), or 'latest': as of the newest "
+                    "evidence in the store (for archives). Without it, recency is measured from now.")]
 COLD_AFTER = 365 * 86400  # evidence this much older than the time paths are measured at reads as cold
 DAY = 86400
-AsJson = Annotated[bool, typer.Option("--json", help="Print a JSON list.")]
 
 
 def paths(
@@ -47,6 +42,10 @@ def paths(
     as_json: AsJson = False,
 ) -> None:
     """The warmest paths from the firm (or a colleague or team) to a person or organisation."""
+    from kith.graph.network import load_network
+    from kith.graph.paths import warm_paths
+    from kith.graph.strength import weights_from
+
     settings = settings_of(ctx)
     store = store_of(ctx)
     if source and team:
@@ -58,7 +57,7 @@ def paths(
         at = (latest // DAY + 1) * DAY  # the day after the newest evidence, so that day counts
         as_of = _iso_day(at - DAY)
     else:
-        at = parse_day(as_of)
+        at = parse_when(as_of)
     targets, label = resolve_targets(store, to, at)
     sources = None
     if source:
@@ -115,10 +114,13 @@ def explain(
     as_json: AsJson = False,
 ) -> None:
     """Why two people's relationship scores what it does: each signal's points and the evidence."""
+    from kith.graph.explain import explain as explain_pair
+    from kith.graph.strength import weights_from
+
     settings = settings_of(ctx)
     store = store_of(ctx)
     x, y = person_of(store, a, "the first address"), person_of(store, b, "the second address")
-    e = explain_pair(store, x, y, as_of=parse_day(as_of), weights=weights_from(settings))
+    e = explain_pair(store, x, y, as_of=parse_when(as_of), weights=weights_from(settings))
     people = store.get_people([x, y])
     if as_json:
         print_json([{
@@ -140,21 +142,12 @@ def explain(
 
 
 # -- resolution ------------------------------------------------------------------------------------
-def parse_day(value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=timezone.utc)
-    except ValueError:
-        raise KithError(f"--as-of takes a date like 2024-03-31, not {value!r}.") from None
-    return int(day.timestamp())
-
-
 def person_of(store: Store, email: str, what: str) -> str:
-    address = email.strip().lower()
-    found = store.people_by_email([address]).get(address)
+    from kith.ingest.identity.lookup import person_by_email
+
+    found = person_by_email(store, email)
     if found is None:
-        raise NotFound(f"No one with the address {address} ({what}) is in the graph; check the spelling, "
+        raise NotFound(f"No one with the address {email.strip()} ({what}) is in the graph; check the spelling, "
                        f"or ingest mail with them first.")
     return found
 
@@ -173,18 +166,19 @@ def team_of(store: Store, teams: dict[str, list[str]], team: str) -> list[str]:
 
 def org_of(store: Store, text: str, hint: str) -> str:
     """An organisation's id from its domain or its name as ingested."""
-    text = text.strip()
-    org_id = store.orgs_by_domain([text.lower().removeprefix("www.")]).get(text.lower().removeprefix("www."))
+    from kith.ingest.identity.lookup import organization_by
+
+    org_id = organization_by(store, domain=text, name=text)
     if org_id is None:
-        key = normalize_company(text)
-        org_id = store.orgs_by_normalized_name([key]).get(key) if key else None
-    if org_id is None:
-        raise NotFound(f"No organisation with the domain or name {text!r}; {hint} as ingested (see `kith status`).")
+        raise NotFound(f"No organisation with the domain or name {text.strip()!r}; {hint} as ingested "
+                       "(see `kith status`).")
     return org_id
 
 
 def resolve_targets(store: Store, to: str, as_of: int | None) -> tuple[list[str], str]:
     """Person ids to reach, and how to name them."""
+    from kith.graph.paths import decision_makers, staff
+
     text = to.strip()
     if "@" in text:
         return [person_of(store, text, "--to")], text.lower()

@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from kith.api.cli.context import out, print_json, store_of
-from kith.graph import identity
+from kith.api.cli.context import AsJson, out, print_json, store_of
 from kith.graph.errors import NotFound
 
 app = typer.Typer(help="List possible duplicate people and decide them.", invoke_without_command=True)
@@ -28,7 +27,7 @@ def _me() -> str:
 def review(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option(help="How many to list.")] = 50,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """List open merge candidates, most likely first. Decide with `kith review merge|reject ID`."""
     if ctx.invoked_subcommand:
@@ -59,23 +58,38 @@ def review(
 
 
 @app.command()
-def merge(ctx: typer.Context, item: int, by: By = "") -> None:
+def merge(ctx: typer.Context, item: int, by: By = "", as_json: AsJson = False) -> None:
     """Merge the pair of review item ITEM into one person."""
+    from kith.graph import identity
+
     event = identity.resolve_review(store_of(ctx), item, merge=True, actor=by or _me())
+    if as_json:
+        print_json(_event_json(event))
+        return
     out.print(f"Merged (identity event #{event.id}; `kith review undo {event.id}` reverses it).")
 
 
 @app.command()
-def reject(ctx: typer.Context, item: int, by: By = "") -> None:
+def reject(ctx: typer.Context, item: int, by: By = "", as_json: AsJson = False) -> None:
     """Record that the pair of review item ITEM are different people."""
+    from kith.graph import identity
+
     identity.resolve_review(store_of(ctx), item, merge=False, actor=by or _me())
+    if as_json:
+        print_json({"item": item, "decision": "rejected"})
+        return
     out.print("Recorded as different people.")
 
 
 @app.command()
-def undo(ctx: typer.Context, event: int, by: By = "") -> None:
+def undo(ctx: typer.Context, event: int, by: By = "", as_json: AsJson = False) -> None:
     """Reverse identity event EVENT (a merge, an automatic attach, or a split)."""
+    from kith.graph import identity
+
     result = identity.undo(store_of(ctx), event, actor=by or _me())
+    if as_json:
+        print_json(_event_json(result))
+        return
     out.print(f"Undone (identity event #{result.id}).")
 
 
@@ -87,11 +101,24 @@ def split(
     name: Annotated[str, typer.Option(help="Name of the new person.")] = "",
     reason: Annotated[str, typer.Option(help="Why (recorded).")] = "split by hand",
     by: By = "",
+    as_json: AsJson = False,
 ) -> None:
     """Move ADDRESSES (and what was done through them) out of the person with EMAIL."""
+    from kith.graph import identity
+    from kith.ingest.identity.lookup import person_by_email
+
     store = store_of(ctx)
-    pid = store.people_by_email([email.lower()]).get(email.lower())
+    pid = person_by_email(store, email)
     if pid is None:
         raise NotFound(f"No person has the address {email}.")
     event = identity.split_person(store, pid, [a.lower() for a in addresses], reason, by or _me(), name=name)
+    if as_json:
+        print_json(_event_json(event))
+        return
     out.print(f"Split into a new person (identity event #{event.id}; `kith review undo {event.id}` reverses it).")
+
+
+def _event_json(event) -> dict:
+    """An identity decision (a merge, split or undo) as JSON."""
+    return {"event": event.id, "kind": str(event.kind), "person_id": event.person_id, "other_id": event.other_id,
+            "emails": list(event.emails), "reason": event.reason, "actor": event.actor, "at": event.at}

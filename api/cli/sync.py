@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
 import typer
@@ -12,8 +12,10 @@ import typer
 from kith.api.cli.ingest import show_report, with_progress
 from kith.api.cli.context import err, out, print_json, settings_of, store_of
 from kith.graph.errors import KithError
-from kith.graph.settings import Settings, SyncAccount
-from kith.graph.store import Store
+
+if TYPE_CHECKING:
+    from kith.graph.settings import Settings, SyncAccount
+    from kith.graph.store import Store
 
 app = typer.Typer(help="Fetch what is new from mail (IMAP) and calendar (CalDAV) servers.",
                   invoke_without_command=True)
@@ -141,6 +143,8 @@ def _chosen(ctx: typer.Context, configured: str, needs: tuple[str, ...], **field
     from pydantic import ValidationError
 
     try:
+        from kith.graph.settings import SyncAccount
+
         return SyncAccount(**fields)
     except ValidationError as exc:
         raise KithError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from kith.api.access import AccessRole, AccessStore, token_id
-from kith.api.cli.context import out, print_json, settings_of
+from kith.api.cli.context import AsJson, out, print_json, settings_of
 from kith.graph.errors import KithError
 
 users = typer.Typer(help="API users and their roles.", no_args_is_help=True)
@@ -31,34 +31,45 @@ def add_user(
     name: str,
     role: Annotated[AccessRole, typer.Option(help="admin, member or viewer.")] = AccessRole.MEMBER,
     email: Annotated[str, typer.Option(help="The user's own address, linking them to their person in the graph.")] = "",
+    as_json: AsJson = False,
 ) -> None:
     """Add a user."""
     person_id = ""
     if email:
         from kith.api.cli.context import store_of
+        from kith.ingest.identity.lookup import person_by_email
 
-        person_id = store_of(ctx).people_by_email([email.lower()]).get(email.lower(), "")
+        person_id = person_by_email(store_of(ctx), email) or ""
     access_of(ctx).add_user(name, role, person_id)
+    if as_json:
+        print_json({"name": name, "role": str(role), "person_id": person_id})
+        return
     out.print(f"Added {name} ({role}). Create a token with `kith tokens create --user {name}`.")
 
 
 @users.command("remove")
-def remove_user(ctx: typer.Context, name: str) -> None:
+def remove_user(ctx: typer.Context, name: str, as_json: AsJson = False) -> None:
     """Remove a user and their tokens (the audit log keeps what they did)."""
     access_of(ctx).remove_user(name)
+    if as_json:
+        print_json({"removed": name})
+        return
     out.print(f"Removed {name} and their tokens.")
 
 
 @users.command("role")
 def set_role(ctx: typer.Context, name: str,
-             role: Annotated[AccessRole, typer.Argument(help="admin, member or viewer.")]) -> None:
+             role: Annotated[AccessRole, typer.Argument(help="admin, member or viewer.")], as_json: AsJson = False) -> None:
     """Change a user's role; their tokens carry the new role from their next request."""
     access_of(ctx).set_role(name, role)
+    if as_json:
+        print_json({"name": name, "role": str(role)})
+        return
     out.print(f"{name} is now {role}.")
 
 
 @users.command("list")
-def list_users(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def list_users(ctx: typer.Context, as_json: AsJson = False) -> None:
     """List users."""
     found = access_of(ctx).users()
     if as_json:
@@ -107,7 +118,7 @@ def _date(at: int | None) -> str:
 
 @tokens.command("list")
 def list_tokens(ctx: typer.Context, user: Annotated[str | None, typer.Option("--user", help="Only this user's.")] = None,
-                as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+                as_json: AsJson = False) -> None:
     """List tokens: id, user, name, created, expires, revoked (never the token itself)."""
     found = access_of(ctx).tokens(user)
     if as_json:
@@ -124,17 +135,22 @@ def list_tokens(ctx: typer.Context, user: Annotated[str | None, typer.Option("--
 def revoke_tokens(ctx: typer.Context,
                   token_id: Annotated[str | None, typer.Argument(help="The token's id (`kith tokens list`).")] = None,
                   user: Annotated[str | None, typer.Option("--user", help="Revoke every token of this user.")] = None,
-                  ) -> None:
+                  as_json: AsJson = False) -> None:
     """Revoke one token by its id, or every token of a user with --user."""
     if (token_id is None) == (user is None):
         raise KithError("Give a token id (`kith tokens list` shows them) or --user NAME for all of a user's tokens.")
     access = access_of(ctx)
     if token_id is not None:
         access.revoke_token(token_id)
+        n = 1
+    else:
+        n = access.revoke_tokens(user)
+    if as_json:
+        print_json({"revoked": n, "id": token_id, "user": user})
+    elif token_id is not None:
         out.print(f"Revoked token {token_id}.")
-        return
-    n = access.revoke_tokens(user)
-    out.print(f"Revoked {n} token(s) of {user}.")
+    else:
+        out.print(f"Revoked {n} token(s) of {user}.")
 
 
 def _me() -> str:
@@ -151,16 +167,20 @@ def define_wall(
     user: Annotated[list[str], typer.Option("--user", help="A user kept out (repeatable).")] = [],
     org: Annotated[list[str], typer.Option("--org", help="An organisation id they may not see (repeatable).")] = [],
     deal: Annotated[list[str], typer.Option("--deal", help="A deal id they may not see (repeatable).")] = [],
+    as_json: AsJson = False,
 ) -> None:
     """Define a wall, or add users, organisations or deals to it."""
     if not (user or org or deal):
         raise KithError("Name what the wall holds: --user NAME and --org ID or --deal ID (each repeatable).")
     access_of(ctx).add_wall(name, user, org, deal, actor=_me())
+    if as_json:
+        print_json({"wall": name, "added": {"users": user, "orgs": org, "deals": deal}})
+        return
     out.print(f"Wall {name}: {len(user)} user(s), {len(org)} organisation(s), {len(deal)} deal(s) added.")
 
 
 @walls.command("list")
-def list_walls(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def list_walls(ctx: typer.Context, as_json: AsJson = False) -> None:
     """List walls and what they hold."""
     found = access_of(ctx).walls()
     if as_json:
@@ -174,7 +194,10 @@ def list_walls(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json
 
 
 @walls.command("lift")
-def lift_wall(ctx: typer.Context, name: str) -> None:
+def lift_wall(ctx: typer.Context, name: str, as_json: AsJson = False) -> None:
     """Lift a wall: its users see its organisations and deals again."""
     access_of(ctx).lift_wall(name, actor=_me())
+    if as_json:
+        print_json({"lifted": name})
+        return
     out.print(f"Lifted wall {name}.")

@@ -17,8 +17,7 @@ from kith.api.graphql import types as t
 from kith.api.graphql.pagination import BadInput, Connection, Paginated, page_window
 from kith.api.graphql.permissions import IsAdmin
 from kith.graph.errors import NotFound
-from kith.ingest.identity.addresses import normalize_address
-from kith.ingest.identity.organizations import normalize_company
+from kith.ingest.identity.lookup import organization_by, person_by_email
 
 MAX_HOPS = 4
 MAX_TEXT = 200  # characters of a search text or topic
@@ -61,9 +60,7 @@ class Query:
             raise BadInput("Give exactly one of `id` or `email`.")
         pid = str(id) if id is not None else ""
         if email is not None:
-            address = normalize_address(email.strip())
-            found = await ctx.run(ctx.store.people_by_email, [address]) if address else {}
-            pid = found.get(address or "", "")
+            pid = await ctx.run(person_by_email, ctx.store, email) or ""
         if not pid:
             return None
         node = await t.person_node(info, pid)
@@ -83,12 +80,8 @@ class Query:
             raise BadInput("Give exactly one of `id`, `name` or `domain`.")
         if id is not None:
             oid = str(id)
-        elif name is not None:
-            key = normalize_company(name)
-            oid = (await ctx.run(ctx.store.orgs_by_normalized_name, [key])).get(key, "") if key else ""
         else:
-            host = domain.strip().lower().removeprefix("www.")
-            oid = (await ctx.run(ctx.store.orgs_by_domain, [host])).get(host, "")
+            oid = await ctx.run(organization_by, ctx.store, domain=domain or "", name=name or "") or ""
         return await t.organization_node(info, oid)
 
     @strawberry.field(graphql_type=Connection[t.SearchMatch], extensions=[Paginated()],

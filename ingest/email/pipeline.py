@@ -19,7 +19,7 @@ from typing import Protocol
 from kith.graph.knows import deltas, reply_deltas
 from kith.graph.model import Category, Interaction, InteractionKind, InteractionWrite, Participant, Provenance, Role
 from kith.graph.gc_tuning import fewer_collections
-from kith.graph.settings import Settings
+from kith.graph.settings import PrivacyMode, Settings
 from kith.graph.store import Store
 from kith.ingest.checkpoints import Checkpoints
 from kith.ingest.email.parse import Limits
@@ -55,7 +55,7 @@ class _FileProgress:
         self.checkpoints.save()
 
 
-def _prepared(items: Iterator[RawMessage | ReadError], privacy: str, limits: Limits, workers: int, ahead: int
+def _prepared(items: Iterator[RawMessage | ReadError], privacy: PrivacyMode, limits: Limits, workers: int, ahead: int
               ) -> Iterator[tuple[RawMessage | ReadError, Mail | str | None]]:
     """Messages with what ``prepare`` makes of them (None for a ReadError, the reason for a message
     past a size limit, which is never parsed), in input order; parsed
@@ -96,7 +96,7 @@ def _parsed(item: RawMessage | ReadError) -> bool:
     return isinstance(item, RawMessage) and not item.over_limit
 
 
-def _prepare_all(chunk: list[bytes], privacy: str, limits: Limits) -> list[tuple | str]:
+def _prepare_all(chunk: list[bytes], privacy: PrivacyMode, limits: Limits) -> list[tuple | str]:
     """Plain tuples travel back: a named tuple costs twice as much to pickle and unpickle."""
     return [m if isinstance(m := prepare(data, privacy, limits), str) else tuple(m) for data in chunk]
 

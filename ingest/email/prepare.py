@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from kith.graph import ids
 from kith.graph.model import Category
+from kith.graph.settings import PrivacyMode
 from kith.ingest.email.classify import FORWARD_PREFIX, REPLY_PREFIX
 from kith.ingest.email.parse import Address, Limits, MessageError, parse_message
 from kith.ingest.email.sources import RawMessage
@@ -82,8 +83,10 @@ def signed_name(signature: str, address: str) -> str:
     return ""
 
 
-def prepare(data: bytes, privacy: str, limits: Limits = Limits()) -> Mail | str:
-    """Parse one message into a ``Mail``, or the reason it is unusable. Never raises for bad input."""
+def prepare(data: bytes, privacy: PrivacyMode | str, limits: Limits = Limits()) -> Mail | str:
+    """Parse one message into a ``Mail``, or the reason it is unusable. Never raises for bad input (an
+    unknown privacy mode is a caller's bug, refused)."""
+    privacy = PrivacyMode(privacy)
     try:
         msg = parse_message(RawMessage("", "", data), limits)
     except MessageError as exc:
@@ -95,9 +98,9 @@ def prepare(data: bytes, privacy: str, limits: Limits = Limits()) -> Mail | str:
     signature = None
     sender_name = msg.from_[0].name if msg.from_ else ""
     if msg.category == Category.PERSONAL:
-        if privacy != "metadata":
+        if privacy.keeps_text:
             topics = key_phrases(f"{msg.subject}\n{msg.body}")
-        if privacy == "topics":
+        if privacy.keeps_terms:
             terms = content_terms(msg.body)
         if msg.signature:
             sender_name = sender_name or signed_name(msg.signature, msg.from_[0].address if msg.from_ else "")
@@ -114,7 +117,7 @@ def prepare(data: bytes, privacy: str, limits: Limits = Limits()) -> Mail | str:
         to=_named(msg.to),
         cc=_named(msg.cc),
         bcc=_named(msg.bcc),
-        subject=msg.subject if privacy != "metadata" else "",
+        subject=msg.subject if privacy.keeps_text else "",
         thread_key=normalized_subject(msg.subject),
         is_reply=bool(REPLY_PREFIX.match(msg.subject)),
         is_forward=bool(FORWARD_PREFIX.match(msg.subject)),
@@ -122,7 +125,7 @@ def prepare(data: bytes, privacy: str, limits: Limits = Limits()) -> Mail | str:
         root_id=_email_iid(root_mid) if parent_mid else "",
         category=msg.category.value,
         topics=topics,
-        body=msg.body if privacy == "full" else "",
+        body=msg.body if privacy.keeps_body else "",
         terms=terms,
         signature=signature,
     )

@@ -4,14 +4,13 @@ role; the access database keeps working when it was made by an older Kith."""
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 import time
 
 import pytest
 
 from kith.api.access import AccessRole, AccessStore, AuthError, token_id
 from kith.graph.errors import NotFound
+from tests.cli import kith as run_kith
 
 
 def test_a_token_expires(tmp_path):
@@ -72,8 +71,7 @@ def test_an_older_access_database_gains_token_expiry(tmp_path):
 
 def test_the_cli_names_expires_lists_and_revokes(tmp_path):
     def kith(*args):
-        return subprocess.run([sys.executable, "-m", "kith.api", "--db", str(tmp_path / "kith.db"), *args],
-                              capture_output=True, text=True, timeout=120)
+        return run_kith("--db", tmp_path / "kith.db", *args)
 
     assert kith("users", "add", "ana", "--role", "admin").returncode == 0
     import json
@@ -93,8 +91,7 @@ def test_the_cli_names_expires_lists_and_revokes(tmp_path):
 
 def test_walls_are_defined_listed_and_lifted_from_the_cli_and_audited(tmp_path):
     def kith(*args):
-        return subprocess.run([sys.executable, "-m", "kith.api", "--db", str(tmp_path / "kith.db"), *args],
-                              capture_output=True, text=True, timeout=120)
+        return run_kith("--db", tmp_path / "kith.db", *args)
 
     access = AccessStore(tmp_path / "kith.access.db")
     access.add_user("bo", AccessRole.MEMBER)

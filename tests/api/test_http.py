@@ -59,6 +59,15 @@ def test_person_by_id_and_email_and_nested(world: World):
     assert world.data(PERSON, {"id": "p_nobody"}) == {"person": None}
 
 
+def test_lookups_by_address_and_domain_follow_the_ingest_s_normal_forms(world: World):
+    # the same rules as the CLI's --to (ingest.identity.lookup): a +tag, a subdomain, www. all still match
+    local, _, domain = world.walled.people[world.walled.contact][1].partition("@")
+    q = "query($e: String!, $d: String!) { person(email: $e) { id } organization(domain: $d) { id } }"
+    for email, host in ((f"{local}+deals@{domain}", f"eu.{domain}"), (f"{local.upper()}@{domain}", f"www.{domain}")):
+        data = world.data(q, {"e": email, "d": host})
+        assert data == {"person": {"id": world.walled.contact}, "organization": {"id": world.walled.org_id}}
+
+
 def test_warm_paths_experts_and_account_map(world: World):
     paths = world.data("query($to: ID!) { warmPaths(to: $to, first: 3) { edges { node { score introduction "
                        "people { id } hops { strength band evidence { kind } } } } } }", {"to": world.other_contact})

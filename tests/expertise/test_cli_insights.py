@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import datetime, timezone
 
 import pytest
@@ -13,14 +10,14 @@ from expertise_graphs import NOW, Graph, at, backtest_world
 
 from kith.graph.model import DealStatus
 from kith.graph.sqlite_store import SQLiteStore
+from tests.cli import Run, kith as run_kith
 
 
 THEN = datetime.fromtimestamp(NOW, timezone.utc).isoformat()  # the fixture's "now", for answers that age
 
 
-def kith(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kith.api", *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "KITH_NEO4J_URI": ""})
+def kith(*args: str, env: dict[str, str] | None = None) -> Run:
+    return run_kith(*args, env={"KITH_NEO4J_URI": "", **(env or {})})
 
 
 @pytest.fixture(scope="module")
@@ -110,10 +107,8 @@ def test_evaluate_reports_the_model_beside_three_baselines_and_fit_writes_the_co
     table = kith("--db", db, "evaluate")
     assert table.returncode == 0 and "tenure only" in table.stdout and "95 % interval" in table.stdout
 
-    def fit(weights: str) -> subprocess.CompletedProcess:
-        env = {**os.environ, "KITH_NEO4J_URI": "", "KITH_CONFIG": str(config), "KITH_STRENGTH_WEIGHTS": weights}
-        return subprocess.run([sys.executable, "-m", "kith.api", "--db", db, "evaluate", "--fit"], capture_output=True,
-                              text=True, timeout=120, env=env)
+    def fit(weights: str) -> Run:
+        return kith("--db", db, "evaluate", "--fit", env={"KITH_CONFIG": str(config), "KITH_STRENGTH_WEIGHTS": weights})
 
     # the shipped weights already rank this history perfectly: a fit that does no better writes nothing
     kept = fit("{}")

@@ -6,22 +6,19 @@ from __future__ import annotations
 import json
 import mailbox
 import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from kith.graph.expert_eval import average_precision, ndcg, precision_at
 from kith.ingest.stackexchange import convert, grade
+from tests.cli import Run, kith as run_kith
 
 POSTS = Path(__file__).parent / "data" / "Posts.xml"
 
 
-def kith(*args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kith.api", *args], capture_output=True, text=True, timeout=180,
-                          env={**os.environ, "KITH_NEO4J_URI": "", **env})
+def kith(*args: str, **env: str) -> Run:
+    return run_kith(*args, env={"KITH_NEO4J_URI": "", **env})
 
 
 def test_metrics_by_hand():

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from kith.graph.settings import Settings
 from kith.graph.sqlite_store import SQLiteStore
 from kith.graph.text import query_phrases
 from kith.ingest.calendar import CalendarIngest, ingest_calendar
+from tests.cli import kith
 
 NOW = datetime(2024, 6, 1, tzinfo=timezone.utc)
 
@@ -275,10 +274,8 @@ def test_files_that_are_not_calendars_are_reported_not_dropped(tmp_path, store, 
 
 def test_kith_ingest_calendar_prints_a_json_report(tmp_path):
     path = write(tmp_path / "cal")
-    done = subprocess.run([sys.executable, "-m", "kith.api", "--db", str(tmp_path / "cli.db"), "ingest", "calendar",
-                           str(path), "--json"], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "KITH_INTERNAL_DOMAINS": "firm.com", "HOME": str(tmp_path),
-                               "XDG_CONFIG_HOME": str(tmp_path)})
+    done = kith("--db", tmp_path / "cli.db", "ingest", "calendar", path, "--json",
+                env={"KITH_INTERNAL_DOMAINS": "firm.com", "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)})
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["kind"] == "calendar" and report["events"] == report["ingested"] + sum(report["skipped"].values())

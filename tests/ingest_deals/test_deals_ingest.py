@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from kith.graph.settings import Settings
 from kith.graph.sqlite_store import SQLiteStore
 from kith.ingest.deals import available_profiles, ingest_deals, load_profile, parse_amount
 from conftest import corpus
+from tests.cli import kith
 
 HERE = Path(__file__).parent
 
@@ -178,10 +177,6 @@ def test_profiles_ship_and_bad_ones_say_what_to_do(tmp_path):
                                          ("12,5", 12.5), (" -300 ", -300.0), ("", None)])
 def test_amounts_as_people_write_them(text, value):
     assert parse_amount(text) == value
-
-
-def kith(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kith.api", *args], capture_output=True, text=True, timeout=120)
 
 
 def test_random_bytes_named_csv_are_refused_as_not_a_csv(tmp_path, store, settings):

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 
 import pytest
 
@@ -16,6 +14,7 @@ from kith.ingest.calendar import ingest_calendar
 from kith.ingest.contacts import ingest_contacts
 from kith.ingest.deals import ingest_deals
 from kith.ingest.email.pipeline import ingest_email
+from tests.cli import kith
 
 GOOD_MAIL = (b"From: ana@firm.com\r\nTo: bo@client.com\r\nSubject: terms\r\nMessage-ID: <1@firm.com>\r\n"
              b"Date: Mon, 1 Jan 2024 10:00:00 +0000\r\n\r\nhello\r\n")
@@ -30,10 +29,6 @@ JSON = json.dumps([{"id": "1", "name": "Retainer"}, "not an object"]).encode()
 KINDS = {"email": (ingest_email, "mail.mbox", MBOX), "calendar": (ingest_calendar, "cal.ics", ICS),
          "contacts": (ingest_contacts, "cards.vcf", VCF), "deals": (ingest_deals, "deals.json", JSON)}
 POSITION = re.compile(r"^(file|(message|event|card|row|calendar) \d+( \(.+\))?)$")
-
-
-def kith(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kith.api", *args], capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -1,11 +1,8 @@
-"""`kith paths` and `kith explain`, run as the real `python -m kith.api` on a real SQLite file."""
+"""`kith paths` and `kith explain` as a user runs them (tests.cli: in this process) on a real SQLite file."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 
 import pytest
@@ -13,6 +10,7 @@ import pytest
 from kith.graph.model import Deal, DealRole, DealRoleKind, Organization, WorksAt
 from kith.graph.sqlite_store import SQLiteStore
 from ranking_graphs import DAY, PROV, email_item, ingest, meeting_item, person
+from tests.cli import Run, kith as run_kith
 
 NOW = int(time.time())
 FAY, GUS = person("fay", internal=True), person("gus", internal=True)
@@ -39,9 +37,8 @@ def db(tmp_path_factory):
     return path
 
 
-def kith(db, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kith.api", "--db", str(db), *args], capture_output=True, text=True,
-                          env={**os.environ, "KITH_CONFIG": str(db) + ".absent.toml", **(env or {})}, timeout=120)
+def kith(db, *args: str, env: dict | None = None) -> Run:
+    return run_kith("--db", db, *args, env={"KITH_CONFIG": str(db) + ".absent.toml", **(env or {})})
 
 
 def test_paths_json_to_a_person(db):
@@ -63,6 +60,28 @@ def test_paths_to_an_organisation_by_domain_and_name(db):
     assert by_domain == by_name
     # the decision maker from the deal (Ceo) and the general counsel (Tara), best path first
     assert {w["people"][-1]["name"] for w in by_domain} == {"Ceo", "Tara"}
+
+
+def test_an_address_is_looked_up_in_its_normal_form_as_the_api_does(db):
+    # a sub-address and capitals name the same mailbox (ingest.identity.addresses.normalize_address)
+    plain = json.loads(kith(db, "paths", "--to", "tara@client.com", "--json").stdout)
+    assert plain and json.loads(kith(db, "paths", "--to", "Tara+deals@Client.COM", "--json").stdout) == plain
+    assert kith(db, "explain", "Fay+intro@firm.com", "XU@client.com", "--json").returncode == 0
+
+
+def test_an_organisation_is_found_by_any_host_of_its_domain(db):
+    by_domain = json.loads(kith(db, "paths", "--to", "acme.com", "--json").stdout)
+    for host in ("www.acme.com", "eu.acme.com", "ACME.COM."):
+        assert json.loads(kith(db, "paths", "--to", host, "--json").stdout) == by_domain, host
+
+
+def test_as_of_takes_a_date_or_an_iso_time_like_every_command(db):
+    day = time.strftime("%Y-%m-%d", time.gmtime(NOW - 5 * DAY))
+    by_day = json.loads(kith(db, "paths", "--to", "tara@client.com", "--as-of", day, "--json").stdout)
+    assert by_day and json.loads(kith(db, "paths", "--to", "tara@client.com", "--as-of", f"{day}T00:00Z",
+                                      "--json").stdout) == by_day
+    explained = kith(db, "explain", "fay@firm.com", "xu@client.com", "--as-of", f"{day}T00:00", "--json")
+    assert explained.returncode == 0, explained.stderr
 
 
 def test_paths_from_a_colleague_and_a_team(db):
@@ -94,7 +113,7 @@ def test_as_of_before_any_contact(db):
     (["paths", "--to", "Globex"], "No organisation with the domain or name 'Globex'"),
     (["paths", "--to", "tara@client.com", "--from", "zz@firm.com"], "No one with the address zz@firm.com (--from)"),
     (["paths", "--to", "tara@client.com", "--team", "ma"], "No team named 'ma'"),
-    (["paths", "--to", "tara@client.com", "--as-of", "31/03/2024"], "--as-of takes a date like 2024-03-31"),
+    (["paths", "--to", "tara@client.com", "--as-of", "31/03/2024"], "--as-of '31/03/2024' is not a date"),
     (["paths", "--to", "oli@client.com"], "opted out or is blocked"),
     (["explain", "fay@firm.com", "nobody@x.com"], "No one with the address nobody@x.com"),
 ])

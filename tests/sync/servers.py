@@ -29,12 +29,6 @@ def require(program: str, how: str) -> str:
     return path
 
 
-def kith(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    """The `kith` command as a user runs it: a process of its own."""
-    return subprocess.run([sys.executable, "-m", "kith.api", *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **env})
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -21,7 +21,8 @@ from kith.ingest.calendar import ingest_calendar
 from kith.ingest.sync.calendars import sync_caldav
 from kith.ingest.sync.state import sync_statuses
 from tests.conftest import corpus
-from tests.sync.servers import Radicale, kith
+from tests.cli import kith
+from tests.sync.servers import Radicale
 
 PASSWORD = "cal-pass"
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)

@@ -26,7 +26,8 @@ from kith.ingest.report import RunReport
 from kith.ingest.sync.imap import sync_imap
 from kith.ingest.sync.state import sync_statuses
 from tests.conftest import corpus
-from tests.sync.servers import Dovecot, kith
+from tests.cli import kith
+from tests.sync.servers import Dovecot
 
 PASSWORD = "s3cret-pass"
 
