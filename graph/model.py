@@ -160,7 +160,7 @@ class Interaction:
     # for search (the stores' document text), never stored on the interaction nor shown.
     terms: str = ""
     # index_text of the document text, when the reader made it (in a parser worker); None: made here
-    search_tokens: str | None = None
+    search_tokens: str | None = field(default=None, compare=False, repr=False)
 
     def document(self) -> tuple[str, str]:
         """(the text a store indexes for search, its index tokens)."""
