@@ -96,7 +96,7 @@ class CypherExecutor(Protocol):
 
 def schema_script() -> str:
     """schema.cypher as shipped in the package (a byte-identical copy of the repo-root file)."""
-    return resources.files("graph").joinpath("schema.cypher").read_text(encoding="utf-8")
+    return resources.files("kith.graph").joinpath("schema.cypher").read_text(encoding="utf-8")
 
 
 # -- the real executor -----------------------------------------------------------------------------
