@@ -10,7 +10,8 @@
 # $NEO4J_RUN/data; kept between runs), NEO4J_HEAP (the JVM's -Xmx, default 1g).
 #
 # Memory: heap -Xms256m -Xmx$NEO4J_HEAP; page cache 256 MiB (Neo4jServer.java: it holds the store files
-# that the dev and CI data sets fit in; the 50k-message bench's store is ~100 MiB); all transactions
+# that the dev and CI data sets fit in: 122 MiB of store files after the 50k-message bench and the
+# ingest and contract tests); all transactions
 # together may hold dbms.memory.transaction.total.max = 70 % of the heap (717 MiB at 1g). The store keeps
 # each write transaction bounded (graph/neo4j_store.py: _TX_INTERACTIONS, _WIPE_BATCH), so 1g suffices.
 set -euo pipefail
