@@ -8,7 +8,10 @@ bounces) as mbox files, then prints, from one run:
   BytesHeaderParser, one process): the floor no ingester could beat;
 - end to end: messages/s of `kith ingest email` into a fresh SQLite file in the default privacy mode;
 - their ratio (target >= 0.5);
-- peak RSS of the ingest process at --small and at --messages messages (target: within 10 %).
+- peak RSS of the ingest process at --small and at --messages messages (target: within 10 %);
+- CPU per message by stage: the --small messages ingested again in ONE process under cProfile (CPU
+  clock), its time split by the functions that do each stage (profiling inflates Python-heavy stages
+  more than others: read the split as shares).
 Each ingest runs in its own process so that its peak RSS is its own. With ``--store neo4j`` the same
 corpus is also ingested into the Neo4j at KITH_NEO4J_URI (KITH_NEO4J_USER, _PASSWORD; the database is
 EMPTIED first), and the run prints its messages/s beside SQLite's (target >= 0.5x).
@@ -74,6 +77,44 @@ def ingest_in_child(paths: list[Path], db: Path, workers: int, store: str = "sql
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+# stage -> the functions whose cumulative CPU is that stage's (nested ones are subtracted from the outer)
+STAGES = {
+    "mbox reading": [("sources.py", "iter_messages")],
+    "parse + classify": [("parse.py", "parse_message")],
+    "signatures": [("signatures.py", "read_signature"), ("prepare.py", "signed_name")],
+    "key phrases, content terms": [("topics.py", "key_phrases"), ("topics.py", "content_terms")],
+    "search tokens": [("text.py", "index_text")],
+    "identity (resolver)": [("resolve.py", "person"), ("resolve.py", "prefetch"), ("resolve.py", "drain"),
+                            ("resolve.py", "settle"), ("pipeline.py", "_read_signature")],
+    "KNOWS deltas, reply lookups": [("pipeline.py", "_with_deltas")],
+    "store writes": [("sqlite_store.py", "add_interactions")],
+}
+
+
+def stage_profile(paths: list[Path], db: Path) -> tuple[int, float, dict[str, float]]:
+    """Ingest ``paths`` with one process under cProfile (CPU clock): (messages, CPU s, CPU s by stage)."""
+    import cProfile
+    import pstats
+
+    from kith.graph.settings import Settings
+    from kith.graph.store import open_store
+    from kith.ingest.email.pipeline import ingest_email
+
+    settings = Settings(db=str(db), internal_domains=[FIRM_DOMAIN], neo4j_uri="")  # SQLite: the store of the ratio
+    store = open_store(settings)
+    profile = cProfile.Profile(time.process_time)
+    start = time.process_time()
+    report = profile.runcall(ingest_email, store, settings, paths, workers=1)
+    total = time.process_time() - start
+    store.close()
+    stats = pstats.Stats(profile).stats  # (file, line, name) -> (calls, primitive, own, cumulative, callers)
+    rows = {stage: sum(v[3] for (f, _, name), v in stats.items()
+                       if any(f.endswith("/" + file) and name == fn for file, fn in functions))
+            for stage, functions in STAGES.items()}
+    rows["other (prepare, pipeline)"] = total - sum(rows.values())
+    return report.records, total, rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--messages", type=int, default=200_000)
@@ -121,6 +162,11 @@ def main() -> None:
     print(f"peak RSS, largest parser worker: {little['worker_rss_mib']:.0f} MiB / {big['worker_rss_mib']:.0f} MiB")
     print(f"database: {(folder / 'big.db').stat().st_size / 2**20:,.0f} MiB; self RSS of this script "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    n, cpu, stages = stage_profile(small, folder / "profile.db")
+    print(f"CPU per message by stage, one process under cProfile ({n:,} messages, {cpu / n * 1e6:.0f} us each "
+          f"profiled):")
+    for stage, seconds in stages.items():
+        print(f"  {stage:38s} {seconds / n * 1e6:6.0f} us  {seconds / cpu:5.1%}")
     if not args.keep:
         import shutil
 

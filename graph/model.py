@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from kith.graph.text import document_text, index_text
+
 
 def text_name(name: str) -> str:
     """A file name as text any store or terminal accepts: itself when it is UTF-8, otherwise with its
@@ -157,6 +159,13 @@ class Interaction:
     # topics privacy: the body's content words, unordered (ingest.topics.content_terms). Only indexed
     # for search (the stores' document text), never stored on the interaction nor shown.
     terms: str = ""
+    # index_text of the document text, when the reader made it (in a parser worker); None: made here
+    search_tokens: str | None = field(default=None, compare=False, repr=False)
+
+    def document(self) -> tuple[str, str]:
+        """(the text a store indexes for search, its index tokens)."""
+        text = document_text(self.subject, self.topics, self.body, self.terms)
+        return text, index_text(text) if self.search_tokens is None else self.search_tokens
 
     def people(self, *roles: Role) -> list[str]:
         """Distinct participant ids, optionally only those in the given roles, in order."""

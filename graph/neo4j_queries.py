@@ -35,7 +35,7 @@ PROPERTY_KEYS = (
 )
 # Keys of the parameter rows (``row.person_id``); the linter reads them like property keys.
 ROW_KEYS = ("a", "b", "person_id", "org_id", "interaction_id", "deal_id", "topic", "prov", "props", "emails",
-            "domains", "other_id")
+            "domains", "other_id", "participants", "topics")
 
 # -- meta ----------------------------------------------------------------------------------------
 GET_META = """
@@ -261,28 +261,26 @@ RETURN i.id AS id
 """
 
 # row: {props: {id, kind, occurred_at, subject, body, thread_id, parent_id, category, duration_s,
-#       src_kind, src, src_record, ingested_at, search_tokens, search_text}}
+#       src_kind, src, src_record, ingested_at, search_tokens, search_text},
+#       participants: [{person_id, role, status, position, address}], topics: [..]}
+# Only for ids not stored yet (EXISTING_INTERACTIONS first), with one participant per (person, role):
+# the edges of a new node are CREATEd, found through the node itself rather than looked up again.
 CREATE_INTERACTIONS = """
 UNWIND $rows AS row
 CREATE (i:Interaction)
 SET i = row.props
-"""
-
-# row: {interaction_id, person_id, role, status, position, address}; the first (person, role) wins.
-ADD_PARTICIPANTS = """
-UNWIND $rows AS row
-MATCH (i:Interaction {id: row.interaction_id})
-MATCH (p:Person {id: row.person_id})
-MERGE (p)-[r:PARTICIPATED {role: row.role}]->(i)
-ON CREATE SET r.status = row.status, r.position = row.position, r.address = row.address
-"""
-
-# row: {interaction_id, topic}
-ADD_TOPICS = """
-UNWIND $rows AS row
-MATCH (i:Interaction {id: row.interaction_id})
-MERGE (t:Topic {name: row.topic})
-MERGE (i)-[:ABOUT]->(t)
+WITH i, row
+CALL (i, row) {
+  UNWIND row.participants AS one
+  MATCH (p:Person {id: one.person_id})
+  CREATE (p)-[r:PARTICIPATED]->(i)
+  SET r.role = one.role, r.status = one.status, r.position = one.position, r.address = one.address
+}
+CALL (i, row) {
+  UNWIND row.topics AS topic
+  MERGE (t:Topic {name: topic})
+  CREATE (i)-[:ABOUT]->(t)
+}
 """
 
 # row: {a, b, first_at, last_at, <every KNOWS_COUNTERS field>}: counters add, times widen.
@@ -635,7 +633,17 @@ AWAIT_INDEXES = """
 CALL db.awaitIndexes($seconds)
 """
 
-# Tests only: delete up to $batch nodes; run until it reports 0.
+# Tests only: delete up to $batch relationships, then (once none is left) up to $batch nodes; run each
+# until it reports 0. Edges first: a node-count batch of DETACH DELETE holds every edge of its nodes in
+# one transaction, and on dense data (a person with 10^5 KNOWS) that passed the transaction memory limit,
+# on the same first nodes at every retry.
+WIPE_EDGES = """
+MATCH ()-[r]->()
+WITH r LIMIT $batch
+DELETE r
+RETURN count(*) AS deleted
+"""
+
 WIPE_BATCH = """
 MATCH (n)
 WITH n LIMIT $batch

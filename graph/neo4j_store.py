@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -60,10 +61,12 @@ REVIEW_ITEM_SEQ_KEY = "review_item_seq"
 URI_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
 _BATCH = 1000  # rows per UNWIND statement
+_TX_INTERACTIONS = 5_000  # interactions per write transaction (with their edges: bounded transaction memory)
+_INTERACTION_ROWS = 2_500  # interactions per CREATE_INTERACTIONS statement
 _SCHEMA_RULE_EXISTS = {"Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists",
                        "Neo.ClientError.Schema.ConstraintAlreadyExists", "Neo.ClientError.Schema.IndexAlreadyExists"}
 _NO_LIMIT = 2**62
-_WIPE_BATCH = 2_000  # nodes per delete; with their edges, a batch must fit the transaction memory limit
+_WIPE_BATCH = 10_000  # relationships, then nodes, per delete: a batch must fit the transaction memory limit
 _KNOWS_BATCH = 2_000  # people whose KNOWS edges come as one row of columns (iter_knows)
 _FLAGS_BATCH = 50_000  # people per row of columns (iter_person_flags)
 _INDEX_WAIT_S = 300
@@ -228,9 +231,10 @@ def _prov_of(props: dict[str, Any]) -> Provenance | None:
     return Provenance(props["src_kind"], props["src"], props["src_record"], props["ingested_at"])
 
 
-def _search_props(text: str) -> dict[str, str | None]:
-    """What the full-text index sees; empty text leaves a document out of it (nulls remove)."""
-    return {"search_tokens": index_text(text) or None, "search_text": text or None}
+def _search_props(text: str, tokens: str | None = None) -> dict[str, str | None]:
+    """What the full-text index sees (``tokens``: index_text(text) when known); empty text leaves a
+    document out of it (nulls remove)."""
+    return {"search_tokens": (index_text(text) if tokens is None else tokens) or None, "search_text": text or None}
 
 
 def _knows_row(k: Knows) -> dict[str, Any]:
@@ -392,9 +396,11 @@ class Neo4jStore:
         self._db.close()
 
     def wipe(self) -> None:
-        """Tests only: delete every node (in batches), keeping the schema and its version."""
-        while self._db.write(lambda tx: tx.run(q.WIPE_BATCH, {"batch": _WIPE_BATCH}))[0]["deleted"]:
-            pass
+        """Tests only: delete every relationship, then every node (in batches of bounded size), keeping the
+        schema and its version; the store gets a new id."""
+        for statement in (q.WIPE_EDGES, q.WIPE_BATCH):
+            while self._db.write(lambda tx, s=statement: tx.run(s, {"batch": _WIPE_BATCH}))[0]["deleted"]:
+                pass
         meta = {SCHEMA_VERSION_KEY: str(SCHEMA_VERSION), STORE_ID_KEY: uuid.uuid4().hex}  # a new store
         self._db.write(lambda tx: tx.run(q.SET_META, _meta_rows(meta)))
 
@@ -472,29 +478,9 @@ class Neo4jStore:
         unique: dict[str, InteractionWrite] = {}
         for w in writes:
             unique.setdefault(w.interaction.id, w)  # the first occurrence wins, in order of first occurrence
-
-        def work(tx: CypherTransaction) -> list[str]:
-            # Lookup, creation and KNOWS deltas share one transaction: a re-ingest changes nothing.
-            existing: set[str] = set()
-            for batch in _batches(list(unique)):
-                existing.update(r["id"] for r in tx.run(q.EXISTING_INTERACTIONS, {"ids": batch}))
-            new = [w for i, w in unique.items() if i not in existing]
-            items = [w.interaction for w in new]
-            statements = (
-                (q.CREATE_INTERACTIONS, [{"props": _interaction_props(i)} for i in items]),
-                (q.ADD_PARTICIPANTS, [
-                    {"interaction_id": i.id, "person_id": p.person_id, "role": str(p.role), "status": str(p.status),
-                     "position": n, "address": p.address}
-                    for i in items for n, p in enumerate(i.participants)]),
-                (q.ADD_TOPICS, [{"interaction_id": i.id, "topic": t} for i in items for t in _unique(i.topics)]),
-                (q.MERGE_KNOWS, [_knows_row(k) for k in _fold_knows(k for w in new for k in w.knows)]),
-            )
-            for statement, rows in statements:
-                for batch in _batches(rows):
-                    tx.run(statement, {"rows": batch})
-            return [i.id for i in items]
-
-        return self._write(work)
+        chunks = list(unique.values())
+        return [i for n in range(0, len(chunks), _TX_INTERACTIONS)
+                for i in self._write(partial(_add_interactions, chunks[n : n + _TX_INTERACTIONS]))]
 
     def upsert_deals(self, deals: Sequence[Deal]) -> None:
         rows = [
@@ -817,11 +803,35 @@ class Neo4jStore:
         return {key: int(row[key]) for key in COUNT_KEYS}
 
 
+def _add_interactions(writes: Sequence[InteractionWrite], tx: CypherTransaction) -> list[str]:
+    """Lookup, creation and KNOWS deltas in one transaction: a re-ingest changes nothing."""
+    existing: set[str] = set()
+    for batch in _batches([w.interaction.id for w in writes]):
+        existing.update(r["id"] for r in tx.run(q.EXISTING_INTERACTIONS, {"ids": batch}))
+    new = [w for w in writes if w.interaction.id not in existing]
+    rows = [_interaction_row(w.interaction) for w in new]
+    for start in range(0, len(rows), _INTERACTION_ROWS):
+        tx.run(q.CREATE_INTERACTIONS, {"rows": rows[start : start + _INTERACTION_ROWS]})
+    for batch in _batches([_knows_row(k) for k in _fold_knows(k for w in new for k in w.knows)]):
+        tx.run(q.MERGE_KNOWS, {"rows": batch})
+    return [w.interaction.id for w in new]
+
+
+def _interaction_row(i: Interaction) -> dict[str, Any]:
+    """A new interaction with its edges; the first (person, role) of its participants wins."""
+    participants: dict[tuple[str, str], dict[str, Any]] = {}
+    for n, p in enumerate(i.participants):
+        participants.setdefault((p.person_id, str(p.role)), {
+            "person_id": p.person_id, "role": str(p.role), "status": str(p.status), "position": n,
+            "address": p.address})
+    return {"props": _interaction_props(i), "participants": list(participants.values()), "topics": _unique(i.topics)}
+
+
 def _interaction_props(i: Interaction) -> dict[str, Any]:
     props = {
         "id": i.id, "kind": str(i.kind), "occurred_at": i.occurred_at, "subject": i.subject, "body": i.body,
         "thread_id": i.thread_id, "parent_id": i.parent_id, "category": str(i.category),
-        "duration_s": i.duration_s, **_prov(i.provenance), **_search_props(document_text(i.subject, i.topics, i.body, i.terms)),
+        "duration_s": i.duration_s, **_prov(i.provenance), **_search_props(*i.document()),
     }
     return {k: v for k, v in props.items() if v is not None}
 

@@ -305,19 +305,22 @@ class SQLiteStore:
                     for n, p in enumerate(i.participants)
                 ],
             )
-            self._index(conn, [(i.id, str(i.kind), i.occurred_at, document_text(i.subject, i.topics, i.body, i.terms))
-                               for i in items], fresh=True)
+            documents = {i.id: i.document() for i in items}
+            self._index(conn, [(i.id, str(i.kind), i.occurred_at, documents[i.id][0]) for i in items], fresh=True,
+                        tokens={doc_id: tokens for doc_id, (_, tokens) in documents.items()})
             conn.executemany(_KNOWS_UPSERT, [_knows_row(k) for w in new for k in w.knows])
         return [i.id for i in items]
 
-    def _index(self, conn: sqlite3.Connection, docs: list[tuple[str, str, int | None, str]], fresh: bool = False
-               ) -> None:
-        """(Re)index searchable documents; empty text removes a document. ``fresh``: none is indexed yet."""
+    def _index(self, conn: sqlite3.Connection, docs: list[tuple[str, str, int | None, str]], fresh: bool = False,
+               tokens: dict[str, str] | None = None) -> None:
+        """(Re)index searchable documents; empty text removes a document. ``fresh``: none is indexed yet;
+        ``tokens``: the documents' index_text where it is known already."""
         if not fresh:
             self._unindex(conn, [d[0] for d in docs])
         docs = [d for d in docs if d[3]]
         conn.executemany("INSERT INTO documents (doc_id, kind, occurred_at, text) VALUES (?,?,?,?)", docs)
-        tokens = {d[0]: index_text(d[3]) for d in docs}
+        known = tokens or {}
+        tokens = {d[0]: known[d[0]] if d[0] in known else index_text(d[3]) for d in docs}
         for chunk in _chunks(tokens):
             conn.executemany(
                 "INSERT INTO documents_fts (rowid, tokens) VALUES (?, ?)",

@@ -170,21 +170,37 @@ def test_add_interactions_looks_up_and_writes_in_one_transaction_and_skips_known
     new = write(Neo4jStore(db), known, fresh, fresh)
     assert new == [fresh.id]
     assert db.transactions == 1 and {w for w, _, _ in db.calls} == {"write#1"}
-    assert db.names() == ["EXISTING_INTERACTIONS", "CREATE_INTERACTIONS", "ADD_PARTICIPANTS", "ADD_TOPICS",
-                          "MERGE_KNOWS", "BUMP_GENERATION"]
+    assert db.names() == ["EXISTING_INTERACTIONS", "CREATE_INTERACTIONS", "MERGE_KNOWS", "BUMP_GENERATION"]
     assert db.params("EXISTING_INTERACTIONS") == [{"ids": [known.id, fresh.id]}]
     [created] = db.params("CREATE_INTERACTIONS")[0]["rows"]
     assert created["props"]["id"] == fresh.id and created["props"]["search_text"] == "GDPR transfers\nexport controls"
     assert created["props"]["search_tokens"] == "gdpr transfer export control"  # stemmed
     assert "occurred_at" in created["props"] and "duration_s" not in created["props"]  # no nulls stored
-    participants = db.params("ADD_PARTICIPANTS")[0]["rows"]
-    assert {r["interaction_id"] for r in participants} == {fresh.id}
+    participants = created["participants"]
+    assert created["topics"] == ["export controls"]
     assert [r["position"] for r in participants] == [0, 1, 2]
     assert [r["address"] for r in participants] == ["ben@acme.com", "ana@firm.com", "cho@acme.com"]
     knows = db.params("MERGE_KNOWS")[0]["rows"]
     assert {frozenset((r["a"], r["b"])) for r in knows} == {frozenset((BEN.id, ANA.id)), frozenset((BEN.id, CHO.id))}
     assert all(r["a"] < r["b"] and set(KNOWS_COUNTERS) <= r.keys() for r in knows)
     assert sum(r["emails_ab"] + r["emails_ba"] for r in knows) == 2  # the duplicate counted once
+
+
+def test_a_large_batch_of_interactions_is_written_in_bounded_transactions(monkeypatch):
+    """Each transaction holds at most _TX_INTERACTIONS interactions with their own edges and KNOWS
+    deltas (a transaction's memory stays bounded however large the ingest batch)."""
+    from kith.graph import neo4j_store
+
+    monkeypatch.setattr(neo4j_store, "_TX_INTERACTIONS", 2)
+    items = [email(f"m{n}@acme.com", BEN, [ANA, ANA], T0 + n) for n in range(5)]
+    db = RecordingExecutor()
+    assert write(Neo4jStore(db), *items) == [i.id for i in items]
+    assert db.transactions == 3
+    assert [len(p["rows"]) for p in db.params("CREATE_INTERACTIONS")] == [2, 2, 1]
+    assert [sum(r["emails_ab"] + r["emails_ba"] for r in p["rows"]) for p in db.params("MERGE_KNOWS")] == [2, 2, 1]
+    for row in db.params("CREATE_INTERACTIONS")[0]["rows"]:  # Ana twice as "to": the first one is kept
+        assert [(r["person_id"], r["role"], r["position"]) for r in row["participants"]] == [
+            (BEN.id, "from", 0), (ANA.id, "to", 1)]
 
 
 def test_a_re_ingest_sends_nothing_but_the_lookup():
@@ -379,7 +395,8 @@ def test_participant_addresses_are_written_and_read_back():
                         Participant(ANA.id, Role.TO, address="ana@firm.com")])
     db = RecordingExecutor()
     write(Neo4jStore(db), item)
-    assert [r["address"] for r in db.params("ADD_PARTICIPANTS")[0]["rows"]] == ["ben@acme.com", "ana@firm.com"]
+    [row] = db.params("CREATE_INTERACTIONS")[0]["rows"]
+    assert [r["address"] for r in row["participants"]] == ["ben@acme.com", "ana@firm.com"]
     stored = {"interaction": {"id": item.id, "kind": "email", "occurred_at": T0, "category": "personal"},
               "participants": [{"person_id": ANA.id, "role": "to", "status": "unknown", "position": 1,
                                 "address": "ana@firm.com"},
@@ -480,6 +497,7 @@ def test_every_statement_is_used_by_some_store_method():
         "COUNTS": [dict.fromkeys(("people", "organizations", "interactions", "deals", "knows", "works_at",
                                   "topics"), 0)],
         "WIPE_BATCH": [{"deleted": 0}],
+        "WIPE_EDGES": [{"deleted": 0}],
         "REASSIGN_LOOKUP": [{"from_id": "p_x", "to_id": "p_y", "touched": ["i_1"]}],
         "RESERVE_IDS": [{"last": 1}],
         "MARK_IDENTITY_EVENT_UNDONE": [{"id": 1}],

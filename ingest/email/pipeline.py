@@ -255,6 +255,7 @@ class EmailIngest:
             topics=mail.topics,
             body=mail.body,
             terms=mail.terms,
+            search_tokens=mail.search_tokens,
             thread_id=thread_id,
             parent_id=parent_id,
             category=_CATEGORIES[mail.category],

@@ -14,6 +14,7 @@ from typing import NamedTuple
 from kith.graph import ids
 from kith.graph.model import Category
 from kith.graph.settings import PrivacyMode
+from kith.graph.text import document_text, index_text
 from kith.ingest.email.classify import FORWARD_PREFIX, REPLY_PREFIX
 from kith.ingest.email.parse import Address, Limits, MessageError, parse_message
 from kith.ingest.email.sources import RawMessage
@@ -46,6 +47,7 @@ class Mail(NamedTuple):
     body: str  # only in "full" privacy
     terms: str  # only in "topics" privacy: the body's content words, unordered
     signature: tuple[str, str, tuple[str, ...]] | None  # title, company, phones
+    search_tokens: str  # index_text of what the store indexes (graph.model.Interaction.document)
 
 
 @lru_cache(maxsize=4096)  # a thread's messages share a subject
@@ -106,6 +108,8 @@ def prepare(data: bytes, privacy: PrivacyMode | str, limits: Limits = Limits()) 
             sender_name = sender_name or signed_name(msg.signature, msg.from_[0].address if msg.from_ else "")
             facts = read_signature(msg.signature, sender_name)
             signature = (facts.title, facts.company, facts.phones)
+    subject = msg.subject if privacy.keeps_text else ""
+    body = msg.body if privacy.keeps_body else ""
     parent_mid = msg.in_reply_to or (msg.references[-1] if msg.references else "")
     root_mid = msg.references[0] if msg.references else parent_mid
     return Mail(
@@ -117,7 +121,7 @@ def prepare(data: bytes, privacy: PrivacyMode | str, limits: Limits = Limits()) 
         to=_named(msg.to),
         cc=_named(msg.cc),
         bcc=_named(msg.bcc),
-        subject=msg.subject if privacy.keeps_text else "",
+        subject=subject,
         thread_key=normalized_subject(msg.subject),
         is_reply=bool(REPLY_PREFIX.match(msg.subject)),
         is_forward=bool(FORWARD_PREFIX.match(msg.subject)),
@@ -125,7 +129,8 @@ def prepare(data: bytes, privacy: PrivacyMode | str, limits: Limits = Limits()) 
         root_id=_email_iid(root_mid) if parent_mid else "",
         category=msg.category.value,
         topics=topics,
-        body=msg.body if privacy.keeps_body else "",
+        body=body,
         terms=terms,
         signature=signature,
+        search_tokens=index_text(document_text(subject, topics, body, terms)),  # here, in a parser worker
     )

@@ -138,3 +138,31 @@ def test_a_loose_nickname_of_the_list_is_only_worth_a_look() -> None:
     # the nickname list links Bill to Robert as well as to William; only the close pair merges
     assert _sim("Bill Smith", "William Smith") >= MERGE
     assert REVIEW <= _sim("Bill Smith", "Robert Smith") < MERGE
+
+
+def test_two_plain_words_split_as_nameparser_splits_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """parse_name skips nameparser for "Given Family"; on given names of the nickname list paired
+    with each other and with nameparser's own special words (titles, prefixes, suffixes ...), the
+    result is what it is with every name sent through nameparser."""
+    import random
+    from importlib import resources
+
+    from nameparser.config import CONSTANTS
+
+    from kith.ingest.identity import names
+
+    given = sorted({w.strip().capitalize() for line in resources.files("nicknames").joinpath("names.csv")
+                    .read_text(encoding="utf-8").splitlines() for w in line.split(",") if w.strip().isalpha()})
+    special = sorted(w.capitalize() for kind in ("titles", "prefixes", "suffix_acronyms", "suffix_not_acronyms",
+                                                  "conjunctions", "first_name_titles", "bound_first_names")
+                     for w in getattr(CONSTANTS, kind) if w.isalpha())
+    rng = random.Random(5)
+    pool = given + special + ["Ii", "Iv", "Xiv", "Mc", "Van", "Jr", "Dr", "Sir"]
+    texts = [f"{rng.choice(pool)} {rng.choice(pool)}" for _ in range(3000)]
+    parse_name.cache_clear()
+    fast = [parse_name(t) for t in texts]
+    assert sum(names._plain_pair(t, t.split()) is not None for t in texts) > 500  # the shortcut is taken
+    monkeypatch.setattr(names, "_plain_pair", lambda text, tokens: None)
+    parse_name.cache_clear()
+    assert [parse_name(t) for t in texts] == fast
+    parse_name.cache_clear()
