@@ -5,7 +5,8 @@
 Sets: ``se``, the Stack Exchange coffee dump (../shared/corpora/stackexchange_coffee/Posts.xml)
 through ``ingest.stackexchange``; ``firm:SEED``, the generated firm of ``bench/expert_firm.py`` drawn
 with that seed (seeds 1-5 were fixed before the firm's noise was written and any ranking was tuned
-on it; report them all: one draw of twelve topics varies by a few hundredths). Each is ingested as mail into a fresh SQLite store in ``topics`` and in ``full`` privacy, then ranked by
+on it; report them all: one draw of twelve topics varies by a few hundredths). Each is ingested
+as mail into a fresh SQLite store in ``topics`` and in ``full`` privacy, then ranked by
 ``graph.expert_eval`` (NDCG@10, MAP, P@5 for Kith, BM25 document-sum and most-active).
 Targets: Kith >= BM25 + 0.05 NDCG@10 and >= most-active, on every set, in both modes.
 """
