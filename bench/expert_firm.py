@@ -1,11 +1,22 @@
 """A generated firm's mail with known experts: the second expert-finding development set.
 
-Different mechanics from the Stack Exchange set, on purpose: practitioners advise clients and colleagues
-on their practice area (grade 3) and now and then on a second one (grade 1); juniors ask about any
-topic, to a practice-group list or to a practitioner directly, and get replies that quote them;
-managers are cc'd on much of it and send status mails naming several matters; a knowledge-management
-roundup goes to thirty people every week; two practitioners write from a second address too; clients
-ask questions. Words appear in several inflections, and much of every mail is generic business talk.
+Built to be hard for every ranker, not to suit one, with the noise a real firm's mail has:
+
+- Practitioners advise clients and colleagues on their practice area (grade 3) and sometimes on a
+  second one (grade 1). How much each writes is skewed (log-normal): some experts rarely write.
+- Experts write in their field's jargon more than in the words of its name; askers, assistants,
+  marketing and managers use the name ("transfer pricing"). Words come in several inflections, and
+  most of every mail is generic business talk.
+- Juniors and clients ask, to the practice-group list, to an expert, or to the wrong practitioner,
+  who passes it on. A few juniors ask a great deal, at length, about the matters they work on; askers
+  follow up in the thread ("thanks, and what about ..."), so askers also write replies.
+- Practitioners now and then write about a field that is not theirs (an article pasted for a
+  colleague, "FYI").
+- Partners are cc'd on much of it and send status mails naming several matters; two assistants are
+  cc'd on more still and send the scheduling mails, named for the matter; a business developer writes
+  to clients about every practice, cc'ing an expert; a knowledge manager (a person, who is written to)
+  sends a weekly roundup to thirty people; a list address sends a digest.
+- Three practitioners also write from a second address.
 
     write(folder, seed) -> (mbox path, labels path); labels as `kith evaluate experts` reads them.
 """
@@ -21,71 +32,100 @@ from email.utils import format_datetime, formataddr
 from pathlib import Path
 
 DOMAIN = "vantage.example"
+# topic -> the field's jargon (the words of its name, in their inflections, are added to it)
 TOPICS: dict[str, list[str]] = {
-    "transfer pricing": "transfer transfers transferred pricing priced intercompany royalty royalties arm's-length "
-                        "benchmarking benchmark margins documentation OECD comparables".split(),
-    "merger control": "merger mergers control filing filings notification notified antitrust concentration "
-                      "clearance remedies phase commission thresholds".split(),
-    "data protection": "data protection GDPR privacy processing processor controllers breach breaches consent "
-                       "transfers DPIA retention subject access".split(),
-    "employment disputes": "employment employee employees dismissal dismissed tribunal grievance disputes dispute "
-                           "severance redundancy claims whistleblowing".split(),
-    "real estate finance": "real estate finance financing lender lenders mortgage mortgages property properties "
-                           "refinancing facility covenants valuation".split(),
-    "export controls": "export exports controls controlled sanctions licence licences dual-use embargo "
-                       "screening classification jurisdiction".split(),
-    "patent litigation": "patent patents litigation infringement infringing claims prior art injunction "
-                         "invalidity validity experts trial".split(),
-    "joint ventures": "joint venture ventures partnership partnerships shareholders agreement governance "
-                      "deadlock exit partner partners".split(),
-    "tax audits": "tax taxes audit audits auditing inspector assessment assessments penalties disclosure "
-                  "authority appeal".split(),
-    "construction contracts": "construction contract contracts contractor contractors delay delays defects "
-                              "variations FIDIC adjudication site".split(),
-    "insolvency": "insolvency insolvent restructuring administration administrator creditors creditor "
-                  "liquidation moratorium distressed scheme".split(),
-    "fund formation": "fund funds formation limited partners LPA carried interest investors investor "
-                      "closing side letters regulatory".split(),
+    "transfer pricing": "intercompany royalty royalties arm's-length benchmarking benchmark margins OECD "
+                        "comparables BEPS master-file TNMM".split(),
+    "merger control": "antitrust concentration clearance remedies phase commission thresholds HSR "
+                      "gun-jumping turnover notifiable".split(),
+    "data protection": "GDPR privacy processing processor controllers breach breaches consent DPIA "
+                       "retention subject-access".split(),
+    "employment disputes": "employee employees dismissal dismissed tribunal grievance severance redundancy "
+                           "whistleblowing unfair constructive".split(),
+    "real estate finance": "lender lenders mortgage mortgages property properties refinancing facility "
+                           "covenants valuation LTV".split(),
+    "export controls": "sanctions licence licences dual-use embargo screening classification jurisdiction "
+                       "ECCN EAR OFAC".split(),
+    "patent litigation": "infringement infringing claims prior-art injunction invalidity validity trial "
+                         "SEP FRAND markman".split(),
+    "joint ventures": "partnership partnerships shareholders governance deadlock exit partner partners "
+                      "reserved-matters JVA".split(),
+    "tax audits": "inspector assessment assessments penalties disclosure authority appeal enquiry "
+                  "HMRC reassessment".split(),
+    "construction contracts": "contractor contractors delay delays defects variations FIDIC adjudication "
+                              "site employer's-agent NEC".split(),
+    "insolvency": "insolvent restructuring administration administrator creditors creditor liquidation "
+                  "moratorium distressed scheme".split(),
+    "fund formation": "LPA carried interest investors investor closing side-letters regulatory GP "
+                      "feeder AIFMD".split(),
 }
+INFLECTIONS = {"pricing": ["priced", "price"], "transfer": ["transfers", "transferred"],
+               "merger": ["mergers"], "control": ["controls", "controlled"], "data": [],
+               "protection": ["protected", "protect"], "employment": ["employed"], "disputes": ["dispute"],
+               "real": [], "estate": [], "finance": ["financing", "financed"], "export": ["exports", "exporting"],
+               "controls": ["control", "controlled"], "patent": ["patents", "patented"],
+               "litigation": ["litigating", "litigated"], "joint": [], "ventures": ["venture"],
+               "tax": ["taxes", "taxation"], "audits": ["audit", "auditing"],
+               "construction": [], "contracts": ["contract", "contractual"],
+               "insolvency": ["insolvencies"], "fund": ["funds", "funding"], "formation": ["formed"]}
 GENERIC = ("client matter call tomorrow draft comments thoughts timing next steps team meeting update note "
            "please thanks agree review attached version points issue issues approach position discuss week "
            "deadline budget fees scope engagement letter kick-off follow-up summary progress status board "
            "documents question happy help".split())
 GIVEN = ["Ana", "Ben", "Chloe", "Dev", "Eva", "Femi", "Gus", "Hana", "Ivo", "Jade", "Kai", "Lena", "Milo", "Nia",
          "Omar", "Pia", "Raj", "Sara", "Theo", "Uma", "Vik", "Wren", "Xena", "Yann", "Zara", "Arlo", "Bea", "Cole",
-         "Dina", "Ezra", "Fay", "Gil", "Hugo", "Iris", "Jon", "Kira"]
+         "Dina", "Ezra", "Fay", "Gil", "Hugo", "Iris", "Jon", "Kira", "Leo", "Mara", "Ned", "Orla", "Paz", "Quin",
+         "Rhea", "Sol", "Tess", "Ugo", "Vera", "Wes"]
 FAMILY = ["Archer", "Bishop", "Cruz", "Doyle", "Engel", "Flores", "Grant", "Hale", "Iqbal", "Jensen", "Khan",
           "Lowe", "Moreau", "Novak", "Okafor", "Park", "Quist", "Reyes", "Stone", "Tran", "Ueda", "Voss", "Webb",
           "Xu", "Young", "Zeller", "Amari", "Brandt", "Costa", "Dahl", "Ekwueme", "Fox", "Gomez", "Holm", "Ito",
-          "Jovic"]
+          "Jovic", "Kerr", "Lund", "Mensah", "Nagy", "Ortiz", "Pike", "Rossi", "Sato", "Tate", "Ulloa", "Vance",
+          "Wolfe"]
 
 
-def write(folder: str | Path, seed: int = 2027, mails: int = 1500) -> tuple[Path, Path]:
+def write(folder: str | Path, seed: int = 1, mails: int = 2500) -> tuple[Path, Path]:
     rng = random.Random(seed)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     names = [f"{g} {f}" for g, f in zip(GIVEN, rng.sample(FAMILY, len(FAMILY)))]
     people = [(n, f"{n.lower().replace(' ', '.')}@{DOMAIN}") for n in names]
     topics = list(TOPICS)
-    practitioners, managers, juniors = people[:24], people[24:28], people[28:36]
+    practitioners, partners, juniors = people[:30], people[30:34], people[34:44]
+    assistants, km, bd = people[44:46], people[46], people[47]
     primary = {p: topics[i % len(topics)] for i, p in enumerate(practitioners)}
-    secondary = {p: rng.choice([t for t in topics if t != primary[p]]) for p in rng.sample(practitioners, 12)}
-    activity = [rng.lognormvariate(0, 0.8) for _ in practitioners]
-    aliases = {p: (p[0], p[1].split(".")[0] + f"@{DOMAIN}") for p in rng.sample(practitioners, 2)}
+    secondary = {p: rng.choice([t for t in topics if t != primary[p]]) for p in rng.sample(practitioners, 14)}
+    activity = {p: rng.lognormvariate(0, 1.0) for p in practitioners}
+    heavy = rng.sample(juniors, 3)  # ask a great deal, about their matters
+    matters = {j: rng.sample(topics, 2) for j in juniors}
+    aliases = {p: (p[0], p[1].split(".")[0] + f"@{DOMAIN}") for p in rng.sample(practitioners, 3)}
     group_list = ("Practice Group", f"practice-group@{DOMAIN}")
-    roundup = ("KM Roundup", f"km-roundup@{DOMAIN}")
+    digest = ("Practice Digest", f"practice-digest@{DOMAIN}")
     clients = [(f"Client {i}", f"contact{i}@client{i % 9}.example") for i in range(40)]
     start = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
     def when() -> datetime:
         return start + timedelta(minutes=rng.randrange(2 * 365 * 24 * 60))
 
-    def words(topic: str | None, n: int, share: float) -> str:
-        out = [rng.choice(TOPICS[topic]) if topic and rng.random() < share else rng.choice(GENERIC) for _ in range(n)]
+    def topical(topic: str, by_expert: bool) -> str:
+        name = topic.split()
+        if rng.random() < (0.3 if by_expert else 0.75):
+            w = rng.choice(name)
+            return rng.choice([w, *INFLECTIONS.get(w, [])])
+        return rng.choice(TOPICS[topic])
+
+    def words(topic: str | None, n: int, share: float, by_expert: bool = False) -> str:
+        out = [topical(topic, by_expert) if topic and rng.random() < share else rng.choice(GENERIC) for _ in range(n)]
         return " ".join(out).capitalize() + "."
 
     def sender(p):
         return aliases[p] if p in aliases and rng.random() < 0.4 else p
+
+    def experts_on(t):
+        return [p for p in practitioners if primary[p] == t or secondary.get(p) == t]
+
+    def cc_of(rate_partner: float, rate_assistant: float) -> list:
+        cc = rng.sample(partners, 1) if rng.random() < rate_partner else []
+        return cc + (rng.sample(assistants, 1) if rng.random() < rate_assistant else [])
 
     box_path = folder / "mail.mbox"
     box_path.unlink(missing_ok=True)
@@ -118,43 +158,88 @@ def write(folder: str | Path, seed: int = 2027, mails: int = 1500) -> tuple[Path
     def topic_of(p):
         return secondary[p] if p in secondary and rng.random() < 0.25 else primary[p]
 
+    def thread(at):
+        """A question, answered by one or two experts (perhaps after a wrong first address), with follow-ups."""
+        if rng.random() < 0.75:
+            asker = rng.choices(juniors, weights=[6 if j in heavy else 1 for j in juniors])[0]
+            t = rng.choice(matters[asker]) if rng.random() < 0.7 else rng.choice(topics)
+        else:
+            asker, t = rng.choice(clients[:10]), rng.choice(topics)
+        long = asker in heavy
+        experts = experts_on(t)
+        route = rng.random()
+        to = [group_list] if route < 0.45 else [rng.choice(experts)] if route < 0.8 else \
+            [rng.choice([p for p in practitioners if p not in experts])]
+        question = "Does anyone know about " + t + "? " + words(t, rng.randint(40, 90) if long else rng.randint(15, 35), 0.5)
+        subject = f"Question on {t}" if rng.random() < 0.5 else rng.choice(["Quick question", "Help please", "Query"])
+        cc = rng.sample(juniors, 1) if rng.random() < 0.3 else []
+        last = send(asker, to, cc, subject, question, at)
+        at += timedelta(hours=rng.randint(1, 20))
+        if route >= 0.8:  # the wrong practitioner passes it on
+            last = send(to[0], [asker], [rng.choice(experts)], "Re: " + subject,
+                        words(None, rng.randint(8, 20), 0) + " Adding a colleague who knows this well.", at, last, question)
+            at += timedelta(hours=rng.randint(1, 20))
+        for answerer in rng.sample(experts, min(len(experts), rng.randint(1, 2))):
+            answer = words(t, rng.randint(30, 80), 0.15, by_expert=True)
+            last = send(sender(answerer), [asker], cc_of(0.2, 0.2) + ([group_list] if to == [group_list] else []),
+                        "Re: " + subject, answer, at, last, question)
+            at += timedelta(hours=rng.randint(1, 20))
+            if rng.random() < (0.6 if long else 0.3):  # the asker follows up, and is answered again
+                follow = "Thanks, that helps. And what about " + words(t, rng.randint(15, 40), 0.4)
+                last = send(asker, [answerer], [], "Re: " + subject, follow, at, last, answer)
+                at += timedelta(hours=rng.randint(1, 20))
+                last = send(sender(answerer), [asker], [], "Re: " + subject,
+                            words(t, rng.randint(20, 50), 0.15, by_expert=True), at, last, follow)
+
     for _ in range(mails):
         kind = rng.random()
         at = when()
-        if kind < 0.40:  # advice from a practitioner (busy ones write more), or a partner on anything
-            if rng.random() < 0.2:
-                p, t, share = rng.choice(managers), rng.choice(topics), 0.06
+        if kind < 0.30:  # advice from a practitioner (busy ones write more), or a partner on anything
+            if rng.random() < 0.15:
+                p, t, share, expert = rng.choice(partners), rng.choice(topics), 0.06, False
             else:
-                p = rng.choices(practitioners, weights=activity)[0]
-                t, share = topic_of(p), 0.08
-            to = [rng.choice(clients)] if rng.random() < 0.6 else rng.sample(people, 1)
-            cc = rng.sample(managers, 1) if rng.random() < 0.5 else []
-            subject = f"{t.title()}: {rng.choice(GENERIC)}" if rng.random() < 0.4 else rng.choice(GENERIC).title()
-            send(sender(p), to, cc, subject, words(t, rng.randint(40, 90), share), at)
-        elif kind < 0.62:  # a junior (or a client) asks; a practitioner answers, quoting the question
-            asker = rng.choice(juniors + clients[:10])
-            t = rng.choice(topics)
-            experts = [p for p in practitioners if primary[p] == t or secondary.get(p) == t]
-            to = [group_list] if rng.random() < 0.5 else [rng.choice(experts)]
-            question = "Does anyone know about " + t + "? " + words(t, rng.randint(15, 35), 0.5)
-            subject = f"Question on {t}"
-            mid = send(asker, to, rng.sample(juniors, 1) if rng.random() < 0.3 else [], subject, question, at)
-            for answerer in rng.sample(experts, min(len(experts), rng.randint(1, 2))):
-                send(sender(answerer), [asker], [group_list] if rng.random() < 0.3 else [], "Re: " + subject,
-                     words(t, rng.randint(30, 70), 0.15), at + timedelta(hours=rng.randint(1, 30)), mid, question)
-        elif kind < 0.80:  # a manager's status mail, naming several matters, to a team
-            m = rng.choice(managers)
+                p = rng.choices(practitioners, weights=[activity[x] for x in practitioners])[0]
+                t, share, expert = topic_of(p), 0.08, True
+            to = [rng.choice(clients)] if rng.random() < 0.6 else rng.sample(people[:44], 1)
+            subject = f"{t.title()}: {rng.choice(GENERIC)}" if rng.random() < 0.3 else rng.choice(GENERIC).title()
+            send(sender(p), to, cc_of(0.5, 0.3), subject, words(t, rng.randint(40, 90), share, expert), at)
+        elif kind < 0.50:
+            thread(at)
+        elif kind < 0.55:  # a practitioner on a field not theirs: an article pasted for a colleague
+            p = rng.choices(practitioners, weights=[activity[x] for x in practitioners])[0]
+            t = rng.choice([x for x in topics if x != primary[p] and x != secondary.get(p)])
+            send(sender(p), rng.sample(people[:44], rng.randint(1, 3)), [], f"FYI: {t} article",
+                 "Saw this and thought of you. " + words(t, rng.randint(60, 120), 0.3), at)
+        elif kind < 0.67:  # a partner's status mail, naming several matters, to a team
+            m = rng.choice(partners)
             named = rng.sample(topics, 3)
-            body = " ".join(f"On {t}: {words(t, 8, 0.3)}" for t in named) + " " + words(None, 20, 0)
-            send(m, rng.sample(practitioners, 6), rng.sample(managers + juniors, 3), "Status of matters", body, at)
-        elif kind < 0.84:  # the weekly knowledge roundup to thirty people
-            named = rng.sample(topics, 6)
-            body = "\n".join(f"{t.title()}: {words(t, 12, 0.6)}" for t in named)
-            send(roundup, rng.sample(people, 30), [], "This week in the firm", body, at)
-        else:  # everyday chatter, sometimes cc'ing a manager
-            a, b = rng.sample(people, 2)
-            send(a, [b], rng.sample(managers, 2) if rng.random() < 0.6 else [], rng.choice(GENERIC).title(),
-                 words(None, rng.randint(10, 40), 0), at)
+            body = " ".join(f"On {t}: {words(t, 10, 0.4)}" for t in named) + " " + words(None, 20, 0)
+            send(m, rng.sample(practitioners, 6), rng.sample(partners + juniors + assistants, 3), "Status of matters",
+                 body, at)
+        elif kind < 0.75:  # an assistant schedules a call, named for the matter
+            a, t = rng.choice(assistants), rng.choice(topics)
+            team = rng.sample(practitioners, 2) + ([rng.choice(experts_on(t))] if rng.random() < 0.5 else [])
+            send(a, team, rng.sample(partners, 1), f"Call re {t} matter",
+                 f"The {t} call is moved. " + words(t, rng.randint(10, 25), 0.3), at)
+        elif kind < 0.78:  # the business developer pitches a practice to a client, cc'ing an expert
+            t = rng.choice(topics)
+            send(bd, [rng.choice(clients)], [rng.choice(experts_on(t))], f"Our {t} practice",
+                 f"Our {t} team would be glad to help. " + words(t, rng.randint(30, 60), 0.3), at)
+        elif kind < 0.80:  # the knowledge manager's weekly roundup, and items sent in for it
+            if rng.random() < 0.6:
+                named = rng.sample(topics, 6)
+                body = "\n".join(f"{t.title()}: {words(t, 12, 0.6)}" for t in named)
+                send(km, rng.sample(people[:44], 30), [], "This week in the firm", body, at)
+            else:
+                p = rng.choice(practitioners)
+                send(sender(p), [km], [], "For the roundup", words(topic_of(p), rng.randint(20, 40), 0.2, True), at)
+        elif kind < 0.82:  # the practice digest, from a list address
+            named = rng.sample(topics, 5)
+            body = "\n".join(f"{t.title()}: {words(t, 15, 0.5)}" for t in named)
+            send(digest, rng.sample(people[:44], 25), [], "Practice digest", body, at)
+        else:  # everyday chatter, often cc'ing a partner or an assistant
+            a, b = rng.sample(people[:48], 2)
+            send(a, [b], cc_of(0.6, 0.4), rng.choice(GENERIC).title(), words(None, rng.randint(10, 40), 0), at)
     box.flush()
     box.close()
 

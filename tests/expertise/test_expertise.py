@@ -34,9 +34,10 @@ def test_scores_follow_the_model_by_hand(store):
     # One stemmed query word, in both subjects (counted twice: text + subject); lengths 2 and 3.
     e1, e2 = bm25(2, 2, 2.5, 2, 2), bm25(2, 3, 2.5, 2, 2)
     readers = 1 + 0.5 * math.log(2)  # e2 has two readers: alice (to) and carol (cc)
-    # author of e1, recipient of e2: no division by who else is on it; the sum over n documents / √n
+    # author of e1, recipient of e2: no division by who else is on it, every role damped by e2's
+    # readers; the sum over n documents / √n
     alice = (e1 * 1.0 + e2 * 0.5 / readers) / math.sqrt(2)
-    bob = e2 * 1.0
+    bob = e2 * 1.0 / readers
 
     ranked = experts(store, "Export", now=NOW)
     assert [e.person_id for e in ranked] == ["alice", "bob"]  # carol is not a colleague
@@ -76,6 +77,18 @@ def test_cc_on_everything_does_not_beat_the_author_of_three_on_topic_mails(store
                 body="The tax audit: the inspector's questions and our answers on the audit.")
     ranked = [e.person_id for e in experts(store, "tax audit", now=NOW)]  # each status mail names it in passing
     assert ranked.index("author") < ranked.index("manager")
+
+
+def test_the_author_of_mails_to_many_does_not_beat_the_author_of_an_answer_to_one(store):
+    g = Graph(store)
+    team = [f"t{n}" for n in range(9)]
+    g.people("partner", "expert", *team, internal=True)
+    text = dict(subject="Transfer pricing", body="Transfer pricing: the benchmarking and the intercompany royalty.")
+    for n in range(2):  # the same words, to nine colleagues at once, twice
+        g.email(f"s{n}", at(n), "partner", team, **text)
+    g.email("a", at(0), "expert", ["t0"], **text)
+    ranked = [e.person_id for e in experts(store, "transfer pricing", now=NOW)]
+    assert ranked[0] == "expert" and ranked.index("partner") < ranked.index("t1")
 
 
 def test_the_one_who_asked_ranks_below_those_who_answered(store):
@@ -146,8 +159,8 @@ def test_role_weights_order_sender_recipient_cc_bcc(store):
     g.email("e", NOW, "s", ["t"], ["c"], ["b"], subject="patent licensing")
     ranked = experts(store, "patent", now=NOW)
     assert [e.person_id for e in ranked] == ["s", "t", "c", "b"]
-    damped = 1 + 0.5 * math.log(3)  # three readers
-    assert [round(e.score, 9) for e in ranked] == [round(x, 9) for x in (1.0, 0.5 / damped, 0.1 / damped, 0.05 / damped)]
+    # everyone on it is damped alike by its three readers, so the scores keep the weights' ratios
+    assert [round(e.score, 9) for e in ranked] == [1.0, 0.5, 0.1, 0.05]
     assert ROLE_WEIGHTS[Role.FROM] > ROLE_WEIGHTS[Role.TO] > ROLE_WEIGHTS[Role.CC] > ROLE_WEIGHTS[Role.BCC]
 
 
