@@ -97,7 +97,7 @@ def stage_profile(paths: list[Path], db: Path) -> tuple[int, float, dict[str, fl
     import pstats
 
     from kith.graph.settings import Settings
-    from kith.graph.store import open_store
+    from kith.graph.backends import open_store
     from kith.ingest.email.pipeline import ingest_email
 
     settings = Settings(db=str(db), internal_domains=[FIRM_DOMAIN], neo4j_uri="")  # SQLite: the store of the ratio

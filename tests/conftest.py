@@ -6,8 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tests.neo4j_server import neo4j_store
+
+# Property tests check behaviour, never speed: no per-example deadline (a loaded CI machine missed
+# hypothesis's default 200 ms on a name parse that takes microseconds when idle).
+settings.register_profile("kith", deadline=None)
+settings.load_profile("kith")
 
 REPO = Path(__file__).resolve().parents[1]
 CORPORA = REPO.parent / "shared" / "corpora"
