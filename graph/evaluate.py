@@ -5,7 +5,7 @@ bench/evaluate.py. Interactions dated outside a plausible window (before 1990, a
 1980-01-01 null date, which falls before 1990 anyway) are ignored and counted (``ignored_dates``).
 The rest are split at a time T, by default the 80th percentile of their dates (so a few stray dates
 cannot drag it). Every pair with evidence before T is scored from that evidence alone (KNOWS edges
-recomputed by ``graph.knows.fold`` from the interactions before T, so nothing after T leaks in); a
+recomputed by ``graph.knows.sum_edges`` from the interactions before T, so nothing after T leaks in); a
 pair is positive when it interacts again at or after T. Four scorers, in the same run:
 
 - ``model``: ``graph.strength`` as of T with the weights given (the configured ones in the CLI);
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kith.graph.errors import KithError
-from kith.graph.knows import deltas, fold
+from kith.graph.knows import deltas, sum_edges
 from kith.graph.model import Category, Interaction, Knows
 from kith.graph.store import Store
 from kith.graph.strength import DAY, DEFAULT_WEIGHTS, Weights, columns, score_columns
@@ -119,7 +119,7 @@ def load_interactions(store: Store, before: int | None = None) -> dict[str, Inte
 def edges_as_of(items: Iterable[Interaction], as_of: int) -> dict[tuple[str, str], Knows]:
     """The KNOWS edges of the interactions dated before ``as_of`` (replies only to earlier parents)."""
     before = {i.id: i for i in items if i.occurred_at is not None and i.occurred_at < as_of}
-    return fold(before.values(), lambda item: before.get(item.parent_id) if item.parent_id else None)
+    return sum_edges(before.values(), lambda item: before.get(item.parent_id) if item.parent_id else None)
 
 
 def protocol(items: Iterable[Interaction], *, split_at: int | None = None, quantile: float = DEFAULT_QUANTILE,

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kith.graph.errors import NotFound
-from kith.graph.knows import deltas, fold
+from kith.graph.knows import deltas, sum_edges
 from kith.graph.memo import per_generation
 from kith.graph.model import Interaction, Knows
 from kith.graph.network import HOUR
@@ -93,7 +93,7 @@ def knows_around(store: Store, a: str, b: str, *, before: int) -> dict[tuple[str
     # a parent from after the cut is future evidence: the reply then counts as a plain email
     parents = {**{i: p for i, p in known.items() if p.occurred_at is not None and p.occurred_at < before},
                **items}
-    edges = fold(sorted(items.values(), key=lambda i: i.id), lambda i: parents.get(i.parent_id) if i.parent_id else None)
+    edges = sum_edges(sorted(items.values(), key=lambda i: i.id), lambda i: parents.get(i.parent_id) if i.parent_id else None)
     return {pair: k for pair, k in edges.items() if a in pair or b in pair}
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from kith.graph import ids
 from kith.graph.errors import KithError, NotFound
-from kith.graph.knows import fold
+from kith.graph.knows import sum_edges
 from kith.graph.model import IdentityEvent, IdentityEventKind, Interaction, Person, ReviewStatus
 from kith.graph.store import Store
 
@@ -25,7 +25,7 @@ def recompute_knows(store: Store, person_ids: Sequence[str]) -> None:
         items.update((i.id, i) for i in store.interactions_of(pid))
     parents = store.get_interactions({i.parent_id for i in items.values() if i.parent_id} - items.keys())
     parents.update(items)
-    edges = fold(items.values(), lambda i: parents.get(i.parent_id) if i.parent_id else None)
+    edges = sum_edges(items.values(), lambda i: parents.get(i.parent_id) if i.parent_id else None)
     store.replace_knows(list(wanted), [k for k in edges.values() if k.a in wanted or k.b in wanted])
 
 

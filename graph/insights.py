@@ -1,7 +1,7 @@
 """Insights: what a partner should know about the firm's relationships this week.
 
 Each function returns plain dataclasses and reads through the store interface only. ``as_of`` answers
-as of that moment: KNOWS edges are recomputed from the interactions before it (``graph.knows.fold``),
+as of that moment: KNOWS edges are recomputed from the interactions before it (``graph.knows.sum_edges``),
 and deals, jobs and ages are taken as they stood then. Thresholds, and why:
 
 - ``going_cold``: a colleague's relationship with an outside contact that was strong (``min_past``,

@@ -100,7 +100,7 @@ def reply_deltas(item: Interaction, parent: Interaction | None) -> list[Knows]:
     return [k]
 
 
-def fold(items: Iterable[Interaction], parent_of: Callable[[Interaction], Interaction | None]) -> dict[tuple[str, str], Knows]:
+def sum_edges(items: Iterable[Interaction], parent_of: Callable[[Interaction], Interaction | None]) -> dict[tuple[str, str], Knows]:
     """The KNOWS edges a set of interactions adds up to (for "as of" recomputation)."""
     edges: dict[tuple[str, str], Knows] = {}
     for item in items:

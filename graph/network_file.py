@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kith.graph.network import Edges, read_edges
+from kith.graph.edges import Edges, read_edges
 from kith.graph.store import STORE_ID_KEY, Store
 
 log = logging.getLogger(__name__)

@@ -541,7 +541,7 @@ class DealIngest:
             deal = self._deal(row)
             rows_of[deal.id] += 1
             if deal.id in deals:
-                _fold(deals[deal.id], deal)
+                _merge_into(deals[deal.id], deal)
             else:
                 deals[deal.id] = deal
         known = set(self.store.get_deals([d for d in deals if d not in self._written]))
@@ -753,7 +753,7 @@ class DealIngest:
         return list(dict.fromkeys(roles))
 
 
-def _fold(into: Deal, other: Deal) -> None:
+def _merge_into(into: Deal, other: Deal) -> None:
     """Another row of the same deal: its non-empty fields win, its roles add."""
     for name in ("name", "org_id", "stage", "currency", "amount", "opened_at", "closed_at"):
         value = getattr(other, name)

@@ -8,15 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from kith.api.cli import demo as cli_demo, expert_eval as cli_expert_eval, ingest as cli_ingest
-from kith.api.cli import insights as cli_insights, review as cli_review
-from kith.api.cli import note as cli_note
-from kith.api.cli import rank as cli_rank
-from kith.api.cli import users as cli_users
-from kith.api.cli import serve as cli_serve
-from kith.api.cli import export as cli_export
-from kith.api.cli import sync as cli_sync
-from kith.api.cli import migrate as cli_migrate
+from kith.api.cli import demo, expert_eval, export, ingest, insights, migrate, note, rank, review, serve, sync, users
 from kith.api.cli.context import AsJson, describe, err, out, print_json, settings_of, store_of
 from kith.graph.errors import KithError
 
@@ -27,27 +19,27 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-app.add_typer(cli_ingest.app, name="ingest")
-app.add_typer(cli_sync.app, name="sync")
-app.add_typer(cli_review.app, name="review")
-app.command()(cli_rank.paths)
-app.command()(cli_rank.explain)
-app.add_typer(cli_note.app, name="note")
-app.command()(cli_demo.demo)
-app.add_typer(cli_users.users, name="users")
-app.add_typer(cli_users.tokens, name="tokens")
-app.add_typer(cli_users.walls, name="walls")
-app.command()(cli_insights.experts)
-app.command()(cli_insights.insights)
+app.add_typer(ingest.app, name="ingest")
+app.add_typer(sync.app, name="sync")
+app.add_typer(review.app, name="review")
+app.command()(rank.paths)
+app.command()(rank.explain)
+app.add_typer(note.app, name="note")
+app.command()(demo.demo)
+app.add_typer(users.users, name="users")
+app.add_typer(users.tokens, name="tokens")
+app.add_typer(users.walls, name="walls")
+app.command()(insights.experts)
+app.command()(insights.insights)
 # `kith evaluate` alone is the strength backtest; `kith evaluate experts` checks the expert ranking.
 evaluate_app = typer.Typer(help="Measure Kith's answers against baselines on your own data.")
-evaluate_app.callback(invoke_without_command=True)(cli_insights.evaluate)
-evaluate_app.command("experts")(cli_expert_eval.experts)
-evaluate_app.command("stackexchange")(cli_expert_eval.stackexchange)
+evaluate_app.callback(invoke_without_command=True)(insights.evaluate)
+evaluate_app.command("experts")(expert_eval.experts)
+evaluate_app.command("stackexchange")(expert_eval.stackexchange)
 app.add_typer(evaluate_app, name="evaluate")
-app.command()(cli_serve.serve)
-app.command()(cli_export.export)
-app.command()(cli_migrate.migrate)
+app.command()(serve.serve)
+app.command()(export.export)
+app.command()(migrate.migrate)
 
 
 def _show_version(value: bool) -> None:

@@ -7,13 +7,10 @@ from __future__ import annotations
 import re
 from email.message import Message
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from kith.graph.model import Category
+from kith.ingest.email.address import Address
 from kith.ingest.email.mime import content_type
-
-if TYPE_CHECKING:
-    from kith.ingest.email.parse import Address
 
 _BOUNCE_SENDERS = re.compile(
     r"^(mailer-daemon|mailer_daemon|mailerdaemon|mail-daemon|postmaster|post_master|mail\.?delivery"

@@ -15,17 +15,18 @@ import hashlib
 import re
 import time
 from dataclasses import dataclass, field
-from typing import NamedTuple
 from datetime import datetime, timezone
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
 from email.utils import getaddresses, parsedate_tz
 from functools import lru_cache
+from typing import NamedTuple
 
 import charset_normalizer
 
 from kith.graph.model import Category
+from kith.ingest.email.address import Address
 from kith.ingest.email.bodies import html_to_text, split_body
 from kith.ingest.email.classify import classify
 from kith.ingest.email.mime import content_charset, content_type
@@ -43,12 +44,6 @@ class MessageError(ValueError):
 
     def __reduce__(self):  # type: ignore[no-untyped-def]
         return MessageError, (self.reason, self.source, self.position)
-
-
-@dataclass(frozen=True, slots=True)
-class Address:
-    name: str  # decoded display name, '' if none
-    address: str  # addr-spec as written, stripped; only the domain part lower-cased
 
 
 @dataclass(slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from conftest import corpus
 from kith.graph.evaluate import protocol
-from kith.graph.knows import fold
+from kith.graph.knows import sum_edges
 from kith.graph.model import Role
 from kith.ingest.snap import read_snap
 
@@ -19,7 +19,7 @@ def test_lines_from_one_sender_at_one_second_are_one_message(tmp_path):
     first, reply = net.interactions
     assert first.occurred_at == 1_000_000_100 and reply.occurred_at == 1_000_000_160
     assert first.people(Role.FROM) == ["t:1"] and first.people(Role.TO) == ["t:2", "t:3"]  # the self-line adds no one
-    edges = fold(net.interactions, lambda i: None)
+    edges = sum_edges(net.interactions, lambda i: None)
     pair = edges[("t:1", "t:2")]
     assert (pair.emails_ab, pair.emails_ba) == (1, 1)  # a repeated line is the same message
     assert pair.email_weight == 0.5 + 1  # a message to two, then one back

@@ -5,15 +5,26 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from ranking_graphs import MEDIUM, PROV, STRONG, T0, WEAK, edge, person, write_graph
 
 from kith.graph import ids
+from kith.graph.edges import Edges
 from kith.graph.identity import resolve_review
-from kith.graph.model import Deal, DealRole, DealRoleKind, Knows, Organization, Person, ReviewItem, WorksAt
-from kith.graph.network import Edges, Network, load_network
+from kith.graph.model import (
+    Deal,
+    DealRole,
+    DealRoleKind,
+    Knows,
+    Organization,
+    Person,
+    ReviewItem,
+    WorksAt,
+)
+from kith.graph.network import Network, load_network
 from kith.graph.paths import best_paths, decision_makers, seniority, staff, warm_paths
 from kith.graph.strength import signals
-from ranking_graphs import MEDIUM, PROV, STRONG, T0, WEAK, edge, person, write_graph
 
 FAY, GUS = person("fay", internal=True), person("gus", internal=True)
 XU, YAN, ZED, TARA = person("xu"), person("yan"), person("zed"), person("tara")

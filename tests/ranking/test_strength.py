@@ -13,7 +13,7 @@ from hypothesis import given, settings, strategies as st
 
 from ranking_graphs import DAY, MEDIUM, STRONG, T0, WEAK, email_item, meeting_item, person
 from kith.graph.errors import KithError
-from kith.graph.knows import deltas, fold
+from kith.graph.knows import deltas, sum_edges
 from kith.graph.model import KNOWS_COUNTERS, Category, Knows
 from kith.graph.settings import Settings
 from kith.graph.strength import (DEFAULT_WEIGHTS, SIGNALS, Weights, band, columns, contributions, score_columns,
@@ -86,7 +86,7 @@ def test_bands():
 
 
 def _edge(items) -> Knows:
-    return fold(items, lambda i: None)[tuple(sorted((A.id, B.id)))]
+    return sum_edges(items, lambda i: None)[tuple(sorted((A.id, B.id)))]
 
 
 def _frequency(items) -> float:
@@ -108,14 +108,14 @@ def test_a_digest_sender_is_weak_to_each_recipient():
     days = range(365, 0, -1)
     digest = [email_item(f"d{n}", D, [A, *crowd], T0 - n * DAY) for n in days]
     replies = [email_item("reply", A, [D], T0 - 100 * DAY), email_item("answer", D, [A], T0 - 99 * DAY)]
-    edge = fold(digest + replies, lambda i: None)[tuple(sorted((A.id, D.id)))]
+    edge = sum_edges(digest + replies, lambda i: None)[tuple(sorted((A.id, D.id)))]
     s = signals(edge, T0)
     assert s.band in ("weak", "cold")
     assert contributions(s)["group_size"] < 0
     # the same mail written to Ann alone would be a strong tie; and so is a list both of them write to
-    alone = fold([email_item(f"d{n}", D, [A], T0 - n * DAY) for n in days] + replies, lambda i: None)
+    alone = sum_edges([email_item(f"d{n}", D, [A], T0 - n * DAY) for n in days] + replies, lambda i: None)
     assert signals(alone[tuple(sorted((A.id, D.id)))], T0).band == "strong"
-    both = fold([email_item(f"d{n}", D if n % 2 else A, [A if n % 2 else D, *crowd], T0 - n * DAY) for n in days],
+    both = sum_edges([email_item(f"d{n}", D if n % 2 else A, [A if n % 2 else D, *crowd], T0 - n * DAY) for n in days],
                 lambda i: None)
     shared = signals(both[tuple(sorted((A.id, D.id)))], T0)
     assert shared.group_size < 0.01 and shared.band == "strong"

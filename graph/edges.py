@@ -1,0 +1,144 @@
+"""The network's unscored arrays: people (sorted ids, flags) and KNOWS edges with their columns and the
+CSR adjacency of every edge, built from the store's streaming columnar reads or from records. What
+``graph.network_file`` writes and maps, and ``graph.network`` scores."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from operator import attrgetter
+
+import numpy as np
+
+from kith.graph.model import KNOWS_COUNTERS, Knows, Person
+from kith.graph.store import KNOWS_COLUMNS, Store
+from kith.graph.strength import quieter_active_at
+
+COLUMNS = ("first_at", "last_at", *KNOWS_COUNTERS)
+_REVIEW_READ = 1_000_000  # open review items read (all, in practice)
+
+
+@dataclass(slots=True)
+class Edges:
+    """Unscored edges and people of one store generation (or one ``as_of``), index-aligned, with the
+    adjacency of every edge (CSR). Its arrays may be memory-mapped from a file (``graph.network_file``)."""
+
+    ids: np.ndarray  # person ids (numpy str), sorted
+    internal: np.ndarray  # bool per person
+    usable: np.ndarray  # bool per person: neither opted out nor blocked
+    a: np.ndarray  # int32 per edge, a < b, edges in (a, b) order
+    b: np.ndarray
+    cols: dict[str, np.ndarray]  # float64 per edge; first_at/last_at NaN when unknown; active_at (graph.strength)
+    indptr: np.ndarray  # int64 per person + 1: row i of the adjacency is entries indptr[i]:indptr[i + 1]
+    nbr: np.ndarray  # int32 per entry (2 per edge): the neighbour, ascending within a row
+    eid: np.ndarray  # int32 per entry: the edge
+    row: np.ndarray  # int32 per entry: the row it is in
+
+    ARRAYS = ("ids", "internal", "usable", "a", "b", "indptr", "nbr", "eid", "row")
+    COLUMNS = (*COLUMNS, "active_at")  # what ``cols`` holds
+
+    @classmethod
+    def build(cls, people: Iterable[Person], knows: Iterable[Knows]) -> Edges:
+        """From records (``as_of`` refolds, tests)."""
+        flags = {p.id: (p.is_internal, not (p.opted_out or p.blocked)) for p in people}
+        values = [attrgetter(*KNOWS_COLUMNS)(k) for k in knows]
+        for k in values:  # people seen only on an edge: outside the firm, usable
+            flags.setdefault(k[0], (False, True))
+            flags.setdefault(k[1], (False, True))
+        columns = dict(zip(KNOWS_COLUMNS, zip(*values))) if values else {c: () for c in KNOWS_COLUMNS}
+        return cls.from_columns(((pid, i, u) for pid, (i, u) in flags.items()), [columns])
+
+    @classmethod
+    def from_columns(cls, flags: Iterable[tuple[str, bool, bool]],
+                     batches: Iterable[Mapping[str, Sequence]]) -> Edges:
+        """From (person id, internal, usable) and batches of KNOWS columns (``Store.iter_knows_columns``).
+        Every edge's two people must be among ``flags``."""
+        pid, internal, usable = [list(c) for c in zip(*flags)] or ([], [], [])
+        ids = np.array(pid, dtype=str)
+        order = np.argsort(ids, kind="stable")
+        ids, internal, usable = ids[order], np.array(internal, bool)[order], np.array(usable, bool)[order]
+        a_parts, b_parts, parts = [], [], {c: [] for c in COLUMNS}
+        for batch in batches:
+            if not len(batch["a"]):
+                continue
+            a_parts.append(_positions(ids, batch["a"]))
+            b_parts.append(_positions(ids, batch["b"]))
+            for c in COLUMNS:
+                parts[c].append(np.array(batch[c], dtype=np.float64))  # None -> NaN
+        a = np.concatenate(a_parts) if a_parts else np.zeros(0, np.int32)
+        b = np.concatenate(b_parts) if b_parts else np.zeros(0, np.int32)
+        order = np.lexsort((b, a))  # (a, b) order whatever order the store streamed them in
+        sorted_already = bool(np.all(order[1:] > order[:-1])) if len(order) else True
+        take = (lambda x: x) if sorted_already else (lambda x: x[order])
+        a, b = take(a), take(b)
+        cols = {c: take(np.concatenate(parts[c])) if parts[c] else np.zeros(0) for c in COLUMNS}
+        cols["active_at"] = quieter_active_at(a, b, cols["last_at"])
+        # the adjacency: every edge from both ends, rows in person order, neighbours ascending
+        src, dst = np.concatenate([a, b]), np.concatenate([b, a])
+        adj = np.lexsort((dst, src))
+        indptr = np.zeros(len(ids) + 1, np.int64)
+        np.cumsum(np.bincount(src, minlength=len(ids)), out=indptr[1:])
+        eid = np.concatenate([np.arange(len(a), dtype=np.int32)] * 2)[adj]
+        return cls(ids, internal, usable, a, b, cols, indptr, dst[adj], eid, src[adj])
+
+
+def _positions(ids: np.ndarray, pids: Sequence[str]) -> np.ndarray:
+    """Index of each of ``pids`` in the sorted ``ids``; refuses an id that is not there."""
+    wanted = np.array(pids, dtype=str)
+    at = np.searchsorted(ids, wanted)
+    if len(wanted) and (at.max() >= len(ids) or np.any(ids[at] != wanted)):
+        missing = wanted[(at >= len(ids)) | (ids[np.minimum(at, len(ids) - 1)] != wanted)]
+        raise ValueError(f"KNOWS edges name {len(missing)} people the store does not hold (first: {missing[0]!r}).")
+    return at.astype(np.int32)
+
+
+class PersonIds(Sequence[str]):
+    """Person ids by index, read from the (possibly mapped) sorted id array as needed."""
+
+    def __init__(self, ids: np.ndarray):
+        self._ids = ids
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, n):  # type: ignore[override]
+        return str(self._ids[n]) if isinstance(n, (int, np.integer)) else [str(x) for x in self._ids[n]]
+
+
+class PersonIndex(Mapping[str, int]):
+    """Person id -> index by binary search in the sorted id array (no per-process dictionary)."""
+
+    def __init__(self, ids: np.ndarray):
+        self._ids = ids
+
+    def __getitem__(self, pid: str) -> int:
+        at = int(np.searchsorted(self._ids, pid)) if isinstance(pid, str) else len(self._ids)
+        if at < len(self._ids) and self._ids[at] == pid:
+            return at
+        raise KeyError(pid)
+
+    def __contains__(self, pid: object) -> bool:
+        return self.get(pid) is not None  # type: ignore[arg-type]
+
+    def __iter__(self) -> Iterator[str]:
+        return (str(x) for x in self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+def hold_maybe_colleagues(store: Store, edges: Edges) -> Edges:
+    """Keeps off paths every outsider that an open review item pairs with a colleague: perhaps the
+    colleague's own address (``kith review`` decides). Marks them unusable in ``edges``, before any
+    file is written (a review decision is a write, so the next generation's file has it)."""
+    index = PersonIndex(edges.ids)
+    for item in store.review_items(limit=_REVIEW_READ):
+        a, b = index.get(item.person_id), index.get(item.other_id)
+        if a is not None and b is not None and edges.internal[a] != edges.internal[b]:
+            edges.usable[b if edges.internal[a] else a] = False
+    return edges
+
+
+def read_edges(store: Store) -> Edges:
+    """The store's people and KNOWS edges as they stand, in two streaming columnar reads."""
+    return hold_maybe_colleagues(store, Edges.from_columns(store.iter_person_flags(), store.iter_knows_columns()))
