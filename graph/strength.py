@@ -72,6 +72,7 @@ BANDS = ((STRONG, "strong"), (MEDIUM, "medium"), (WEAK, "weak"), (0.0, "cold"))
 UNKNOWN_AGE_DAYS = 3650.0  # a pair with no dated contact counts as ten years silent
 FITTED = ("recency", "person_recency", "frequency", "reciprocity", "responsiveness", "tenure")  # graph.fit fits these
 SIGNALS = (*FITTED, "group_size")
+MAX_GROUP = 1e6  # people a message at most: a smaller share of one is rounding, and inf x 0 would be NaN
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +190,8 @@ def signal_columns(cols: Mapping[str, np.ndarray], now: int, w: Weights = DEFAUL
     span_days = np.where(np.isnan(first) | np.isnan(last), 0.0, np.maximum(0, np.nan_to_num(last - first)) / DAY)
     shares = cols["email_weight"] + cols["meeting_weight"]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        group = np.where(shares > 0, (emails + cols["meetings"]) / np.where(shares > 0, shares, 1), 1.0)
+        group = np.minimum(np.where(shares > 0, (emails + cols["meetings"]) / np.where(shares > 0, shares, 1), 1.0),
+                           MAX_GROUP)
         crowd = np.minimum(1.0, w.group_free / np.maximum(group, 1.0))
         one_way = np.where(high > 0, 1 - low / np.where(high > 0, high, 1), 0.0)
         group_size = np.log(1 / crowd) * one_way  # 0 up to group_free people a message, or when both write
@@ -241,7 +243,7 @@ def signals(k: Knows, now: int, w: Weights = DEFAULT_WEIGHTS, *, active_at: floa
         person_age_days = min(max(0.0, (now - seen) / DAY), UNKNOWN_AGE_DAYS)
     span_days = 0.0 if k.first_at is None or k.last_at is None else max(0, k.last_at - k.first_at) / DAY
     shares = k.email_weight + k.meeting_weight
-    group = (emails + k.meetings) / shares if shares > 0 else 1.0
+    group = min((emails + k.meetings) / shares, MAX_GROUP) if shares > 0 else 1.0
     crowd = min(1.0, w.group_free / max(group, 1.0))
     one_way = 1 - low / high if high > 0 else 0.0
     replies = k.replies_ab + k.replies_ba
@@ -254,7 +256,7 @@ def signals(k: Knows, now: int, w: Weights = DEFAULT_WEIGHTS, *, active_at: floa
          "frequency": math.log1p(volume * crowd),
          "reciprocity": low / (high + w.reciprocity_shrink) if high > 0 else 0.0,
          "responsiveness": responsiveness, "tenure": math.log1p(span_days),
-         "group_size": (math.log(1 / crowd) if crowd > 0 else math.inf) * one_way}
+         "group_size": math.log(1 / crowd) * one_way}
     if volume > 0:
         z = w.intercept + sum(getattr(w, n) * x[n] for n in FITTED)
         chance = 0.5 * (1 + math.tanh(z / 2)) * math.exp(-w.group_size * x["group_size"])

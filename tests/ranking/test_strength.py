@@ -148,6 +148,14 @@ def test_a_signal_without_evidence_contributes_nothing():
     assert signals(answered, T0, w).score > signals(no_links, T0, w).score
 
 
+def test_a_vanishing_share_is_no_crowd_of_infinity():
+    """A message share that rounds to nothing (5e-324) must give a number, with or without group damping."""
+    k = Knows("a", "b", None, None, email_weight=5e-324, meetings=1)
+    for w in (W, replace(W, group_size=0.0)):
+        assert math.isfinite(signals(k, T0, w).score)
+        assert np.isfinite(score_columns(columns([k]), T0, w)).all()
+
+
 counts = st.floats(0, 50, allow_nan=False)
 knows = st.builds(  # a few people, so each one's last contact with anyone comes from several edges
     lambda pair, first, span, c: Knows(*pair, first, None if first is None else first + span, **c),
