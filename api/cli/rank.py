@@ -76,6 +76,10 @@ def paths(
         refused = [p for p in store.get_people(targets).values() if p.opted_out or p.blocked]
         if refused and len(refused) == len(targets):
             raise KithError(f"{label} opted out or is blocked, so Kith suggests no path to them.")
+        network = load_network(store, weights=weights_from(settings))
+        if not any(network.is_usable(t) for t in targets):  # usable unless held by an open review item
+            raise KithError(f"{label} may be a colleague's own address: an open review item pairs them with a "
+                            f"colleague. Decide it with `kith review` (merge or reject); paths follow then.")
         raise KithError(f"No warm path to {label} within 4 hops{when}; try the whole firm (drop --from/--team) "
                         f"or ingest more mail and meetings." + (f" {stale}" if stale else ""))
     table = Table("#", "score", "path", "hops", title=f"Warm paths to {label}" + (f" as of {as_of}" if as_of else ""))

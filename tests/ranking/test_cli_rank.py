@@ -178,3 +178,18 @@ def test_old_evidence_is_said_to_be_why_everything_is_cold(tmp_path):
     [found] = json.loads(archive.stdout)
     assert found["hops"][0]["band"] != "cold"
     assert "reads cold" not in kith(path, "paths", "--to", "xu@client.com", "--as-of", "latest").stdout
+
+
+def test_paths_to_an_address_held_for_review_say_why_there_are_none(tmp_path):
+    from kith.graph.model import Person, ReviewItem
+
+    path = tmp_path / "kith.db"
+    store = SQLiteStore.open(path)
+    home = Person("p_fayhome", name="Fay", emails=["fay.home@aol.com"], provenance=PROV)
+    store.upsert_people([FAY, home])
+    ingest(store, [meeting_item(f"fh{n}", [FAY, home], NOW - (5 + n) * DAY) for n in range(3)])
+    store.add_review_items([ReviewItem(FAY.id, home.id, 0.95, "same name", NOW)])
+    store.close()
+    run = kith(path, "paths", "--to", "fay.home@aol.com")
+    assert run.returncode == 1
+    assert "colleague's own address" in run.stderr and "kith review" in run.stderr
