@@ -173,29 +173,35 @@ def report(results: list[tuple[str, float, bool]], seconds: float) -> None:
 
 
 @contextmanager
-def serving(db: Path, workers: int) -> Iterator[str]:
-    """``kith serve`` on a free loopback port, until the block ends; yields its URL once /healthz answers."""
-    port = free_port()
-    env = {**os.environ, "KITH_DB": str(db), "KITH_NEO4J_URI": ""}
-    server = subprocess.Popen([sys.executable, "-m", "kith.api", "--db", str(db), "serve", "--host", "127.0.0.1",
-                               "--port", str(port), "--workers", str(workers), "--log-level", "warning"],
-                              cwd=REPO, env=env)
-    url = f"http://127.0.0.1:{port}"
+def running(command: list[str], url: str, probe: str, **popen: object) -> Iterator[str]:
+    """A server started by ``command`` until the block ends; yields ``url`` once ``probe`` answers 200."""
+    server = subprocess.Popen(command, **popen)
     try:
         deadline = time.monotonic() + 300  # a busy machine starts workers slowly
         while True:
             try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                if httpx.get(url + probe, timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit("kith serve did not start")
+                raise SystemExit(f"{' '.join(command[:4])} did not start")
             time.sleep(0.2)
         yield url
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+@contextmanager
+def serving(db: Path, workers: int) -> Iterator[str]:
+    """``kith serve`` on a free loopback port, until the block ends; yields its URL once /healthz answers."""
+    port = free_port()
+    env = {**os.environ, "KITH_DB": str(db), "KITH_NEO4J_URI": ""}
+    with running([sys.executable, "-m", "kith.api", "--db", str(db), "serve", "--host", "127.0.0.1", "--port",
+                  str(port), "--workers", str(workers), "--log-level", "warning"],
+                 f"http://127.0.0.1:{port}", "/healthz", cwd=REPO, env=env) as url:
+        yield url
 
 
 def phase(db: Path, token: str, contacts: list[str], orgs: list[str], args: argparse.Namespace, think_ms: float) -> None:
@@ -233,24 +239,10 @@ def hello_serving(workers: int, folder: Path) -> Iterator[str]:
     """The ceiling: a FastAPI "hello" under uvicorn with the same worker count, on a free loopback port."""
     (folder / "hello_app.py").write_text(HELLO_APP)
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "hello_app:app", "--app-dir", str(folder), "--host",
-                               "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning"])
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 300  # a busy machine starts workers slowly
-        while True:
-            try:
-                if httpx.get(url + "/hello", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit("the hello server did not start")
-            time.sleep(0.2)
+    with running([sys.executable, "-m", "uvicorn", "hello_app:app", "--app-dir", str(folder), "--host", "127.0.0.1",
+                  "--port", str(port), "--workers", str(workers), "--log-level", "warning"],
+                 f"http://127.0.0.1:{port}", "/hello") as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 def wrk(url: str, script: Path, bodies: Path, connections: int, seconds: float, token: str = "") -> dict:

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from kith.api.cli import demo, expert_eval, export, ingest, insights, migrate, note, rank, review, serve, sync, users
-from kith.api.cli.context import AsJson, describe, err, out, print_json, settings_of, store_of
+from kith.api.cli.context import AsJson, describe, err, out, print_json, say, settings_of, store_of
 from kith.graph.errors import KithError
 
 app = typer.Typer(
@@ -74,10 +74,8 @@ def init(ctx: typer.Context, as_json: AsJson = False) -> None:
     settings = settings_of(ctx)
     store = store_of(ctx, create=True)
     report = {"store": store.kind, "location": describe(store, settings), "schema_version": store.schema_version()}
-    if as_json:
-        print_json(report)
-        return
-    out.print(f"Kith store ready: {report['store']} at {report['location']} (schema version {report['schema_version']}).")
+    say(as_json, report,
+        f"Kith store ready: {report['store']} at {report['location']} (schema version {report['schema_version']}).")
 
 
 @app.command()
@@ -102,9 +100,9 @@ def status(ctx: typer.Context, as_json: AsJson = False) -> None:
     for key, value in report["counts"].items():
         table.add_row(key, f"{value:,}")
     out.print(table)
-    for sync in report["sync"]:
-        state = "ok" if sync["ok"] else f"failed: {sync['error']}"
-        out.print(f"sync {sync['account']} ({sync['kind']}): {state} at {_when(sync['at'])}", highlight=False)
+    for account in report["sync"]:
+        state = "ok" if account["ok"] else f"failed: {account['error']}"
+        out.print(f"sync {account['account']} ({account['kind']}): {state} at {_when(account['at'])}", highlight=False)
 
 
 def _when(epoch: int) -> str:

@@ -83,5 +83,13 @@ def print_json(value: object) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
+def say(as_json: bool, value: object, text: str, **style: object) -> None:
+    """A command's result: ``value`` as JSON with --json, else ``text`` for a person."""
+    if as_json:
+        print_json(value)
+    else:
+        out.print(text, **style)
+
+
 def describe(store: Store, settings: Settings) -> str:
     return str(settings.db) if store.kind == "sqlite" else settings.neo4j_uri

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kith.api.cli.ingest import show_report, with_progress
 from kith.api.cli.context import AsJson, out, print_json, settings_of
+from kith.api.cli.ingest import show_report, with_progress
 
 if TYPE_CHECKING:  # the generator and the readers are imported when a demo is built (spaCy is heavy)
     from kith.graph.settings import Settings

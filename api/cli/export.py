@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from kith.api.cli.rank import org_of, person_of
 from kith.api.cli.context import AsOf, err, parse_when, store_of
+from kith.api.cli.rank import org_of, person_of
 from kith.graph.errors import KithError
 from kith.graph.exports import MAX_HOPS, GraphFormat
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from kith.api.cli.context import AsJson, out, print_json, store_of
+from kith.api.cli.context import AsJson, out, print_json, say, store_of
 from kith.graph.errors import NotFound
 
 app = typer.Typer(help="List possible duplicate people and decide them.", invoke_without_command=True)
@@ -63,10 +63,7 @@ def merge(ctx: typer.Context, item: int, by: By = "", as_json: AsJson = False) -
     from kith.graph import identity
 
     event = identity.resolve_review(store_of(ctx), item, merge=True, actor=by or _me())
-    if as_json:
-        print_json(_event_json(event))
-        return
-    out.print(f"Merged (identity event #{event.id}; `kith review undo {event.id}` reverses it).")
+    say(as_json, _event_json(event), f"Merged (identity event #{event.id}; `kith review undo {event.id}` reverses it).")
 
 
 @app.command()
@@ -75,10 +72,7 @@ def reject(ctx: typer.Context, item: int, by: By = "", as_json: AsJson = False) 
     from kith.graph import identity
 
     identity.resolve_review(store_of(ctx), item, merge=False, actor=by or _me())
-    if as_json:
-        print_json({"item": item, "decision": "rejected"})
-        return
-    out.print("Recorded as different people.")
+    say(as_json, {"item": item, "decision": "rejected"}, "Recorded as different people.")
 
 
 @app.command()
@@ -87,10 +81,7 @@ def undo(ctx: typer.Context, event: int, by: By = "", as_json: AsJson = False) -
     from kith.graph import identity
 
     result = identity.undo(store_of(ctx), event, actor=by or _me())
-    if as_json:
-        print_json(_event_json(result))
-        return
-    out.print(f"Undone (identity event #{result.id}).")
+    say(as_json, _event_json(result), f"Undone (identity event #{result.id}).")
 
 
 @app.command()
@@ -112,10 +103,8 @@ def split(
     if pid is None:
         raise NotFound(f"No person has the address {email}.")
     event = identity.split_person(store, pid, [a.lower() for a in addresses], reason, by or _me(), name=name)
-    if as_json:
-        print_json(_event_json(event))
-        return
-    out.print(f"Split into a new person (identity event #{event.id}; `kith review undo {event.id}` reverses it).")
+    say(as_json, _event_json(event),
+        f"Split into a new person (identity event #{event.id}; `kith review undo {event.id}` reverses it).")
 
 
 def _event_json(event) -> dict:

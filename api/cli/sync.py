@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 import typer
 
-from kith.api.cli.ingest import show_report, with_progress
 from kith.api.cli.context import err, out, print_json, settings_of, store_of
+from kith.api.cli.ingest import show_report, with_progress
 from kith.graph.errors import KithError
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from kith.api.access import AccessRole, AccessStore, token_id
-from kith.api.cli.context import AsJson, out, print_json, settings_of
+from kith.api.cli.context import AsJson, out, print_json, say, settings_of
 from kith.graph.errors import KithError
 
 users = typer.Typer(help="API users and their roles.", no_args_is_help=True)
@@ -41,20 +41,15 @@ def add_user(
 
         person_id = person_by_email(store_of(ctx), email) or ""
     access_of(ctx).add_user(name, role, person_id)
-    if as_json:
-        print_json({"name": name, "role": str(role), "person_id": person_id})
-        return
-    out.print(f"Added {name} ({role}). Create a token with `kith tokens create --user {name}`.")
+    say(as_json, {"name": name, "role": str(role), "person_id": person_id},
+        f"Added {name} ({role}). Create a token with `kith tokens create --user {name}`.")
 
 
 @users.command("remove")
 def remove_user(ctx: typer.Context, name: str, as_json: AsJson = False) -> None:
     """Remove a user and their tokens (the audit log keeps what they did)."""
     access_of(ctx).remove_user(name)
-    if as_json:
-        print_json({"removed": name})
-        return
-    out.print(f"Removed {name} and their tokens.")
+    say(as_json, {"removed": name}, f"Removed {name} and their tokens.")
 
 
 @users.command("role")
@@ -62,10 +57,7 @@ def set_role(ctx: typer.Context, name: str,
              role: Annotated[AccessRole, typer.Argument(help="admin, member or viewer.")], as_json: AsJson = False) -> None:
     """Change a user's role; their tokens carry the new role from their next request."""
     access_of(ctx).set_role(name, role)
-    if as_json:
-        print_json({"name": name, "role": str(role)})
-        return
-    out.print(f"{name} is now {role}.")
+    say(as_json, {"name": name, "role": str(role)}, f"{name} is now {role}.")
 
 
 @users.command("list")
@@ -173,10 +165,8 @@ def define_wall(
     if not (user or org or deal):
         raise KithError("Name what the wall holds: --user NAME and --org ID or --deal ID (each repeatable).")
     access_of(ctx).add_wall(name, user, org, deal, actor=_me())
-    if as_json:
-        print_json({"wall": name, "added": {"users": user, "orgs": org, "deals": deal}})
-        return
-    out.print(f"Wall {name}: {len(user)} user(s), {len(org)} organisation(s), {len(deal)} deal(s) added.")
+    say(as_json, {"wall": name, "added": {"users": user, "orgs": org, "deals": deal}},
+        f"Wall {name}: {len(user)} user(s), {len(org)} organisation(s), {len(deal)} deal(s) added.")
 
 
 @walls.command("list")

@@ -85,9 +85,10 @@ def _identifying(profile: Profile) -> list[str]:
     return [part for c in profile.fields["id"] + profile.fields["name"] for part in _template_parts(c)]
 
 
-def _fit_header(path: str, header: list[str], profile: Profile) -> tuple[list[str], RowError | None]:
-    """The header with each column the profile knows by another spelling renamed to the profile's, or
-    the error of a header without any column the profile takes a deal's id or name from."""
+def _fit_header(path: str, header: list[str], profile: Profile, on_header: Callable | None
+                ) -> tuple[list[str], RowError | None]:
+    """The header with each column the profile knows by another spelling renamed to the profile's (told to
+    ``on_header``), or the error of a header without any column the profile takes a deal's id or name from."""
     wanted = {_column_key(c): c for c in sorted(profile_columns(profile), reverse=True)}
     fitted = [h if h in wanted.values() else wanted.get(_column_key(h), h) for h in header]
     needed = _identifying(profile)
@@ -96,6 +97,8 @@ def _fit_header(path: str, header: list[str], profile: Profile) -> tuple[list[st
         return fitted, RowError(path, "file", f"missing columns: the {profile.name} profile takes a deal's id or "
                                 f"name from one of {', '.join(map(repr, needed))}, and the file has {shown or 'none'}; "
                                 "choose another --profile or write one (see `kith ingest deals --help`)", True)
+    if on_header:
+        on_header(path, fitted)
     return fitted, None
 
 
@@ -130,12 +133,10 @@ def _csv_rows(path: str, profile: Profile, on_header: Callable | None, limits: R
         if not header:
             yield RowError(path, "file", "empty file: no header row", True)
             return
-        header, problem = _fit_header(path, [h.strip() for h in header], profile)
+        header, problem = _fit_header(path, [h.strip() for h in header], profile, on_header)
         if problem:
             yield problem
             return
-        if on_header:
-            on_header(path, header)
         n = 0
         while True:
             lines.start_record()
@@ -203,12 +204,10 @@ def _xlsx_rows(path: str, profile: Profile, on_header: Callable | None) -> Itera
         if header is None:
             yield RowError(path, "file", "empty sheet: no header row", True)
             return
-        header, problem = _fit_header(path, header, profile)
+        header, problem = _fit_header(path, header, profile, on_header)
         if problem:
             yield problem
             return
-        if on_header:
-            on_header(path, header)
         n = 0
         for cells in rows:
             if not any(c not in (None, "") for c in cells):
