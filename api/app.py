@@ -35,7 +35,7 @@ from kith.api.body_limit import BodyLimit
 from kith.api.graphql.context import AuditWriter, KithContext, run_blocking
 from kith.api.graphql.schema import build_schema
 from kith.api.jobs import JobRunner
-from kith.api.metrics import Metrics
+from kith.api.metrics import Metrics, MetricsMiddleware
 from kith.api.pages import BundledGraphQLRouter, mount_pages
 from kith.graph.backends import open_store
 from kith.graph.errors import KithError
@@ -145,7 +145,7 @@ def create_app(settings: Settings, *, store: Store | None = None, access: Access
     app.state.store, app.state.access, app.state.jobs, app.state.metrics = store, access, jobs, metrics
     app.state.audit = audit
     app.add_middleware(BodyLimit, max_query_bytes=settings.max_query_bytes, max_upload_bytes=settings.max_upload_bytes)
-    app.middleware("http")(metrics.middleware)  # outside the cap: it counts the 413s too
+    app.add_middleware(MetricsMiddleware, metrics=metrics)  # outside the cap: it counts the 413s too
 
     @app.exception_handler(Unauthorized)
     async def unauthorized(request: Request, exc: Unauthorized) -> JSONResponse:
