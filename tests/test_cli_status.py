@@ -43,6 +43,9 @@ def test_a_relative_db_path_names_the_same_file_for_every_command(tmp_path):
     assert kith("--db", "rel.db", "ingest", "email", "mail.eml", cwd=tmp_path).returncode == 0
     again = kith("--db", "rel.db", "status", "--json", cwd=tmp_path)
     assert json.loads(again.stdout)["counts"]["interactions"] == 1
+    demo = kith("--db", "demo.db", "demo", "--messages", "200", "--no-serve", "--json", cwd=tmp_path)
+    assert demo.returncode == 0, demo.stderr
+    assert (tmp_path / "demo.db").exists()
 
 
 def test_the_database_path_comes_from_kith_db_when_no_option_is_given(tmp_path):

@@ -127,7 +127,7 @@ def demo_db_path(ctx: typer.Context) -> Path:
     from kith.graph.settings import default_db_path
 
     explicit = ctx.find_root().params.get("db")
-    return Path(explicit) if explicit else default_db_path().with_name("demo.db")
+    return settings_of(ctx).db if explicit else default_db_path().with_name("demo.db")  # settings made it absolute
 
 
 def demo_token(settings: Settings, firm: Firm) -> str:
