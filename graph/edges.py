@@ -14,7 +14,7 @@ from kith.graph.model import KNOWS_COUNTERS, Knows, Person
 from kith.graph.store import KNOWS_COLUMNS, Store
 from kith.graph.strength import quieter_active_at
 
-COLUMNS = ("first_at", "last_at", *KNOWS_COUNTERS)
+_STORED = ("first_at", "last_at", *KNOWS_COUNTERS)  # the KNOWS values read from the store
 _REVIEW_READ = 1_000_000  # open review items read (all, in practice)
 
 
@@ -35,7 +35,7 @@ class Edges:
     row: np.ndarray  # int32 per entry: the row it is in
 
     ARRAYS = ("ids", "internal", "usable", "a", "b", "indptr", "nbr", "eid", "row")
-    COLUMNS = (*COLUMNS, "active_at")  # what ``cols`` holds
+    COLUMNS = (*_STORED, "active_at")  # what ``cols`` holds
 
     @classmethod
     def build(cls, people: Iterable[Person], knows: Iterable[Knows]) -> Edges:
@@ -57,13 +57,13 @@ class Edges:
         ids = np.array(pid, dtype=str)
         order = np.argsort(ids, kind="stable")
         ids, internal, usable = ids[order], np.array(internal, bool)[order], np.array(usable, bool)[order]
-        a_parts, b_parts, parts = [], [], {c: [] for c in COLUMNS}
+        a_parts, b_parts, parts = [], [], {c: [] for c in _STORED}
         for batch in batches:
             if not len(batch["a"]):
                 continue
             a_parts.append(_positions(ids, batch["a"]))
             b_parts.append(_positions(ids, batch["b"]))
-            for c in COLUMNS:
+            for c in _STORED:
                 parts[c].append(np.array(batch[c], dtype=np.float64))  # None -> NaN
         a = np.concatenate(a_parts) if a_parts else np.zeros(0, np.int32)
         b = np.concatenate(b_parts) if b_parts else np.zeros(0, np.int32)
@@ -71,7 +71,7 @@ class Edges:
         sorted_already = bool(np.all(order[1:] > order[:-1])) if len(order) else True
         take = (lambda x: x) if sorted_already else (lambda x: x[order])
         a, b = take(a), take(b)
-        cols = {c: take(np.concatenate(parts[c])) if parts[c] else np.zeros(0) for c in COLUMNS}
+        cols = {c: take(np.concatenate(parts[c])) if parts[c] else np.zeros(0) for c in _STORED}
         cols["active_at"] = quieter_active_at(a, b, cols["last_at"])
         # the adjacency: every edge from both ends, rows in person order, neighbours ascending
         src, dst = np.concatenate([a, b]), np.concatenate([b, a])
@@ -116,9 +116,6 @@ class PersonIndex(Mapping[str, int]):
         if at < len(self._ids) and self._ids[at] == pid:
             return at
         raise KeyError(pid)
-
-    def __contains__(self, pid: object) -> bool:
-        return self.get(pid) is not None  # type: ignore[arg-type]
 
     def __iter__(self) -> Iterator[str]:
         return (str(x) for x in self._ids)

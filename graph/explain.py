@@ -19,10 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kith.graph.errors import NotFound
-from kith.graph.knows import deltas, sum_edges
+from kith.graph.knows import deltas
 from kith.graph.memo import per_generation
 from kith.graph.model import Interaction, Knows
-from kith.graph.network import HOUR
+from kith.graph.network import HOUR, knows_before
 from kith.graph.scope import EVERYTHING, Scope
 from kith.graph.store import Store
 from kith.graph.strength import DEFAULT_WEIGHTS, SIGNALS, Weights, band, columns, contributions, signals
@@ -66,7 +66,8 @@ def explain(store: Store, a: str, b: str, *, as_of: int | None = None, weights: 
             raise NotFound(f"No person with id {pid}.")
     at = as_of if as_of is not None else now if now is not None else int(time.time()) // HOUR * HOUR
     # every edge of either person: the pair's own, and when each was last in touch with anyone
-    around = store.knows_of([a, b]) if as_of is None else list(knows_around(store, a, b, before=as_of).values())
+    around = store.knows_of([a, b]) if as_of is None else [
+        k for k in knows_before(store, as_of, [a, b]).values() if {a, b} & {k.a, k.b}]
     cols = columns(around)
     row = next((n for n, k in enumerate(around) if {k.a, k.b} == {a, b}), None)
     if row is None or a == b:
@@ -81,20 +82,6 @@ def explain(store: Store, a: str, b: str, *, as_of: int | None = None, weights: 
              **{f: getattr(edge, f) for f in Knows.__slots__ if f not in ("a", "b", "first_at", "last_at")}}
     evidence = evidence_ids(store, a, b, before=as_of, limit=limit, scope=scope) if s.score > 0 else []
     return Explanation(a, b, s.score, band(s.score), parts, evidence, facts, at, as_of)
-
-
-def knows_around(store: Store, a: str, b: str, *, before: int) -> dict[tuple[str, str], Knows]:
-    """The KNOWS edges of ``a`` and of ``b`` refolded from their interactions before ``before``."""
-    items: dict[str, Interaction] = {}
-    for pid in (a, b):  # both sides: a reply counts towards the pair even when one of them is not on it
-        items.update((i.id, i) for i in store.interactions_of(pid, before=before))
-    missing = {i.parent_id for i in items.values() if i.parent_id} - items.keys()
-    known = store.get_interactions(missing) if missing else {}
-    # a parent from after the cut is future evidence: the reply then counts as a plain email
-    parents = {**{i: p for i, p in known.items() if p.occurred_at is not None and p.occurred_at < before},
-               **items}
-    edges = sum_edges(sorted(items.values(), key=lambda i: i.id), lambda i: parents.get(i.parent_id) if i.parent_id else None)
-    return {pair: k for pair, k in edges.items() if a in pair or b in pair}
 
 
 def evidence_ids(store: Store, a: str, b: str, *, before: int | None = None, limit: int = EVIDENCE_LIMIT,

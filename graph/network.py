@@ -36,6 +36,7 @@ import numpy as np
 from kith.graph.edges import Edges, PersonIds, PersonIndex, hold_maybe_colleagues
 from kith.graph.knows import sum_edges
 from kith.graph.model import KNOWS_COUNTERS, Interaction, Knows
+from kith.graph.network_file import shared_edges
 from kith.graph.scope import EVERYTHING, Scope
 from kith.graph.store import Store
 from kith.graph.strength import DEFAULT_WEIGHTS, Signals, Weights, score_columns, signals
@@ -133,27 +134,29 @@ class Network:
         pairs = [(self.ids[int(m)], float(s)) for m, s in zip(self.nbr[lo:hi][live], strengths[live])]
         return sorted(pairs, key=lambda p: (-p[1], p[0]))
 
-    def knows(self, a: str, b: str) -> Knows | None:
-        """The KNOWS record the pair's strength was scored from."""
+    def _edge(self, a: str, b: str) -> int:
+        """The edge between two people by id, -1 when they have no relationship."""
         x, y = self.index.get(a), self.index.get(b)
-        if x is None or y is None:
-            return None
-        at = self._entry(x, y)
-        if at < 0:
-            return None
-        e = int(self.eid[at])
+        at = -1 if x is None or y is None else self._entry(x, y)
+        return -1 if at < 0 else int(self.eid[at])
+
+    def _knows(self, e: int) -> Knows:
         cols = self._edges.cols
         values = {c: float(cols[c][e]) for c in KNOWS_COUNTERS}
         first, last = cols["first_at"][e], cols["last_at"][e]
         return Knows(self.ids[int(self._edges.a[e])], self.ids[int(self._edges.b[e])],
                      None if math.isnan(first) else int(first), None if math.isnan(last) else int(last), **values)
 
+    def knows(self, a: str, b: str) -> Knows | None:
+        """The KNOWS record the pair's strength was scored from."""
+        e = self._edge(a, b)
+        return None if e < 0 else self._knows(e)
+
     def signals(self, a: str, b: str) -> Signals | None:
-        k = self.knows(a, b)
-        if k is None:
+        e = self._edge(a, b)
+        if e < 0:
             return None
-        e = int(self.eid[self._entry(self.index[a], self.index[b])])
-        return signals(k, self.now, self.weights, active_at=float(self._edges.cols["active_at"][e]))
+        return signals(self._knows(e), self.now, self.weights, active_at=float(self._edges.cols["active_at"][e]))
 
     # -- search support --------------------------------------------------------------------------
     def bounds(self, sources: np.ndarray, relays: np.ndarray, hops: int) -> np.ndarray:
@@ -267,8 +270,6 @@ def load_network(store: Store, *, as_of: int | None = None, weights: Weights = D
 
 def _read_edges(store: Store, as_of: int | None, generation: int) -> Edges:
     if as_of is None:
-        from kith.graph.network_file import shared_edges
-
         return shared_edges(store, generation)
     people = list(store.iter_people())
     return hold_maybe_colleagues(store, Edges.build(people, knows_before(store, as_of, [p.id for p in people]).values()))
@@ -286,4 +287,4 @@ def knows_before(store: Store, before: int, person_ids: Sequence[str]) -> dict[t
     parents = {**{i: p for i, p in known.items() if p.occurred_at is not None and p.occurred_at < before},
                **items}
     return sum_edges(sorted(items.values(), key=lambda i: i.id),
-                lambda i: parents.get(i.parent_id) if i.parent_id else None)
+                     lambda i: parents.get(i.parent_id) if i.parent_id else None)

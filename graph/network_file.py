@@ -1,4 +1,4 @@
-"""The network's file: ``graph.network.Edges`` of one store generation, written once beside the store
+"""The network's file: ``graph.edges.Edges`` of one store generation, written once beside the store
 (``Store.network_dir``) and memory-mapped by every process that serves it.
 
 One folder per stamp (the store's id and generation) holding one ``.npy`` per array. The operating
@@ -58,9 +58,7 @@ def discard(store: Store) -> None:
     folder = store.network_dir()
     if folder is not None and folder.exists():
         with _locked(folder / ".lock"):
-            for old in folder.iterdir():
-                if old.name != ".lock":
-                    shutil.rmtree(old, ignore_errors=True)
+            _remove_all_but(folder, ".lock")
 
 
 def _write(edges: Edges, folder: Path, name: str) -> None:
@@ -75,8 +73,12 @@ def _write(edges: Edges, folder: Path, name: str) -> None:
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
-    for old in folder.iterdir():  # earlier generations, and folders a crashed build left
-        if old.name not in (name, ".lock"):
+    _remove_all_but(folder, name, ".lock")  # earlier generations, and folders a crashed build left
+
+
+def _remove_all_but(folder: Path, *keep: str) -> None:
+    for old in folder.iterdir():
+        if old.name not in keep:
             shutil.rmtree(old, ignore_errors=True)
 
 
