@@ -45,10 +45,10 @@ from kith.graph.text import fold
 from kith.ingest.checkpoints import Checkpoints
 from kith.ingest.files import BoundedLines, ReadLimits, files_under
 from kith.ingest.identity.organizations import normalize_company
+from kith.ingest.identity.phones import normalize_phone
 from kith.ingest.notes import note_text
 from kith.ingest.report import RunReport, over_limit
 from kith.ingest.resolve import Resolver
-from kith.ingest.signatures import _normalize_phone as normalize_phone
 
 CONTACT_SUFFIXES = (".vcf", ".vcard")
 _BEGIN = re.compile(r"^\s*BEGIN\s*:\s*VCARD\s*$", re.IGNORECASE)

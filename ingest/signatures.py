@@ -23,6 +23,7 @@ import spacy
 from spacy.matcher import Matcher
 
 from kith.ingest.identity.organizations import has_legal_suffix
+from kith.ingest.identity.phones import normalize_phone
 
 _ROLES = (
     "partner", "partnerin", "associate", "counsel", "counselor", "attorney", "lawyer", "solicitor",
@@ -68,7 +69,6 @@ _LABEL = re.compile(
 )
 _FAX_LABELS = frozenset({"fax", "telefax", "f"})
 _NANP = re.compile(r"\(?\d{3}\)?[\s.\-]\d{3}[\s.\-]\d{4}")
-_TRUNK_ZERO = re.compile(r"^(\+\d{1,3})\s*\(0\)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,21 +157,10 @@ def _find_phones(lines: list[str]) -> list[str]:
                 continue
             if not label and not raw.startswith(("+", "00")) and not _NANP.fullmatch(raw):
                 continue
-            phone = _normalize_phone(raw)
+            phone = normalize_phone(raw)
             if phone:
                 phones.setdefault(phone, None)
     return list(phones)
-
-
-def _normalize_phone(raw: str) -> str:
-    raw = _TRUNK_ZERO.sub(r"\1", raw.strip())
-    digits = "".join(c for c in raw if c.isdigit())
-    international = raw.startswith("+") or raw.startswith("00")
-    if raw.startswith("00"):
-        digits = digits[2:]
-    if not 7 <= len(digits) <= 15:
-        return ""
-    return ("+" if international else "") + digits
 
 
 @cache
