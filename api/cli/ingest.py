@@ -14,6 +14,7 @@ from kith.api.cli.context import AsJson, err, out, print_json, settings_of, stor
 from kith.graph.errors import KithError
 
 if TYPE_CHECKING:  # the readers are imported by the command that runs them: spaCy, icalendar... are heavy
+    from kith.graph.store import Store
     from kith.ingest.deals import DealReport
     from kith.ingest.report import RunReport
 
@@ -40,6 +41,15 @@ def total_bytes(paths: list[Path]) -> int:
                 total += sum(os.path.getsize(os.path.join(folder, f)) for f in files
                              if os.path.isfile(os.path.join(folder, f)))
     return total
+
+
+def ingest_with_progress(ctx: typer.Context, paths: list[Path], label: str,
+                         run: Callable[[Store, Callable[[int], None]], R]) -> R:
+    """``run(store, advance)`` on the store this command writes (made when missing), under a progress bar
+    of the inputs' bytes; a missing input stops it first, before the store is opened."""
+    require_existing(paths)
+    store = store_of(ctx, create=True)
+    return with_progress(label, total_bytes(paths), lambda advance: run(store, advance))
 
 
 def with_progress(label: str, total: int | None, run: Callable[[Callable[[int], None]], R]) -> R:
@@ -94,13 +104,9 @@ def email(
     from kith.ingest.email.pipeline import ingest_email
 
     settings = settings_of(ctx)
-    require_existing(paths)
-    store = store_of(ctx, create=True)
-    report = with_progress("reading mail", total_bytes(paths), lambda advance: ingest_email(
+    report = ingest_with_progress(ctx, paths, "reading mail", lambda store, advance: ingest_email(
         store, settings, paths, include=include, exclude=exclude, exclude_addresses=exclude_address,
-        exclude_domains=exclude_domain, workers=workers or None,
-        on_progress=advance,
-    ))
+        exclude_domains=exclude_domain, workers=workers or None, on_progress=advance))
     show_report(report, "messages", as_json)
     exit_status(report)
 
@@ -128,9 +134,7 @@ def calendar(
     settings = settings_of(ctx)
     if horizon_days is not None:
         settings = settings.model_copy(update={"recurrence_horizon_days": horizon_days})
-    require_existing(paths)
-    store = store_of(ctx, create=True)
-    report = with_progress("reading calendars", total_bytes(paths), lambda advance: ingest_calendar(
+    report = ingest_with_progress(ctx, paths, "reading calendars", lambda store, advance: ingest_calendar(
         store, settings, paths, exclude_addresses=exclude_address, exclude_domains=exclude_domain,
         on_progress=advance))
     show_report(report, "events", as_json)
@@ -150,14 +154,10 @@ def deals(
 
     settings = settings_of(ctx)
     chosen = load_profile(profile)  # a bad profile stops here, before the store is opened
-    require_existing(paths)
-    store = store_of(ctx, create=True)
-    report = with_progress(f"reading deals ({chosen.name})", total_bytes(paths),
-                           lambda advance: ingest_deals(store, settings, paths, chosen, on_progress=advance))
-    if as_json:
-        print_json(report.as_dict("rows"))
-    else:
-        show_report(report, "rows", as_json)
+    report = ingest_with_progress(ctx, paths, f"reading deals ({chosen.name})", lambda store, advance:
+                                  ingest_deals(store, settings, paths, chosen, on_progress=advance))
+    show_report(report, "rows", as_json)
+    if not as_json:
         out.print(f"deals written: {report.deals:,}")
         _show_flags(report)
         for path, columns in report.ignored.items():
@@ -178,9 +178,7 @@ def contacts(
     from kith.ingest.contacts import ingest_contacts
 
     settings = settings_of(ctx)
-    require_existing(paths)
-    store = store_of(ctx, create=True)
-    report = with_progress("reading contacts", total_bytes(paths), lambda advance: ingest_contacts(
+    report = ingest_with_progress(ctx, paths, "reading contacts", lambda store, advance: ingest_contacts(
         store, settings, paths, exclude_addresses=exclude_address, exclude_domains=exclude_domain,
         on_progress=advance))
     show_report(report, "cards", as_json)
