@@ -49,7 +49,7 @@ from kith.graph.model import (
     WorksAt,
 )
 from kith.graph.store import COUNT_KEYS, KNOWS_COLUMNS, STORE_ID_KEY
-from kith.graph.text import document_text, index_text
+from kith.graph.text import index_text
 
 SCHEMA_VERSION = 2  # bump with a change to schema.cypher or to the graph model that needs migrating
 _STEMMED_TOKENS = 2  # the version whose search tokens are stemmed (graph.text.index_text)

@@ -40,7 +40,7 @@ from kith.graph.model import (
 )
 from kith.graph.sqlite_schema import LATEST, MIGRATIONS
 from kith.graph.store import COUNT_KEYS, KNOWS_COLUMNS, STORE_ID_KEY
-from kith.graph.text import document_text, index_text
+from kith.graph.text import index_text
 
 _CHUNK = 500  # ids per IN (...) list
 SEARCH_WINDOW = 2000  # matches a full-text search reads at most, newest first
