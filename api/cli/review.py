@@ -96,13 +96,13 @@ def split(
 ) -> None:
     """Move ADDRESSES (and what was done through them) out of the person with EMAIL."""
     from kith.graph import identity
-    from kith.ingest.identity.lookup import person_by_email
+    from kith.ingest.identity.lookup import as_stored, person_by_email
 
     store = store_of(ctx)
     pid = person_by_email(store, email)
     if pid is None:
         raise NotFound(f"No person has the address {email}.")
-    event = identity.split_person(store, pid, [a.lower() for a in addresses], reason, by or _me(), name=name)
+    event = identity.split_person(store, pid, [as_stored(a) for a in addresses], reason, by or _me(), name=name)
     say(as_json, _event_json(event),
         f"Split into a new person (identity event #{event.id}; `kith review undo {event.id}` reverses it).")
 

@@ -126,10 +126,11 @@ class Mutation:
     async def split_person(self, info: Info, person: strawberry.ID, emails: list[str], name: str = "",
                            reason: str = "split through the API") -> t.IdentityChange:
         from kith.graph.identity import split_person
+        from kith.ingest.identity.lookup import as_stored
 
         ctx = info.context
         record = await target_person(info, str(person), "person")
-        event = await ctx.run(split_person, ctx.store, record.id, [e.strip().lower() for e in emails], reason,
+        event = await ctx.run(split_person, ctx.store, record.id, [as_stored(e) for e in emails], reason,
                               ctx.user.name, name)
         return await _changed(info, event)
 

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
     from kith.graph.store import Store
 
 
+def as_stored(email: str) -> str:
+    """The form an address is stored under; an address ``normalize_address`` refuses is only trimmed and
+    lower-cased, so that the caller's "not an address of this person" names what was typed."""
+    return normalize_address(email) or email.strip().lower()
+
+
 def person_by_email(store: Store, email: str) -> str | None:
     """The id of the person with this address, or None."""
     address = normalize_address(email)
