@@ -1,8 +1,9 @@
 """Calendars into the graph: .ics files -> meeting occurrences -> resolved participants -> batched writes.
 
-Reading (no database): each file is parsed whole with icalendar (one larger than Settings.max_file_bytes is
-read event by event instead, an event longer than max_event_bytes skipped); its VEVENTs are grouped by UID into
-series (a master and its RECURRENCE-ID overrides). A series with RRULE/RDATE is expanded with
+Reading (no database): each file is read event by event, twice (which UID each VEVENT has, then each
+series parsed with icalendar once its last event is read), so memory stays bounded and a broken event costs
+only its own series; an event longer than max_event_bytes is skipped. A series is one UID's VEVENTs (a master
+and its RECURRENCE-ID overrides). A series with RRULE/RDATE is expanded with
 recurring-ical-events between ``now - recurrence_lookback_days`` and ``now + recurrence_horizon_days``
 (EXDATEs and cancelled overrides drop out there); any other event is one occurrence wherever it lies.
 Google exports' X-WR-TIMEZONE is applied first; floating times are read as UTC.
@@ -30,6 +31,7 @@ Choices:
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import warnings
 from collections import Counter, defaultdict
@@ -37,6 +39,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import BinaryIO
 
 import icalendar
 import recurring_ical_events
@@ -123,65 +126,36 @@ def read_calendar(path: str, window: Window, skip: int = 0, data: bytes | None =
                   limits: ReadLimits = ReadLimits()) -> Iterator[Series]:
     """The series of one file (or of ``data``, fetched from ``path``), in order; the first ``skip`` are
     counted but not expanded. Never raises for bad input: an unreadable file or event comes back as a
-    Series with ``error``. A file is parsed whole, unless it is larger than limits.file_bytes: then it is
-    read event by event (``_streamed``)."""
-    if data is None and file_size(path) > limits.file_bytes:
-        yield from _streamed(path, window, skip, limits.event_bytes)
-        return
+    Series with ``error``, and the file's other events still come back."""
     try:
-        data = Path(path).read_bytes() if data is None else data
+        f = io.BytesIO(data) if data is not None else open(path, "rb")
     except OSError as exc:
         yield Series(path, "file", error=f"cannot read the file: {exc.strerror or exc}")
         return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with f:
         try:
-            calendars = icalendar.Calendar.from_ical(data, multiple=True)
-        except Exception as exc:  # icalendar raises ValueError and friends for broken content lines
-            yield Series(path, "file", error=f"invalid calendar: {_short(exc)}")
-            return
-        if not calendars:
-            yield Series(path, "file", error="invalid calendar: no BEGIN:VCALENDAR found")
-            return
-        n = 0
-        any_event = False
-        for number, cal in enumerate(calendars, 1):
-            if cal.name != "VCALENDAR":
-                yield Series(path, "file", error=f"invalid calendar: top-level {cal.name}, not VCALENDAR")
-                return  # told once: not also as a file without events
-            try:
-                if "X-WR-TIMEZONE" in cal:
-                    cal = x_wr_timezone.to_standard(cal)
-            except Exception as exc:
-                yield Series(path, f"calendar {number}", error=f"invalid X-WR-TIMEZONE: {_short(exc)}")
-                continue
-            cancelled_all = str(cal.get("METHOD", "")).upper() == "CANCEL"
-            timezones = [c for c in cal.subcomponents if c.name == "VTIMEZONE"]
-            for uid, events in _series(cal):
-                any_event = True
-                n += 1
-                if n <= skip:
-                    yield Series(path, uid)
-                    continue
-                yield _read_series(path, n, uid, events, timezones, window, cancelled_all)
-        if not any_event:
-            yield Series(path, "file", skipped=["file without events"])  # not checkpointed: re-told each run
+            yield from _streamed(path, f, window, skip, limits.event_bytes)
+        except OSError as exc:
+            yield Series(path, "file", error=f"cannot read the file: {exc.strerror or exc}")
 
 
-_BEGIN = re.compile(r"BEGIN:(\S+)\s*$", re.IGNORECASE)
+_BEGIN = re.compile(r"BEGIN:(\S*)\s*$", re.IGNORECASE)
 _END = re.compile(r"END:(\S+)\s*$", re.IGNORECASE)
 _UID = re.compile(r"UID[;:]", re.IGNORECASE)
 
 
 def _components(lines: BoundedLines) -> Iterator[tuple[int, str, list[str], int]]:
     """(calendar number, name, lines, characters) of each component of each VCALENDAR, in order: "" for the
-    calendar's own property lines; of a component longer than the limit only the lines before it are kept."""
+    calendar's own property lines; of a component longer than the limit only the lines before it are kept.
+    A top-level component that is not a VCALENDAR comes back as calendar 0, without its lines."""
     number, name, block, depth = 0, "", [], 0
     for line in lines:
         if not depth:
             begin = _BEGIN.match(line)
             if begin and begin.group(1).upper() == "VCALENDAR":
                 number, depth, block = number + 1, 1, []
+            elif begin:
+                yield 0, begin.group(1).upper(), [], 0
             continue
         if depth == 1:
             begin = _BEGIN.match(line)
@@ -225,50 +199,55 @@ def _uid(block: list[str]) -> str:
     return ""
 
 
-def _streamed(path: str, window: Window, skip: int, limit: int) -> Iterator[Series]:
-    """A calendar too large to parse whole, read twice, event by event: first which UID each event has,
-    then each series (a UID's events, with the calendar's properties and time zones) parsed as soon as
-    its last event is read. Memory: the largest series, the time zones, and a number per event."""
+def _streamed(path: str, f: BinaryIO, window: Window, skip: int, limit: int) -> Iterator[Series]:
+    """A calendar read twice, event by event: first which UID each event has, then each series (a UID's
+    events, with the calendar's properties and time zones) parsed as soon as its last event is read, so a
+    broken event costs only its series. Memory: the largest series, the time zones, and a number per event."""
     last: dict[tuple[int, str], int] = {}  # (calendar, UID) -> the number of its last event
-    try:
-        with open(path, "rb") as f:
-            lines = BoundedLines(f, limit, legacy="utf-8")  # as icalendar reads bytes: replaced if not UTF-8
-            events, calendars = Counter(), set()
-            for cal, name, block, _ in _components(lines):
-                calendars.add(cal)
-                if name == "VEVENT":
-                    events[cal] += 1
-                    last[(cal, _uid(block) or f"(no UID, event {events[cal]})")] = events[cal]
-            if not last:
-                yield Series(path, "file", skipped=["file without events"]) if calendars else (
-                    Series(path, "file", error="invalid calendar: no BEGIN:VCALENDAR found"))
-                return
-            lines.rewind()
-            pending: dict[tuple[int, str], list[tuple[list[str], int]]] = {}
-            head: dict[int, list[str]] = defaultdict(list)  # each calendar's properties and time zones
-            events, n = Counter(), 0
-            for cal, name, block, size in _components(lines):
-                if name in ("", "VTIMEZONE"):
-                    head[cal] += block
-                if name != "VEVENT":
-                    continue
-                events[cal] += 1
-                key = (cal, _uid(block) or f"(no UID, event {events[cal]})")
-                pending.setdefault(key, []).append((block, size))
-                if last[key] != events[cal]:
-                    continue
-                n, uid, blocks = n + 1, key[1], pending.pop(key)
-                too_big = max((size for _, size in blocks if size > limit), default=0)
-                if n <= skip:
-                    yield Series(path, uid)
-                elif too_big:
-                    yield Series(path, f"event {n}" if uid.startswith("(no UID") else f"event {n} (UID {uid})",
-                                 error=over_limit(f"an event of {too_big:,} characters", limit, "KITH_MAX_EVENT_BYTES"))
-                else:
-                    yield _parsed_series(path, n, uid, head[cal], [line for block, _ in blocks for line in block],
-                                         window)
-    except OSError as exc:
-        yield Series(path, "file", error=f"cannot read the file: {exc.strerror or exc}")
+    lines = BoundedLines(f, limit, legacy="utf-8")  # as icalendar reads bytes: replaced if not UTF-8
+    events, calendars, strays = Counter(), set(), []
+    for cal, name, block, _ in _components(lines):
+        if not cal:
+            strays.append(name)
+            continue
+        calendars.add(cal)
+        if name == "VEVENT":
+            events[cal] += 1
+            last[(cal, _uid(block) or f"(no UID, event {events[cal]})")] = events[cal]
+    if strays:
+        yield Series(path, "file", error=f"invalid calendar: top-level {strays[0]}, not VCALENDAR")
+    if not last:
+        if calendars:
+            yield Series(path, "file", skipped=["file without events"])
+        elif not strays:
+            yield Series(path, "file", error="invalid calendar: no BEGIN:VCALENDAR found")
+        return
+    lines.rewind()
+    pending: dict[tuple[int, str], list[tuple[list[str], int]]] = {}
+    head: dict[int, list[str]] = defaultdict(list)  # each calendar's properties and time zones
+    events, n = Counter(), 0
+    for cal, name, block, size in _components(lines):
+        if not cal:
+            continue
+        if name in ("", "VTIMEZONE"):
+            head[cal] += block
+        if name != "VEVENT":
+            continue
+        events[cal] += 1
+        key = (cal, _uid(block) or f"(no UID, event {events[cal]})")
+        pending.setdefault(key, []).append((block, size))
+        if last[key] != events[cal]:
+            continue
+        n, uid, blocks = n + 1, key[1], pending.pop(key)
+        too_big = max((size for _, size in blocks if size > limit), default=0)
+        if n <= skip:
+            yield Series(path, uid)
+        elif too_big:
+            yield Series(path, f"event {n}" if uid.startswith("(no UID") else f"event {n} (UID {uid})",
+                         error=over_limit(f"an event of {too_big:,} characters", limit, "KITH_MAX_EVENT_BYTES"))
+        else:
+            yield _parsed_series(path, n, uid, head[cal], [line for block, _ in blocks for line in block],
+                                 window)
 
 
 def _parsed_series(path: str, number: int, uid: str, head: list[str], events: list[str], window: Window) -> Series:
@@ -286,14 +265,6 @@ def _parsed_series(path: str, number: int, uid: str, head: list[str], events: li
         timezones = [c for c in cal.subcomponents if c.name == "VTIMEZONE"]
         events = [c for c in cal.subcomponents if c.name == "VEVENT"]
         return _read_series(path, number, uid, events, timezones, window, cancelled_all)
-
-
-def _series(cal: icalendar.Calendar) -> list[tuple[str, list[icalendar.Event]]]:
-    groups: dict[str, list] = {}
-    for number, event in enumerate((c for c in cal.subcomponents if c.name == "VEVENT"), 1):
-        uid = str(event.get("UID", "")).strip()
-        groups.setdefault(uid or f"(no UID, event {number})", []).append(event)
-    return list(groups.items())
 
 
 def _read_series(path: str, number: int, uid: str, events: list, timezones: list, window: Window,

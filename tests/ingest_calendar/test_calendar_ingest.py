@@ -272,6 +272,18 @@ def test_files_that_are_not_calendars_are_reported_not_dropped(tmp_path, store, 
     assert report.skipped["file without events"] == 1
 
 
+def test_a_broken_line_costs_its_event_not_the_file(tmp_path, store, settings):
+    text = ("BEGIN:VCALENDAR\nVERSION:2.0\n"
+            "BEGIN:VEVENT\nUID:good@firm.com\nDTSTART:20240301T100000Z\nSUMMARY:Kick-off\n"
+            "ORGANIZER:mailto:ana@firm.com\nATTENDEE:mailto:ben@acme.com\nEND:VEVENT\n"
+            "BEGIN:VEVENT\nUID:bad@firm.com\nDTSTART:2024-99\nX\nEND:VEVENT\n"
+            "BEGIN:VTODO\nUID:t1\nDUE:-0011130T100000\nEND:VTODO\nEND:VCALENDAR\n")
+    report = ingest_calendar(store, settings, [write(tmp_path / "cal", "mixed.ics", text)], now=NOW)
+    assert report.ingested == 1 and pair(store, "ana@firm.com", "ben@acme.com") is not None
+    assert [(e.position, e.reason.split(":")[0]) for e in report.errors] == [("event 2 (UID bad@firm.com)",
+                                                                            "unreadable event")]
+
+
 def test_kith_ingest_calendar_prints_a_json_report(tmp_path):
     path = write(tmp_path / "cal")
     done = kith("--db", tmp_path / "cli.db", "ingest", "calendar", path, "--json",
