@@ -8,7 +8,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from expertise_graphs import NOW, Graph, at
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +16,7 @@ from kith.graph.evidence import document_sharing, snippet
 from kith.graph.expertise import ROLE_WEIGHTS, experts
 from kith.graph.model import Category, Person, Role, Sharing
 from kith.graph.sqlite_store import SQLiteStore
+from tests.factories import NOW, Graph, at
 
 
 def bm25(tf: float, length: int, mean_length: float, df: int, n: int) -> float:
