@@ -1,5 +1,6 @@
 """Hand-made people, mail and graphs for store and graph tests, written through the store interface: the
-module-level builders (person, email, write, mails) and ``Graph``, which writes people, interactions, deals
+module-level builders (person or named, email, meeting, write, mails; KNOWS edges straight with edge and
+write_graph) and ``Graph``, which writes people, interactions, deals
 and jobs by short ids, as the expertise, insights and evaluate tests use it."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from kith.graph.model import (
     Interaction,
     InteractionKind,
     InteractionWrite,
+    Knows,
     Organization,
     Participant,
     Person,
@@ -32,9 +34,22 @@ T0 = NOW = 1_700_000_000  # 2023-11-14
 DAY = 86_400
 PROV = Provenance("email", "/mail/inbox.mbox", "msg-1", ingested_at=T0)
 
+# KNOWS kinds for edge(), all last in touch at T0 (scored at T0: recency 0). Their bands are pinned by
+# test_strength.test_edge_kinds_hand_computed.
+STRONG = dict(meetings=10, meeting_weight=10, first_at=T0 - 365 * DAY)  # strong
+MEDIUM = dict(emails_ab=1, email_weight=1)  # medium: one email
+WEAK = dict(emails_ab=1, email_weight=1 / 30)  # weak: one email to a list of 30
+
 
 def person(email: str, name: str = "", internal: bool = False) -> Person:
     return Person(ids.person_id(email), name=name, emails=[email], is_internal=internal, provenance=PROV)
+
+
+def named(name: str, *, internal: bool = False, opted_out: bool = False, blocked: bool = False) -> Person:
+    """A person known by a first name: name@firm.com if internal, name@client.com if not."""
+    address = f"{name.lower()}@{'firm.com' if internal else 'client.com'}"
+    return Person(ids.person_id(address), name=name.title(), emails=[address], given_name=name.title(),
+                  is_internal=internal, opted_out=opted_out, blocked=blocked, provenance=PROV)
 
 
 def email(key: str, sender: Person, to: Iterable[Person], at: int | None = T0, subject: str = "", *,
@@ -56,11 +71,33 @@ def email(key: str, sender: Person, to: Iterable[Person], at: int | None = T0, s
     )
 
 
+def meeting(key: str, people: list[Person], at: int | None) -> Interaction:
+    """A meeting organised by the first of ``people``, the others attending."""
+    return Interaction(
+        id=ids.interaction_id("meeting", key), kind=InteractionKind.MEETING, occurred_at=at,
+        participants=[Participant(people[0].id, Role.ORGANIZER)] + [Participant(p.id, Role.ATTENDEE) for p in people[1:]],
+        provenance=PROV)
+
+
 def write(store, *items: Interaction, parents: Mapping[str, Interaction] | None = None) -> list[str]:
-    """Store interactions with their KNOWS deltas, as the ingest pipelines do; ``parents``: the
-    interactions some of them reply to, already stored. Returns the ids of the new ones."""
-    parents = parents or {}
-    return store.add_interactions([InteractionWrite(i, tuple(deltas(i, parents.get(i.parent_id)))) for i in items])
+    """Store interactions with their KNOWS deltas, as the ingest pipelines do; a reply's parent is looked up
+    in ``parents`` (interactions already stored), then among ``items``. Returns the ids of the new ones."""
+    known = {**{i.id: i for i in items}, **(parents or {})}
+    return store.add_interactions([InteractionWrite(i, tuple(deltas(i, known.get(i.parent_id)))) for i in items])
+
+
+def edge(x: Person, y: Person, kind: dict, last_at: int = T0) -> Knows:
+    """A KNOWS edge of one of the kinds above, written straight (no interactions behind it)."""
+    a, b = sorted((x.id, y.id))
+    return Knows(a, b, last_at=last_at, **{"first_at": last_at, **kind})
+
+
+def write_graph(store, people: list[Person], edges: list[Knows]) -> None:
+    store.upsert_people(people)
+    for p in people:
+        if p.opted_out or p.blocked:
+            store.update_person(p.id, opted_out=p.opted_out, blocked=p.blocked)
+    store.replace_knows([p.id for p in people], edges)
 
 
 def mails(sender: Person, to: Person, n: int, last: int) -> list[Interaction]:
