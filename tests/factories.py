@@ -1,7 +1,8 @@
-"""Hand-made people, mail and graphs for store and graph tests, written through the store interface: the
-module-level builders (person or named, email, meeting, write, mails; KNOWS edges straight with edge and
-write_graph) and ``Graph``, which writes people, interactions, deals
-and jobs by short ids, as the expertise, insights and evaluate tests use it."""
+"""Hand-made people, mail and graphs for store and graph tests, written through the store interface.
+
+Model objects (person or named, email, meeting, mails) written as ingest writes them (write), or KNOWS
+edges written straight (edge, write_graph); ``Graph`` builds a graph by short ids (people, mail, meetings,
+notes, deals, jobs), as the expertise, insights and evaluate tests do."""
 
 from __future__ import annotations
 
@@ -141,11 +142,11 @@ class Graph:
 
     def add(self, item: Interaction) -> Interaction:
         parent = self.items.get(item.parent_id) if item.parent_id else None
-        write = InteractionWrite(item, tuple(deltas(item, parent)))
+        entry = InteractionWrite(item, tuple(deltas(item, parent)))
         if self.pending is None:
-            self.store.add_interactions([write])
+            self.store.add_interactions([entry])
         else:
-            self.pending.append(write)
+            self.pending.append(entry)
         self.items[item.id] = item
         return item
 
