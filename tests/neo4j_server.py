@@ -4,6 +4,7 @@ everything else stays on SQLite. Import it as ``tests.neo4j_server`` (one module
 
 from __future__ import annotations
 
+import atexit
 import os
 
 import pytest
@@ -23,6 +24,21 @@ def neo4j_env() -> dict[str, str]:
 
 
 NEO4J_WIPES = [0]  # how often the test database was emptied: a session-wide world built on it checks
+_CONNECTED = []  # this process's one connection to the test server, its schema applied once
+
+
+class _Lent:
+    """The process's connection, lent to one test's store: closing that store leaves it open for the next
+    test (a connection costs a driver, a handshake and twenty schema statements)."""
+
+    def __init__(self, executor):
+        self._executor = executor
+
+    def __getattr__(self, name):
+        return getattr(self._executor, name)
+
+    def close(self) -> None:
+        pass
 
 
 def neo4j_store():
@@ -31,17 +47,21 @@ def neo4j_store():
     from kith.graph.errors import StoreUnavailable
     from kith.graph.neo4j_store import Neo4jStore
 
-    try:
-        store = Neo4jStore.connect(
-            env["KITH_NEO4J_URI"],
-            env.get("KITH_NEO4J_USER", "neo4j"),
-            env.get("KITH_NEO4J_PASSWORD", ""),
-            env.get("KITH_NEO4J_DATABASE", "neo4j"),
-        )
-    except StoreUnavailable as exc:
-        if os.environ.get("CI"):
-            raise  # CI starts a server: one that does not answer is a failure, not a skip
-        pytest.skip(f"KITH_NEO4J_URI={env['KITH_NEO4J_URI']} does not answer: {exc}")
+    if not _CONNECTED:
+        try:
+            _CONNECTED.append(Neo4jStore.connect(
+                env["KITH_NEO4J_URI"],
+                env.get("KITH_NEO4J_USER", "neo4j"),
+                env.get("KITH_NEO4J_PASSWORD", ""),
+                env.get("KITH_NEO4J_DATABASE", "neo4j"),
+            ))
+        except StoreUnavailable as exc:
+            if os.environ.get("CI"):
+                raise  # CI starts a server: one that does not answer is a failure, not a skip
+            pytest.skip(f"KITH_NEO4J_URI={env['KITH_NEO4J_URI']} does not answer: {exc}")
+        atexit.register(_CONNECTED[0].close)
+    connected = _CONNECTED[0]
+    store = Neo4jStore(_Lent(connected._db), connected._where, connected._cache_key)
     store.wipe()
     NEO4J_WIPES[0] += 1
     return store

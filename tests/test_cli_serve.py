@@ -11,13 +11,14 @@ import time
 import httpx
 
 from tests.api.world import free_port
+from tests.cli import kith
 
 
 def test_workers_use_the_sqlite_file_named_by_db_even_with_neo4j_in_the_environment(tmp_path):
     port = free_port()
     db = tmp_path / "kith.db"
     env = {**os.environ, "KITH_NEO4J_URI": "bolt://127.0.0.1:1", "KITH_ACCESS_DB": str(tmp_path / "access.db")}
-    subprocess.run([sys.executable, "-m", "kith.api", "--db", str(db), "init"], env=env, check=True, capture_output=True)
+    assert kith("--db", db, "init", env=env).returncode == 0  # in this process; the server below is a real one
     server = subprocess.Popen([sys.executable, "-m", "kith.api", "--db", str(db), "serve", "--workers", "2",
                                "--port", str(port), "--log-level", "warning"],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -48,7 +49,7 @@ def test_metrics_add_up_every_worker_dead_ones_included_and_can_require_a_token(
     shared.mkdir()
     env = {**os.environ, "KITH_NEO4J_URI": "", "KITH_ACCESS_DB": str(tmp_path / "access.db"),
            "KITH_METRICS_TOKEN": "scrape-me", "PROMETHEUS_MULTIPROC_DIR": str(shared)}
-    subprocess.run([sys.executable, "-m", "kith.api", "--db", str(db), "init"], env=env, check=True, capture_output=True)
+    assert kith("--db", db, "init", env=env).returncode == 0
     server = subprocess.Popen([sys.executable, "-m", "kith.api", "--db", str(db), "serve", "--workers", "2",
                                "--port", str(port), "--log-level", "warning"],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -8,9 +8,9 @@ from kith.graph import ids
 from kith.graph.accounts import account_map
 from kith.graph import directory
 from kith.graph.directory import search
-from kith.graph.model import Interaction, Organization, Person, WorksAt
+from kith.graph.model import Organization, WorksAt
 from kith.graph.scope import walled_scope
-from tests.factories import DAY, T0, email, person, write
+from tests.factories import DAY, T0, mails, person, write
 
 NOW = T0
 
@@ -21,10 +21,6 @@ CHO = person("cho@acme.com", "Cho Chen")
 EVE = person("eve@acme.com", "Eve Evans")
 ACME = Organization(ids.org_id("acme"), "Acme", "acme", ["acme.com"])
 GLOBEX = Organization(ids.org_id("globex"), "Globex", "globex", ["globex.co.uk"])
-
-
-def mails(sender: Person, to: Person, n: int, last: int) -> list[Interaction]:
-    return [email(f"{sender.id}-{to.id}-{k}", sender, [to], last - k * DAY) for k in range(n)]
 
 
 @pytest.fixture

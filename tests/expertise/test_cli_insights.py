@@ -6,11 +6,11 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from expertise_graphs import NOW, Graph, at, backtest_world
 
 from kith.graph.model import DealStatus
 from kith.graph.sqlite_store import SQLiteStore
 from tests.cli import Run, kith as run_kith
+from tests.factories import NOW, Graph, at, backtest_world
 
 
 THEN = datetime.fromtimestamp(NOW, timezone.utc).isoformat()  # the fixture's "now", for answers that age

@@ -4,13 +4,13 @@ nothing after T reaching a score, refusal on too few pairs, and --fit checked on
 from __future__ import annotations
 
 import pytest
-from expertise_graphs import DAY, NOW, at, backtest_world as world
 
 from kith.graph.errors import KithError
 from kith.graph.evaluate import (EARLIEST, backtest, bootstrap_aucs, evaluate, interval, load_interactions,
                             precision_at_k, protocol, roc_auc)
 from kith.graph.fit import fit_and_check
 from kith.graph.strength import DEFAULT_WEIGHTS
+from tests.factories import DAY, NOW, at, backtest_world as world
 
 NULL_DATE = 315_532_800  # 1980-01-01, a common null date
 

@@ -8,7 +8,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from expertise_graphs import NOW, Graph, at
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +16,7 @@ from kith.graph.evidence import document_sharing, snippet
 from kith.graph.expertise import ROLE_WEIGHTS, experts
 from kith.graph.model import Category, Person, Role, Sharing
 from kith.graph.sqlite_store import SQLiteStore
+from tests.factories import NOW, Graph, at
 
 
 def bm25(tf: float, length: int, mean_length: float, df: int, n: int) -> float:
@@ -69,12 +69,13 @@ def test_cc_on_everything_does_not_beat_the_author_of_three_on_topic_mails(store
     g = Graph(store)
     g.people("author", "manager", "busy", internal=True)
     g.person("client")
-    for n in range(100):
-        g.email(f"x{n}", at(n % 50), "busy", ["client"], ["manager"],
-                subject=f"Weekly status {n}", body="Budget, staffing and the data room; tax audit next.")
-    for n in range(3):
-        g.email(f"t{n}", at(n), "author", ["client"], subject="Tax audit",
-                body="The tax audit: the inspector's questions and our answers on the audit.")
+    with g.batch():
+        for n in range(100):
+            g.email(f"x{n}", at(n % 50), "busy", ["client"], ["manager"],
+                    subject=f"Weekly status {n}", body="Budget, staffing and the data room; tax audit next.")
+        for n in range(3):
+            g.email(f"t{n}", at(n), "author", ["client"], subject="Tax audit",
+                    body="The tax audit: the inspector's questions and our answers on the audit.")
     ranked = [e.person_id for e in experts(store, "tax audit", now=NOW)]  # each status mail names it in passing
     assert ranked.index("author") < ranked.index("manager")
 

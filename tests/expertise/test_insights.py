@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from expertise_graphs import NOW, Graph, at
 
 from kith.graph.insights import (
     OPEN_DEAL_BONUS,
@@ -16,6 +15,7 @@ from kith.graph.insights import (
 )
 from kith.graph.model import DealStatus
 from kith.graph.strength import score
+from tests.factories import NOW, Graph, at
 
 
 def edge(store, x, y):

@@ -19,7 +19,7 @@ from kith.graph.exports import GraphFormat, account_graph, ego_graph, read, writ
 from kith.graph.model import Organization, WorksAt
 from kith.graph.scope import walled_scope
 from kith.graph.sqlite_store import SQLiteStore
-from tests.factories import DAY, T0, email, person, write as write_mail
+from tests.factories import DAY, T0, mails, person, write as write_mail
 
 ANA = person("ana@firm.com", "Ana Alves", True)
 DEV = person("dev@firm.com", "Dev Patel", True)
@@ -31,10 +31,6 @@ ACME = Organization(ids.org_id("acme"), "Acme", "acme", ["acme.com"])
 GLOBEX = Organization(ids.org_id("globex"), "Globex", "globex", ["globex.com"])
 FORMATS = list(GraphFormat)
 SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).with_name("graphml.xsd"))))
-
-
-def mails(sender, to, n: int, last: int):
-    return [email(f"{sender.id}-{to.id}-{k}", sender, [to], last - k * DAY) for k in range(n)]
 
 
 @pytest.fixture

@@ -12,19 +12,20 @@ from kith.graph.explain import explain
 from kith.graph.network import load_network
 from kith.graph.paths import warm_paths
 from kith.graph.sqlite_store import SQLiteStore
-from ranking_graphs import DAY, T0, email_item, ingest, meeting_item, person
+from tests.factories import DAY, T0, email, meeting, named, write
 
-PEOPLE = [person("ana", internal=True), person("dev", internal=True), person("ben"), person("cat"), person("dan"),
-          person("eli")]
+
+PEOPLE = [named("ana", internal=True), named("dev", internal=True), named("ben"), named("cat"), named("dan"),
+          named("eli")]
 
 
 def _item(n, spec):
     kind, x, ys, day = spec
     at = T0 + day * DAY
     if kind == "meeting":
-        return meeting_item(f"i{n}", [PEOPLE[x]] + [PEOPLE[y] for y in ys if y != x], at)
-    return email_item(f"i{n}", PEOPLE[x], [PEOPLE[y] for y in ys if y != x] or [PEOPLE[(x + 1) % 6]], at,
-                      parent=email_item(f"i{n - 1}", PEOPLE[0], [], 0).id if kind == "reply" and n else "")
+        return meeting(f"i{n}", [PEOPLE[x]] + [PEOPLE[y] for y in ys if y != x], at)
+    return email(f"i{n}", PEOPLE[x], [PEOPLE[y] for y in ys if y != x] or [PEOPLE[(x + 1) % 6]], at,
+                      parent=email(f"i{n - 1}", PEOPLE[0], [], 0).id if kind == "reply" and n else "")
 
 
 specs = st.lists(st.tuples(st.sampled_from(["email", "reply", "meeting"]), st.integers(0, 5),
@@ -41,7 +42,7 @@ def test_as_of_never_sees_the_future(spec, day):
         everything, past = SQLiteStore.open(Path(d) / "all.db"), SQLiteStore.open(Path(d) / "past.db")
         for store, chosen in ((everything, items), (past, [i for i in items if i.occurred_at < cut])):
             store.upsert_people(PEOPLE)
-            ingest(store, chosen)
+            write(store, *chosen)
         then = load_network(everything, as_of=cut)
         truth = load_network(past, now=cut)
         for a in PEOPLE:
@@ -63,7 +64,7 @@ def test_as_of_never_sees_the_future(spec, day):
 def test_who_did_we_know_on_the_day_of_the_pitch(store):
     ana, ben, cat = PEOPLE[0], PEOPLE[2], PEOPLE[3]
     store.upsert_people(PEOPLE)
-    ingest(store, [meeting_item("early", [ana, ben], T0), meeting_item("late", [ana, cat], T0 + 30 * DAY)])
+    write(store, *[meeting("early", [ana, ben], T0), meeting("late", [ana, cat], T0 + 30 * DAY)])
     pitch = T0 + 10 * DAY
     assert [w.people for w in warm_paths(store, cat.id, as_of=pitch)] == []
     assert [w.people for w in warm_paths(store, ben.id, as_of=pitch)] == [[ana.id, ben.id]]

@@ -9,12 +9,12 @@ import pytest
 
 from kith.graph.model import Deal, DealRole, DealRoleKind, Organization, WorksAt
 from kith.graph.sqlite_store import SQLiteStore
-from ranking_graphs import DAY, PROV, email_item, ingest, meeting_item, person
 from tests.cli import Run, kith as run_kith
+from tests.factories import DAY, PROV, email, meeting, named, write
 
 NOW = int(time.time())
-FAY, GUS = person("fay", internal=True), person("gus", internal=True)
-XU, TARA, CEO, OLI = person("xu"), person("tara"), person("ceo"), person("oli", opted_out=True)
+FAY, GUS = named("fay", internal=True), named("gus", internal=True)
+XU, TARA, CEO, OLI = named("xu"), named("tara"), named("ceo"), named("oli", opted_out=True)
 ACME = Organization("o_acme", "Acme Holdings", "acmeholdings", ["acme.com"], provenance=PROV)
 
 
@@ -28,11 +28,11 @@ def db(tmp_path_factory):
     store.add_works_at([WorksAt(TARA.id, ACME.id, "General Counsel"), WorksAt(CEO.id, ACME.id, "Engineer")])
     store.upsert_deals([Deal("d1", "Panel", ACME.id, opened_at=NOW - 50 * DAY,
                              roles=[DealRole(CEO.id, DealRoleKind.DECISION_MAKER)])])
-    items = [meeting_item(f"fx{n}", [FAY, XU], NOW - (40 + n) * DAY) for n in range(5)]
-    items += [meeting_item(f"xt{n}", [XU, TARA], NOW - (30 + n) * DAY) for n in range(3)]
-    items += [email_item(f"gc{n}", GUS, [CEO], NOW - (20 + n) * DAY) for n in range(2)]
-    items += [meeting_item("fo", [FAY, OLI], NOW - 10 * DAY), meeting_item("ot", [OLI, TARA], NOW - 10 * DAY)]
-    ingest(store, items)
+    items = [meeting(f"fx{n}", [FAY, XU], NOW - (40 + n) * DAY) for n in range(5)]
+    items += [meeting(f"xt{n}", [XU, TARA], NOW - (30 + n) * DAY) for n in range(3)]
+    items += [email(f"gc{n}", GUS, [CEO], NOW - (20 + n) * DAY) for n in range(2)]
+    items += [meeting("fo", [FAY, OLI], NOW - 10 * DAY), meeting("ot", [OLI, TARA], NOW - 10 * DAY)]
+    write(store, *items)
     store.close()
     return path
 
@@ -89,9 +89,9 @@ def test_paths_from_a_colleague_and_a_team(db):
     assert from_gus == []
     team = json.loads(kith(db, "paths", "--to", "tara@client.com", "--team", "gus@firm.com,fay@firm.com", "--json").stdout)
     assert [w["people"][0]["name"] for w in team] == ["Fay"]
-    named = kith(db, "paths", "--to", "tara@client.com", "--team", "ma", "--json",
-                 env={"KITH_TEAMS": json.dumps({"ma": ["fay@firm.com"]})})
-    assert json.loads(named.stdout) == team
+    by_name = kith(db, "paths", "--to", "tara@client.com", "--team", "ma", "--json",
+                   env={"KITH_TEAMS": json.dumps({"ma": ["fay@firm.com"]})})
+    assert json.loads(by_name.stdout) == team
 
 
 def test_paths_human_output(db):
@@ -166,7 +166,7 @@ def test_old_evidence_is_said_to_be_why_everything_is_cold(tmp_path):
     store = SQLiteStore.open(path)
     store.upsert_people([FAY, XU])
     old = NOW - 3 * 365 * DAY
-    ingest(store, [meeting_item(f"old{n}", [FAY, XU], old - n * DAY) for n in range(6)])
+    write(store, *[meeting(f"old{n}", [FAY, XU], old - n * DAY) for n in range(6)])
     store.close()
     run = kith(path, "paths", "--to", "xu@client.com", env={"COLUMNS": "400"})
     assert run.returncode == 0, run.stderr
@@ -187,7 +187,7 @@ def test_paths_to_an_address_held_for_review_say_why_there_are_none(tmp_path):
     store = SQLiteStore.open(path)
     home = Person("p_fayhome", name="Fay", emails=["fay.home@aol.com"], provenance=PROV)
     store.upsert_people([FAY, home])
-    ingest(store, [meeting_item(f"fh{n}", [FAY, home], NOW - (5 + n) * DAY) for n in range(3)])
+    write(store, *[meeting(f"fh{n}", [FAY, home], NOW - (5 + n) * DAY) for n in range(3)])
     store.add_review_items([ReviewItem(FAY.id, home.id, 0.95, "same name", NOW)])
     store.close()
     run = kith(path, "paths", "--to", "fay.home@aol.com")

@@ -7,21 +7,22 @@ import pytest
 from kith.graph.explain import explain
 from kith.graph.network import load_network
 from kith.graph.strength import DEFAULT_WEIGHTS, signals
-from ranking_graphs import DAY, T0, email_item, ingest, meeting_item, person
+from tests.factories import DAY, T0, email, meeting, named, write
 
-ANA, BEN, CAT, DAN = person("ana", internal=True), person("ben"), person("cat"), person("dan")
+
+ANA, BEN, CAT, DAN = named("ana", internal=True), named("ben"), named("cat"), named("dan")
 
 
 @pytest.fixture
 def mail(store):
     store.upsert_people([ANA, BEN, CAT, DAN])
-    first = email_item("m1", ANA, [BEN], T0 - 10 * DAY)
-    ingest(store, [
+    first = email("m1", ANA, [BEN], T0 - 10 * DAY)
+    write(store, *[
         first,
-        email_item("m2", BEN, [ANA], T0 - 10 * DAY + 6 * 3600, parent=first.id),  # a reply after 6 hours
-        meeting_item("m3", [ANA, BEN], T0 - 5 * DAY),
-        email_item("m4", ANA, [CAT], T0 - 2 * DAY, cc=[BEN, DAN]),  # a cc of 3 recipients
-        email_item("m5", CAT, [DAN], T0 - DAY),  # not theirs
+        email("m2", BEN, [ANA], T0 - 10 * DAY + 6 * 3600, parent=first.id),  # a reply after 6 hours
+        meeting("m3", [ANA, BEN], T0 - 5 * DAY),
+        email("m4", ANA, [CAT], T0 - 2 * DAY, cc=[BEN, DAN]),  # a cc of 3 recipients
+        email("m5", CAT, [DAN], T0 - DAY),  # not theirs
     ])
     return store
 
@@ -34,7 +35,7 @@ def test_points_sum_to_score_and_evidence_newest_first(mail):
                                            "responsiveness", "tenure", "group_size"]
     assert sum(e.points.values()) == pytest.approx(e.score, abs=1e-3)
     assert e.points["recency"] < 0 < e.points["frequency"]
-    ids = [email_item(k, ANA, [BEN], 0).id if k.startswith("m") and k != "m3" else meeting_item(k, [ANA], 0).id
+    ids = [email(k, ANA, [BEN], 0).id if k.startswith("m") and k != "m3" else meeting(k, [ANA], 0).id
            for k in ("m4", "m3", "m2", "m1")]
     assert e.evidence == ids
     assert e.facts["meetings"] == 1 and e.facts["emails_ab"] + e.facts["emails_ba"] == 3
@@ -68,7 +69,7 @@ def test_as_of_explains_the_past(mail):
     e = explain(mail, ANA.id, BEN.id, as_of=T0 - 7 * DAY)
     assert e.now == T0 - 7 * DAY
     assert e.facts["meetings"] == 0 and e.facts["replies_ba"] == 1
-    assert e.evidence == [email_item("m2", BEN, [ANA], 0).id, email_item("m1", ANA, [BEN], 0).id]
+    assert e.evidence == [email("m2", BEN, [ANA], 0).id, email("m1", ANA, [BEN], 0).id]
     assert explain(mail, ANA.id, BEN.id, as_of=T0 - 20 * DAY).score == 0
 
 
@@ -78,8 +79,8 @@ def test_person_recency_is_the_quieter_sides_last_contact_with_anyone(store):
     import math
 
     store.upsert_people([ANA, BEN, CAT, DAN])
-    ingest(store, [email_item("p1", ANA, [BEN], T0 - 30 * DAY), email_item("p2", ANA, [CAT], T0 - DAY),
-                   email_item("p3", BEN, [DAN], T0 - 7 * DAY)])
+    write(store, *[email("p1", ANA, [BEN], T0 - 30 * DAY), email("p2", ANA, [CAT], T0 - DAY),
+                   email("p3", BEN, [DAN], T0 - 7 * DAY)])
     for e in (explain(store, ANA.id, BEN.id, now=T0), explain(store, ANA.id, BEN.id, as_of=T0)):
         values = {s.name: s.value for s in e.signals}
         assert values["person_recency"] == pytest.approx(-math.log(1 + 7))

@@ -17,11 +17,11 @@ from kith.graph.erasure import erase_person
 from kith.graph.network import forget_network, load_network
 from kith.graph.paths import warm_paths
 from kith.graph.sqlite_store import SQLiteStore
+from tests.factories import MEDIUM, STRONG, T0, WEAK, edge, named, write_graph
 from tests.neo4j_server import neo4j_env
-from ranking_graphs import MEDIUM, STRONG, T0, WEAK, edge, person, write_graph
 
-FAY, GUS = person("fay", internal=True), person("gus", internal=True)
-XU, YAN, TARA = person("xu"), person("yan"), person("tara")
+FAY, GUS = named("fay", internal=True), named("gus", internal=True)
+XU, YAN, TARA = named("xu"), named("yan"), named("tara")
 PEOPLE = [FAY, GUS, XU, YAN, TARA]
 EDGES = [edge(FAY, XU, STRONG), edge(XU, TARA, MEDIUM), edge(GUS, TARA, WEAK), edge(FAY, YAN, MEDIUM)]
 

@@ -7,7 +7,6 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ranking_graphs import MEDIUM, PROV, STRONG, T0, WEAK, edge, person, write_graph
 
 from kith.graph import ids
 from kith.graph.edges import Edges
@@ -25,11 +24,12 @@ from kith.graph.model import (
 from kith.graph.network import Network, load_network
 from kith.graph.paths import best_paths, decision_makers, seniority, staff, warm_paths
 from kith.graph.strength import signals
+from tests.factories import MEDIUM, PROV, STRONG, T0, WEAK, edge, named, write_graph
 
-FAY, GUS = person("fay", internal=True), person("gus", internal=True)
-XU, YAN, ZED, TARA = person("xu"), person("yan"), person("zed"), person("tara")
-OLI = person("oli", opted_out=True)
-BO = person("bo", blocked=True)
+FAY, GUS = named("fay", internal=True), named("gus", internal=True)
+XU, YAN, ZED, TARA = named("xu"), named("yan"), named("zed"), named("tara")
+OLI = named("oli", opted_out=True)
+BO = named("bo", blocked=True)
 # the strength of each edge kind, scored at T0 (pinned by test_strength): the path figures multiply them
 S, M, W = (signals(Knows("a", "b", last_at=T0, **{"first_at": T0, **kind}), T0).score
            for kind in (STRONG, MEDIUM, WEAK))
@@ -203,7 +203,7 @@ ACME = Organization("o_acme", "Acme", "acme", ["acme.com"], provenance=PROV)
 
 
 def test_decision_makers_from_deal_roles_then_titles(store):
-    people = [person(x) for x in ("dee", "ebb", "cfo", "vp", "dir", "eng", "pa", "gone")] + [FAY]
+    people = [named(x) for x in ("dee", "ebb", "cfo", "vp", "dir", "eng", "pa", "gone")] + [FAY]
     dee, ebb, cfo, vp, dr, eng, pa, gone, fay = people
     store.upsert_people(people)
     store.upsert_organizations([ACME])

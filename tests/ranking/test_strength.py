@@ -11,15 +11,15 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from ranking_graphs import DAY, MEDIUM, STRONG, T0, WEAK, email_item, meeting_item, person
 from kith.graph.errors import KithError
 from kith.graph.knows import deltas, sum_edges
 from kith.graph.model import KNOWS_COUNTERS, Category, Knows
 from kith.graph.settings import Settings
 from kith.graph.strength import (DEFAULT_WEIGHTS, SIGNALS, Weights, band, columns, contributions, score_columns,
                             signals, weights_from)
+from tests.factories import DAY, MEDIUM, STRONG, T0, WEAK, email, meeting, named
 
-A, B, C, D, E = (person(n) for n in ("ann", "bob", "cat", "dan", "eve"))
+A, B, C, D, E = (named(n) for n in ("ann", "bob", "cat", "dan", "eve"))
 W = DEFAULT_WEIGHTS
 
 
@@ -94,28 +94,28 @@ def _frequency(items) -> float:
 
 
 def test_channel_order_meeting_over_email_over_a_broadcast():
-    meeting = _frequency([meeting_item("m", [A, B], T0)])
-    one_to_one = _frequency([email_item("e", A, [B], T0)])
-    small_cc = _frequency([email_item("c", A, [B, C, D, E], T0)])
-    crowd = [person(f"r{n}") for n in range(40)]
-    broadcast = _frequency([email_item("b", A, [B, *crowd], T0)])
-    assert meeting > one_to_one == small_cc > broadcast > 0  # a cc of a few is not dampened; 41 people are
+    met = _frequency([meeting("m", [A, B], T0)])
+    one_to_one = _frequency([email("e", A, [B], T0)])
+    small_cc = _frequency([email("c", A, [B, C, D, E], T0)])
+    crowd = [named(f"r{n}") for n in range(40)]
+    broadcast = _frequency([email("b", A, [B, *crowd], T0)])
+    assert met > one_to_one == small_cc > broadcast > 0  # a cc of a few is not dampened; 41 people are
 
 
 def test_a_digest_sender_is_weak_to_each_recipient():
     # Dan sends a daily digest to Ann and 49 others for a year; Ann replied once and Dan answered her.
-    crowd = [person(f"r{n}") for n in range(49)]
+    crowd = [named(f"r{n}") for n in range(49)]
     days = range(365, 0, -1)
-    digest = [email_item(f"d{n}", D, [A, *crowd], T0 - n * DAY) for n in days]
-    replies = [email_item("reply", A, [D], T0 - 100 * DAY), email_item("answer", D, [A], T0 - 99 * DAY)]
+    digest = [email(f"d{n}", D, [A, *crowd], T0 - n * DAY) for n in days]
+    replies = [email("reply", A, [D], T0 - 100 * DAY), email("answer", D, [A], T0 - 99 * DAY)]
     edge = sum_edges(digest + replies, lambda i: None)[tuple(sorted((A.id, D.id)))]
     s = signals(edge, T0)
     assert s.band in ("weak", "cold")
     assert contributions(s)["group_size"] < 0
     # the same mail written to Ann alone would be a strong tie; and so is a list both of them write to
-    alone = sum_edges([email_item(f"d{n}", D, [A], T0 - n * DAY) for n in days] + replies, lambda i: None)
+    alone = sum_edges([email(f"d{n}", D, [A], T0 - n * DAY) for n in days] + replies, lambda i: None)
     assert signals(alone[tuple(sorted((A.id, D.id)))], T0).band == "strong"
-    both = sum_edges([email_item(f"d{n}", D if n % 2 else A, [A if n % 2 else D, *crowd], T0 - n * DAY) for n in days],
+    both = sum_edges([email(f"d{n}", D if n % 2 else A, [A if n % 2 else D, *crowd], T0 - n * DAY) for n in days],
                 lambda i: None)
     shared = signals(both[tuple(sorted((A.id, D.id)))], T0)
     assert shared.group_size < 0.01 and shared.band == "strong"
@@ -123,7 +123,7 @@ def test_a_digest_sender_is_weak_to_each_recipient():
 
 def test_bulk_and_automated_mail_count_for_nothing():
     for category in (Category.BULK, Category.MAILING_LIST, Category.AUTO_REPLY, Category.NO_REPLY, Category.BOUNCE):
-        assert deltas(email_item("b", A, [B], T0, category=category)) == []
+        assert deltas(email("b", A, [B], T0, category=category)) == []
 
 
 def test_reciprocity_needs_more_than_one_exchange():
@@ -195,10 +195,10 @@ def test_extra_interaction_never_lowers_frequency(items, extra):
         kind, day = spec
         at = T0 - day * DAY
         if kind == "email":
-            return email_item(f"x{n}", A, [B], at)
+            return email(f"x{n}", A, [B], at)
         if kind == "cc":
-            return email_item(f"x{n}", B, [A], at, cc=[C, D])
-        return meeting_item(f"x{n}", [A, B, C], at)
+            return email(f"x{n}", B, [A], at, cc=[C, D])
+        return meeting(f"x{n}", [A, B, C], at)
 
     before = [build(s, n) for n, s in enumerate(items)]
     after = before + [build(extra, len(items))]

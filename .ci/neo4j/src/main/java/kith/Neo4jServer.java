@@ -14,7 +14,8 @@ import org.neo4j.io.ByteUnit;
 /**
  * Neo4j Community with Bolt on 127.0.0.1 and auth on, its data in the folder given:
  * {@code java kith.Neo4jServer DATA_DIR PORT} with the password in KITH_NEO4J_PASSWORD.
- * Prints "ready" once the password is set and Bolt listens; stops cleanly on SIGTERM.
+ * The page cache is NEO4J_PAGECACHE MiB (default 256). Prints "ready" once the password is set and Bolt
+ * listens; stops cleanly on SIGTERM.
  */
 public final class Neo4jServer {
     public static void main(String[] args) throws InterruptedException {
@@ -31,7 +32,7 @@ public final class Neo4jServer {
                 .setConfig(BoltConnector.enabled, true)
                 .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", Integer.parseInt(args[1])))
                 .setConfig(GraphDatabaseSettings.auth_enabled, true)
-                .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(256))
+                .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(pageCacheMiB()))
                 .build();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -51,5 +52,10 @@ public final class Neo4jServer {
         System.out.println("ready");
         System.out.flush();
         stopped.await();
+    }
+
+    private static long pageCacheMiB() {
+        String value = System.getenv("NEO4J_PAGECACHE");
+        return value == null || value.isBlank() ? 256 : Long.parseLong(value.strip());
     }
 }
