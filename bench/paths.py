@@ -203,7 +203,7 @@ def before_paths(path: Path | None):
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("before_paths", path)
-    module = importlib.util.module_from_spec(spec)
+    module = sys.modules["before_paths"] = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.warm_paths
 
