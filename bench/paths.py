@@ -183,17 +183,23 @@ def memory_line(label: str, reports: list[dict]) -> str:
             f"USS {max(r['uss'] for r in reports) / MIB:7.0f} MiB  [load {max(r['load'] for r in reports):.1f}]")
 
 
-def timings(store, targets: list[str], find=warm_paths, **kwargs) -> tuple[float, float, int]:
-    """Each target once, untimed (the store's and the database's caches warm), then timed."""
+def timings(store, targets: list[str], *finds, **kwargs) -> list[tuple[float, float, int]]:
+    """(p50 ms, p95 ms, targets reached) of each of ``finds`` (default: ``warm_paths``): each target once,
+    untimed (the store's and the database's caches warm), then timed, the finders taking turns on each
+    target so that a change of load touches them alike."""
+    finds = finds or (warm_paths,)
     for target in targets:
-        find.uncached(store, target, now=NOW, k=5, max_hops=4, **kwargs)
-    times, found = [], 0
-    for target in targets:
-        t = time.perf_counter()
-        result = find.uncached(store, target, now=NOW, k=5, max_hops=4, **kwargs)
-        times.append((time.perf_counter() - t) * 1000)
-        found += bool(result)
-    return statistics.median(times), float(np.percentile(times, 95)), found
+        for find in finds:
+            find.uncached(store, target, now=NOW, k=5, max_hops=4, **kwargs)
+    times: list[list[float]] = [[] for _ in finds]
+    found = [0] * len(finds)
+    for n, target in enumerate(targets):
+        for m in (range(len(finds)) if n % 2 else reversed(range(len(finds)))):
+            t = time.perf_counter()
+            result = finds[m].uncached(store, target, now=NOW, k=5, max_hops=4, **kwargs)
+            times[m].append((time.perf_counter() - t) * 1000)
+            found[m] += bool(result)
+    return [(statistics.median(ms), float(np.percentile(ms, 95)), hits) for ms, hits in zip(times, found)]
 
 
 def before_paths(path: Path | None):
@@ -208,12 +214,12 @@ def before_paths(path: Path | None):
     return module.warm_paths
 
 
-def versus(store, targets: list[str], before, p50: float, p95: float, label: str) -> None:
-    """The ``--before-paths`` implementation timed right after the current one, on the same targets."""
+def versus(before, current: tuple[float, float, int], label: str) -> None:
+    """The ``--before-paths`` implementation's figures, timed in turns with the current one."""
     if before is not None:
-        b50, b95, _ = timings(store, targets, find=before)
-        print(f"  before ({label}): p50 {b50:.2f} ms, p95 {b95:.2f} ms; now {p50 / b50:.2f}x at p50, "
-              f"{p95 / b95:.2f}x at p95 {load()}", flush=True)
+        (p50, p95, _), (b50, b95, _) = current, before
+        print(f"  before ({label}), timed in turns with it: p50 {b50:.2f} ms, p95 {b95:.2f} ms; now {p50 / b50:.2f}x "
+              f"at p50, {p95 / b95:.2f}x at p95 {load()}", flush=True)
 
 
 def main() -> None:
@@ -231,6 +237,7 @@ def main() -> None:
     args = ap.parse_args()
     print(f"{os.cpu_count()} CPUs {load()}", flush=True)
     before = before_paths(args.before_paths)
+    finds = (warm_paths, before) if before else (warm_paths,)
 
     t = time.perf_counter()
     people, chunks = generate(args.people, args.edges, args.seed)
@@ -286,11 +293,11 @@ def main() -> None:
         t = time.perf_counter()
         net.firm_bounds(4)
         print(f"\nwhole-firm search bounds (once per generation and hour): {time.perf_counter() - t:.2f} s {load()}")
-        p50, p95, found = timings(store, targets)
+        (p50, p95, found), *old = timings(store, targets, *finds)
         print(f"warm_paths, no evidence (the API unless asked): p50 {p50:.2f} ms, p95 {p95:.2f} ms "
               f"(target <= 5 ms: {'met' if p95 <= 5 else 'MISSED'}); {found}/{len(targets)} reached {load()}")
-        versus(store, targets, before, p50, p95, args.before_paths)
-        e50, e95, _ = timings(store, targets, evidence=True)
+        versus(old[0] if old else None, (p50, p95, found), args.before_paths)
+        [(e50, e95, _)] = timings(store, targets, evidence=True)
         print(f"warm_paths with every hop's evidence: p50 {e50:.2f} ms, p95 {e95:.2f} ms {load()}", flush=True)
 
         if args.baseline:
@@ -322,11 +329,11 @@ def main() -> None:
                   f"{build:.2f} s (target <= 2x: "
                   f"{'met' if neo_build <= 2 * build else 'MISSED'}) {load()}", flush=True)
             print(memory_line("1 worker mapping Neo4j's file", workers({**spec, "store": "neo4j", "mode": "mapped"}, 1)))
-            n50, n95, _ = timings(neo, targets)
+            (n50, n95, _), *old = timings(neo, targets, *finds)
             print(f"warm_paths on Neo4j, no evidence: p50 {n50:.2f} ms, p95 {n95:.2f} ms "
                   f"(SQLite's p95 {p95:.2f} ms) {load()}")
-            versus(neo, targets, before, n50, n95, args.before_paths)
-            n50, n95, _ = timings(neo, targets, evidence=True)
+            versus(old[0] if old else None, (n50, n95, 0), args.before_paths)
+            [(n50, n95, _)] = timings(neo, targets, evidence=True)
             print(f"warm_paths on Neo4j with evidence: p50 {n50:.2f} ms, p95 {n95:.2f} ms {load()}", flush=True)
             neo.close()
         else:
