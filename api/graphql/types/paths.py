@@ -32,7 +32,6 @@ class Hop:
     target: Person
     strength: float
     band: str
-
     as_of: strawberry.Private[int | None]
     hop: strawberry.Private[Any]  # the graph.paths.Hop, read by the fields asked for
 
