@@ -69,7 +69,6 @@ class WarmPath:
     score: float
     hops: list[Hop]
     introduction: str
-    records: dict[str, Person] = field(default_factory=dict, repr=False)  # its people as read for it
 
     @property
     def weakest(self) -> float:
@@ -217,8 +216,7 @@ def _explain_paths(store: Store, net: Network, found: list[tuple[float, list[str
     for hop, items in zip(told, facts.shared):
         _recent(hop, items, at, scope)
     titles = _titles(facts, {p[-1] for _, p in found})
-    return [WarmPath(p, score, hs, introduction(p, hs, facts.people, titles),
-                     {pid: facts.people[pid] for pid in p if pid in facts.people}) for score, p, hs in paths]
+    return [WarmPath(p, score, hs, introduction(p, hs, facts.people, titles)) for score, p, hs in paths]
 
 
 def _recent(hop: Hop, shared: list[Interaction], at: int, scope: Scope) -> None:

@@ -110,8 +110,7 @@ class Query:
         at = t.epoch(as_of)
         found = await ctx.read(warm_paths, ctx.store, target, sources=sources, k=window.end,
                                max_hops=_hops(max_hops), as_of=at)
-        ctx.loaders.people_records.prime_many({pid: r for p in found for pid, r in p.records.items()})  # read with them
-        await ctx.loaders.people.load_many(list({pid for p in found for pid in p.people}))  # one batch for all
+        await ctx.loaders.people.load_many(list({pid for p in found for pid in p.people}))  # one read for all
         nodes = [await t.warm_path_node(info, p, at) for p in found]
         return [n for n in nodes if n is not None]
 
