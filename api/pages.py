@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from strawberry.fastapi import GraphQLRouter
+from strawberry.asgi import GraphQL
 
 STATIC = Path(__file__).parent / "static"
 # Everything from Kith itself; inline styles (React, Cytoscape) and data: fonts and images are all
@@ -23,8 +23,8 @@ def page(name: str) -> HTMLResponse:
                         headers={"Content-Security-Policy": POLICY, "Cache-Control": "no-cache"})
 
 
-class BundledGraphQLRouter(GraphQLRouter):
-    """Strawberry's router with GraphiQL from Kith's bundle instead of a CDN."""
+class BundledGraphQL(GraphQL):
+    """Strawberry's ASGI view with GraphiQL from Kith's bundle instead of a CDN."""
 
     async def render_graphql_ide(self, request) -> HTMLResponse:  # type: ignore[override]
         return page("graphiql.html")

@@ -14,6 +14,7 @@ Prints, with the load average beside every speed figure:
   as the baseline networkx ``multi_source_dijkstra`` over the same costs.
 
     python bench/paths.py [--people 100000] [--edges 2000000] [--queries 200] [--store neo4j] [--before F]
+                          [--before-paths F]  # an earlier graph/paths.py: its warm_paths timed beside
                           [--db F]   # keep the generated graph there, or reuse it
 
 With ``--store neo4j`` the same graph is also written to the Neo4j at KITH_NEO4J_URI (KITH_NEO4J_USER,
@@ -182,17 +183,43 @@ def memory_line(label: str, reports: list[dict]) -> str:
             f"USS {max(r['uss'] for r in reports) / MIB:7.0f} MiB  [load {max(r['load'] for r in reports):.1f}]")
 
 
-def timings(store, targets: list[str], **kwargs) -> tuple[float, float, int]:
-    """Each target once, untimed (the store's and the database's caches warm), then timed."""
+def timings(store, targets: list[str], *finds, **kwargs) -> list[tuple[float, float, int]]:
+    """(p50 ms, p95 ms, targets reached) of each of ``finds`` (default: ``warm_paths``): each target once,
+    untimed (the store's and the database's caches warm), then timed, the finders taking turns on each
+    target so that a change of load touches them alike."""
+    finds = finds or (warm_paths,)
     for target in targets:
-        warm_paths.uncached(store, target, now=NOW, k=5, max_hops=4, **kwargs)
-    times, found = [], 0
-    for target in targets:
-        t = time.perf_counter()
-        result = warm_paths.uncached(store, target, now=NOW, k=5, max_hops=4, **kwargs)
-        times.append((time.perf_counter() - t) * 1000)
-        found += bool(result)
-    return statistics.median(times), float(np.percentile(times, 95)), found
+        for find in finds:
+            find.uncached(store, target, now=NOW, k=5, max_hops=4, **kwargs)
+    times: list[list[float]] = [[] for _ in finds]
+    found = [0] * len(finds)
+    for n, target in enumerate(targets):
+        for m in (range(len(finds)) if n % 2 else reversed(range(len(finds)))):
+            t = time.perf_counter()
+            result = finds[m].uncached(store, target, now=NOW, k=5, max_hops=4, **kwargs)
+            times[m].append((time.perf_counter() - t) * 1000)
+            found[m] += bool(result)
+    return [(statistics.median(ms), float(np.percentile(ms, 95)), hits) for ms, hits in zip(times, found)]
+
+
+def before_paths(path: Path | None):
+    """``warm_paths`` of an earlier graph/paths.py (``--before-paths``), or None."""
+    if path is None:
+        return None
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("before_paths", path)
+    module = sys.modules["before_paths"] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.warm_paths
+
+
+def versus(before, current: tuple[float, float, int], label: str) -> None:
+    """The ``--before-paths`` implementation's figures, timed in turns with the current one."""
+    if before is not None:
+        (p50, p95, _), (b50, b95, _) = current, before
+        print(f"  before ({label}), timed in turns with it: p50 {b50:.2f} ms, p95 {b95:.2f} ms; now {p50 / b50:.2f}x "
+              f"at p50, {p95 / b95:.2f}x at p95 {load()}", flush=True)
 
 
 def main() -> None:
@@ -203,11 +230,14 @@ def main() -> None:
     ap.add_argument("--baseline", type=int, default=20, help="targets for the networkx baseline (0: skip it)")
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument("--before", type=Path, help="an earlier graph/network.py to measure in the same run")
+    ap.add_argument("--before-paths", type=Path, help="an earlier graph/paths.py to time beside (no evidence)")
     ap.add_argument("--db", type=Path, help="keep the generated graph in this SQLite file, or reuse it")
     ap.add_argument("--store", choices=["sqlite", "neo4j"], default="sqlite",
                     help="neo4j: also load the network from the (emptied) Neo4j at KITH_NEO4J_URI")
     args = ap.parse_args()
     print(f"{os.cpu_count()} CPUs {load()}", flush=True)
+    before = before_paths(args.before_paths)
+    finds = (warm_paths, before) if before else (warm_paths,)
 
     t = time.perf_counter()
     people, chunks = generate(args.people, args.edges, args.seed)
@@ -263,10 +293,11 @@ def main() -> None:
         t = time.perf_counter()
         net.firm_bounds(4)
         print(f"\nwhole-firm search bounds (once per generation and hour): {time.perf_counter() - t:.2f} s {load()}")
-        p50, p95, found = timings(store, targets)
+        (p50, p95, found), *old = timings(store, targets, *finds)
         print(f"warm_paths, no evidence (the API unless asked): p50 {p50:.2f} ms, p95 {p95:.2f} ms "
               f"(target <= 5 ms: {'met' if p95 <= 5 else 'MISSED'}); {found}/{len(targets)} reached {load()}")
-        e50, e95, _ = timings(store, targets, evidence=True)
+        versus(old[0] if old else None, (p50, p95, found), args.before_paths)
+        [(e50, e95, _)] = timings(store, targets, evidence=True)
         print(f"warm_paths with every hop's evidence: p50 {e50:.2f} ms, p95 {e95:.2f} ms {load()}", flush=True)
 
         if args.baseline:
@@ -298,10 +329,11 @@ def main() -> None:
                   f"{build:.2f} s (target <= 2x: "
                   f"{'met' if neo_build <= 2 * build else 'MISSED'}) {load()}", flush=True)
             print(memory_line("1 worker mapping Neo4j's file", workers({**spec, "store": "neo4j", "mode": "mapped"}, 1)))
-            n50, n95, _ = timings(neo, targets)
+            (n50, n95, _), *old = timings(neo, targets, *finds)
             print(f"warm_paths on Neo4j, no evidence: p50 {n50:.2f} ms, p95 {n95:.2f} ms "
                   f"(SQLite's p95 {p95:.2f} ms) {load()}")
-            n50, n95, _ = timings(neo, targets, evidence=True)
+            versus(old[0] if old else None, (n50, n95, 0), args.before_paths)
+            [(n50, n95, _)] = timings(neo, targets, evidence=True)
             print(f"warm_paths on Neo4j with evidence: p50 {n50:.2f} ms, p95 {n95:.2f} ms {load()}", flush=True)
             neo.close()
         else:

@@ -358,6 +358,37 @@ WITH n, collect(i.id) AS ids
 RETURN n, CASE WHEN $limit IS NULL THEN ids ELSE ids[..$limit] END AS ids
 """
 
+# What graph.paths explains paths with, in one statement: the people of $ids with their addresses and
+# jobs (each with its organisation and domains), and, for each pair [a, b] of $pairs, the interactions
+# both took part in before $before (null: all), newest first (undated last), at most $limit (null: all),
+# each with its position r in that order.
+PATH_FACTS = """
+CALL () {
+  UNWIND $ids AS id
+  MATCH (p:Person {id: id})
+  RETURN collect({person: p {.*},
+    emails: [(e:Email)-[:EMAIL_OF]->(p) | e {.address, .ingested_at}],
+    jobs: [(p)-[w:WORKS_AT]->(o:Organization) |
+      {works: w {.*}, org: o {.*}, domains: [(d:Domain)-[:DOMAIN_OF]->(o) | d.name]}]}) AS people
+}
+CALL () {
+  UNWIND range(0, size($pairs) - 1) AS n
+  MATCH (:Person {id: $pairs[n][0]})-[:PARTICIPATED]->(i:Interaction)<-[:PARTICIPATED]-(:Person {id: $pairs[n][1]})
+  WHERE $before IS NULL OR i.occurred_at < $before
+  WITH DISTINCT n, i
+  ORDER BY n, i.occurred_at IS NULL, i.occurred_at DESC, i.id
+  WITH n, collect(i) AS found
+  WITH n, CASE WHEN $limit IS NULL THEN found ELSE found[..$limit] END AS kept
+  UNWIND range(0, size(kept) - 1) AS r
+  WITH n, r, kept[r] AS i
+  RETURN collect({n: n, r: r, interaction: i {.*},
+    participants: [(p:Person)-[x:PARTICIPATED]->(i) |
+      {person_id: p.id, role: x.role, status: x.status, position: x.position, address: x.address}],
+    topics: [(i)-[:ABOUT]->(t:Topic) | t.name]}) AS shared
+}
+RETURN people, shared
+"""
+
 # -- deals ---------------------------------------------------------------------------------------
 # row: {id, org_id, prov: {..}, props: {name, stage, status, amount, currency, opened_at, closed_at,
 #       search_tokens, search_text}}; a re-import overwrites everything but provenance (nulls remove).

@@ -48,7 +48,7 @@ from kith.graph.model import (
     TextHit,
     WorksAt,
 )
-from kith.graph.store import COUNT_KEYS, KNOWS_COLUMNS, STORE_ID_KEY
+from kith.graph.store import COUNT_KEYS, KNOWS_COLUMNS, STORE_ID_KEY, PathFacts
 from kith.graph.text import index_text
 
 SCHEMA_VERSION = 2  # bump with a change to schema.cypher or to the graph model that needs migrating
@@ -252,6 +252,14 @@ def _organization(r: Mapping[str, Any]) -> Organization:
     org = r["org"]
     return Organization(org["id"], org["name"], org["normalized_name"], sorted(r["domains"]), _prov_of(org),
                         bool(org.get("name_guessed")))
+
+
+def _works_at(person_id: str, org_id: str, works: dict[str, Any]) -> WorksAt:
+    return WorksAt(person_id, org_id, works["title"], works.get("since"), works.get("until"), _prov_of(works))
+
+
+def _job_order(w: WorksAt) -> tuple:
+    return (w.person_id, w.since is None, w.since or 0, w.org_id, w.title)
 
 
 def _person(row: dict[str, Any]) -> Person:
@@ -705,11 +713,7 @@ class Neo4jStore:
     def works_at(self, person_ids: Iterable[str] = (), org_ids: Iterable[str] = ()) -> list[WorksAt]:
         rows = self._of_people_or_orgs(q.WORKS_AT, person_ids, org_ids)
         unique = {(r["person_id"], r["org_id"], r["works"]["title"]): r for r in rows}
-        return sorted(
-            (WorksAt(r["person_id"], r["org_id"], r["works"]["title"], r["works"].get("since"),
-                     r["works"].get("until"), _prov_of(r["works"])) for r in unique.values()),
-            key=lambda w: (w.person_id, w.since is None, w.since or 0, w.org_id, w.title),
-        )
+        return sorted((_works_at(r["person_id"], r["org_id"], r["works"]) for r in unique.values()), key=_job_order)
 
     def get_interactions(self, ids: Iterable[str]) -> dict[str, Interaction]:
         return {r["interaction"]["id"]: _interaction(r) for r in self._read(q.GET_INTERACTIONS, "ids", ids)}
@@ -739,6 +743,19 @@ class Neo4jStore:
             order[r["n"]] = r["ids"]
         found = self.get_interactions({i for ids in order for i in ids})
         return [[found[i] for i in ids if i in found] for ids in order]
+
+    def path_facts(self, person_ids: Iterable[str], pairs: Sequence[tuple[str, str]], before: int | None = None,
+                   limit: int | None = None) -> PathFacts:
+        limit = None if limit is None or limit < 0 else limit
+        [row] = self._db.run(q.PATH_FACTS, {"ids": _unique(person_ids), "pairs": [list(p) for p in pairs],
+                                            "before": before, "limit": limit})
+        people = {p.id: p for p in map(_person, row["people"])}
+        jobs = [_works_at(r["person"]["id"], j["org"]["id"], j["works"]) for r in row["people"] for j in r["jobs"]]
+        orgs = {j["org"]["id"]: _organization(j) for r in row["people"] for j in r["jobs"]}
+        shared: list[list[Interaction]] = [[] for _ in pairs]
+        for r in sorted(row["shared"], key=lambda r: (r["n"], r["r"])):
+            shared[r["n"]].append(_interaction(r))
+        return PathFacts(people, sorted(jobs, key=_job_order), orgs, shared)
 
     def get_deals(self, ids: Iterable[str]) -> dict[str, Deal]:
         return {r["deal"]["id"]: _deal(r) for r in self._read(q.GET_DEALS, "ids", ids)}

@@ -36,10 +36,10 @@ import numpy as np
 
 from kith.graph.explain import pairs_evidence
 from kith.graph.memo import per_generation
-from kith.graph.model import DealRoleKind, Person
+from kith.graph.model import DealRoleKind, Interaction, Person
 from kith.graph.network import Network, load_network
 from kith.graph.scope import EVERYTHING, Scope
-from kith.graph.store import Store
+from kith.graph.store import PathFacts, Store
 from kith.graph.strength import DEFAULT_WEIGHTS, Weights, band, contributions
 
 EVIDENCE_PER_HOP = 10
@@ -206,30 +206,31 @@ def _explain_paths(store: Store, net: Network, found: list[tuple[float, list[str
                    scope: Scope = EVERYTHING) -> list[WarmPath]:
     if not found:
         return []
-    people = store.get_people({pid for _, p in found for pid in p})
-    titles = _titles(store, {p[-1] for _, p in found})
     hops = {(x, y): _hop(net, x, y) for _, p in found for x, y in zip(p, p[1:])}
     paths = [(score, p, [hops[(x, y)] for x, y in zip(p, p[1:])]) for score, p in found]
     told = list({id(h): h for _, _, hs in paths for h in [hs[0] if len(hs) == 1 else hs[1]]}.values())
-    _recent(store, net, told, scope)  # the relationship each introduction rests on
-    return [WarmPath(p, score, hs, introduction(p, hs, people, titles)) for score, p, hs in paths]
-
-
-def _recent(store: Store, net: Network, hops: list[Hop], scope: Scope) -> None:
-    """What each pair's last contact was, and their interactions by kind in the year before the
-    network's time (as_of, else now): one read for all the pairs."""
     at = net.as_of if net.as_of is not None else net.now
-    shared = store.interactions_between_pairs([(h.source, h.target) for h in hops], before=at, limit=_RECENT_READ)
-    for hop, items in zip(hops, shared):
-        counts: dict[str, int] = {}
-        for item in items:
-            if not scope.sees_interaction(item) or item.occurred_at is None:
-                continue
-            if not hop.last_kind:
-                hop.last_kind = str(item.kind)
-            if item.occurred_at >= at - YEAR:
-                counts[str(item.kind)] = counts.get(str(item.kind), 0) + 1
-        hop.past_year = counts
+    # one read: the people, their jobs, and the relationship each introduction rests on
+    facts = store.path_facts({pid for _, p in found for pid in p}, [(h.source, h.target) for h in told],
+                             before=at, limit=_RECENT_READ)
+    for hop, items in zip(told, facts.shared):
+        _recent(hop, items, at, scope)
+    titles = _titles(facts, {p[-1] for _, p in found})
+    return [WarmPath(p, score, hs, introduction(p, hs, facts.people, titles)) for score, p, hs in paths]
+
+
+def _recent(hop: Hop, shared: list[Interaction], at: int, scope: Scope) -> None:
+    """What the pair's last contact was, and their interactions by kind in the year before ``at`` (the
+    network's time: as_of, else now), from their shared interactions newest first."""
+    counts: dict[str, int] = {}
+    for item in shared:
+        if not scope.sees_interaction(item) or item.occurred_at is None:
+            continue
+        if not hop.last_kind:
+            hop.last_kind = str(item.kind)
+        if item.occurred_at >= at - YEAR:
+            counts[str(item.kind)] = counts.get(str(item.kind), 0) + 1
+    hop.past_year = counts
 
 
 def _hop(net: Network, x: str, y: str) -> Hop:
@@ -240,14 +241,13 @@ def _hop(net: Network, x: str, y: str) -> Hop:
                values={n: v for n, v in s.as_dict().items() if n != "score"}, last_at=k.last_at)
 
 
-def _titles(store: Store, person_ids: set[str]) -> dict[str, str]:
+def _titles(facts: PathFacts, person_ids: set[str]) -> dict[str, str]:
     """Current "title at Org" of each person, where known."""
-    rows = [w for w in store.works_at(person_ids=person_ids) if w.until is None]
-    orgs = store.get_organizations({w.org_id for w in rows})
+    rows = [w for w in facts.jobs if w.until is None and w.person_id in person_ids]
     out: dict[str, str] = {}
     for w in sorted(rows, key=lambda w: (w.since is None, -(w.since or 0))):
-        if w.person_id not in out and w.org_id in orgs:
-            org = orgs[w.org_id].name
+        if w.person_id not in out and w.org_id in facts.orgs:
+            org = facts.orgs[w.org_id].name
             out[w.person_id] = f"{w.title} at {org}" if w.title else org
     return out
 

@@ -39,7 +39,7 @@ from kith.graph.model import (
     WorksAt,
 )
 from kith.graph.sqlite_schema import LATEST, MIGRATIONS
-from kith.graph.store import COUNT_KEYS, KNOWS_COLUMNS, STORE_ID_KEY
+from kith.graph.store import COUNT_KEYS, KNOWS_COLUMNS, STORE_ID_KEY, PathFacts
 from kith.graph.text import index_text
 
 _CHUNK = 500  # ids per IN (...) list
@@ -609,6 +609,13 @@ class SQLiteStore:
                 order[n].append(iid)
         found = self.get_interactions({i for ids in order for i in ids})
         return [[found[i] for i in ids] for ids in order]
+
+    def path_facts(self, person_ids: Iterable[str], pairs: Sequence[tuple[str, str]], before: int | None = None,
+                   limit: int | None = None) -> PathFacts:
+        people = self.get_people(person_ids)
+        jobs = self.works_at(person_ids=people)
+        return PathFacts(people, jobs, self.get_organizations({w.org_id for w in jobs}),
+                         self.interactions_between_pairs(pairs, before, limit))
 
     def _newest_first(self, source: str, args: list[object], before: int | None, limit: int | None) -> list[Interaction]:
         """The interactions ``i`` of ``source`` (FROM ... WHERE ...), newest first, undated last."""

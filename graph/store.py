@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -36,6 +37,16 @@ STORE_ID_KEY = "store_id"
 
 # Keys of Store.counts().
 COUNT_KEYS = ("people", "organizations", "interactions", "deals", "knows", "works_at", "topics")
+
+
+@dataclass(slots=True)
+class PathFacts:
+    """What warm paths tell about the people on them (``Store.path_facts``)."""
+
+    people: dict[str, Person]  # as get_people
+    jobs: list[WorksAt]  # as works_at(person_ids=...), past jobs too
+    orgs: dict[str, Organization]  # the organisations of those jobs, as get_organizations
+    shared: list[list[Interaction]]  # as interactions_between_pairs, one list per pair
 
 
 @runtime_checkable
@@ -167,6 +178,15 @@ class Store(Protocol):
         self, pairs: Sequence[tuple[str, str]], before: int | None = None, limit: int | None = None
     ) -> list[list[Interaction]]:
         """``interactions_between`` of each pair (at most ``limit`` each), in one read."""
+        ...
+
+    def path_facts(
+        self, person_ids: Iterable[str], pairs: Sequence[tuple[str, str]], before: int | None = None,
+        limit: int | None = None
+    ) -> PathFacts:
+        """The people, their jobs and those jobs' organisations, and the interactions each pair shared
+        (``interactions_between_pairs(pairs, before, limit)``): what ``graph.paths`` explains a path
+        with, in one read (one statement on a server)."""
         ...
 
     def get_deals(self, ids: Iterable[str]) -> dict[str, Deal]: ...

@@ -494,6 +494,7 @@ def test_every_statement_is_used_by_some_store_method():
         "UNDERPOPULATED_INTERACTIONS": [{"id": "i_1"}],
         "INTERACTIONS_OF": [{"id": "i_1"}],
         "INTERACTIONS_BETWEEN": [{"n": 0, "ids": ["i_1"]}],
+        "PATH_FACTS": [{"people": [], "shared": []}],
         "COUNTS": [dict.fromkeys(("people", "organizations", "interactions", "deals", "knows", "works_at",
                                   "topics"), 0)],
         "WIPE_BATCH": [{"deleted": 0}],
@@ -539,6 +540,7 @@ def test_every_statement_is_used_by_some_store_method():
     store.works_at(person_ids=[ANA.id], org_ids=[acme.id])
     store.interactions_of(ANA.id)
     store.interactions_between(ANA.id, BEN.id)
+    store.path_facts([ANA.id], [(ANA.id, BEN.id)], before=T0, limit=5)
     store.get_deals(["d_1"])
     store.deals_of(person_ids=[ANA.id], org_ids=[acme.id])
     store.knows_of([ANA.id])

@@ -103,7 +103,8 @@ class KithSchema(strawberry.Schema):
 
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
         try:
-            return await asyncio.wait_for(super().execute(*args, **kwargs), self.query_timeout_s)
+            async with asyncio.timeout(self.query_timeout_s):  # no task of its own, unlike wait_for
+                return await super().execute(*args, **kwargs)
         except TimeoutError:
             self.on_timeout()
             return ExecutionResult(data=None, errors=[GraphQLError(

@@ -230,6 +230,34 @@ def test_interactions_between_two_people_newest_first(people):
     assert people.interactions_between(ANA.id, DEV.id) == []
 
 
+def test_path_facts_answer_as_the_reads_they_replace(people):
+    acme = Organization(ids.org_id("acme"), "Acme", "acme", ["acme.com"], PROV)
+    globex = Organization(ids.org_id("globex"), "Globex", "globex", ["globex.com"])
+    people.upsert_organizations([acme, globex])
+    people.add_works_at([WorksAt(BEN.id, acme.id, "Counsel", since=T0, provenance=PROV),
+                         WorksAt(BEN.id, globex.id, "Analyst", since=T0 - 90 * DAY, until=T0 - DAY),
+                         WorksAt(CHO.id, globex.id, "CFO")])
+    old = email("old@acme.com", BEN, [ANA], T0)
+    new = email("new@acme.com", ANA, [CHO, BEN], T0 + DAY)
+    undated = email("undated@acme.com", BEN, [ANA], None)
+    later = email("later@acme.com", CHO, [ANA], T0 + 2 * DAY)
+    write(people, old, new, undated, later)
+    pairs = [(ANA.id, BEN.id), (CHO.id, ANA.id), (ANA.id, DEV.id)]
+
+    facts = people.path_facts([ANA.id, BEN.id, "p_missing"], pairs, before=T0 + 2 * DAY, limit=2)
+    assert facts.people == people.get_people([ANA.id, BEN.id])
+    assert facts.jobs == people.works_at(person_ids=[ANA.id, BEN.id])
+    assert {(w.org_id, w.title) for w in facts.jobs} == {(acme.id, "Counsel"), (globex.id, "Analyst")}
+    assert facts.orgs == people.get_organizations([acme.id, globex.id])
+    assert facts.shared == people.interactions_between_pairs(pairs, before=T0 + 2 * DAY, limit=2)
+    assert [[i.id for i in items] for items in facts.shared] == [[new.id, old.id], [new.id], []]
+    everything = people.path_facts([CHO.id], pairs[:1])
+    assert [i.id for i in everything.shared[0]] == [new.id, old.id, undated.id]
+    assert [w.title for w in everything.jobs] == ["CFO"] and set(everything.orgs) == {globex.id}
+    nothing = people.path_facts([], [])
+    assert (nothing.people, nothing.jobs, nothing.orgs, nothing.shared) == ({}, [], {}, [])
+
+
 def test_full_text_search_latin_accents_and_cjk(people):
     write(
         people,

@@ -3,7 +3,7 @@ graph data applies the reader's ``Scope`` as it reads, so nested fields see what
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
 
 from strawberry.dataloader import DataLoader
 
@@ -23,31 +23,52 @@ from kith.graph.scope import Scope
 from kith.graph.store import Store
 
 
-@dataclass(slots=True)
 class Loaders:
-    people_records: DataLoader[str, Person | None]
-    people: DataLoader[str, Person | None]
-    organizations: DataLoader[str, Organization | None]
-    interactions: DataLoader[str, Interaction | None]
-    knows: DataLoader[str, list[Knows]]
-    jobs: DataLoader[str, list[WorksAt]]
-    staff: DataLoader[str, list[str]]
-    deals: DataLoader[str, Deal | None]
-    deals_of: DataLoader[str, list[Deal]]
-    hop_evidence: DataLoader[HopKey, list[str]]
+    """A request's loaders, each made when the request first uses it: a person lookup needs two of ten."""
+
+    def __init__(self, store: Store, run: Run, scope: Scope):
+        self.store, self.run, self.scope = store, run, scope
 
     @classmethod
     def create(cls, store: Store, run: Run, scope: Scope) -> Loaders:
-        records = people_records_loader(store, run)
-        return cls(
-            people_records=records,
-            people=people_loader(records, scope),
-            organizations=organizations_loader(store, run, scope),
-            interactions=interactions_loader(store, run, scope),
-            knows=knows_loader(store, run, scope),
-            jobs=jobs_loader(store, run, scope),
-            staff=staff_loader(store, run, scope),
-            deals=deals_loader(store, run, scope),
-            deals_of=deals_of_loader(store, run, scope),
-            hop_evidence=hop_evidence_loader(store, run, scope),
-        )
+        return cls(store, run, scope)
+
+    @cached_property
+    def people_records(self) -> DataLoader[str, Person | None]:
+        return people_records_loader(self.store, self.run)
+
+    @cached_property
+    def people(self) -> DataLoader[str, Person | None]:
+        return people_loader(self.people_records, self.scope)
+
+    @cached_property
+    def organizations(self) -> DataLoader[str, Organization | None]:
+        return organizations_loader(self.store, self.run, self.scope)
+
+    @cached_property
+    def interactions(self) -> DataLoader[str, Interaction | None]:
+        return interactions_loader(self.store, self.run, self.scope)
+
+    @cached_property
+    def knows(self) -> DataLoader[str, list[Knows]]:
+        return knows_loader(self.store, self.run, self.scope)
+
+    @cached_property
+    def jobs(self) -> DataLoader[str, list[WorksAt]]:
+        return jobs_loader(self.store, self.run, self.scope)
+
+    @cached_property
+    def staff(self) -> DataLoader[str, list[str]]:
+        return staff_loader(self.store, self.run, self.scope)
+
+    @cached_property
+    def deals(self) -> DataLoader[str, Deal | None]:
+        return deals_loader(self.store, self.run, self.scope)
+
+    @cached_property
+    def deals_of(self) -> DataLoader[str, list[Deal]]:
+        return deals_of_loader(self.store, self.run, self.scope)
+
+    @cached_property
+    def hop_evidence(self) -> DataLoader[HopKey, list[str]]:
+        return hop_evidence_loader(self.store, self.run, self.scope)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -31,9 +32,16 @@ class Hop:
     target: Person
     strength: float
     band: str
-    signals: list[Signal]
-    last_at: datetime | None
     as_of: strawberry.Private[int | None]
+    hop: strawberry.Private[Any]  # the graph.paths.Hop, read by the fields asked for
+
+    @strawberry.field
+    def signals(self) -> list[Signal]:  # made only when asked for
+        return [Signal(name=n, points=v, value=self.hop.values.get(n)) for n, v in self.hop.signals.items()]
+
+    @strawberry.field
+    def last_at(self) -> datetime | None:
+        return when(self.hop.last_at)
 
     @strawberry.field(description="Interactions that made this relationship, newest first.")
     async def evidence(self, info: Info) -> list[Interaction]:
@@ -56,8 +64,7 @@ async def warm_path_node(info: Info, path, as_of: int | None) -> WarmPath | None
     if any(pid not in people for pid in path.people):
         return None
     hops = [Hop(source=people[h.source], target=people[h.target], strength=h.strength, band=h.band,
-                signals=[Signal(name=n, points=v, value=h.values.get(n)) for n, v in h.signals.items()],
-                last_at=when(h.last_at), as_of=as_of) for h in path.hops]
+                as_of=as_of, hop=h) for h in path.hops]
     return WarmPath(people=[people[p] for p in path.people], score=path.score, hops=hops,
                     introduction=path.introduction)
 
