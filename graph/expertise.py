@@ -71,6 +71,7 @@ from kith.graph.text import fold, folded_phrases, phrases, query_phrases, stems
 
 if TYPE_CHECKING:
     from kith.graph.paths import WarmPath
+    from kith.graph.settings import PrivacyMode
 
 MAX_HITS = 300  # documents read per query, the store's most relevant first
 HALF_LIFE_DAYS = 730.0
@@ -226,6 +227,12 @@ def experts(
                       recent / topical if topical else 0.0)
         result.append(Expert(pid, p.name, list(p.emails), raw[pid] / top, len(mine), evidence, parts))
     return result
+
+
+def notice(privacy: PrivacyMode) -> str:
+    """What an answer ranked under ``privacy`` must say about the text it read ('' when nothing): a
+    ``metadata`` store keeps no body text, so its experts are ranked from subjects alone."""
+    return "" if privacy.keeps_content else "Ranked from subjects only: metadata privacy keeps no message text."
 
 
 _PEOPLE_KEPT = 200_000

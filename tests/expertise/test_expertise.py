@@ -336,3 +336,28 @@ def test_experts_with_a_warm_path_combine_both_by_geometric_mean(store):
         assert j.score == pytest.approx((alone[pid] * paths[pid] / best) ** 0.5, rel=1e-3)
     assert [j.expert.person_id for j in joined] == sorted(paths, key=lambda p: -(alone[p] * paths[p]))
     assert set(joined[0].as_dict()) >= {"name", "emails", "score", "expertise", "path"}
+
+
+def test_metadata_privacy_ranks_from_subjects_never_from_body_words(store, tmp_path):
+    from kith.graph.expertise import notice
+    from kith.graph.settings import PrivacyMode, Settings
+    from kith.ingest.email.pipeline import ingest_email
+
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    for n, (frm, to, subject, body) in enumerate([
+        ("ana@firm.com", "ben@acme.com", "Merger control thresholds", "Turnover tests for a filing."),
+        ("cy@firm.com", "ben@acme.com", "Lunch on Friday", "Also: the sanctions screening of vendors is done."),
+    ]):
+        (mail / f"{n}.eml").write_text(
+            f"From: {frm}\nTo: {to}\nSubject: {subject}\nDate: Mon, 6 Nov 2023 10:0{n}:00 +0000\n"
+            f"Message-ID: <m{n}@firm.com>\n\n{body}\n", encoding="utf-8")
+    settings = Settings(db=tmp_path / "kith.db", privacy="metadata", internal_domains=["firm.com"])
+    ingest_email(store, settings, [mail], workers=1)
+
+    [ana] = experts(store, "merger control")  # the subject is a header: kept and searched
+    assert ana.emails == ["ana@firm.com"] and ana.evidence[0].snippet.startswith("Merger control")
+    for body_words in ("sanctions screening", "turnover", "filing"):  # body words are never kept
+        assert experts(store, body_words) == []
+    assert notice(settings.privacy).startswith("Ranked from subjects only")
+    assert notice(PrivacyMode.TOPICS) == notice(PrivacyMode.FULL) == ""
