@@ -104,6 +104,23 @@ def test_the_one_who_asked_ranks_below_those_who_answered(store):
     assert ranked.index("asker") > ranked.index("expert1") and ranked.index("asker") > ranked.index("expert2")
 
 
+def test_an_askers_follow_ups_in_their_thread_are_asking_too(store):
+    g = Graph(store)
+    g.people("junior", "expert", internal=True)
+    # the question and the answer say little in the topic's words; the junior's follow-ups, replies to
+    # the answer, say a lot (the thread's first mail is read from the store: it does not match)
+    g.email("q", at(5), "junior", ["expert"], subject="Quick question", body="Can you help with a filing?")
+    g.email("a", at(4), "expert", ["junior"], subject="Re: Quick question", parent="q",
+            body="Merger control: the turnover thresholds decide it.")
+    g.email("f1", at(3), "junior", ["expert"], subject="Re: Quick question", parent="a",
+            body="Thanks. More on merger control: merger control in two countries, merger control timing?")
+    g.email("a2", at(2), "expert", ["junior"], subject="Re: Quick question", parent="f1", body="Yes, both.")
+    g.email("f2", at(1), "junior", ["expert"], subject="Re: Quick question", parent="a2",
+            body="And merger control remedies? Merger control again, sorry.")
+    ranked = [e.person_id for e in experts(store, "merger control", now=NOW)]
+    assert ranked.index("junior") > ranked.index("expert")  # asked of, again and again: the expert
+
+
 def test_lists_role_addresses_and_broadcasters_are_never_experts(store):
     g = Graph(store)
     g.people("ana", "ben", "cat", "dan", "eve", internal=True)
