@@ -31,8 +31,8 @@ def test_scores_follow_the_model_by_hand(store):
     g.email("e1", NOW, "alice", ["carol"], subject="export controls")
     g.email("e2", NOW, "bob", ["alice"], ["carol"], subject="export controls review")
 
-    # One stemmed query word, in both subjects (counted twice: text + subject); lengths 2 and 3.
-    e1, e2 = bm25(2, 2, 2.5, 2, 2), bm25(2, 3, 2.5, 2, 2)
+    # One stemmed query word, in both subjects (counted four times: text + 3 × subject); lengths 2 and 3.
+    e1, e2 = bm25(4, 2, 2.5, 2, 2), bm25(4, 3, 2.5, 2, 2)
     readers = 1 + 0.5 * math.log(2)  # e2 has two readers: alice (to) and carol (cc)
     # author of e1, recipient of e2: no division by who else is on it, every role damped by e2's
     # readers; the sum over n documents / √n
