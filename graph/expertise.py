@@ -10,10 +10,10 @@ Document-centric ranking in the style of Balog et al. (2006), Model 2, with a re
 - match(q, d) is BM25 over the tokens ``graph.text`` indexes (stemmed words, CJK bigram phrases),
   computed here from the hit's text and not taken from the store, whose scores differ between SQLite
   (FTS5) and Neo4j (Lucene), so both stores rank identically. A subject's words count four times (a
-  light BM25F: the subject names the thread, and a reply's is its question's): measured against twice,
-  +0.009/+0.014 NDCG@10 on Stack Exchange (full/topics), -0.002 to +0.015 on the firms; three, five
-  and seven times gained +0.003, +0.008 and +0.009 on average over those twelve: more adds little. Document frequencies and the mean length come from the
-  hits; k1 = 1.2, b = 0.75.
+  light BM25F: the subject names the thread, and a reply's is its question's): measured against
+  twice, +0.009/+0.014 NDCG@10 on Stack Exchange (full/topics), -0.002 to +0.015 on the firms;
+  three, five and seven times gained +0.003, +0.008 and +0.009 on average over those twelve: more
+  adds little. Document frequencies and the mean length come from the hits; k1 = 1.2, b = 0.75.
 - prior(d) = 0.5 ** (age / HALF_LIFE_DAYS), age counted back from ``as_of`` (or now). On the
   development sets (``bench/experts_quality.py``) a year's half-life cost NDCG and two years cost
   nothing against none; expertise does fade, so two years. Undated documents count one half-life old.
