@@ -33,8 +33,8 @@ Document-centric ranking in the style of Balog et al. (2006), Model 2, with a re
   and its readers, the ones asked again, keep a recipient's weight: measured +0.054 to +0.087
   NDCG@10 on the five firms in both modes, -0.006 on Stack Exchange (where an asker's own later
   answer is labelled expertise); no credit at all for follow-ups gained 0.01 more on the firms and
-  cost Stack Exchange 0.013. Someone
-  in several roles takes their strongest; a declined invitation counts nothing.
+  cost Stack Exchange 0.013. Someone in several roles takes their strongest; a declined invitation
+  counts nothing.
 - A person's sum over the n matching documents they are on is divided by √n: being on everything
   (cc'd on every status mail that names the topic) does not outweigh a few documents that are about
   it. Measured: +0.06 NDCG@10 on the Stack Exchange set; √n beat n^0.25 and n there. On the
