@@ -1,7 +1,7 @@
 """What of a document may be shown as evidence: the one rule every ranked answer uses.
 
-The store already holds only what the privacy mode let through (no body outside "full", no subject in
-"metadata"). Above that, each colleague chooses what others see of their interactions
+The store already holds only what the privacy mode let through (no body outside "full"; in
+"metadata" only the subject). Above that, each colleague chooses what others see of their interactions
 (``Person.sharing``), and a document shows what its most private colleague allows:
 
 - ``all``: a snippet of the subject and body (the body only where the store kept one);

@@ -30,6 +30,7 @@ from pathlib import Path
 from kith.graph import expertise
 from kith.graph.errors import KithError
 from kith.graph.model import Category, Role
+from kith.graph.settings import PrivacyMode
 from kith.graph.store import Store
 from kith.graph.text import query_phrases
 
@@ -75,10 +76,12 @@ class Report:
     unknown: int  # labelled addresses the store has no person for
     scorers: dict[str, Figures] = field(default_factory=dict)
     per_topic: dict[str, dict[str, float]] = field(default_factory=dict)  # topic -> scorer -> NDCG@10
+    notice: str = ""  # what the ranking read, when it must be said (``expertise.notice``)
 
     def as_dict(self) -> dict:
         return {"topics": self.topics, "labels": self.labels, "unknown_addresses": self.unknown,
-                "scorers": {name: f.as_dict() for name, f in self.scorers.items()}, "per_topic": self.per_topic}
+                "scorers": {name: f.as_dict() for name, f in self.scorers.items()}, "per_topic": self.per_topic,
+                "notice": self.notice}
 
 
 def read_labels(path: str | Path) -> dict[str, dict[str, float]]:
@@ -94,15 +97,17 @@ def read_labels(path: str | Path) -> dict[str, dict[str, float]]:
 
 
 def evaluate(store: Store, labels: Mapping[str, Mapping[str, float]], *, internal_only: bool = True,
-             now: int | None = None) -> Report:
-    """Rank every labelled topic with the three scorers and average their figures."""
+             now: int | None = None, privacy: PrivacyMode = PrivacyMode.TOPICS) -> Report:
+    """Rank every labelled topic with the three scorers and average their figures; ``privacy`` is the
+    mode the store was written in (``metadata``: the report says it ranked from subjects only)."""
     if not labels:
         raise KithError("The labelled set has no topics.")
     addresses = {a for g in labels.values() for a in g}
     person_of = store.people_by_email(addresses)
     eligible = expertise.Eligibility(store, internal_only)
     active = _most_active(store, eligible)
-    report = Report(len(labels), sum(len(g) for g in labels.values()), len(addresses - set(person_of)))
+    report = Report(len(labels), sum(len(g) for g in labels.values()), len(addresses - set(person_of)),
+                    notice=expertise.notice(privacy))
     sums = {name: Figures() for name in SCORERS}
     for topic, graded in labels.items():
         gains: dict[str, float] = defaultdict(float)

@@ -148,7 +148,7 @@ class Interaction:
     kind: InteractionKind
     occurred_at: int | None
     participants: list[Participant]
-    subject: str = ""  # empty in metadata privacy mode
+    subject: str = ""  # a header, kept in every privacy mode (a note's text: not in metadata)
     topics: list[str] = field(default_factory=list)
     body: str = ""  # kept only in full privacy mode
     thread_id: str = ""

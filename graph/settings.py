@@ -19,17 +19,19 @@ from pydantic_settings import TomlConfigSettingsSource
 from kith.graph.errors import KithError
 
 class PrivacyMode(StrEnum):
-    """What Kith keeps of a message, meeting or note: ``metadata`` who and when only; ``topics`` also the
-    subject, key phrases and the body's content words (unordered); ``full`` also the body itself.
-    Every ingester asks these properties, so the rule is written once."""
+    """What Kith keeps of a message, meeting or note. Every mode keeps who and when and the headers, the
+    subject among them (a meeting's title and a deal's name are its equivalents): ``metadata`` keeps only
+    that, and searches and ranks experts from subjects alone. ``topics`` also keeps what the body says, as
+    key phrases and the body's content words (unordered); ``full`` also the body itself. A note has no
+    header: its text is content. Every ingester asks these properties, so the rule is written once."""
 
     METADATA = "metadata"
     TOPICS = "topics"
     FULL = "full"
 
     @property
-    def keeps_text(self) -> bool:
-        """The subject and key phrases."""
+    def keeps_content(self) -> bool:
+        """Something of what a body says: its key phrases, a note's text."""
         return self is not PrivacyMode.METADATA
 
     @property

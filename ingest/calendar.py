@@ -517,8 +517,8 @@ class CalendarIngest:
             kind=InteractionKind.MEETING,
             occurred_at=at,
             participants=participants,
-            subject=occ.summary if privacy.keeps_text else "",
-            topics=key_phrases(f"{occ.summary}\n{occ.description}") if privacy.keeps_text else [],
+            subject=occ.summary,  # a header: kept in every privacy mode
+            topics=key_phrases(f"{occ.summary}\n{occ.description}") if privacy.keeps_content else [],
             body=occ.description if privacy.keeps_body else "",
             terms=content_terms(occ.description) if privacy.keeps_terms else "",
             thread_id=ids.interaction_id("meeting", occ.uid) if occ.uid else "",

@@ -328,7 +328,7 @@ class ContactsIngest:
 
     def _note(self, card: Card, pid: str) -> Interaction | None:
         privacy = self.settings.privacy
-        if not card.note or not privacy.keeps_text:
+        if not card.note or not privacy.keeps_content:
             return None
         subject, topics, body = note_text(card.note, privacy)
         digest = hashlib.sha256(card.note.encode("utf-8", "surrogatepass")).hexdigest()[:24]

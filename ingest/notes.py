@@ -35,7 +35,7 @@ def note_text(text: str, privacy: PrivacyMode | str) -> tuple[str, list[str], st
     """(subject, topics, body) of a note's text under a privacy mode (an unknown mode is refused)."""
     privacy = PrivacyMode(privacy)
     text = text.strip()
-    if not privacy.keeps_text or not text:
+    if not privacy.keeps_content or not text:
         return "", [], ""
     return text[:SUBJECT_CHARS], key_phrases(text), text if privacy.keeps_body else ""
 
@@ -100,4 +100,4 @@ def add_note(store: Store, settings: Settings, about: str, by: str, text: str, a
     )
     new = store.add_interactions([InteractionWrite(item, tuple(deltas(item)))])
     resolver.settle()
-    return NoteResult(item, bool(new), settings.privacy.keeps_text)
+    return NoteResult(item, bool(new), settings.privacy.keeps_content)

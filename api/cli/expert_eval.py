@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from kith.api.cli.context import AsJson, AsOf, out, parse_when, print_json, store_of
+from kith.api.cli.context import AsJson, AsOf, out, parse_when, print_json, settings_of, store_of
 
 
 def experts(
@@ -25,7 +25,8 @@ def experts(
     from kith.graph import expert_eval
 
     graded = expert_eval.read_labels(labels)  # the user's own file is checked before the store is opened
-    report = expert_eval.evaluate(store_of(ctx), graded, internal_only=not everyone, now=parse_when(as_of))
+    report = expert_eval.evaluate(store_of(ctx), graded, internal_only=not everyone, now=parse_when(as_of),
+                                  privacy=settings_of(ctx).privacy)
     if as_json:
         print_json(report.as_dict())
         return
@@ -35,6 +36,8 @@ def experts(
     for name, f in report.scorers.items():
         table.add_row(name, f"{f.ndcg10:.3f}", f"{f.map:.3f}", f"{f.p5:.3f}")
     out.print(table)
+    if report.notice:
+        out.print(report.notice, highlight=False)
     if per_topic:
         table = Table("topic", *expert_eval.SCORERS, title="NDCG@10 per topic")
         for topic, row in report.per_topic.items():

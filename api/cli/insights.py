@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from kith.api.cli.context import AsJson, AsOf, out, parse_when, print_json, settings_of, store_of
+from kith.api.cli.context import AsJson, AsOf, err, out, parse_when, print_json, settings_of, store_of
 from kith.graph.errors import KithError, NotFound
 
 if TYPE_CHECKING:
@@ -46,6 +46,9 @@ def experts(
 
     store = store_of(ctx)
     when = parse_when(as_of)
+    said = expertise.notice(settings_of(ctx).privacy)  # metadata privacy: ranked from subjects only
+    if said:
+        (err if as_json else out).print(said, highlight=False)  # --json keeps stdout the list
     if to is not None:
         target = person_by_email(store, to)
         if target is None:
@@ -80,8 +83,7 @@ def experts(
         print_json(ranked)
         return
     if not ranked:
-        out.print(f"Nobody found for {topic!r}." + (" This store keeps no text to search (metadata privacy)."
-                                                   if not settings_of(ctx).privacy.keeps_text else ""))
+        out.print(f"Nobody found for {topic!r}.")
         return
     why = ("topical", "role", "recency") if explain else ()
     table = Table("#", "name", "emails", "score", *why, "docs", "evidence", title=f"Who knows about {topic}")

@@ -84,12 +84,14 @@ def page_window(first: int, after: str | None) -> Window:
     return Window(decode_cursor(after), first)
 
 
-def connection(items: Sequence[T], window: Window) -> Connection[T]:
+def connection(items: Sequence[T], window: Window, kind: type = Connection, **fields: Any) -> Any:
+    """The page of ``items`` in ``window``, as a ``kind`` (a Connection, or a subclass of one with
+    ``fields`` of its own)."""
     page = list(items[window.offset: window.offset + window.first])
     edges = [Edge(cursor=encode_cursor(window.offset + n), node=node) for n, node in enumerate(page)]
     more = len(items) > window.offset + window.first
-    return Connection(edges=edges, page_info=PageInfo(has_next_page=more,
-                                                       end_cursor=edges[-1].cursor if edges else None))
+    return kind(edges=edges, page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None),
+                **fields)
 
 
 class Paginated(FieldExtension):

@@ -14,7 +14,7 @@ import strawberry
 from strawberry.types import Info
 
 from kith.api.graphql import types as t
-from kith.api.graphql.pagination import BadInput, Connection, Paginated, page_window
+from kith.api.graphql.pagination import BadInput, Connection, Paginated, connection, page_window
 from kith.api.graphql.permissions import IsAdmin
 from kith.graph.errors import NotFound
 from kith.ingest.identity.lookup import organization_by, person_by_email
@@ -114,11 +114,10 @@ class Query:
         nodes = [await t.warm_path_node(info, p, at) for p in found]
         return [n for n in nodes if n is not None]
 
-    @strawberry.field(graphql_type=Connection[t.Expert], extensions=[Paginated()],
-                      description="Who knows most about a topic, best first, with evidence.")
+    @strawberry.field(description="Who knows most about a topic, best first, with evidence.")
     async def experts(self, info: Info, topic: str, first: int, after: str | None = None,
-                      internal_only: bool = True, as_of: datetime | None = None) -> list[t.Expert]:
-        from kith.graph.expertise import experts
+                      internal_only: bool = True, as_of: datetime | None = None) -> t.ExpertConnection:
+        from kith.graph.expertise import experts, notice
 
         ctx = info.context
         window = page_window(first, after)
@@ -130,14 +129,13 @@ class Query:
             node = await _expert_node(info, e)
             if node is not None:
                 out.append(node)
-        return out
+        return connection(out, window, t.ExpertConnection, notice=notice(ctx.settings.privacy) or None)
 
-    @strawberry.field(graphql_type=Connection[t.ExpertPath], extensions=[Paginated()],
-                      description="Experts on a topic who also have a warm path to a person, best combined first.")
+    @strawberry.field(description="Experts on a topic who also have a warm path to a person, best combined first.")
     async def experts_with_path(self, info: Info, topic: str, to: strawberry.ID, first: int,
                                 after: str | None = None, max_hops: int = MAX_HOPS,
-                                as_of: datetime | None = None) -> list[t.ExpertPath]:
-        from kith.graph.expertise import experts_with_path
+                                as_of: datetime | None = None) -> t.ExpertPathConnection:
+        from kith.graph.expertise import experts_with_path, notice
 
         ctx = info.context
         window = page_window(first, after)
@@ -150,7 +148,7 @@ class Query:
             expert, path = await _expert_node(info, j.expert), await t.warm_path_node(info, j.path, t.epoch(as_of))
             if expert is not None and path is not None:
                 out.append(t.ExpertPath(expert=expert, path=path, path_score=j.path_score, score=j.score))
-        return out
+        return connection(out, window, t.ExpertPathConnection, notice=notice(ctx.settings.privacy) or None)
 
     @strawberry.field(description="Who we know at an organisation, who of us knows them, how well, and coverage.")
     async def account_map(self, info: Info, organization: strawberry.ID,

@@ -36,7 +36,7 @@ class Mail(NamedTuple):
     to: tuple[tuple[str, str], ...]  # (display name, normalised address), unusable ones left out
     cc: tuple[tuple[str, str], ...]
     bcc: tuple[tuple[str, str], ...]
-    subject: str  # '' in "metadata" privacy
+    subject: str  # kept in every privacy mode (a header)
     thread_key: str  # the subject without reply prefixes, folded ('' when none)
     is_reply: bool  # the subject starts with a reply prefix
     is_forward: bool  # the subject says it is a forward ("Fw:")
@@ -100,7 +100,7 @@ def prepare(data: bytes, privacy: PrivacyMode | str, limits: Limits = Limits()) 
     signature = None
     sender_name = msg.from_[0].name if msg.from_ else ""
     if msg.category == Category.PERSONAL:
-        if privacy.keeps_text:
+        if privacy.keeps_content:
             topics = key_phrases(f"{msg.subject}\n{msg.body}")
         if privacy.keeps_terms:
             terms = content_terms(msg.body)
@@ -108,7 +108,7 @@ def prepare(data: bytes, privacy: PrivacyMode | str, limits: Limits = Limits()) 
             sender_name = sender_name or signed_name(msg.signature, msg.from_[0].address if msg.from_ else "")
             facts = read_signature(msg.signature, sender_name)
             signature = (facts.title, facts.company, facts.phones)
-    subject = msg.subject if privacy.keeps_text else ""
+    subject = msg.subject  # a header: kept in every privacy mode
     body = msg.body if privacy.keeps_body else ""
     parent_mid = msg.in_reply_to or (msg.references[-1] if msg.references else "")
     root_mid = msg.references[0] if msg.references else parent_mid

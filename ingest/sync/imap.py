@@ -132,7 +132,7 @@ class ImapSync:
             return  # nothing new
         client.select_folder(folder, readonly=True)
         uids = sorted(u for u in client.search(["UID", f"{last + 1}:*"]) if u > last)
-        part = b"BODY.PEEK[]" if self.settings.privacy.keeps_text else b"BODY.PEEK[HEADER]"
+        part = b"BODY.PEEK[]" if self.settings.privacy.keeps_content else b"BODY.PEEK[HEADER]"
         answer = part.replace(b".PEEK", b"")
         for start in range(0, len(uids), self.fetch_batch):
             chunk = uids[start : start + self.fetch_batch]

@@ -9,6 +9,7 @@ import httpx
 from pydantic import SecretStr
 
 from kith.api.app import create_app
+from kith.graph.settings import PrivacyMode
 from tests.api.world import ServerThread, World, free_port, world  # noqa: F401 (the fixture)
 
 PERSON = "query($id: ID!) { person(id: $id) { id name } }"
@@ -84,6 +85,22 @@ def test_warm_paths_experts_and_account_map(world: World):
                       {"o": world.other_org})["accountMap"]
     assert amap["organization"]["id"] == world.other_org
     assert amap["coverage"]["contacts"] == len(amap["contacts"]["edges"]) > 0
+
+
+def test_experts_say_when_they_were_ranked_from_subjects_only(world: World):
+    query = ('{ experts(topic: "merger control", first: 3) { notice edges { node { score } } } '
+             'expertsWithPath(topic: "merger control", to: "%s", first: 3) { notice } }' % world.other_contact)
+    found = world.data(query)
+    assert found["experts"]["edges"] and found["experts"]["notice"] is None  # the world keeps text
+    assert found["expertsWithPath"]["notice"] is None
+    settings = world.settings.model_copy(update={"privacy": PrivacyMode.METADATA})
+    app = create_app(settings, store=world.app.state.store, access=world.app.state.access)
+    with ServerThread(app, port := free_port()):
+        response = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": query}, timeout=30,
+                              headers={"Authorization": f"Bearer {world.tokens['viewer']}"})
+    data = response.json()["data"]
+    assert data["experts"]["notice"].startswith("Ranked from subjects only")
+    assert data["expertsWithPath"]["notice"] == data["experts"]["notice"]
 
 
 def test_sharing_levels_decide_what_others_see(world: World):

@@ -71,6 +71,7 @@ def test_evaluate_experts_ranks_the_answerers_first_beside_both_baselines(tmp_pa
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["topics"] == 3 and report["labels"] == 5 and report["unknown_addresses"] == 0
+    assert report["notice"] == ""  # the text was searched, not subjects alone
     assert set(report["scorers"]) == {"kith", "bm25", "most active"}
     for figures in report["scorers"].values():
         assert set(figures) == {"ndcg@10", "map", "p@5"} and all(0 <= v <= 1 for v in figures.values())
@@ -101,6 +102,26 @@ def test_topics_and_full_privacy_agree_on_the_top_expert(tmp_path):
                          for topic in ("airtight jar", "fridge", "burr grinder")]
     assert tops["topics"] == tops["full"] == [["user7@coffee.example"], ["user7@coffee.example"],
                                               ["user4@coffee.example"]]
+
+
+def test_metadata_privacy_ranks_from_subjects_only_and_says_so(tmp_path):
+    out = tmp_path / "se"
+    convert(POSTS, out, min_questions=1)
+    db = str(tmp_path / "kith.db")
+    env = {"KITH_PRIVACY": "metadata", "KITH_INTERNAL_DOMAINS": "coffee.example"}
+    assert kith("--db", db, "ingest", "email", str(out / "mail.mbox"), **env).returncode == 0
+
+    # "Re: How should I store whole bean coffee?": the answerers' subjects carry the question's words
+    ranked = kith("--db", db, "experts", "whole bean", "--json", **env)
+    assert [e["emails"][0] for e in json.loads(ranked.stdout)][:2] == ["user7@coffee.example", "user9@coffee.example"]
+    assert "subjects only" in ranked.stderr  # stdout stays the JSON list
+    assert json.loads(kith("--db", db, "experts", "airtight jar", "--json", **env).stdout) == []  # body words
+    table = kith("--db", db, "experts", "whole bean", **env)
+    assert "Ranked from subjects only" in table.stdout and "user7@coffee.example" in table.stdout
+
+    report = json.loads(kith("--db", db, "evaluate", "experts", str(out / "labels.json"), "--json", **env).stdout)
+    assert report["notice"].startswith("Ranked from subjects only")
+    assert "subjects only" in kith("--db", db, "evaluate", "experts", str(out / "labels.json"), **env).stdout
 
 
 def test_a_bad_labels_file_is_a_clear_error(tmp_path):

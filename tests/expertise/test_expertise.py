@@ -31,8 +31,8 @@ def test_scores_follow_the_model_by_hand(store):
     g.email("e1", NOW, "alice", ["carol"], subject="export controls")
     g.email("e2", NOW, "bob", ["alice"], ["carol"], subject="export controls review")
 
-    # One stemmed query word, in both subjects (counted twice: text + subject); lengths 2 and 3.
-    e1, e2 = bm25(2, 2, 2.5, 2, 2), bm25(2, 3, 2.5, 2, 2)
+    # One stemmed query word, in both subjects (counted four times: text + 3 × subject); lengths 2 and 3.
+    e1, e2 = bm25(4, 2, 2.5, 2, 2), bm25(4, 3, 2.5, 2, 2)
     readers = 1 + 0.5 * math.log(2)  # e2 has two readers: alice (to) and carol (cc)
     # author of e1, recipient of e2: no division by who else is on it, every role damped by e2's
     # readers; the sum over n documents / √n
@@ -103,6 +103,23 @@ def test_the_one_who_asked_ranks_below_those_who_answered(store):
             body="The merger control filing thresholds differ by country.", parent="q")
     ranked = [e.person_id for e in experts(store, "merger control", now=NOW)]
     assert ranked.index("asker") > ranked.index("expert1") and ranked.index("asker") > ranked.index("expert2")
+
+
+def test_an_askers_follow_ups_in_their_thread_are_asking_too(store):
+    g = Graph(store)
+    g.people("junior", "expert", internal=True)
+    # the question and the answer say little in the topic's words; the junior's follow-ups, replies to
+    # the answer, say a lot (the thread's first mail is read from the store: it does not match)
+    g.email("q", at(5), "junior", ["expert"], subject="Quick question", body="Can you help with a filing?")
+    g.email("a", at(4), "expert", ["junior"], subject="Re: Quick question", parent="q",
+            body="Merger control: the turnover thresholds decide it.")
+    g.email("f1", at(3), "junior", ["expert"], subject="Re: Quick question", parent="a",
+            body="Thanks. More on merger control: merger control in two countries, merger control timing?")
+    g.email("a2", at(2), "expert", ["junior"], subject="Re: Quick question", parent="f1", body="Yes, both.")
+    g.email("f2", at(1), "junior", ["expert"], subject="Re: Quick question", parent="a2",
+            body="And merger control remedies? Merger control again, sorry.")
+    ranked = [e.person_id for e in experts(store, "merger control", now=NOW)]
+    assert ranked.index("junior") > ranked.index("expert")  # asked of, again and again: the expert
 
 
 def test_lists_role_addresses_and_broadcasters_are_never_experts(store):
@@ -337,3 +354,28 @@ def test_experts_with_a_warm_path_combine_both_by_geometric_mean(store):
         assert j.score == pytest.approx((alone[pid] * paths[pid] / best) ** 0.5, rel=1e-3)
     assert [j.expert.person_id for j in joined] == sorted(paths, key=lambda p: -(alone[p] * paths[p]))
     assert set(joined[0].as_dict()) >= {"name", "emails", "score", "expertise", "path"}
+
+
+def test_metadata_privacy_ranks_from_subjects_never_from_body_words(store, tmp_path):
+    from kith.graph.expertise import notice
+    from kith.graph.settings import PrivacyMode, Settings
+    from kith.ingest.email.pipeline import ingest_email
+
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    for n, (frm, to, subject, body) in enumerate([
+        ("ana@firm.com", "ben@acme.com", "Merger control thresholds", "Turnover tests for a filing."),
+        ("cy@firm.com", "ben@acme.com", "Lunch on Friday", "Also: the sanctions screening of vendors is done."),
+    ]):
+        (mail / f"{n}.eml").write_text(
+            f"From: {frm}\nTo: {to}\nSubject: {subject}\nDate: Mon, 6 Nov 2023 10:0{n}:00 +0000\n"
+            f"Message-ID: <m{n}@firm.com>\n\n{body}\n", encoding="utf-8")
+    settings = Settings(db=tmp_path / "kith.db", privacy="metadata", internal_domains=["firm.com"])
+    ingest_email(store, settings, [mail], workers=1)
+
+    [ana] = experts(store, "merger control")  # the subject is a header: kept and searched
+    assert ana.emails == ["ana@firm.com"] and ana.evidence[0].snippet.startswith("Merger control")
+    for body_words in ("sanctions screening", "turnover", "filing"):  # body words are never kept
+        assert experts(store, body_words) == []
+    assert notice(settings.privacy).startswith("Ranked from subjects only")
+    assert notice(PrivacyMode.TOPICS) == notice(PrivacyMode.FULL) == ""

@@ -223,8 +223,8 @@ def test_the_recurrence_horizon_bounds_an_endless_series(tmp_path, store, settin
 
 
 def test_privacy_modes_decide_what_text_is_kept(tmp_path):
-    for mode, subject, body in (("metadata", "", ""), ("full", "Export controls weekly review",
-                                                         "Walk through the export controls classification backlog.")):
+    for mode, body in (("metadata", ""), ("full", "Walk through the export controls classification backlog.")):
+        subject = "Export controls weekly review"  # a meeting's title is a header: kept in every mode
         store = SQLiteStore.open(tmp_path / f"{mode}.db")
         ingest_calendar(store, Settings(db=tmp_path / f"{mode}.db", privacy=mode), [write(tmp_path / mode)], now=NOW)
         item = store.get_interactions([ids.interaction_id("meeting", "weekly-review@firm.com|20240506T080000Z")])

@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
+from kith.api.graphql.pagination import Connection
 from kith.api.graphql.types.paths import WarmPath
 from kith.api.graphql.types.records import Interaction, Person, interaction_nodes
 
@@ -48,3 +49,17 @@ class ExpertPath:
     path: WarmPath
     path_score: float
     score: float
+
+
+_NOTICE = ("What the answer must be read with, when something must be said: under metadata privacy, that it "
+           "was ranked from subjects only (the store keeps no message text). Null otherwise.")
+
+
+@strawberry.type(description="Experts on a topic, best first, and what their ranking read.")
+class ExpertConnection(Connection[Expert]):
+    notice: str | None = strawberry.field(default=None, description=_NOTICE)
+
+
+@strawberry.type(description="Experts with a warm path, best combined first, and what their ranking read.")
+class ExpertPathConnection(Connection[ExpertPath]):
+    notice: str | None = strawberry.field(default=None, description=_NOTICE)
