@@ -200,7 +200,7 @@ class Store(Protocol):
         ...
 
     def iter_knows_columns(self) -> Iterator[dict[str, Sequence]]:
-        """Every KNOWS edge, streamed as batches of columns (``KNOWS_COLUMNS``; unknown times None):
+        """Every KNOWS edge, streamed as batches of columns (``KNOWS_COLUMNS``; unknown times None or NaN):
         what ``graph.network`` builds from, without an object per edge."""
         ...
 
