@@ -51,7 +51,6 @@ class ParsedEmail:
     source: str
     position: str
     message_id: str = ""  # without <>, '' if missing
-    content_hash: str = ""  # sha256 of the normalised header block + body
     date: int | None = None  # UTC epoch seconds; None when missing or not believable
     from_: list[Address] = field(default_factory=list)
     sender: Address | None = None
@@ -67,6 +66,13 @@ class ParsedEmail:
     category_reason: str = ""
     body: str = ""  # new text only: no quoted replies, forwarded blocks or signature
     signature: str = ""
+    data: bytes = field(default=b"", repr=False)  # the message as parsed (line endings normalised)
+
+    @property
+    def content_hash(self) -> str:
+        """sha256 of the normalised header block + body: computed when asked (it names only the
+        messages without a Message-ID)."""
+        return _content_hash(self.data)
 
 
 class Limits(NamedTuple):
@@ -113,7 +119,6 @@ def parse_message(raw: RawMessage, limits: Limits = Limits()) -> ParsedEmail:
         source=raw.source,
         position=raw.position,
         message_id=next(iter(_message_ids(headers.raw("message-id"))), ""),
-        content_hash=_content_hash(data),
         date=_date(headers.text("date"), headers.all_raw("received")),
         from_=from_,
         sender=senders[0] if senders else None,
@@ -129,6 +134,7 @@ def parse_message(raw: RawMessage, limits: Limits = Limits()) -> ParsedEmail:
         category_reason=reason,
         body=body,
         signature=signature,
+        data=data,
     )
 
 
