@@ -519,10 +519,26 @@ _EARLIEST = calendar.timegm((1980, 1, 1, 0, 0, 0))
 _FUTURE_SLACK = 2 * 86400
 
 
+# The date as nearly every mail client writes it ("Mon, 02 Jan 2023 00:30:02 +0000"), read without
+# parsedate_tz (which costs ten times as much); anything else goes through parsedate_tz.
+_USUAL_DATE = re.compile(r"(?:[A-Z][a-z][a-z], )?(\d\d?) ([A-Z][a-z][a-z]) ([1-9]\d\d\d) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)")
+_MONTHS = {m: n for n, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+
+
 def _timestamp(value: str) -> int | None:
     """UTC epoch seconds of an RFC 5322 (or ISO 8601) date, None if it is not one."""
     if not value:
         return None
+    usual = _USUAL_DATE.fullmatch(value)
+    if usual and usual[2] in _MONTHS:  # parsedate_tz passes over any word before a comma: so does this
+        day, year, hour, minute, second = (int(usual[i]) for i in (1, 3, 4, 5, 6))
+        try:
+            datetime(year, _MONTHS[usual[2]], day, hour, minute, second)  # no day 45 or hour 99
+        except ValueError:
+            return None
+        offset = int(usual[8]) * 3600 + int(usual[9]) * 60
+        return calendar.timegm((year, _MONTHS[usual[2]], day, hour, minute, second)) - (
+            -offset if usual[7] == "-" else offset)
     try:
         parts = parsedate_tz(value)
     except (ValueError, TypeError, IndexError, OverflowError):
