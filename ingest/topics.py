@@ -71,8 +71,9 @@ def content_terms(text: str) -> str:
 
 
 def phrases_and_terms(title: str, text: str, limit: int = 8) -> tuple[list[str], str]:
-    """``key_phrases(f"{title}\n{text}", limit)`` and ``content_terms(text)``, cutting ``text`` into
-    words once (the two differ only when the title tips which language's stop words apply)."""
+    """The key phrases of ``title`` and ``text`` together (``key_phrases`` of the two as two lines) and
+    ``content_terms(text)``, cutting ``text`` into words once (the two differ only when the title tips
+    which language's stop words apply)."""
     head, body = _pieces_of(title), _pieces_of(text)
     body_words = _words(body)
     n_english, used = _usage(body_words)
