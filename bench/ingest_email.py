@@ -101,6 +101,8 @@ def stage_profile(paths: list[Path], db: Path) -> tuple[int, float, dict[str, fl
     from kith.graph.backends import open_store
     from kith.ingest.email.pipeline import ingest_email
 
+    for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        stale.unlink(missing_ok=True)  # a kept folder's earlier run would make this one a rerun
     settings = Settings(db=str(db), internal_domains=[FIRM_DOMAIN], neo4j_uri="")  # SQLite: the store of the ratio
     store = open_store(settings)
     profile = cProfile.Profile(time.process_time)

@@ -14,7 +14,7 @@ from typing import NamedTuple
 from kith.graph import ids
 from kith.graph.model import Category
 from kith.graph.settings import PrivacyMode
-from kith.graph.text import index_text
+from kith.graph.text import document_text, index_text
 from kith.ingest.email.classify import FORWARD_PREFIX, REPLY_PREFIX
 from kith.ingest.email.parse import Address, Limits, MessageError, parse_message
 from kith.ingest.email.sources import RawMessage
@@ -85,13 +85,6 @@ def signed_name(signature: str, address: str) -> str:
     return ""
 
 
-def _search_tokens(subject: str, topics: list[str], body: str, terms: str) -> str:
-    """``index_text(document_text(...))``, part by part: the same tokens (no token, accent fold or
-    normalisation spans the line break between parts), but one accented subject no longer sends the
-    whole text through Unicode normalisation."""
-    return " ".join(filter(None, map(index_text, (subject, " ".join(topics), body, terms))))
-
-
 def before_fork() -> None:
     """Build, once in the parent, what every parser worker would otherwise build for itself after the
     fork (the signature title matcher: a spaCy pipeline)."""
@@ -145,5 +138,5 @@ def prepare(data: bytes, privacy: PrivacyMode | str, limits: Limits = Limits()) 
         body=body,
         terms=terms,
         signature=signature,
-        search_tokens=_search_tokens(subject, topics, body, terms),  # here, in a parser worker
+        search_tokens=index_text(document_text(subject, topics, body, terms)),  # here, in a parser worker
     )
