@@ -49,11 +49,16 @@ def header_parse_rate(paths: list[Path]) -> tuple[int, float]:
     return n, time.perf_counter() - start
 
 
+def _remove(db: Path) -> None:
+    """A kept folder's earlier run would make the next one a rerun, all duplicates."""
+    for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        stale.unlink(missing_ok=True)
+
+
 def ingest_in_child(paths: list[Path], db: Path, workers: int, store: str = "sqlite") -> dict:
     """Run the ingest into a new database (SQLite, or the emptied Neo4j of KITH_NEO4J_*) in a fresh
     process; return its report, seconds, CPU and peak RSS."""
-    for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
-        stale.unlink(missing_ok=True)  # a kept folder's earlier run would make this one all duplicates
+    _remove(db)
     code = (
         "import json, resource, sys, time\n"
         "from kith.graph.settings import Settings\n"
@@ -101,8 +106,7 @@ def stage_profile(paths: list[Path], db: Path) -> tuple[int, float, dict[str, fl
     from kith.graph.backends import open_store
     from kith.ingest.email.pipeline import ingest_email
 
-    for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
-        stale.unlink(missing_ok=True)  # a kept folder's earlier run would make this one a rerun
+    _remove(db)
     settings = Settings(db=str(db), internal_domains=[FIRM_DOMAIN], neo4j_uri="")  # SQLite: the store of the ratio
     store = open_store(settings)
     profile = cProfile.Profile(time.process_time)
