@@ -519,9 +519,11 @@ _EARLIEST = calendar.timegm((1980, 1, 1, 0, 0, 0))
 _FUTURE_SLACK = 2 * 86400
 
 
-# The date as nearly every mail client writes it ("Mon, 02 Jan 2023 00:30:02 +0000"), read without
-# parsedate_tz (which costs ten times as much); anything else goes through parsedate_tz.
-_USUAL_DATE = re.compile(r"(?:[A-Z][a-z][a-z], )?(\d\d?) ([A-Z][a-z][a-z]) ([1-9]\d\d\d) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)")
+# The date as nearly every mail client writes it ("Mon, 02 Jan 2023 00:30:02 +0000"), read by one regex
+# (a third cheaper than parsedate_tz, same result); anything else goes through parsedate_tz.
+_USUAL_DATE = re.compile(
+    r"(?:[A-Z][a-z][a-z], )?(\d\d?) ([A-Z][a-z][a-z]) ([1-9]\d\d\d) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)"
+)
 _MONTHS = {m: n for n, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
 
 
