@@ -105,7 +105,7 @@ def _find_title(lines: list[str], sender_name: str) -> tuple[str, int, str]:
 @lru_cache(maxsize=1 << 14)  # colleagues share title lines ("Head of Legal")
 def _title_in(line: str) -> tuple[str, str] | None:
     """The longest (then first) title in a line and the text after it; None when there is none."""
-    nlp, matcher = title_matcher()
+    nlp, matcher = _pipeline()
     doc = nlp.make_doc(line)
     if len(doc) > _MAX_LINE_TOKENS:
         return None
@@ -164,7 +164,7 @@ def _find_phones(lines: list[str]) -> list[str]:
 
 
 @cache
-def title_matcher() -> tuple[spacy.language.Language, Matcher]:
+def _pipeline() -> tuple[spacy.language.Language, Matcher]:
     nlp = spacy.blank("en")
     matcher = Matcher(nlp.vocab)
     matcher.add("TITLE", _TITLE_PATTERNS)

@@ -23,7 +23,7 @@ from kith.graph.settings import PrivacyMode, Settings
 from kith.graph.store import Store
 from kith.ingest.checkpoints import Checkpoints
 from kith.ingest.email.parse import Limits
-from kith.ingest.email.prepare import Mail, before_fork, prepare
+from kith.ingest.email.prepare import Mail, prepare
 from kith.ingest.email.sources import RawMessage, ReadError, iter_messages
 from kith.ingest.report import RunReport, skip_category
 from kith.ingest.resolve import Resolver
@@ -71,7 +71,6 @@ def _prepared(items: Iterator[RawMessage | ReadError], privacy: PrivacyMode, lim
             yield item, (None if isinstance(item, ReadError) else item.over_limit
                          or prepare(item.data, privacy, limits))
         return
-    before_fork()
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         task = partial(_prepare_all, privacy=privacy, limits=limits)
 

@@ -21,7 +21,7 @@ from kith.ingest.email.sources import RawMessage
 from kith.ingest.identity.addresses import normalize_address
 from kith.ingest.identity.aliases import local_forms
 from kith.ingest.identity.names import parse_name
-from kith.ingest.signatures import read_signature, title_matcher
+from kith.ingest.signatures import read_signature
 from kith.ingest.topics import key_phrases, phrases_and_terms
 
 
@@ -83,12 +83,6 @@ def signed_name(signature: str, address: str) -> str:
         if _NAME_LINE.match(line) and local.rstrip("0123456789") in local_forms(parse_name(line)):
             return line
     return ""
-
-
-def before_fork() -> None:
-    """Build, once in the parent, what every parser worker would otherwise build for itself after the
-    fork (the signature title matcher: a spaCy pipeline)."""
-    title_matcher()
 
 
 def prepare(data: bytes, privacy: PrivacyMode | str, limits: Limits = Limits()) -> Mail | str:
