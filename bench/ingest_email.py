@@ -49,11 +49,16 @@ def header_parse_rate(paths: list[Path]) -> tuple[int, float]:
     return n, time.perf_counter() - start
 
 
+def _remove(db: Path) -> None:
+    """A kept folder's earlier run would make the next one a rerun, all duplicates."""
+    for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        stale.unlink(missing_ok=True)
+
+
 def ingest_in_child(paths: list[Path], db: Path, workers: int, store: str = "sqlite") -> dict:
     """Run the ingest into a new database (SQLite, or the emptied Neo4j of KITH_NEO4J_*) in a fresh
     process; return its report, seconds, CPU and peak RSS."""
-    for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
-        stale.unlink(missing_ok=True)  # a kept folder's earlier run would make this one all duplicates
+    _remove(db)
     code = (
         "import json, resource, sys, time\n"
         "from kith.graph.settings import Settings\n"
@@ -82,7 +87,8 @@ STAGES = {
     "mbox reading": [("sources.py", "iter_messages")],
     "parse + classify": [("parse.py", "parse_message")],
     "signatures": [("signatures.py", "read_signature"), ("prepare.py", "signed_name")],
-    "key phrases, content terms": [("topics.py", "key_phrases"), ("topics.py", "content_terms")],
+    "key phrases, content terms": [("topics.py", "key_phrases"), ("topics.py", "content_terms"),
+                                   ("topics.py", "phrases_and_terms")],
     "search tokens": [("text.py", "index_text")],
     "identity (resolver)": [("resolve.py", "person"), ("resolve.py", "prefetch"), ("resolve.py", "drain"),
                             ("resolve.py", "settle"), ("pipeline.py", "_read_signature")],
@@ -100,6 +106,7 @@ def stage_profile(paths: list[Path], db: Path) -> tuple[int, float, dict[str, fl
     from kith.graph.backends import open_store
     from kith.ingest.email.pipeline import ingest_email
 
+    _remove(db)
     settings = Settings(db=str(db), internal_domains=[FIRM_DOMAIN], neo4j_uri="")  # SQLite: the store of the ratio
     store = open_store(settings)
     profile = cProfile.Profile(time.process_time)

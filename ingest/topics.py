@@ -61,9 +61,41 @@ _CJK_WORD_PIECE = re.compile(rf"[\u30a0-\u30ff]+|[{_HAN}]+")
 
 def key_phrases(text: str, limit: int = 8) -> list[str]:
     """Up to ``limit`` lower-cased key phrases of ``text``, best first."""
+    return _ranked(_runs(text), limit)
+
+
+def content_terms(text: str) -> str:
+    """The content words of ``text`` (as ``key_phrases`` cuts them: folded, no stop words, boilerplate,
+    numbers, addresses or links; CJK as words), sorted: enough to search by, not to read back."""
+    return _sorted_words(_runs(text))
+
+
+def phrases_and_terms(title: str, text: str, limit: int = 8) -> tuple[list[str], str]:
+    """The key phrases of ``title`` and ``text`` together (``key_phrases`` of the two as two lines) and
+    ``content_terms(text)``, cutting ``text`` into words once (the two differ only when the title tips
+    which language's stop words apply)."""
+    head, body = _pieces_of(title), _pieces_of(text)
+    body_words = _words(body)
+    n_english, used = _usage(body_words)
+    stop_body = _stop_choice(n_english, used)
+    extra = _words(head) - body_words
+    if extra:
+        more_english, more_used = _usage(extra)
+        stop = _stop_choice(n_english + more_english, {lang: n + more_used[lang] for lang, n in used.items()})
+    else:
+        stop = stop_body
+    runs, from_head = _cut(head + body, stop, len(head))
+    if stop is stop_body:
+        terms = " ".join(sorted([word for run in runs for word in run][from_head:]))
+    else:
+        terms = _sorted_words(_cut(body, stop_body)[0])
+    return _ranked(runs, limit), terms
+
+
+def _ranked(runs: list[list[str]], limit: int) -> list[str]:
     counts: dict[tuple[str, ...], int] = {}  # in first-seen order: run by run, 1-grams first
     get = counts.get
-    for run in _runs(text):
+    for run in runs:
         for a in run:
             counts[(a,)] = get((a,), 0) + 1
         for a, b in zip(run, run[1:]):
@@ -87,10 +119,19 @@ def key_phrases(text: str, limit: int = 8) -> list[str]:
     return [" ".join(p) for p in chosen]
 
 
-def content_terms(text: str) -> str:
-    """The content words of ``text`` (as ``key_phrases`` cuts them: folded, no stop words, boilerplate,
-    numbers, addresses or links; CJK as words), sorted: enough to search by, not to read back."""
-    return " ".join(sorted(word for run in _runs(text) for word in run))
+def _sorted_words(runs: list[list[str]]) -> str:
+    return " ".join(sorted(word for run in runs for word in run))
+
+
+_Piece = tuple[str, str | None]
+
+
+def _pieces_of(text: str) -> list[_Piece]:
+    return [piece for chunk in text.split() for piece in _pieces(chunk)]  # none spans a space
+
+
+def _words(pieces: list[_Piece]) -> set[str]:
+    return {word for _, word in pieces if word is not None}
 
 
 def _runs(text: str) -> list[list[str]]:
@@ -98,22 +139,34 @@ def _runs(text: str) -> list[list[str]]:
 
     Words are folded one by one; CJK is left as written, since folding strips the voicing marks of
     kana (プ -> フ), which would garble the phrase shown to people."""
-    pieces = [piece for chunk in text.split() for piece in _pieces(chunk)]  # none spans a space
-    stop = _stop_words([word for _, word in pieces if word is not None])
+    pieces = _pieces_of(text)
+    return _cut(pieces, _stop_words(_words(pieces)))[0]
+
+
+def _cut(pieces: list[_Piece], stop: frozenset[str], mark: int = 0) -> tuple[list[list[str]], int]:
+    """``pieces`` cut into runs of content words, and how many content words the first ``mark`` gave."""
     runs: list[list[str]] = []
     run: list[str] = []
-    for cjk, word in pieces:
+    done = before_mark = 0  # content words in ``runs``; in all runs when the mark was passed
+    for i, (cjk, word) in enumerate(pieces):
+        if i == mark:
+            before_mark = done + len(run)
         if word is not None and len(word) > 1 and word not in stop and word not in _BOILERPLATE:
             run.append(word)
             continue
         if run:
             runs.append(run)
+            done += len(run)
             run = []
         if cjk:
-            runs.extend([w] for w in _cjk_words(cjk) if w not in stop and w not in _BOILERPLATE)
+            words = [w for w in _cjk_words(cjk) if w not in stop and w not in _BOILERPLATE]
+            runs.extend([w] for w in words)
+            done += len(words)
+    if mark >= len(pieces):
+        before_mark = done + len(run)
     if run:
         runs.append(run)
-    return runs
+    return runs, before_mark
 
 
 @lru_cache(maxsize=1 << 15)  # words recur
@@ -140,16 +193,25 @@ def _sub_phrases(phrase: tuple[str, ...]) -> list[tuple[str, ...]]:
     return [phrase[i : i + n] for n in range(1, size) for i in range(size - n + 1)]
 
 
-def _stop_words(tokens: list[str]) -> frozenset[str]:
+def _stop_words(words: set[str]) -> frozenset[str]:
     """English stop words, plus those of the language whose stop words the text uses most."""
-    lists = _stop_lists()
+    return _stop_choice(*_usage(words))
+
+
+def _usage(words: set[str]) -> tuple[int, dict[str, int]]:
+    """How many of ``words`` are English stop words, and how many each other language's."""
     english, languages = _stop_index()
     used = dict.fromkeys(_LANGUAGES, 0)
     n_english = 0
-    for word in set(tokens):
+    for word in words:
         n_english += word in english
         for lang in languages.get(word, ()):
             used[lang] += 1
+    return n_english, used
+
+
+def _stop_choice(n_english: int, used: dict[str, int]) -> frozenset[str]:
+    lists = _stop_lists()
     best = max(_LANGUAGES, key=used.__getitem__)
     return lists[("en", best)] if used[best] > n_english else lists["en"]
 

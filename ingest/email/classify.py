@@ -68,6 +68,13 @@ class _Indexed:
         for name, value in msg._headers:  # as msg.items() gives them, which only touches non-ASCII
             self._headers.setdefault(name.lower(), value if value.isascii() else fetch(name, value))
         self._content_type = content_type(msg)
+        self._sender_locals: tuple[str, ...] | None = None
+
+    def sender_local_parts(self) -> tuple[str, ...]:
+        """Local parts of From/Sender, read loosely (bounce senders are often odd); read once, asked twice."""
+        if self._sender_locals is None:
+            self._sender_locals = _local_parts(f"{_header(self, 'from')} {_header(self, 'sender')}".lower())
+        return self._sender_locals
 
     def get(self, name: str) -> str | None:
         return self._headers.get(name)
@@ -119,11 +126,6 @@ _AT_LOCAL = re.compile(r"([\w.+-]+)@")
 _BARE_LOCAL = re.compile(r"^\s*\"?([\w.-]+)\"?\s*$")
 
 
-def _sender_local_parts(msg: Message) -> tuple[str, ...]:
-    """Local parts of From/Sender/Return-Path, read loosely (bounce senders are often odd)."""
-    return _local_parts(f"{_header(msg, 'from')} {_header(msg, 'sender')}".lower())
-
-
 @lru_cache(maxsize=4096)  # a mailbox has few distinct senders
 def _local_parts(text: str) -> tuple[str, ...]:
     return (*_AT_LOCAL.findall(text), *_BARE_LOCAL.findall(text))
@@ -161,7 +163,7 @@ def _bounce(msg: _Indexed, subject: str) -> str:
         return "Content-Type multipart/report; report-type=feedback-report (abuse report)"
     if msg.get("x-failed-recipients") is not None:
         return "X-Failed-Recipients header"
-    for local in _sender_local_parts(msg):
+    for local in msg.sender_local_parts():
         if _BOUNCE_SENDERS.match(local):
             return f"sender {local}"
     if _bounce_subject(subject) and not REPLY_PREFIX.match(subject):
@@ -197,13 +199,13 @@ def _auto_reply(msg: Message, subject: str) -> str:
     return ""
 
 
-def _mailing_list(msg: Message, subject: str) -> str:
+def _mailing_list(msg: _Indexed, subject: str) -> str:
     for name in ("list-id", "list-post", "mailing-list", "x-ml-name", "x-mlserver"):
         if msg.get(name) is not None:
             return f"{name.title()}: {_header(msg, name)[:80]}"
     if _header(msg, "precedence").lower() == "list":
         return "Precedence: list"
-    for local in _sender_local_parts(msg):
+    for local in msg.sender_local_parts():
         if _LIST_MANAGER_SENDERS.match(local):
             return f"list-manager sender {local}"
     return ""

@@ -51,7 +51,6 @@ class ParsedEmail:
     source: str
     position: str
     message_id: str = ""  # without <>, '' if missing
-    content_hash: str = ""  # sha256 of the normalised header block + body
     date: int | None = None  # UTC epoch seconds; None when missing or not believable
     from_: list[Address] = field(default_factory=list)
     sender: Address | None = None
@@ -67,6 +66,13 @@ class ParsedEmail:
     category_reason: str = ""
     body: str = ""  # new text only: no quoted replies, forwarded blocks or signature
     signature: str = ""
+    data: bytes = field(default=b"", repr=False)  # the message as parsed (line endings normalised)
+
+    @property
+    def content_hash(self) -> str:
+        """sha256 of the normalised header block + body: computed when asked (it names only the
+        messages without a Message-ID)."""
+        return _content_hash(self.data)
 
 
 class Limits(NamedTuple):
@@ -113,7 +119,6 @@ def parse_message(raw: RawMessage, limits: Limits = Limits()) -> ParsedEmail:
         source=raw.source,
         position=raw.position,
         message_id=next(iter(_message_ids(headers.raw("message-id"))), ""),
-        content_hash=_content_hash(data),
         date=_date(headers.text("date"), headers.all_raw("received")),
         from_=from_,
         sender=senders[0] if senders else None,
@@ -129,6 +134,7 @@ def parse_message(raw: RawMessage, limits: Limits = Limits()) -> ParsedEmail:
         category_reason=reason,
         body=body,
         signature=signature,
+        data=data,
     )
 
 
@@ -513,10 +519,28 @@ _EARLIEST = calendar.timegm((1980, 1, 1, 0, 0, 0))
 _FUTURE_SLACK = 2 * 86400
 
 
+# The date as nearly every mail client writes it ("Mon, 02 Jan 2023 00:30:02 +0000"), read by one regex
+# (a third cheaper than parsedate_tz, same result); anything else goes through parsedate_tz.
+_USUAL_DATE = re.compile(
+    r"(?:[A-Z][a-z][a-z], )?(\d\d?) ([A-Z][a-z][a-z]) ([1-9]\d\d\d) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)"
+)
+_MONTHS = {m: n for n, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+
+
 def _timestamp(value: str) -> int | None:
     """UTC epoch seconds of an RFC 5322 (or ISO 8601) date, None if it is not one."""
     if not value:
         return None
+    usual = _USUAL_DATE.fullmatch(value)
+    if usual and usual[2] in _MONTHS:  # parsedate_tz passes over any word before a comma: so does this
+        day, year, hour, minute, second = (int(usual[i]) for i in (1, 3, 4, 5, 6))
+        try:
+            datetime(year, _MONTHS[usual[2]], day, hour, minute, second)  # no day 45 or hour 99
+        except ValueError:
+            return None
+        offset = int(usual[8]) * 3600 + int(usual[9]) * 60
+        return calendar.timegm((year, _MONTHS[usual[2]], day, hour, minute, second)) - (
+            -offset if usual[7] == "-" else offset)
     try:
         parts = parsedate_tz(value)
     except (ValueError, TypeError, IndexError, OverflowError):
