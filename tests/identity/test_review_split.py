@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from kith.graph.model import Person
 from kith.graph.sqlite_store import SQLiteStore
 from tests.cli import kith
 from tests.factories import PROV
 
 
-def test_split_takes_an_address_as_typed_in_any_form(tmp_path):
+@pytest.fixture
+def path(tmp_path):
+    """A store where Ana has her firm address and her Gmail address."""
     path = tmp_path / "kith.db"
     store = SQLiteStore.open(path)
     store.upsert_people([Person("p_ana", name="Ana Smith", emails=["ana@firm.com", "anasmith@gmail.com"],
                                 provenance=PROV)])
     store.close()
+    return path
+
+
+def test_split_takes_an_address_as_typed_in_any_form(path):
 
     run = kith("--db", path, "review", "split", "Ana@Firm.com", "--address", "Ana.Smith+deals@GMAIL.com",
                "--by", "lead", "--json")
@@ -28,12 +36,7 @@ def test_split_takes_an_address_as_typed_in_any_form(tmp_path):
     assert moved["emails"] == ["anasmith@gmail.com"]
 
 
-def test_split_names_an_address_the_person_does_not_have(tmp_path):
-    path = tmp_path / "kith.db"
-    store = SQLiteStore.open(path)
-    store.upsert_people([Person("p_ana", name="Ana Smith", emails=["ana@firm.com", "anasmith@gmail.com"],
-                                provenance=PROV)])
-    store.close()
+def test_split_names_an_address_the_person_does_not_have(path):
 
     run = kith("--db", path, "review", "split", "ana@firm.com", "--address", "Bob@Elsewhere.com", "--by", "lead")
 
