@@ -72,8 +72,8 @@ _FLAGS_BATCH = 50_000  # people per row of columns (iter_person_flags)
 _INDEX_WAIT_S = 300
 # Statements in write transactions keep their cached plan however the counts change: each finds its rows
 # through a uniqueness constraint, so new statistics cannot improve the plan, and on a growing graph (an
-# ingest into an empty database) Neo4j otherwise recompiled them every time a count diverged, 10-15 % of
-# the server's CPU in a profile of a 10k-message ingest. Reads are replanned as usual.
+# ingest into an empty database) Neo4j otherwise recompiled them every time a count diverged: 14 % of
+# the query threads' CPU samples (JFR) in a 10k-message ingest. Reads are replanned as usual.
 _WRITE_OPTIONS = "CYPHER replan=skip\n"
 
 T = TypeVar("T")
