@@ -7,14 +7,16 @@
 #
 # Environment: KITH_NEO4J_PASSWORD (default kith-dev-password, printed), NEO4J_PORT (default 7687),
 # NEO4J_RUN (the folder of its PID file, log and data; default .ci/neo4j/run), NEO4J_DATA (default
-# $NEO4J_RUN/data; kept between runs), NEO4J_HEAP (the JVM's -Xmx, default 1g), NEO4J_PAGECACHE (MiB,
+# $NEO4J_RUN/data; kept between runs), NEO4J_HEAP (the JVM's heap, default 1g), NEO4J_PAGECACHE (MiB,
 # default 256; the crash test's throw-away server takes less).
 #
-# Memory: heap -Xms256m -Xmx$NEO4J_HEAP; page cache $NEO4J_PAGECACHE MiB (Neo4jServer.java; the default 256
-# holds the store files that the dev and CI data sets fit in: 122 MiB of store files after the 50k-message bench and the
-# ingest and contract tests); all transactions
-# together may hold dbms.memory.transaction.total.max = 70 % of the heap (717 MiB at 1g). The store keeps
-# each write transaction bounded (graph/neo4j_store.py: _TX_INTERACTIONS, _WIPE_BATCH), so 1g suffices.
+# Memory: heap -Xms = -Xmx = $NEO4J_HEAP with the parallel collector (on 2 shared cores, G1 with a
+# 256 MiB start took 45 % of the server's CPU during an ingest in young and concurrent collections, this
+# 10 %); page cache $NEO4J_PAGECACHE MiB (Neo4jServer.java; the default 256 holds the store files that the
+# dev and CI data sets fit in: 122 MiB of store files after the 50k-message bench and the ingest and
+# contract tests); all transactions together may hold dbms.memory.transaction.total.max = 70 % of the heap
+# (717 MiB at 1g). The store keeps each write transaction bounded (graph/neo4j_store.py: _TX_INTERACTIONS,
+# _WIPE_BATCH), so 1g suffices.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 run="${NEO4J_RUN:-$here/run}"
@@ -56,7 +58,7 @@ start() {
     mkdir -p "$run" "$data"
     local started=$SECONDS
     : > "$log"
-    nohup java -Xms256m "-Xmx${NEO4J_HEAP:-1g}" -XX:+UseG1GC -cp "$here/target/classes:$(cat "$here/target/classpath.txt")" \
+    nohup java "-Xms${NEO4J_HEAP:-1g}" "-Xmx${NEO4J_HEAP:-1g}" -XX:+UseParallelGC -cp "$here/target/classes:$(cat "$here/target/classpath.txt")" \
         kith.Neo4jServer "$data" "$port" > "$log" 2>&1 < /dev/null &
     local pid=$!
     echo "$pid" > "$pidfile"
