@@ -67,7 +67,7 @@ def explain(store: Store, a: str, b: str, *, as_of: int | None = None, weights: 
     at = as_of if as_of is not None else now if now is not None else int(time.time()) // HOUR * HOUR
     # every edge of either person: the pair's own, and when each was last in touch with anyone
     around = store.knows_of([a, b]) if as_of is None else [
-        k for k in knows_before(store, as_of, [a, b]).values() if {a, b} & {k.a, k.b}]
+        k for k in knows_before(store, as_of, [a, b], replies=True).values() if {a, b} & {k.a, k.b}]
     cols = columns(around)
     row = next((n for n, k in enumerate(around) if {k.a, k.b} == {a, b}), None)
     if row is None or a == b:

@@ -275,12 +275,19 @@ def _read_edges(store: Store, as_of: int | None, generation: int) -> Edges:
     return hold_maybe_colleagues(store, Edges.build(people, knows_before(store, as_of, [p.id for p in people]).values()))
 
 
-def knows_before(store: Store, before: int, person_ids: Sequence[str]) -> dict[tuple[str, str], Knows]:
-    """KNOWS edges refolded from the interactions of these people that occurred before ``before``."""
+def knows_before(store: Store, before: int, person_ids: Sequence[str], *,
+                 replies: bool = False) -> dict[tuple[str, str], Knows]:
+    """KNOWS edges refolded from the interactions of these people that occurred before ``before``.
+    ``replies``: also others' replies to those interactions, which link their sender to the parent's
+    sender without naming them (a caller that passes every person has these already)."""
     items: dict[str, Interaction] = {}
     for pid in person_ids:
         for item in store.interactions_of(pid, before=before):
             items.setdefault(item.id, item)
+    if replies:
+        for item in store.replies_to(list(items)):
+            if item.occurred_at is not None and item.occurred_at < before:
+                items.setdefault(item.id, item)
     missing = {i.parent_id for i in items.values() if i.parent_id} - items.keys()
     known = store.get_interactions(missing) if missing else {}
     # a parent from after the cut is future evidence: the reply then counts as a plain email
