@@ -74,7 +74,7 @@ from kith.graph.model import Attendance, Category, DealRoleKind, Role, TextHit
 from kith.graph.scope import EVERYTHING, Scope
 from kith.graph.store import Store
 from kith.graph.strength import DAY
-from kith.graph.text import _CJK, fold, folded_phrases, phrases, query_phrases, stems
+from kith.graph.text import CJK, fold, folded_phrases, phrases, query_phrases, stems
 
 if TYPE_CHECKING:
     from kith.graph.paths import WarmPath
@@ -434,7 +434,7 @@ def _relevance(docs: list[_Doc], terms: list[tuple[str, ...]], now: int, half_li
 
 
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
-_NON_ASCII_WORD_CHAR = re.compile(rf"[^\W\x00-\x7f]|[{_CJK}]")  # CJK: unassigned code points too
+_NON_ASCII_WORD_CHAR = re.compile(rf"[^\W\x00-\x7f]|[{CJK}]")  # CJK: unassigned code points too
 
 
 @lru_cache(maxsize=1 << 16)  # the same documents match query after query; callers never modify the list

@@ -17,13 +17,13 @@ import re
 import threading
 import unicodedata
 
-_CJK = (
+CJK = (  # the scripts indexed as character bigrams, as a regex character-class body
     "\u3040-\u30ff"  # hiragana, katakana
     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # han
     "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af"  # hangul
 )
-_TOKEN = re.compile(rf"[{_CJK}]+|[^\W_]+", re.UNICODE)
-_CJK_RUN = re.compile(rf"[{_CJK}]+")
+_TOKEN = re.compile(rf"[{CJK}]+|[^\W_]+", re.UNICODE)
+_CJK_RUN = re.compile(rf"[{CJK}]+")
 
 
 _KANA_VOICING = "\u3099\u309a"  # combining marks that make プ and ジ: part of the letter, not an accent
