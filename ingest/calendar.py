@@ -54,7 +54,7 @@ from kith.ingest.checkpoints import Checkpoints
 from kith.ingest.files import BoundedLines, ReadLimits, file_size, files_under
 from kith.ingest.report import RunReport, over_limit, skip_category
 from kith.ingest.resolve import Resolver
-from kith.ingest.topics import content_terms, key_phrases
+from kith.ingest.topics import kept_topics_and_terms
 
 CALENDAR_SUFFIXES = (".ics", ".ical", ".icalendar", ".ifb")
 _NOT_PEOPLE = frozenset({"ROOM", "RESOURCE", "GROUP"})
@@ -511,16 +511,16 @@ class CalendarIngest:
         if not participants:
             self._skip(occ, "no participants")
             return None
-        privacy = self.settings.privacy
+        topics, terms = kept_topics_and_terms(self.settings.privacy, occ.summary, occ.description)
         return Interaction(
             id=ids.interaction_id("meeting", occ.key),
             kind=InteractionKind.MEETING,
             occurred_at=at,
             participants=participants,
             subject=occ.summary,  # a header: kept in every privacy mode
-            topics=key_phrases(f"{occ.summary}\n{occ.description}") if privacy.keeps_content else [],
-            body=occ.description if privacy.keeps_body else "",
-            terms=content_terms(occ.description) if privacy.keeps_terms else "",
+            topics=topics,
+            body=occ.description if self.settings.privacy.keeps_body else "",
+            terms=terms,
             thread_id=ids.interaction_id("meeting", occ.uid) if occ.uid else "",
             duration_s=occ.duration_s,
             provenance=prov,

@@ -21,8 +21,12 @@ import importlib.util
 import os
 import re
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 from kith.graph.text import fold
+
+if TYPE_CHECKING:
+    from kith.graph.settings import PrivacyMode
 
 _LANGUAGES = ("de", "fr", "es", "it", "nl", "pt", "sv", "da", "nb", "pl")
 _BOILERPLATE = frozenset(
@@ -90,6 +94,16 @@ def phrases_and_terms(title: str, text: str, limit: int = 8) -> tuple[list[str],
     else:
         terms = _sorted_words(_cut(body, stop_body)[0])
     return _ranked(runs, limit), terms
+
+
+def kept_topics_and_terms(privacy: PrivacyMode, title: str, text: str) -> tuple[list[str], str]:
+    """What ``privacy`` keeps derived from a titled text: its key phrases (``topics`` and ``full``) and
+    the text's content words (``topics`` only)."""
+    if privacy.keeps_terms:
+        return phrases_and_terms(title, text)
+    if privacy.keeps_content:
+        return key_phrases(f"{title}\n{text}"), ""
+    return [], ""
 
 
 def _ranked(runs: list[list[str]], limit: int) -> list[str]:

@@ -100,7 +100,7 @@ class KithContext(BaseContext):
 
     def __post_init__(self) -> None:
         BaseContext.__init__(self)
-        self.loaders = Loaders.create(self.store, read_now, self.scope)
+        self.loaders = Loaders(self.store, read_now, self.scope)
 
     # -- who -------------------------------------------------------------------------------------
     @property

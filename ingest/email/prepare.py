@@ -22,7 +22,7 @@ from kith.ingest.identity.addresses import normalize_address
 from kith.ingest.identity.aliases import local_forms
 from kith.ingest.identity.names import parse_name
 from kith.ingest.signatures import read_signature
-from kith.ingest.topics import key_phrases, phrases_and_terms
+from kith.ingest.topics import kept_topics_and_terms
 
 
 class Mail(NamedTuple):
@@ -100,10 +100,7 @@ def prepare(data: bytes, privacy: PrivacyMode | str, limits: Limits = Limits()) 
     signature = None
     sender_name = msg.from_[0].name if msg.from_ else ""
     if msg.category == Category.PERSONAL:
-        if privacy.keeps_terms:
-            topics, terms = phrases_and_terms(msg.subject, msg.body)
-        elif privacy.keeps_content:
-            topics = key_phrases(f"{msg.subject}\n{msg.body}")
+        topics, terms = kept_topics_and_terms(privacy, msg.subject, msg.body)
         if msg.signature:
             sender_name = sender_name or signed_name(msg.signature, msg.from_[0].address if msg.from_ else "")
             facts = read_signature(msg.signature, sender_name)

@@ -29,10 +29,6 @@ class Loaders:
     def __init__(self, store: Store, run: Run, scope: Scope):
         self.store, self.run, self.scope = store, run, scope
 
-    @classmethod
-    def create(cls, store: Store, run: Run, scope: Scope) -> Loaders:
-        return cls(store, run, scope)
-
     @cached_property
     def people_records(self) -> DataLoader[str, Person | None]:
         return people_records_loader(self.store, self.run)
