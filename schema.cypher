@@ -22,6 +22,9 @@ CREATE RANGE INDEX interaction_occurred_at IF NOT EXISTS FOR (n:Interaction) ON 
 CREATE RANGE INDEX interaction_parent_id IF NOT EXISTS FOR (n:Interaction) ON (n.parent_id);
 CREATE RANGE INDEX identity_event_person_id IF NOT EXISTS FOR (n:IdentityEvent) ON (n.person_id);
 CREATE RANGE INDEX identity_event_other_id IF NOT EXISTS FOR (n:IdentityEvent) ON (n.other_id);
+// The network file's change record (graph.network_file refreshes from what was written after its generation).
+CREATE RANGE INDEX knows_gen IF NOT EXISTS FOR ()-[k:KNOWS]-() ON (k.gen);
+CREATE RANGE INDEX person_knows_gen IF NOT EXISTS FOR (n:Person) ON (n.knows_gen);
 
 // Tokens are pre-processed by graph/text.py (folded, CJK bigrams), so Lucene only splits on spaces.
 CREATE FULLTEXT INDEX kith_documents IF NOT EXISTS

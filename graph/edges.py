@@ -16,6 +16,7 @@ from kith.graph.strength import quieter_active_at
 
 _STORED = ("first_at", "last_at", *KNOWS_COUNTERS)  # the KNOWS values read from the store
 _REVIEW_READ = 1_000_000  # open review items read (all, in practice)
+_REFRESH_SHARE = 0.1  # a refresh reads at most this share of the edges again; past it, the whole read is as cheap
 
 
 @dataclass(slots=True)
@@ -54,31 +55,80 @@ class Edges:
         """From (person id, internal, usable) and batches of KNOWS columns (``Store.iter_knows_columns``).
         Every edge's two people must be among ``flags``. Vectorised throughout: the only per-edge Python
         work is one dictionary lookup per end."""
-        pid, internal, usable = [list(c) for c in zip(*flags)] or ([], [], [])
-        ids = np.array(pid, dtype=str)
-        order = np.argsort(ids, kind="stable")
-        ids, internal, usable = ids[order], np.array(internal, bool)[order], np.array(usable, bool)[order]
-        index = {p: n for n, p in enumerate(ids.tolist())}  # for the build only: no process keeps it
-        a_parts, b_parts, parts = [], [], {c: [] for c in _STORED}
-        for batch in batches:
-            if not len(batch["a"]):
-                continue
-            a_parts.append(_positions(index, batch["a"]))
-            b_parts.append(_positions(index, batch["b"]))
-            for c in _STORED:
-                parts[c].append(_floats(batch[c]))
-        a, b = (np.concatenate(p) if p else np.zeros(0, np.int32) for p in (a_parts, b_parts))
+        ids, internal, usable, index = _people(flags)
+        a, b, cols = _read(index, batches)
+        return cls.assemble(ids, internal, usable, a, b, cols)
+
+    @classmethod
+    def assemble(cls, ids: np.ndarray, internal: np.ndarray, usable: np.ndarray, a: np.ndarray, b: np.ndarray,
+                 cols: dict[str, np.ndarray]) -> Edges:
+        """From people and edges (positions among ``ids``, in any order, each pair once) with their stored
+        columns: sorted into (a, b) order, with ``active_at`` and the adjacency."""
         key = (a.astype(np.int64) << 32) | b
         order = None if np.all(key[1:] > key[:-1]) else np.argsort(key)  # (a, b) order whatever the store's
         del key
         if order is not None:
             a, b = a[order], b[order]
-        cols = {}
-        for c in _STORED:
-            column = np.concatenate(parts.pop(c)) if parts[c] else np.zeros(0)
-            cols[c] = column if order is None else column[order]
+            cols = {c: cols[c][order] for c in _STORED}
         cols["active_at"] = quieter_active_at(a, b, cols["last_at"])
         return cls(ids, internal, usable, a, b, cols, *_adjacency(len(ids), a, b))
+
+
+def _people(flags: Iterable[tuple[str, bool, bool]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
+    """(sorted ids, internal, usable, id -> position) of (person id, internal, usable)."""
+    pid, internal, usable = [list(c) for c in zip(*flags)] or ([], [], [])
+    ids = np.array(pid, dtype=str)
+    order = np.argsort(ids, kind="stable")
+    ids, internal, usable = ids[order], np.array(internal, bool)[order], np.array(usable, bool)[order]
+    return ids, internal, usable, {p: n for n, p in enumerate(ids.tolist())}  # for the build only
+
+
+def _read(index: dict[str, int], batches: Iterable[Mapping[str, Sequence]],
+          most: int | None = None) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]] | None:
+    """(a, b, stored columns) of batches of KNOWS columns; None once past ``most`` edges."""
+    a_parts, b_parts, parts, count = [], [], {c: [] for c in _STORED}, 0
+    for batch in batches:
+        count += len(batch["a"])
+        if most is not None and count > most:
+            return None
+        if not len(batch["a"]):
+            continue
+        a_parts.append(_positions(index, batch["a"]))
+        b_parts.append(_positions(index, batch["b"]))
+        for c in _STORED:
+            parts[c].append(_floats(batch[c]))
+    a, b = (np.concatenate(p) if p else np.zeros(0, np.int32) for p in (a_parts, b_parts))
+    return a, b, {c: np.concatenate(parts.pop(c)) if parts[c] else np.zeros(0) for c in _STORED}
+
+
+def refresh_edges(store: Store, old: Edges, since: int) -> Edges | None:
+    """``old``, the edges at generation ``since``, brought to the store's present from its change record:
+    people and flags are read whole (few beside edges), edges only where written since (``Store.
+    iter_knows_columns(since)``, ``knows_replaced_since``); the old arrays are patched in numpy. None
+    when more than a share of the edges changed: then a whole read is about as cheap."""
+    ids, internal, usable, index = _people(store.iter_person_flags())
+    changed = _read(index, store.iter_knows_columns(since), most=int(_REFRESH_SHARE * len(old.a)) + 1_000)
+    if changed is None:
+        return None
+    at = np.searchsorted(ids, old.ids).astype(np.int32)  # old position -> new; ids stay sorted, so order holds
+    stays = at < len(ids)
+    stays[stays] = ids[at[stays]] == old.ids[stays]  # people since removed (erased, merged away) take their edges
+    replaced = np.zeros(len(ids), bool)
+    replaced[[index[p] for p in store.knows_replaced_since(since) if p in index]] = True
+    keep = np.flatnonzero(stays[old.a] & stays[old.b])
+    a, b = at[old.a[keep]], at[old.b[keep]]
+    fresh = ~replaced[a] & ~replaced[b]
+    keep, a, b = keep[fresh], a[fresh], b[fresh]
+    ca, cb, ccols = changed
+    rewritten = np.sort((ca.astype(np.int64) << 32) | cb)  # edges written since: their new values win
+    key = (a.astype(np.int64) << 32) | b
+    hit = np.searchsorted(rewritten, key)
+    hit[hit == len(rewritten)] = 0
+    kept = np.flatnonzero(rewritten[hit] != key) if len(rewritten) else np.arange(len(key))
+    a, b = np.concatenate([a[kept], ca]), np.concatenate([b[kept], cb])
+    rows = keep[kept]
+    cols = {c: np.concatenate([old.cols[c][rows], ccols[c]]) for c in _STORED}
+    return hold_maybe_colleagues(store, Edges.assemble(ids, internal, usable, a, b, cols))
 
 
 def _positions(index: dict[str, int], pids: Sequence[str]) -> np.ndarray:

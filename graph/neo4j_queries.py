@@ -10,10 +10,13 @@ Model: (:Person)<-[:EMAIL_OF]-(:Email {address}); (:Domain {name})-[:DOMAIN_OF]-
 (:Person)-[:WORKS_AT {title}]->(:Organization);
 (:Person)-[:PARTICIPATED {role, status, position, address}]->(:Interaction); (:Interaction)-[:ABOUT]->(:Topic);
 (:Deal)-[:WITH_ORG]->(:Organization); (:Person)-[:DEAL_ROLE {role}]->(:Deal);
-(:Person)-[:KNOWS]->(:Person) from a to b (a < b); (:Erased {email_hash}); (:Meta {key, value});
+(:Person)-[:KNOWS {gen}]->(:Person) from a to b (a < b); (:Erased {email_hash}); (:Meta {key, value});
 (:IdentityEvent {id, kind, person_id, other_id, emails, snapshot (JSON), reason, actor, at, undone_at, undone_by});
 (:ReviewItem {id, person_id < other_id, score, reason, created_at, status, resolved_by, resolved_at}).
 Integer ids of events and review items come from counters in (:Meta {key}) (see RESERVE_IDS).
+Every write statement may read ``$gen``, the generation its transaction makes: a KNOWS edge keeps the
+one that last wrote it (``gen``), a person the one when all their edges were last replaced
+(``knows_gen``, set on creation too): the change record a network file refreshes from.
 Interactions and deals carry ``search_tokens`` (graph.text.index_text, full-text indexed) and
 ``search_text`` (what a hit shows) when they have searchable text. Times are epoch seconds (int).
 """
@@ -31,7 +34,7 @@ PROPERTY_KEYS = (
     "replies_ba", "reply_hours_ab", "reply_hours_ba", "search_tokens", "search_text",
     "src_kind", "src", "src_record", "ingested_at",
     "person_id", "other_id", "emails", "snapshot", "reason", "actor", "at", "undone_at", "undone_by",
-    "score", "created_at", "resolved_by", "resolved_at",
+    "score", "created_at", "resolved_by", "resolved_at", "gen", "knows_gen",
 )
 # Keys of the parameter rows (``row.person_id``); the linter reads them like property keys.
 ROW_KEYS = ("a", "b", "person_id", "org_id", "interaction_id", "deal_id", "topic", "prov", "props", "emails",
@@ -50,10 +53,12 @@ MERGE (m:Meta {key: row.key})
 SET m.value = row.value
 """
 
-# Run at the end of every write transaction ($key is the generation key).
+# Run first in every write transaction ($key is the generation key): it write-locks the counter, so
+# writers take turns and the generation it returns is the one this transaction's changes carry.
 BUMP_GENERATION = """
 MERGE (m:Meta {key: $key})
 SET m.value = toString(coalesce(toInteger(m.value), 0) + 1)
+RETURN toInteger(m.value) AS gen
 """
 
 # Reserve $count consecutive integer ids from the counter $key; returns the last (ids last-count+1..last).
@@ -81,7 +86,8 @@ ON CREATE SET
   p.opted_out = row.opted_out,
   p.blocked = row.blocked,
   p.sharing = row.sharing,
-  p.phones = []
+  p.phones = [],
+  p.knows_gen = $gen
 ON MATCH SET
   p.name = CASE WHEN p.name IS NULL OR size(p.name) = 0 THEN row.name ELSE p.name END,
   p.given_name = CASE WHEN p.given_name IS NULL OR size(p.given_name) = 0 THEN row.given_name ELSE p.given_name END,
@@ -307,6 +313,7 @@ ON MATCH SET
   k.first_at = CASE WHEN k.first_at IS NULL OR row.first_at < k.first_at THEN row.first_at ELSE k.first_at END,
   k.last_at = CASE WHEN k.last_at IS NULL OR row.last_at > k.last_at THEN row.last_at ELSE k.last_at END
 SET
+  k.gen = $gen,
   k.emails_ab = k.emails_ab + row.emails_ab,
   k.emails_ba = k.emails_ba + row.emails_ba,
   k.email_weight = k.email_weight + row.email_weight,
@@ -479,9 +486,37 @@ RETURN [r IN part | r[0]] AS id, [r IN part | r[1]] AS internal, [r IN part | r[
 # Every KNOWS edge touching these people (replace_knows then writes the new ones with MERGE_KNOWS).
 DELETE_KNOWS_OF = """
 UNWIND $ids AS id
-MATCH (:Person {id: id})-[k:KNOWS]-(:Person)
+MATCH (p:Person {id: id})
+SET p.knows_gen = $gen
+WITH p
+MATCH (p)-[k:KNOWS]-(:Person)
 WITH DISTINCT k
 DELETE k
+"""
+
+# The KNOWS edges written after generation $since (indexed), one row each: a network file's refresh.
+KNOWS_SINCE = """
+MATCH (a:Person)-[k:KNOWS]->(b:Person)
+WHERE k.gen > $since
+RETURN a.id AS a, b.id AS b, k.first_at AS first_at, k.last_at AS last_at,
+  coalesce(k.emails_ab, 0.0) AS emails_ab,
+  coalesce(k.emails_ba, 0.0) AS emails_ba,
+  coalesce(k.email_weight, 0.0) AS email_weight,
+  coalesce(k.meetings, 0.0) AS meetings,
+  coalesce(k.meeting_weight, 0.0) AS meeting_weight,
+  coalesce(k.calls, 0.0) AS calls,
+  coalesce(k.notes, 0.0) AS notes,
+  coalesce(k.replies_ab, 0.0) AS replies_ab,
+  coalesce(k.replies_ba, 0.0) AS replies_ba,
+  coalesce(k.reply_hours_ab, 0.0) AS reply_hours_ab,
+  coalesce(k.reply_hours_ba, 0.0) AS reply_hours_ba
+"""
+
+# People all of whose KNOWS edges were replaced (or who are new) after generation $since (indexed).
+KNOWS_REPLACED_SINCE = """
+MATCH (p:Person)
+WHERE p.knows_gen > $since
+RETURN p.id AS id
 """
 
 # -- identity: merges and splits -----------------------------------------------------------------
@@ -690,7 +725,7 @@ UNWIND $rows AS row
 MATCH (a:Person {id: row.a})
 MATCH (b:Person {id: row.b})
 MERGE (a)-[k:KNOWS]->(b)
-SET k += row.props
+SET k += row.props, k.gen = $gen
 """
 
 # row: {id, kind, person_id, other_id, emails, snapshot (JSON), reason, actor, at, undone_at, undone_by}

@@ -12,6 +12,7 @@ import hashlib
 import json
 import time
 import uuid
+from itertools import islice
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import partial
@@ -51,7 +52,7 @@ from kith.graph.model import (
 from kith.graph.store import COUNT_KEYS, KNOWS_COLUMNS, STORE_ID_KEY, PathFacts
 from kith.graph.text import index_text
 
-SCHEMA_VERSION = 2  # bump with a change to schema.cypher or to the graph model that needs migrating
+SCHEMA_VERSION = 3  # bump with a change to schema.cypher or to the graph model that needs migrating
 _STEMMED_TOKENS = 2  # the version whose search tokens are stemmed (graph.text.index_text)
 DOCUMENTS_INDEX = "kith_documents"  # the FULLTEXT index of schema.cypher
 GENERATION_KEY = "generation"
@@ -391,12 +392,12 @@ class Neo4jStore:
         self._db.write(lambda tx: tx.run(q.SET_SEARCH, {"rows": rows}))
 
     def _write(self, work: Callable[[CypherTransaction], T]) -> T:
-        """One write transaction that also moves the generation on."""
+        """One write transaction that also moves the generation on (first: see BUMP_GENERATION); every
+        statement in it is given ``$gen``, the generation it makes."""
 
         def transaction(tx: CypherTransaction) -> T:
-            result = work(tx)
-            tx.run(q.BUMP_GENERATION, {"key": GENERATION_KEY})
-            return result
+            gen = tx.run(q.BUMP_GENERATION, {"key": GENERATION_KEY})[0]["gen"]
+            return work(_Generation(tx, gen))
 
         return self._db.write(transaction)
 
@@ -778,7 +779,12 @@ class Neo4jStore:
         for batch in self.iter_knows_columns():
             yield from (Knows(*values) for values in zip(*(batch[c] for c in KNOWS_COLUMNS)))
 
-    def iter_knows_columns(self) -> Iterator[dict[str, Sequence]]:
+    def iter_knows_columns(self, since: int | None = None) -> Iterator[dict[str, Sequence]]:
+        if since is not None:  # a refresh's few edges: a row each, by the index on KNOWS.gen
+            rows = self._db.stream(q.KNOWS_SINCE, {"since": since})
+            while batch := list(islice(rows, _KNOWS_BATCH)):
+                yield {c: [r[c] for r in batch] for c in KNOWS_COLUMNS}
+            return
         for batch in self._db.stream(q.ALL_KNOWS, {"batch": _KNOWS_BATCH}):
             first_at, last_at = zip(*batch.pop("times")) if batch["a"] else ((), ())
             yield {**batch, "first_at": first_at, "last_at": last_at}
@@ -786,6 +792,9 @@ class Neo4jStore:
     def iter_person_flags(self) -> Iterator[tuple[str, bool, bool]]:
         for batch in self._db.stream(q.PERSON_FLAGS, {"batch": _FLAGS_BATCH}):
             yield from zip(batch["id"], batch["internal"], batch["usable"])
+
+    def knows_replaced_since(self, since: int) -> list[str]:
+        return [r["id"] for r in self._db.run(q.KNOWS_REPLACED_SINCE, {"since": since})]
 
     def network_dir(self) -> Path | None:
         """A cache folder per server and database (the store has no folder of its own)."""
@@ -824,6 +833,16 @@ class Neo4jStore:
     def counts(self) -> dict[str, int]:
         row = self._db.run(q.COUNTS, {})[0]
         return {key: int(row[key]) for key in COUNT_KEYS}
+
+
+class _Generation:
+    """A write transaction whose every statement is given ``$gen``, the generation it makes."""
+
+    def __init__(self, tx: CypherTransaction, gen: int):
+        self._tx, self._gen = tx, gen
+
+    def run(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return self._tx.run(query, {**params, "gen": self._gen})
 
 
 def _add_interactions(writes: Sequence[InteractionWrite], tx: CypherTransaction) -> list[str]:

@@ -5,8 +5,10 @@ One folder per stamp (the store's id and generation) holding one ``.npy`` per ar
 system shares mapped pages, so N API workers hold one copy, and a restart maps the file instead of
 reading the store. Every write to the store moves its generation on: the next ``load_network`` finds
 no folder for the new stamp and builds one, one process at a time under a lock (the others wait, then
-map it). Only the folder of the current stamp is ever opened, so a stale file is never used; older
-folders are removed (a process still mapping one keeps its pages until it lets go).
+map it). The new folder is built from the previous one where the store's change record allows
+(``graph.edges.refresh_edges``: only what was written since is read), else from the whole store. Only
+the folder of the current stamp is ever served, so a stale file is never used; older folders are
+removed (a process still mapping one keeps its pages until it lets go).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kith.graph.edges import Edges, read_edges
+from kith.graph.edges import Edges, read_edges, refresh_edges
 from kith.graph.store import STORE_ID_KEY, Store
 
 log = logging.getLogger(__name__)
@@ -36,13 +38,14 @@ def shared_edges(store: Store, generation: int) -> Edges:
     folder = store.network_dir()
     if folder is None:
         return read_edges(store)
-    name = f"{store.get_meta(STORE_ID_KEY) or 'store'}-{generation}-v{_FORMAT}"
+    store_id = store.get_meta(STORE_ID_KEY) or "store"
+    name = _name(store_id, generation)
     try:
         if not (folder / name / _COMPLETE).exists():
             folder.mkdir(parents=True, exist_ok=True)
             with _locked(folder / ".lock"):
                 if not (folder / name / _COMPLETE).exists():
-                    edges = read_edges(store)
+                    edges = _refreshed(store, folder, store_id, generation) or read_edges(store)
                     if store.generation() != generation:  # written to while we read: not this stamp's
                         return edges
                     _write(edges, folder, name)
@@ -51,6 +54,24 @@ def shared_edges(store: Store, generation: int) -> Edges:
         log.warning("Cannot use the network file in %s (%s); reading the network into memory. "
                     "Make the folder writable to share one copy between processes.", folder, exc)
         return read_edges(store)
+
+
+def _name(store_id: str, generation: int) -> str:
+    return f"{store_id}-{generation}-v{_FORMAT}"
+
+
+def _refreshed(store: Store, folder: Path, store_id: str, generation: int) -> Edges | None:
+    """The edges at ``generation`` from the newest earlier complete folder of this store and the store's
+    change record; None when there is none, or too much changed."""
+    earlier = []
+    for path in folder.iterdir():
+        stem, _, gen = path.name.removesuffix(f"-v{_FORMAT}").rpartition("-")
+        if stem == store_id and gen.isdigit() and int(gen) < generation and (path / _COMPLETE).exists():
+            earlier.append(int(gen))
+    if not earlier:
+        return None
+    since = max(earlier)
+    return refresh_edges(store, _open(folder / _name(store_id, since)), since)
 
 
 def discard(store: Store) -> None:

@@ -192,6 +192,15 @@ DELETE FROM documents_fts;
 INSERT INTO documents_fts (rowid, tokens) SELECT rowid, kith_index_text(text) FROM documents;
 """
 
+# The change record of the network file (graph.network_file refreshes its arrays from it): each KNOWS row
+# holds the generation that last wrote it, each person the generation when all their edges were last
+# replaced (replace_knows, or the person's creation). Rows from before hold 0: older than any file.
+_V5 = """
+ALTER TABLE knows ADD COLUMN gen INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE people ADD COLUMN knows_gen INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX knows_gen ON knows(gen);
+"""
+
 # MIGRATIONS[n - 1] takes a database from version n - 1 to version n.
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5]
 LATEST = len(MIGRATIONS)

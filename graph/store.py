@@ -199,9 +199,16 @@ class Store(Protocol):
         """Every KNOWS edge, streamed."""
         ...
 
-    def iter_knows_columns(self) -> Iterator[dict[str, Sequence]]:
+    def iter_knows_columns(self, since: int | None = None) -> Iterator[dict[str, Sequence]]:
         """Every KNOWS edge, streamed as batches of columns (``KNOWS_COLUMNS``; unknown times None or NaN):
-        what ``graph.network`` builds from, without an object per edge."""
+        what ``graph.network`` builds from, without an object per edge. With ``since``, only the edges
+        written (added to, or replaced) after that generation: what a network file refreshes from."""
+        ...
+
+    def knows_replaced_since(self, since: int) -> list[str]:
+        """Ids of the people all of whose KNOWS edges were replaced (``replace_knows``, or the person is
+        new) after generation ``since``: their edges from before are gone, those they have now are in
+        ``iter_knows_columns(since)``. People since removed are not named (they are no longer there)."""
         ...
 
     def iter_person_flags(self) -> Iterator[tuple[str, bool, bool]]:

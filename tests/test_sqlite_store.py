@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 from kith.graph import ids
@@ -43,10 +44,43 @@ def test_a_version_3_file_is_searched_by_stemmed_words_once_migrated(tmp_path):
     store.close()
     conn = sqlite3.connect(path)  # as version 3 indexed it: words as written
     conn.execute("UPDATE documents_fts SET tokens = 'partnerships review'")
+    _back_to_version_4(conn)
     conn.execute("PRAGMA user_version = 3")
     conn.commit()
     conn.close()
     assert [h.doc_id for h in SQLiteStore.open(path).search_text(['"partnership"'])] == ["i_1"]
+
+
+def _back_to_version_4(conn: sqlite3.Connection) -> None:
+    """Without version 5's change record of the network file."""
+    conn.execute("DROP INDEX knows_gen")
+    conn.execute("ALTER TABLE knows DROP COLUMN gen")
+    conn.execute("ALTER TABLE people DROP COLUMN knows_gen")
+
+
+def test_a_version_4_file_gets_the_change_record_and_its_network_file_refreshes(tmp_path):
+    from kith.graph.edges import read_edges, refresh_edges
+    from kith.graph.model import Knows
+
+    path = tmp_path / "kith.db"
+    store = SQLiteStore.open(path)
+    store.upsert_people([Person(p, p) for p in ("p_a", "p_b", "p_c")])
+    store.replace_knows([], [Knows("p_a", "p_b", 1, 5, emails_ab=2), Knows("p_b", "p_c", 2, 6, meetings=1)])
+    store.close()
+    conn = sqlite3.connect(path)
+    _back_to_version_4(conn)
+    conn.execute("PRAGMA user_version = 4")
+    conn.commit()
+    conn.close()
+    store = SQLiteStore.open(path)
+    assert store.schema_version() == LATEST
+    before, since = read_edges(store), store.generation()
+    store.replace_knows(["p_c"], [Knows("p_a", "p_c", 3, 7, calls=1)])  # p_b-p_c goes, p_a-p_c comes
+    fresh = refresh_edges(store, before, since)
+    whole = read_edges(store)
+    assert [(fresh.ids[x], fresh.ids[y]) for x, y in zip(fresh.a, fresh.b)] == [("p_a", "p_b"), ("p_a", "p_c")]
+    for name in ("a", "b", "indptr", "nbr", "eid", "row"):
+        assert np.array_equal(getattr(fresh, name), getattr(whole, name))
 
 
 def test_a_version_1_file_keeps_its_topics_when_migrated(tmp_path):
