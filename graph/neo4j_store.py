@@ -392,8 +392,8 @@ class Neo4jStore:
         self._db.write(lambda tx: tx.run(q.SET_SEARCH, {"rows": rows}))
 
     def _write(self, work: Callable[[CypherTransaction], T]) -> T:
-        """One write transaction that also moves the generation on (first: see BUMP_GENERATION); every
-        statement in it is given ``$gen``, the generation it makes."""
+        """One write transaction that also moves the generation on (first: see BUMP_GENERATION); a
+        statement in it that reads ``$gen`` is given the generation it makes."""
 
         def transaction(tx: CypherTransaction) -> T:
             gen = tx.run(q.BUMP_GENERATION, {"key": GENERATION_KEY})[0]["gen"]
@@ -836,13 +836,13 @@ class Neo4jStore:
 
 
 class _Generation:
-    """A write transaction whose every statement is given ``$gen``, the generation it makes."""
+    """A write transaction that gives ``$gen``, the generation it makes, to the statements that read it."""
 
     def __init__(self, tx: CypherTransaction, gen: int):
         self._tx, self._gen = tx, gen
 
     def run(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        return self._tx.run(query, {**params, "gen": self._gen})
+        return self._tx.run(query, {**params, "gen": self._gen} if "$gen" in query else params)
 
 
 def _add_interactions(writes: Sequence[InteractionWrite], tx: CypherTransaction) -> list[str]:

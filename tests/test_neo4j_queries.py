@@ -65,7 +65,7 @@ class RecordingExecutor:
     ``answers`` maps a statement name to rows, or to a function of the params returning rows."""
 
     def __init__(self, answers: dict[str, Any] | None = None):
-        self.answers = answers or {}
+        self.answers = {"BUMP_GENERATION": [{"gen": 1}], **(answers or {})}
         self.calls: list[tuple[str, str, dict[str, Any]]] = []
         self.transactions = 0
         self.committed: list[int] = []
@@ -151,7 +151,7 @@ def test_upsert_people_sends_one_batched_statement_per_batch_in_one_transaction(
     db = RecordingExecutor()
     crowd = [person(f"p{n}@x.com") for n in range(2500)]
     Neo4jStore(db).upsert_people([ANA, *crowd])
-    assert db.names() == ["UPSERT_PEOPLE"] * 3 + ["BUMP_GENERATION"]
+    assert db.names() == ["BUMP_GENERATION"] + ["UPSERT_PEOPLE"] * 3
     assert {w for w, _, _ in db.calls} == {"write#1"}
     batches = db.params("UPSERT_PEOPLE")
     assert [len(p["rows"]) for p in batches] == [1000, 1000, 501]
@@ -170,7 +170,7 @@ def test_add_interactions_looks_up_and_writes_in_one_transaction_and_skips_known
     new = write(Neo4jStore(db), known, fresh, fresh)
     assert new == [fresh.id]
     assert db.transactions == 1 and {w for w, _, _ in db.calls} == {"write#1"}
-    assert db.names() == ["EXISTING_INTERACTIONS", "CREATE_INTERACTIONS", "MERGE_KNOWS", "BUMP_GENERATION"]
+    assert db.names() == ["BUMP_GENERATION", "EXISTING_INTERACTIONS", "CREATE_INTERACTIONS", "MERGE_KNOWS"]
     assert db.params("EXISTING_INTERACTIONS") == [{"ids": [known.id, fresh.id]}]
     [created] = db.params("CREATE_INTERACTIONS")[0]["rows"]
     assert created["props"]["id"] == fresh.id and created["props"]["search_text"] == "GDPR transfers\nexport controls"
@@ -207,14 +207,14 @@ def test_a_re_ingest_sends_nothing_but_the_lookup():
     item = email("m1@acme.com", BEN, [ANA])
     db = RecordingExecutor({"EXISTING_INTERACTIONS": lambda p: [{"id": i} for i in p["ids"]]})
     assert write(Neo4jStore(db), item) == []
-    assert db.names() == ["EXISTING_INTERACTIONS", "BUMP_GENERATION"]
+    assert db.names() == ["BUMP_GENERATION", "EXISTING_INTERACTIONS"]
 
 
 def test_update_person_of_an_unknown_id_raises_inside_the_transaction():
     db = RecordingExecutor()  # UPDATE_PERSON matches no row
     with pytest.raises(NotFound):
         Neo4jStore(db).update_person("p_missing", blocked=True)
-    assert db.names() == ["UPDATE_PERSON"] and db.committed == []  # no generation bump, rolled back
+    assert db.names() == ["BUMP_GENERATION", "UPDATE_PERSON"] and db.committed == []  # rolled back, bump and all
     db = RecordingExecutor({"UPDATE_PERSON": [{"id": BEN.id}]})
     Neo4jStore(db).update_person(BEN.id, sharing=Sharing.SUBJECTS)
     assert db.params("UPDATE_PERSON") == [
@@ -227,8 +227,8 @@ def test_erase_person_records_hashes_not_addresses_and_drops_what_is_left_alone(
     removed = Neo4jStore(db).erase_person(BEN.id)
     assert removed == {"emails": 1, "interactions": 2, "knows": 2}
     assert db.transactions == 1
-    assert db.names() == ["ERASE_LOOKUP", "RECORD_ERASED", "DELETE_PERSON", "UNDERPOPULATED_INTERACTIONS",
-                          "DELETE_INTERACTIONS", "BUMP_GENERATION"]
+    assert db.names() == ["BUMP_GENERATION", "ERASE_LOOKUP", "RECORD_ERASED", "DELETE_PERSON",
+                          "UNDERPOPULATED_INTERACTIONS", "DELETE_INTERACTIONS"]
     assert db.params("ERASE_LOOKUP")[0]["subject_role"] == "subject"
     assert db.params("RECORD_ERASED")[0]["hashes"] == [ids.email_hash("ben@acme.com")]
     assert db.params("DELETE_INTERACTIONS") == [{"ids": ["i_note", "i_1"]}]
@@ -240,14 +240,14 @@ def test_remove_interactions_names_their_people_then_deletes_them_in_one_transac
     db = RecordingExecutor({"PARTICIPANTS_OF": [{"person_id": BEN.id}]})
     assert Neo4jStore(db).remove_interactions(["i_1", "i_2", "i_1"]) == [BEN.id]
     assert db.transactions == 1
-    assert db.names() == ["PARTICIPANTS_OF", "DELETE_INTERACTIONS", "BUMP_GENERATION"]
+    assert db.names() == ["BUMP_GENERATION", "PARTICIPANTS_OF", "DELETE_INTERACTIONS"]
     assert db.params("DELETE_INTERACTIONS") == [{"ids": ["i_1", "i_2"]}]
 
 
 def test_set_meta_sends_one_batched_statement_in_one_transaction():
     db = RecordingExecutor()
     Neo4jStore(db).set_meta({"checkpoint:/mail": "42", "checkpoint:/other": "7"})
-    assert db.names() == ["SET_META", "BUMP_GENERATION"] and db.committed == [1]
+    assert db.names() == ["BUMP_GENERATION", "SET_META"] and db.committed == [1]
     assert db.params("SET_META") == [{"rows": [{"key": "checkpoint:/mail", "value": "42"},
                                                {"key": "checkpoint:/other", "value": "7"}]}]
     assert q.SET_META.strip().startswith("UNWIND $rows AS row")
@@ -264,8 +264,8 @@ def test_a_merge_moves_every_fact_and_participation_in_one_transaction():
     touched = Neo4jStore(db).reassign_person(CHO.id, BEN.id)
     assert touched == ["i_1", "i_2"]
     assert db.transactions == 1 and db.committed == [1] and {w for w, _, _ in db.calls} == {"write#1"}
-    assert db.names() == ["REASSIGN_LOOKUP", "MERGE_PERSON_FIELDS", "MOVE_EMAILS", "MOVE_WORKS_AT",
-                          "MOVE_DEAL_ROLES", "MOVE_PARTICIPATIONS", "DELETE_PERSON", "BUMP_GENERATION"]
+    assert db.names() == ["BUMP_GENERATION", "REASSIGN_LOOKUP", "MERGE_PERSON_FIELDS", "MOVE_EMAILS",
+                          "MOVE_WORKS_AT", "MOVE_DEAL_ROLES", "MOVE_PARTICIPATIONS", "DELETE_PERSON"]
     both = {"from_id": CHO.id, "to_id": BEN.id}
     assert db.params("REASSIGN_LOOKUP") == [{**both, "emails": None}]  # null: every participation
     assert db.params("MOVE_EMAILS") == db.params("MOVE_PARTICIPATIONS") == [{**both, "emails": None}]
@@ -284,7 +284,7 @@ def test_a_split_moves_only_those_addresses_and_what_was_done_through_them():
     lookup = {"from_id": BEN.id, "to_id": CHO.id, "touched": ["i_9"]}
     db = RecordingExecutor({"REASSIGN_LOOKUP": [lookup]})
     assert Neo4jStore(db).reassign_person(BEN.id, CHO.id, ["cho@acme.com", "cho@acme.com"]) == ["i_9"]
-    assert db.names() == ["REASSIGN_LOOKUP", "MOVE_EMAILS", "MOVE_PARTICIPATIONS", "BUMP_GENERATION"]
+    assert db.names() == ["BUMP_GENERATION", "REASSIGN_LOOKUP", "MOVE_EMAILS", "MOVE_PARTICIPATIONS"]
     assert db.transactions == 1
     expected = {"from_id": BEN.id, "to_id": CHO.id, "emails": ["cho@acme.com"]}
     assert db.params("REASSIGN_LOOKUP") == db.params("MOVE_EMAILS") == db.params("MOVE_PARTICIPATIONS") == [expected]
@@ -297,15 +297,15 @@ def test_reassigning_an_unknown_person_raises_without_committing(found, emails):
     db = RecordingExecutor({"REASSIGN_LOOKUP": [] if found is None else [{**found, "touched": []}]})
     with pytest.raises(NotFound, match="No person with id"):
         Neo4jStore(db).reassign_person(CHO.id, BEN.id, emails)
-    assert db.names() == ["REASSIGN_LOOKUP"] and db.committed == []
+    assert db.names() == ["BUMP_GENERATION", "REASSIGN_LOOKUP"] and db.committed == []
 
 
 def test_replace_knows_deletes_then_writes_folded_edges_in_one_transaction():
     db = RecordingExecutor()
     edges = [Knows(ANA.id, BEN.id, T0, T0, emails_ab=1), Knows(ANA.id, BEN.id, T0 + 5, T0 + 5, emails_ba=1)]
     Neo4jStore(db).replace_knows([ANA.id, BEN.id, ANA.id], edges)
-    assert db.names() == ["DELETE_KNOWS_OF", "MERGE_KNOWS", "BUMP_GENERATION"] and db.transactions == 1
-    assert db.params("DELETE_KNOWS_OF") == [{"ids": [ANA.id, BEN.id]}]
+    assert db.names() == ["BUMP_GENERATION", "DELETE_KNOWS_OF", "MERGE_KNOWS"] and db.transactions == 1
+    assert db.params("DELETE_KNOWS_OF") == [{"ids": [ANA.id, BEN.id], "gen": 1}]  # the generation it makes
     [row] = db.params("MERGE_KNOWS")[0]["rows"]
     assert (row["first_at"], row["last_at"], row["emails_ab"], row["emails_ba"]) == (T0, T0 + 5, 1.0, 1.0)
 
@@ -313,7 +313,7 @@ def test_replace_knows_deletes_then_writes_folded_edges_in_one_transaction():
 def test_an_identity_event_takes_its_id_from_the_counter_in_the_same_transaction():
     db = RecordingExecutor({"RESERVE_IDS": [{"last": 7}]})
     assert Neo4jStore(db).add_identity_event(MERGED) == 7
-    assert db.names() == ["RESERVE_IDS", "ADD_IDENTITY_EVENT", "BUMP_GENERATION"] and db.transactions == 1
+    assert db.names() == ["BUMP_GENERATION", "RESERVE_IDS", "ADD_IDENTITY_EVENT"] and db.transactions == 1
     assert db.params("RESERVE_IDS") == [{"key": IDENTITY_EVENT_SEQ_KEY, "count": 1}]
     [sent] = db.params("ADD_IDENTITY_EVENT")
     assert sent == {"id": 7, "kind": "merge", "person_id": BEN.id, "other_id": CHO.id, "emails": ["cho@acme.com"],
@@ -325,7 +325,7 @@ def test_undoing_an_event_not_in_force_raises_without_committing():
     db = RecordingExecutor()
     with pytest.raises(NotFound, match="still in force"):
         Neo4jStore(db).mark_identity_event_undone(3, "dev", T0)
-    assert db.names() == ["MARK_IDENTITY_EVENT_UNDONE"] and db.committed == []
+    assert db.names() == ["BUMP_GENERATION", "MARK_IDENTITY_EVENT_UNDONE"] and db.committed == []
     assert db.params("MARK_IDENTITY_EVENT_UNDONE") == [{"id": 3, "actor": "dev", "at": T0}]
     assert "WHERE e.undone_at IS NULL" in q.MARK_IDENTITY_EVENT_UNDONE
 
@@ -355,7 +355,7 @@ def test_review_items_are_stored_as_sorted_pairs_and_counted_once():
     items = [ReviewItem(high, low, 0.84, "alike", T0), ReviewItem(low, high, 0.9, "again", T0),
              ReviewItem("p_z", ANA.id, 0.5, "known", T0)]
     assert Neo4jStore(db).add_review_items(items) == 1
-    assert db.names() == ["EXISTING_REVIEW_ITEMS", "RESERVE_IDS", "ADD_REVIEW_ITEMS", "BUMP_GENERATION"]
+    assert db.names() == ["BUMP_GENERATION", "EXISTING_REVIEW_ITEMS", "RESERVE_IDS", "ADD_REVIEW_ITEMS"]
     assert db.transactions == 1
     pairs = db.params("EXISTING_REVIEW_ITEMS")[0]["rows"]
     assert all(r["person_id"] < r["other_id"] for r in pairs) and len(pairs) == 2  # either order is one pair
@@ -369,7 +369,7 @@ def test_review_items_are_stored_as_sorted_pairs_and_counted_once():
 def test_queueing_only_known_pairs_reserves_no_ids():
     db = RecordingExecutor({"EXISTING_REVIEW_ITEMS": lambda p: p["rows"]})
     assert Neo4jStore(db).add_review_items([ReviewItem(BEN.id, CHO.id, 0.8, "alike", T0)]) == 0
-    assert db.names() == ["EXISTING_REVIEW_ITEMS", "BUMP_GENERATION"]
+    assert db.names() == ["BUMP_GENERATION", "EXISTING_REVIEW_ITEMS"]
 
 
 def test_review_status_of_an_unknown_item_raises_and_reads_filter_by_status():
@@ -545,7 +545,9 @@ def test_every_statement_is_used_by_some_store_method():
     store.deals_of(person_ids=[ANA.id], org_ids=[acme.id])
     store.knows_of([ANA.id])
     list(store.iter_knows())
+    list(store.iter_knows_columns(since=1))
     list(store.iter_person_flags())
+    store.knows_replaced_since(1)
     store.search_text(['"hello"'])
     store.counts()
     store.generation()
@@ -554,7 +556,7 @@ def test_every_statement_is_used_by_some_store_method():
         store.put_rows(STATEMENTS[name], [{}])
     store.record_counts()
     assert set(STATEMENTS) == set(db.names()) - {"SCHEMA"}
-    assert db.names("stream") == ["ALL_PEOPLE", "ALL_ORGANIZATIONS", "ALL_KNOWS", "PERSON_FLAGS"]
+    assert db.names("stream") == ["ALL_PEOPLE", "ALL_ORGANIZATIONS", "ALL_KNOWS", "KNOWS_SINCE", "PERSON_FLAGS"]
 
 
 # -- errors a user sees --------------------------------------------------------------------------
