@@ -6,6 +6,9 @@ Prints, with the load average beside every speed figure:
   Baselines in the same run: the same network read into memory without a file, and, with
   ``--before FILE`` (a copy of an earlier graph/network.py, e.g. ``git show main:graph/network.py``),
   that implementation's load, each in a process of its own.
+- refresh after a small ingest (``--refresh`` messages, default 1,000, between random people): the next
+  generation's file patched from the last one and the store's change record (``graph.edges.refresh_edges``),
+  timed in turns with a full build of that same generation; the two files' arrays compared.
 - memory: RSS, PSS and USS (psutil) of 4 worker processes that map the one file and answer queries,
   measured while all 4 are alive (target PSS <= 250 MiB each), beside one worker holding its own
   in-memory copy (and the ``--before`` implementation's process).
@@ -17,6 +20,7 @@ Prints, with the load average beside every speed figure:
                           [--before-paths F]  # an earlier graph/paths.py: its warm_paths timed beside
                           [--db F]   # keep the generated graph there, or reuse it
                           [--once]   # at 10M edges: one build, no in-memory baseline worker
+                          [--refresh N]  # messages ingested before the refresh is timed (0: skip it)
 
 With ``--store neo4j`` the same graph is also written to the Neo4j at KITH_NEO4J_URI (KITH_NEO4J_USER,
 _PASSWORD; the database is EMPTIED first), and the run prints the network build from Neo4j beside
@@ -43,8 +47,11 @@ import numpy as np
 
 logging.getLogger("neo4j").setLevel(logging.ERROR)  # the driver warns about relationship types an empty graph lacks
 
-from kith.graph.model import Knows, Person
+from kith.graph.edges import Edges
+from kith.graph.knows import deltas
+from kith.graph.model import Interaction, InteractionKind, InteractionWrite, Knows, Participant, Person, Role
 from kith.graph.network import forget_network, load_network
+from kith.graph.network_file import shared_edges
 from kith.graph.paths import warm_paths
 from kith.graph.sqlite_store import SQLiteStore
 
@@ -155,6 +162,55 @@ def neo4j_copy(people: list[Person], db: Path):
     return store
 
 
+def ingest_mail(store, people: list[Person], count: int, seed: int) -> int:
+    """``count`` new one-to-one or small-group emails between random people, written as an ingest writes
+    them (one batch); returns how many people they touch."""
+    rng = random.Random(seed)
+    run = time.time_ns()
+    touched: set[str] = set()
+    writes = []
+    for n in range(count):
+        sender, *to = rng.sample(people, rng.choice((2, 2, 3, 4)))
+        touched.update(p.id for p in (sender, *to))
+        item = Interaction(f"i_bench_{run}_{n}", InteractionKind.EMAIL, NOW - rng.randrange(30 * DAY),
+                           [Participant(sender.id, Role.FROM, address=sender.emails[0])]
+                           + [Participant(p.id, Role.TO, address=p.emails[0]) for p in to])
+        writes.append(InteractionWrite(item, tuple(deltas(item))))
+    store.add_interactions(writes)
+    return len(touched)
+
+
+def same_edges(x: Edges, y: Edges) -> bool:
+    return (all(np.array_equal(getattr(x, n), getattr(y, n)) for n in Edges.ARRAYS)
+            and all(np.array_equal(x.cols[c], y.cols[c], equal_nan=True) for c in Edges.COLUMNS))
+
+
+def refresh_versus_build(store, people: list[Person], count: int, seed: int) -> None:
+    """Ingest ``count`` messages, then build the new generation's file twice, in turns: patched from the
+    previous file (a refresh) and from the whole store."""
+    shutil.rmtree(store.network_dir(), ignore_errors=True)
+    times: dict[str, list[float]] = {"refresh": [], "full": []}
+    edges = {}
+    for turn in range(2):
+        shared_edges(store, store.generation())  # the previous generation's file
+        touched = ingest_mail(store, people, count, seed + turn)
+        generation = store.generation()
+        for kind in (("refresh", "full") if turn % 2 == 0 else ("full", "refresh")):
+            if kind == "full":
+                keep = store.network_dir().with_name(store.network_dir().name + ".kept")
+                shutil.move(store.network_dir(), keep)  # no earlier file: a whole read
+            t = time.perf_counter()
+            edges[kind] = shared_edges(store, generation)
+            times[kind].append(time.perf_counter() - t)
+            if kind == "full":
+                shutil.rmtree(store.network_dir())
+                shutil.move(keep, store.network_dir())
+        same = same_edges(edges["refresh"], edges["full"])
+        print(f"after ingesting {count:,} messages ({touched:,} people, {100 * touched / len(people):.1f} %): "
+              f"refresh {times['refresh'][-1]:.2f} s, full build {times['full'][-1]:.2f} s of the same generation "
+              f"= {times['refresh'][-1] / times['full'][-1]:.2f}x; arrays identical: {same} {load()}", flush=True)
+
+
 def load() -> str:
     return f"[load {os.getloadavg()[0]:.1f}]"
 
@@ -235,6 +291,8 @@ def main() -> None:
     ap.add_argument("--db", type=Path, help="keep the generated graph in this SQLite file, or reuse it")
     ap.add_argument("--once", action="store_true",
                     help="build once (imports and page cache cold) and skip the in-memory baseline worker")
+    ap.add_argument("--refresh", type=int, default=1_000,
+                    help="messages ingested before timing the refresh of the network file (0: skip it)")
     ap.add_argument("--store", choices=["sqlite", "neo4j"], default="sqlite",
                     help="neo4j: also load the network from the (emptied) Neo4j at KITH_NEO4J_URI")
     args = ap.parse_args()
@@ -270,6 +328,12 @@ def main() -> None:
         print(f"\nbuild from SQLite (read, write the {size:.0f} MiB file, score): {build:.2f} s ({build_cpu:.2f} s CPU), "
               f"{first:.2f} s the "
               f"first time in this process (target <= 10 s: {'met' if build <= 10 else 'MISSED'}) {load()}", flush=True)
+
+        if args.refresh:
+            print(f"\nthe network file of the next generation (arrays only: read, patch or build, write; no scoring):")
+            refresh_versus_build(store, people, args.refresh, args.seed)
+            forget_network(store)
+            net = load_network(store, now=NOW)
 
         rng = random.Random(args.seed)
         clients = [p.id for p in people if not p.is_internal and not p.opted_out and net.degree(p.id)]
