@@ -12,11 +12,11 @@ import hashlib
 import json
 import time
 import uuid
-from itertools import islice
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import partial
 from importlib import resources
+from itertools import islice
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit

@@ -668,8 +668,7 @@ class SQLiteStore:
     def iter_knows_columns(self, since: int | None = None) -> Iterator[dict[str, Sequence]]:
         import numpy as np
 
-        # rows become one record array in C (NULL -> NaN): a quarter of the time of a tuple per column;
-        # fromiter fills it a third faster than np.array
+        # rows become one record array in C (NULL -> NaN): a quarter of the time of a tuple per column
         row = np.dtype([("a", object), ("b", object), *((c, np.float64) for c in KNOWS_COLUMNS[2:])])
         cur = self._conn().cursor()
         cur.row_factory = None
@@ -678,7 +677,7 @@ class SQLiteStore:
         else:
             cur.execute(f"SELECT {_KNOWS_SELECT} FROM knows WHERE gen > ? ORDER BY a, b", (since,))
         while batch := cur.fetchmany(100_000):
-            rows = np.fromiter(batch, dtype=row, count=len(batch))
+            rows = np.array(batch, dtype=row)
             yield {c: rows[c] for c in KNOWS_COLUMNS}
 
     def iter_person_flags(self) -> Iterator[tuple[str, bool, bool]]:
