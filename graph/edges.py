@@ -120,14 +120,17 @@ def refresh_edges(store: Store, old: Edges, since: int) -> Edges | None:
     fresh = ~replaced[a] & ~replaced[b]
     keep, a, b = keep[fresh], a[fresh], b[fresh]
     ca, cb, ccols = changed
-    rewritten = np.sort((ca.astype(np.int64) << 32) | cb)  # edges written since: their new values win
-    key = (a.astype(np.int64) << 32) | b
-    hit = np.searchsorted(rewritten, key)
-    hit[hit == len(rewritten)] = 0
-    kept = np.flatnonzero(rewritten[hit] != key) if len(rewritten) else np.arange(len(key))
-    a, b = np.concatenate([a[kept], ca]), np.concatenate([b[kept], cb])
+    written = (ca.astype(np.int64) << 32) | cb  # edges written since: their new values win
+    order = np.argsort(written)
+    written, ca, cb = written[order], ca[order], cb[order]
+    key = (a.astype(np.int64) << 32) | b  # ascending still
+    hit = np.searchsorted(written, key)
+    hit[hit == len(written)] = 0
+    kept = written[hit] != key if len(written) else np.ones(len(key), bool)
+    at = np.searchsorted(key[kept], written)  # merged in place: no sort of the whole
     rows = keep[kept]
-    cols = {c: np.concatenate([old.cols[c][rows], ccols[c]]) for c in _STORED}
+    a, b = np.insert(a[kept], at, ca), np.insert(b[kept], at, cb)
+    cols = {c: np.insert(old.cols[c][rows], at, ccols[c][order]) for c in _STORED}
     return hold_maybe_colleagues(store, Edges.assemble(ids, internal, usable, a, b, cols))
 
 
