@@ -127,10 +127,18 @@ def refresh_edges(store: Store, old: Edges, since: int) -> Edges | None:
     hit = np.searchsorted(written, key)
     hit[hit == len(written)] = 0
     kept = written[hit] != key if len(written) else np.ones(len(key), bool)
-    at = np.searchsorted(key[kept], written)  # merged in place: no sort of the whole
+    new = np.searchsorted(key[kept], written) + np.arange(len(written))  # merged: no sort of the whole
+    stay = np.ones(int(kept.sum()) + len(written), bool)
+    stay[new] = False
+
+    def merged(old_values: np.ndarray, new_values: np.ndarray) -> np.ndarray:
+        out = np.empty(len(stay), old_values.dtype)
+        out[stay], out[new] = old_values, new_values
+        return out
+
     rows = keep[kept]
-    a, b = np.insert(a[kept], at, ca), np.insert(b[kept], at, cb)
-    cols = {c: np.insert(old.cols[c][rows], at, ccols[c][order]) for c in _STORED}
+    a, b = merged(a[kept], ca), merged(b[kept], cb)
+    cols = {c: merged(old.cols[c][rows], ccols[c][order]) for c in _STORED}
     return hold_maybe_colleagues(store, Edges.assemble(ids, internal, usable, a, b, cols))
 
 
