@@ -24,17 +24,18 @@ from functools import lru_cache, partial
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError, GraphQLSchema, OperationDefinitionNode, OperationType, validate
-from graphql.language import DocumentNode
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    MaskErrors,
-    MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
-    SchemaExtension,
+from graphql import (
+    GraphQLError,
+    GraphQLSchema,
+    NoSchemaIntrospectionCustomRule,
+    OperationDefinitionNode,
+    OperationType,
+    parse,
+    specified_rules,
+    validate,
 )
+from graphql.language import DocumentNode
+from strawberry.extensions import SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -65,34 +66,6 @@ def shows_message(error: GraphQLError) -> bool:
     return isinstance(original, KithError) and not isinstance(original, StoreError)
 
 
-def _should_mask(error: GraphQLError) -> bool:
-    if shows_message(error):
-        return False
-    log.error("unexpected error in %s", ".".join(map(str, error.path or [])) or "the operation",
-              exc_info=error.original_error)
-    return True
-
-
-class RequestScope(SchemaExtension):
-    """Refuses operations without a user, names the operation for the audit log, writes the
-    request's audit entries once, when it ends, and after a mutation drops this process's network so
-    that the change (an opt-out, a block, a merge) shows in the next path at once."""
-
-    def on_execute(self) -> Iterator[None]:
-        ctx = self.execution_context.context
-        if getattr(ctx, "user", None) is None:
-            raise NotAuthenticated("Send an API token: Authorization: Bearer <token>.")
-        op = next((d for d in self.execution_context.graphql_document.definitions
-                   if isinstance(d, OperationDefinitionNode)), None) if self.execution_context.graphql_document else None
-        if op is not None:
-            fields = sorted({getattr(s, "name").value for s in op.selection_set.selections if hasattr(s, "name")})
-            ctx.operation = f"{op.operation.value}:{','.join(fields)}"
-        yield
-        ctx.flush_audit()
-        if op is not None and op.operation == OperationType.MUTATION:
-            forget_network(ctx.store)
-
-
 class KithSchema(strawberry.Schema):
     """A schema whose operations are cancelled after ``query_timeout_s``."""
 
@@ -112,32 +85,70 @@ class KithSchema(strawberry.Schema):
                 "`first`, fewer `maxHops`, or a narrower topic.")])
 
 
-class _Limits(AddValidationRules):
-    """The depth and alias limits as validation rules built once: strawberry's QueryDepthLimiter and
-    MaxAliasesLimiter make new rule classes per request, which no validation cache can then match."""
+def _prepare(schema: GraphQLSchema, rules: tuple, hide_suggestions: bool, query: str) -> tuple[DocumentNode, list]:
+    """A query's document (at most ``MAX_TOKENS`` tokens) and its validation errors: graphql-core's rules,
+    strawberry's, and Kith's ``rules``. None of them depends on who asks (permissions are checked on the
+    fields, as the query runs), so one answer serves every caller."""
+    document = parse(query, max_tokens=MAX_TOKENS)
+    return document, validate(schema, document, (*specified_rules, *rules, MaybeNullValidationRule,
+                                                 OneOfInputValidationRule), hide_suggestions=hide_suggestions)
 
-    _RULES = (depth_rule(MAX_DEPTH, None), alias_rule(MAX_ALIASES))
+
+class Operation(SchemaExtension):
+    """Everything Kith adds to an operation, in one extension: strawberry wraps each hook of each
+    extension in a context manager per request, which cost a person lookup more than its resolver when
+    this was six extensions (token limit, parser and validation caches, limits, error masking, scope).
+
+    - parse and validate: by ``schema.prepared``, cached by the query's text (clients send the same
+      documents with new variables); the token, depth and alias limits and, when introspection is off,
+      the rule against it are validation rules, and "Did you mean ...?" is left out of errors then;
+    - execute: refuses operations without a user, names the operation for the audit log, writes the
+      request's audit entries once, when it ends, and after a mutation drops this process's network so
+      that the change (an opt-out, a block, a merge) shows in the next path at once;
+    - errors: messages the client may not read (``shows_message``) become ``INTERNAL_ERROR``, logged."""
 
     def __init__(self) -> None:
-        super().__init__(list(self._RULES))
+        self.prepared: tuple[DocumentNode, list[GraphQLError]] | None = None
 
-
-@lru_cache(maxsize=256)
-def _validate_without_suggestions(schema: GraphQLSchema, document: DocumentNode, rules: tuple) -> list[GraphQLError]:
-    # strawberry's validate_document, with graphql-core's hide_suggestions (which strawberry does not pass)
-    return validate(schema, document, (*rules, MaybeNullValidationRule, OneOfInputValidationRule),
-                    hide_suggestions=True)
-
-
-class _ValidationWithoutSuggestions(SchemaExtension):
-    """In place of ValidationCache when introspection is off: the same cached validation, without
-    "Did you mean ...?" in its errors."""
+    def on_parse(self) -> Iterator[None]:
+        ec = self.execution_context
+        if ec.query:  # else strawberry says the query is missing
+            self.prepared = ec.schema.prepared(ec.query)
+            ec.graphql_document = self.prepared[0]
+        yield
 
     def on_validate(self) -> Iterator[None]:
-        ec = self.execution_context
-        ec.pre_execution_errors = _validate_without_suggestions(ec.schema._schema, ec.graphql_document,
-                                                                tuple(ec.validation_rules))
+        if self.prepared is not None:
+            self.execution_context.pre_execution_errors = list(self.prepared[1])
         yield
+
+    def on_execute(self) -> Iterator[None]:
+        ec = self.execution_context
+        ctx = ec.context
+        if getattr(ctx, "user", None) is None:
+            raise NotAuthenticated("Send an API token: Authorization: Bearer <token>.")
+        op = next((d for d in ec.graphql_document.definitions if isinstance(d, OperationDefinitionNode)),
+                  None) if ec.graphql_document else None
+        if op is not None:
+            fields = sorted({getattr(s, "name").value for s in op.selection_set.selections if hasattr(s, "name")})
+            ctx.operation = f"{op.operation.value}:{','.join(fields)}"
+        yield
+        ctx.flush_audit()
+        if op is not None and op.operation == OperationType.MUTATION:
+            forget_network(ctx.store)
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and result.errors:
+            result.errors = [e if shows_message(e) else _masked(e) for e in result.errors]
+
+
+def _masked(error: GraphQLError) -> GraphQLError:
+    log.error("unexpected error in %s", ".".join(map(str, error.path or [])) or "the operation",
+              exc_info=error.original_error)
+    return GraphQLError(INTERNAL_ERROR, nodes=error.nodes, source=error.source, positions=error.positions,
+                        path=error.path)
 
 
 class _ExecutionWithoutSuggestions(StrawberryGraphQLCoreExecutionContext):
@@ -149,19 +160,12 @@ class _ExecutionWithoutSuggestions(StrawberryGraphQLCoreExecutionContext):
 
 
 def build_schema(*, introspection: bool = True, query_timeout_s: float = DEFAULT_TIMEOUT_S) -> KithSchema:
-    extensions: list[Any] = [
-        partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
-        partial(ParserCache, maxsize=256),  # clients send the same documents with new variables
-        # the limits are validation rules: cached with the rest
-        partial(ValidationCache, maxsize=256) if introspection else _ValidationWithoutSuggestions,
-        _Limits,
-        partial(MaskErrors, should_mask_error=_should_mask, error_message=INTERNAL_ERROR),
-        RequestScope,
-    ]
-    if not introspection:
-        extensions.append(DisableIntrospection)
-    return KithSchema(query=Query, mutation=Mutation, extensions=extensions, query_timeout_s=query_timeout_s,
-                      execution_context_class=None if introspection else _ExecutionWithoutSuggestions)
+    schema = KithSchema(query=Query, mutation=Mutation, extensions=[Operation], query_timeout_s=query_timeout_s,
+                        execution_context_class=None if introspection else _ExecutionWithoutSuggestions)
+    rules = (depth_rule(MAX_DEPTH, None), alias_rule(MAX_ALIASES),
+             *(() if introspection else (NoSchemaIntrospectionCustomRule,)))
+    schema.prepared = lru_cache(maxsize=256)(partial(_prepare, schema._schema, rules, not introspection))
+    return schema
 
 
 def sdl() -> str:
