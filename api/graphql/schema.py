@@ -126,7 +126,7 @@ class KithSchema(strawberry.Schema):
             document, errors = self.prepared(query)
         except GraphQLError as error:
             return PreExecutionError(data=None, errors=[error])
-        except Exception as error:  # noqa: BLE001 (masked above: it says nothing the client may read)
+        except Exception as error:  # noqa: BLE001 (masked in execute: it says nothing the client may read)
             return PreExecutionError(data=None, errors=[GraphQLError(str(error), original_error=error)])
         try:
             kind = get_operation_type(document, operation_name)
@@ -144,14 +144,17 @@ class KithSchema(strawberry.Schema):
         if op is not None:
             fields = sorted({getattr(s, "name").value for s in op.selection_set.selections if hasattr(s, "name")})
             ctx.operation = f"{op.operation.value}:{','.join(fields)}"
-        result = execute(self._schema, document, root_value=root_value, context_value=ctx,
-                         variable_values=variables, operation_name=operation_name, is_awaitable=optimized_is_awaitable,
-                         executor_class=self.execution_context_class, operation_extensions=operation_extensions)
-        if isawaitable(result):
-            result = await result
-        ctx.flush_audit()
-        if kind == StrawberryOperationType.MUTATION:
-            forget_network(ctx.store)
+        try:
+            result = execute(self._schema, document, root_value=root_value, context_value=ctx, variable_values=variables,
+                             operation_name=operation_name, is_awaitable=optimized_is_awaitable,
+                             executor_class=self.execution_context_class, operation_extensions=operation_extensions)
+            if isawaitable(result):
+                result = await result
+            ctx.flush_audit()
+            if kind == StrawberryOperationType.MUTATION:
+                forget_network(ctx.store)
+        except Exception as error:  # noqa: BLE001 (a resolver's own errors are in the result; this is a bug)
+            return ExecutionResult(data=None, errors=[GraphQLError(str(error), original_error=error)])
         return ExecutionResult(data=result.data, errors=result.errors)
 
 
