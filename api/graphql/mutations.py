@@ -52,11 +52,11 @@ async def _colleague(info: Info, given: strawberry.ID | None, argument: str, on_
 
 
 def _forget(info: Info, *person_ids: str) -> None:
-    """Drop these people from the request's loaders after a write changed them."""
-    for loader in (info.context.loaders.people_records, info.context.loaders.people):
-        for pid in person_ids:
-            if loader.cache_map.get(pid) is not None:
-                loader.clear(pid)
+    """Drop these people from the request's loader after a write changed them (``people`` reads through it)."""
+    loader = info.context.loaders.people_records
+    for pid in person_ids:
+        if loader.cache_map.get(pid) is not None:
+            loader.clear(pid)
 
 
 async def _changed(info: Info, event) -> t.IdentityChange:

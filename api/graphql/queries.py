@@ -110,8 +110,8 @@ class Query:
         at = t.epoch(as_of)
         found = await ctx.read(warm_paths, ctx.store, target, sources=sources, k=window.end,
                                max_hops=_hops(max_hops), as_of=at)
-        await ctx.loaders.people.load_many(list({pid for p in found for pid in p.people}))  # one read for all
-        nodes = [await t.warm_path_node(info, p, at) for p in found]
+        people = {p.id: p for p in await t.person_nodes(info, [pid for p in found for pid in p.people])}
+        nodes = [t.warm_path_node(p, at, people) for p in found]
         return [n for n in nodes if n is not None]
 
     @strawberry.field(description="Who knows most about a topic, best first, with evidence.")
@@ -143,9 +143,10 @@ class Query:
         found = await ctx.read(experts_with_path, ctx.store, _text(topic, "topic"), target, limit=window.end,
                                max_hops=_hops(max_hops), as_of=t.epoch(as_of))
         await ctx.loaders.people.load_many(list({pid for j in found for pid in (j.expert.person_id, *j.path.people)}))
+        people = {p.id: p for p in await t.person_nodes(info, [pid for j in found for pid in j.path.people])}
         out = []
         for j in found:
-            expert, path = await _expert_node(info, j.expert), await t.warm_path_node(info, j.path, t.epoch(as_of))
+            expert, path = await _expert_node(info, j.expert), t.warm_path_node(j.path, t.epoch(as_of), people)
             if expert is not None and path is not None:
                 out.append(t.ExpertPath(expert=expert, path=path, path_score=j.path_score, score=j.score))
         return connection(out, window, t.ExpertPathConnection, notice=notice(ctx.settings.privacy) or None)

@@ -1,4 +1,4 @@
-"""The schema factory: types, the extensions that keep hostile queries out, error masking and the
+"""The schema factory: types, the validation rules that keep hostile queries out, error masking and the
 per-query time limit. ``python -m kith.api.graphql.schema > schema.graphql`` exports the SDL that is committed;
 ``tests/api/test_schema_export.py`` fails when the two drift.
 
@@ -19,28 +19,35 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable
 from functools import lru_cache, partial
+from inspect import isawaitable
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError, GraphQLSchema, OperationDefinitionNode, OperationType, validate
-from graphql.language import DocumentNode
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    MaskErrors,
-    MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
-    SchemaExtension,
+from graphql import (
+    GraphQLError,
+    GraphQLSchema,
+    NoSchemaIntrospectionCustomRule,
+    OperationDefinitionNode,
+    execute,
+    parse,
+    specified_rules,
+    validate,
 )
+from graphql.language import DocumentNode
+from strawberry.exceptions import MissingQueryError
+from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES, StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType as StrawberryOperationType
+from strawberry.utils.operation import get_operation_type
 
 from kith.api.graphql.mutations import Mutation
 from kith.api.graphql.permissions import NotAuthenticated
@@ -65,79 +72,105 @@ def shows_message(error: GraphQLError) -> bool:
     return isinstance(original, KithError) and not isinstance(original, StoreError)
 
 
-def _should_mask(error: GraphQLError) -> bool:
-    if shows_message(error):
-        return False
-    log.error("unexpected error in %s", ".".join(map(str, error.path or [])) or "the operation",
-              exc_info=error.original_error)
-    return True
-
-
-class RequestScope(SchemaExtension):
-    """Refuses operations without a user, names the operation for the audit log, writes the
-    request's audit entries once, when it ends, and after a mutation drops this process's network so
-    that the change (an opt-out, a block, a merge) shows in the next path at once."""
-
-    def on_execute(self) -> Iterator[None]:
-        ctx = self.execution_context.context
-        if getattr(ctx, "user", None) is None:
-            raise NotAuthenticated("Send an API token: Authorization: Bearer <token>.")
-        op = next((d for d in self.execution_context.graphql_document.definitions
-                   if isinstance(d, OperationDefinitionNode)), None) if self.execution_context.graphql_document else None
-        if op is not None:
-            fields = sorted({getattr(s, "name").value for s in op.selection_set.selections if hasattr(s, "name")})
-            ctx.operation = f"{op.operation.value}:{','.join(fields)}"
-        yield
-        ctx.flush_audit()
-        if op is not None and op.operation == OperationType.MUTATION:
-            forget_network(ctx.store)
-
-
 class KithSchema(strawberry.Schema):
-    """A schema whose operations are cancelled after ``query_timeout_s``."""
+    """The schema, with Kith's own operation pipeline in ``execute`` (strawberry's HTTP view calls it):
 
-    def __init__(self, *args: Any, query_timeout_s: float = DEFAULT_TIMEOUT_S, **kwargs: Any):
+    - parse and validate: by ``prepared``, cached by the query's text (clients send the same documents
+      with new variables). The token, depth and alias limits and, when introspection is off, the rule
+      against it are validation rules; "Did you mean ...?" is left out of errors then. None of the
+      rules depends on who asks (permissions are checked on the fields, as the query runs), so one
+      answer serves every caller;
+    - refuses operations without a user, names the operation for the audit log, writes the request's
+      audit entries once, when it ends, and after a mutation drops this process's network so that the
+      change (an opt-out, a block, a merge) shows in the next path at once;
+    - cancels the operation after ``query_timeout_s``;
+    - errors whose message the client may not read (``shows_message``) become ``INTERNAL_ERROR``, logged.
+
+    It calls graphql-core itself rather than strawberry's ``Schema.execute``: that one runs every
+    request through its extension machinery (a context manager per hook per extension), which cost a
+    person lookup a third of its execution time. No strawberry schema extension applies here."""
+
+    def __init__(self, *args: Any, query_timeout_s: float = DEFAULT_TIMEOUT_S, introspection: bool = True,
+                 **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.query_timeout_s = query_timeout_s
         self.on_timeout = lambda: None
+        rules = (depth_rule(MAX_DEPTH, None), alias_rule(MAX_ALIASES),
+                 *(() if introspection else (NoSchemaIntrospectionCustomRule,)))
+        self.prepared = lru_cache(maxsize=256)(partial(_prepare, self._schema, rules, not introspection))
 
-    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
+    async def execute(self, query: str | None, variable_values: dict[str, Any] | None = None,  # type: ignore[override]
+                      context_value: Any = None, root_value: Any = None, operation_name: str | None = None,
+                      allowed_operation_types: Iterable[StrawberryOperationType] | None = None,
+                      operation_extensions: dict[str, Any] | None = None) -> ExecutionResult:
         try:
             async with asyncio.timeout(self.query_timeout_s):  # no task of its own, unlike wait_for
-                return await super().execute(*args, **kwargs)
+                result = await self._operation(query, variable_values, context_value, root_value, operation_name,
+                                               allowed_operation_types, operation_extensions)
         except TimeoutError:
             self.on_timeout()
             return ExecutionResult(data=None, errors=[GraphQLError(
                 f"The query ran longer than {self.query_timeout_s:g} s and was cancelled. Ask for less: a smaller "
                 "`first`, fewer `maxHops`, or a narrower topic.")])
+        if result.errors:
+            self.process_errors(result.errors)  # strawberry's log of every error, as it was
+            result.errors = [e if shows_message(e) else _masked(e) for e in result.errors]
+        return result
+
+    async def _operation(self, query: str | None, variables: dict[str, Any] | None, ctx: Any, root_value: Any,
+                         operation_name: str | None, allowed: Iterable[StrawberryOperationType] | None,
+                         operation_extensions: dict[str, Any] | None) -> ExecutionResult:
+        if not query:
+            raise MissingQueryError  # the view answers 400, as for the errors below
+        try:
+            document, errors = self.prepared(query)
+        except GraphQLError as error:
+            return PreExecutionError(data=None, errors=[error])
+        except Exception as error:  # noqa: BLE001 (masked in execute: it says nothing the client may read)
+            return PreExecutionError(data=None, errors=[GraphQLError(str(error), original_error=error)])
+        try:
+            kind = get_operation_type(document, operation_name)
+        except RuntimeError as error:
+            raise CannotGetOperationTypeError(operation_name) from error
+        if kind not in (allowed if allowed is not None else DEFAULT_ALLOWED_OPERATION_TYPES):
+            raise InvalidOperationTypeError(kind)
+        if errors:
+            return PreExecutionError(data=None, errors=list(errors))
+        if getattr(ctx, "user", None) is None:
+            error = NotAuthenticated("Send an API token: Authorization: Bearer <token>.")
+            return PreExecutionError(data=None, errors=[GraphQLError(str(error), original_error=error)])
+        op = next((d for d in document.definitions if isinstance(d, OperationDefinitionNode)
+                   and (operation_name is None or (d.name and d.name.value == operation_name))), None)
+        if op is not None:
+            fields = sorted({getattr(s, "name").value for s in op.selection_set.selections if hasattr(s, "name")})
+            ctx.operation = f"{op.operation.value}:{','.join(fields)}"
+        try:
+            result = execute(self._schema, document, root_value=root_value, context_value=ctx, variable_values=variables,
+                             operation_name=operation_name, is_awaitable=optimized_is_awaitable,
+                             executor_class=self.execution_context_class, operation_extensions=operation_extensions)
+            if isawaitable(result):
+                result = await result
+            ctx.flush_audit()
+            if kind == StrawberryOperationType.MUTATION:
+                forget_network(ctx.store)
+        except Exception as error:  # noqa: BLE001 (a resolver's own errors are in the result; this is a bug)
+            return ExecutionResult(data=None, errors=[GraphQLError(str(error), original_error=error)])
+        return ExecutionResult(data=result.data, errors=result.errors)
 
 
-class _Limits(AddValidationRules):
-    """The depth and alias limits as validation rules built once: strawberry's QueryDepthLimiter and
-    MaxAliasesLimiter make new rule classes per request, which no validation cache can then match."""
-
-    _RULES = (depth_rule(MAX_DEPTH, None), alias_rule(MAX_ALIASES))
-
-    def __init__(self) -> None:
-        super().__init__(list(self._RULES))
+def _prepare(schema: GraphQLSchema, rules: tuple, hide_suggestions: bool, query: str) -> tuple[DocumentNode, list]:
+    """A query's document (at most ``MAX_TOKENS`` tokens) and its validation errors: graphql-core's rules,
+    strawberry's, and Kith's ``rules``."""
+    document = parse(query, max_tokens=MAX_TOKENS)
+    return document, validate(schema, document, (*specified_rules, *rules, MaybeNullValidationRule,
+                                                 OneOfInputValidationRule), hide_suggestions=hide_suggestions)
 
 
-@lru_cache(maxsize=256)
-def _validate_without_suggestions(schema: GraphQLSchema, document: DocumentNode, rules: tuple) -> list[GraphQLError]:
-    # strawberry's validate_document, with graphql-core's hide_suggestions (which strawberry does not pass)
-    return validate(schema, document, (*rules, MaybeNullValidationRule, OneOfInputValidationRule),
-                    hide_suggestions=True)
-
-
-class _ValidationWithoutSuggestions(SchemaExtension):
-    """In place of ValidationCache when introspection is off: the same cached validation, without
-    "Did you mean ...?" in its errors."""
-
-    def on_validate(self) -> Iterator[None]:
-        ec = self.execution_context
-        ec.pre_execution_errors = _validate_without_suggestions(ec.schema._schema, ec.graphql_document,
-                                                                tuple(ec.validation_rules))
-        yield
+def _masked(error: GraphQLError) -> GraphQLError:
+    log.error("unexpected error in %s", ".".join(map(str, error.path or [])) or "the operation",
+              exc_info=error.original_error)
+    return GraphQLError(INTERNAL_ERROR, nodes=error.nodes, source=error.source, positions=error.positions,
+                        path=error.path)
 
 
 class _ExecutionWithoutSuggestions(StrawberryGraphQLCoreExecutionContext):
@@ -149,18 +182,7 @@ class _ExecutionWithoutSuggestions(StrawberryGraphQLCoreExecutionContext):
 
 
 def build_schema(*, introspection: bool = True, query_timeout_s: float = DEFAULT_TIMEOUT_S) -> KithSchema:
-    extensions: list[Any] = [
-        partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
-        partial(ParserCache, maxsize=256),  # clients send the same documents with new variables
-        # the limits are validation rules: cached with the rest
-        partial(ValidationCache, maxsize=256) if introspection else _ValidationWithoutSuggestions,
-        _Limits,
-        partial(MaskErrors, should_mask_error=_should_mask, error_message=INTERNAL_ERROR),
-        RequestScope,
-    ]
-    if not introspection:
-        extensions.append(DisableIntrospection)
-    return KithSchema(query=Query, mutation=Mutation, extensions=extensions, query_timeout_s=query_timeout_s,
+    return KithSchema(query=Query, mutation=Mutation, query_timeout_s=query_timeout_s, introspection=introspection,
                       execution_context_class=None if introspection else _ExecutionWithoutSuggestions)
 
 

@@ -41,6 +41,27 @@ def test_tokens_are_listed_and_revoked_one_at_a_time(tmp_path):
         access.revoke_token("000000000000")
 
 
+def test_a_change_made_elsewhere_counts_at_the_next_request(tmp_path):
+    """The server keeps the users it found while the access database stands still: a role, a wall or a
+    revocation made by another connection (the CLI) or by its own counts at the next request."""
+    server = AccessStore(tmp_path / "access.db")
+    server.add_user("ana", AccessRole.MEMBER)
+    token, other = server.create_token("ana"), server.create_token("ana")
+    assert server.authenticate(token).role == AccessRole.MEMBER
+    cli = AccessStore(tmp_path / "access.db")
+    cli.set_role("ana", AccessRole.VIEWER)
+    assert server.authenticate(token).role == AccessRole.VIEWER
+    cli.add_wall("conflict", users=["ana"], orgs=["o_1"])
+    assert server.authenticate(token).walled_orgs == frozenset({"o_1"})
+    cli.revoke_token(token_id(token))
+    with pytest.raises(AuthError):
+        server.authenticate(token)
+    assert server.authenticate(other).name == "ana"
+    server.revoke_tokens("ana")
+    with pytest.raises(AuthError):
+        server.authenticate(other)
+
+
 def test_users_are_removed_and_change_role(tmp_path):
     access = AccessStore(tmp_path / "access.db")
     access.add_user("ana", AccessRole.ADMIN)

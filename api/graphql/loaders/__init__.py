@@ -15,7 +15,7 @@ from kith.api.graphql.loaders.interactions import interactions_loader
 from kith.api.graphql.loaders.jobs import jobs_loader
 from kith.api.graphql.loaders.knows import knows_loader
 from kith.api.graphql.loaders.organizations import organizations_loader
-from kith.api.graphql.loaders.people import people_loader
+from kith.api.graphql.loaders.people import PeopleLoader
 from kith.api.graphql.loaders.people_records import people_records_loader
 from kith.api.graphql.loaders.staff import staff_loader
 from kith.graph.model import Deal, Interaction, Knows, Organization, Person, WorksAt
@@ -34,8 +34,8 @@ class Loaders:
         return people_records_loader(self.store, self.run)
 
     @cached_property
-    def people(self) -> DataLoader[str, Person | None]:
-        return people_loader(self.people_records, self.scope)
+    def people(self) -> PeopleLoader:
+        return PeopleLoader(self.people_records, self.scope)
 
     @cached_property
     def organizations(self) -> DataLoader[str, Organization | None]:

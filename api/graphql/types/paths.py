@@ -13,7 +13,6 @@ from kith.api.graphql.types.records import (
     Interaction,
     Person,
     interaction_nodes,
-    person_nodes,
     when,
 )
 
@@ -57,10 +56,10 @@ class WarmPath:
     introduction: str
 
 
-async def warm_path_node(info: Info, path, as_of: int | None) -> WarmPath | None:
-    """A graph WarmPath (found ``as_of``) as a node, or None when anyone on it is not visible to the
-    reader. Its hops' evidence is read when a query selects it."""
-    people = {p.id: p for p in await person_nodes(info, path.people)}
+def warm_path_node(path, as_of: int | None, people: dict[str, Person]) -> WarmPath | None:
+    """A graph WarmPath (found ``as_of``) as a node, or None when anyone on it is not among ``people``
+    (the visible ones, from ``person_nodes``, read once for all paths of an answer). Its hops' evidence is
+    read when a query selects it."""
     if any(pid not in people for pid in path.people):
         return None
     hops = [Hop(source=people[h.source], target=people[h.target], strength=h.strength, band=h.band,
