@@ -320,10 +320,15 @@ SET
   k.reply_hours_ba = k.reply_hours_ba + row.reply_hours_ba
 """
 
+# What an Interaction is read from (graph.neo4j_store._interaction): its properties but the search fields,
+# the largest part of a message node, which only text search reads.
+_interaction_props = ("i {.id, .kind, .occurred_at, .subject, .body, .thread_id, .parent_id, .category, "
+                      ".duration_s, .src_kind, .src, .src_record, .ingested_at}")
+
 GET_INTERACTIONS = """
 UNWIND $ids AS id
 MATCH (i:Interaction {id: id})
-RETURN i {.*} AS interaction,
+RETURN """ + _interaction_props + """ AS interaction,
   [(p:Person)-[r:PARTICIPATED]->(i) |
     {person_id: p.id, role: r.role, status: r.status, position: r.position, address: r.address}] AS participants,
   [(i)-[:ABOUT]->(t:Topic) | t.name] AS topics
@@ -381,7 +386,7 @@ CALL () {
   WITH n, CASE WHEN $limit IS NULL THEN found ELSE found[..$limit] END AS kept
   UNWIND range(0, size(kept) - 1) AS r
   WITH n, r, kept[r] AS i
-  RETURN collect({n: n, r: r, interaction: i {.*},
+  RETURN collect({n: n, r: r, interaction: """ + _interaction_props + """,
     participants: [(p:Person)-[x:PARTICIPATED]->(i) |
       {person_id: p.id, role: x.role, status: x.status, position: x.position, address: x.address}],
     topics: [(i)-[:ABOUT]->(t:Topic) | t.name]}) AS shared
