@@ -4,7 +4,9 @@ Rules (tested in tests/test_neo4j_queries.py and linted by .ci/lint_cypher.py):
 - every public UPPER_CASE str constant of this module is one complete statement;
 - values travel only as parameters (``$rows``, ``$ids`` ...): no string literals, no text built at run
   time, no format placeholders;
-- writes are batched: ``UNWIND $rows AS row`` then MERGE/CREATE.
+- writes are batched: ``UNWIND $rows AS row`` then MERGE/CREATE;
+- statements return values (scalars, lists, maps, map projections), never nodes or relationships: the
+  store takes records as they come, without the driver's per-element conversion.
 
 Model: (:Person)<-[:EMAIL_OF]-(:Email {address}); (:Domain {name})-[:DOMAIN_OF]->(:Organization);
 (:Person)-[:WORKS_AT {title}]->(:Organization);
