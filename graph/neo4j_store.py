@@ -120,8 +120,8 @@ class _DriverTransaction:
 
 def _values(record: Any) -> dict[str, Any]:
     """A record as a dict. The statements return values, never nodes (graph.neo4j_queries), so nothing
-    needs ``Record.data()``'s element-by-element walk: nearly half the client CPU of a warm-path read, and half the
-    load time of the columnar KNOWS rows."""
+    needs ``Record.data()``'s element-by-element walk: nearly half the client CPU of a warm-path read,
+    and half the load time of the columnar KNOWS rows."""
     return dict(record.items())
 
 
