@@ -4,7 +4,9 @@ Rules (tested in tests/test_neo4j_queries.py and linted by .ci/lint_cypher.py):
 - every public UPPER_CASE str constant of this module is one complete statement;
 - values travel only as parameters (``$rows``, ``$ids`` ...): no string literals, no text built at run
   time, no format placeholders;
-- writes are batched: ``UNWIND $rows AS row`` then MERGE/CREATE.
+- writes are batched: ``UNWIND $rows AS row`` then MERGE/CREATE;
+- statements return values (scalars, lists, maps, map projections), never nodes or relationships: the
+  store takes records as they come, without the driver's per-element conversion.
 
 Model: (:Person)<-[:EMAIL_OF]-(:Email {address}); (:Domain {name})-[:DOMAIN_OF]->(:Organization);
 (:Person)-[:WORKS_AT {title}]->(:Organization);
@@ -327,10 +329,15 @@ SET
   k.reply_hours_ba = k.reply_hours_ba + row.reply_hours_ba
 """
 
+# What an Interaction is read from (graph.neo4j_store._interaction): its properties but the search fields,
+# the largest part of a message node, which only text search reads.
+_interaction_props = ("i {.id, .kind, .occurred_at, .subject, .body, .thread_id, .parent_id, .category, "
+                      ".duration_s, .src_kind, .src, .src_record, .ingested_at}")
+
 GET_INTERACTIONS = """
 UNWIND $ids AS id
 MATCH (i:Interaction {id: id})
-RETURN i {.*} AS interaction,
+RETURN """ + _interaction_props + """ AS interaction,
   [(p:Person)-[r:PARTICIPATED]->(i) |
     {person_id: p.id, role: r.role, status: r.status, position: r.position, address: r.address}] AS participants,
   [(i)-[:ABOUT]->(t:Topic) | t.name] AS topics
@@ -388,7 +395,7 @@ CALL () {
   WITH n, CASE WHEN $limit IS NULL THEN found ELSE found[..$limit] END AS kept
   UNWIND range(0, size(kept) - 1) AS r
   WITH n, r, kept[r] AS i
-  RETURN collect({n: n, r: r, interaction: i {.*},
+  RETURN collect({n: n, r: r, interaction: """ + _interaction_props + """,
     participants: [(p:Person)-[x:PARTICIPATED]->(i) |
       {person_id: p.id, role: x.role, status: x.status, position: x.position, address: x.address}],
     topics: [(i)-[:ABOUT]->(t:Topic) | t.name]}) AS shared

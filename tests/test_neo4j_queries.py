@@ -44,6 +44,7 @@ from kith.graph.neo4j_store import (
     REVIEW_ITEM_SEQ_KEY,
     SCHEMA_VERSION,
     SCHEMA_VERSION_KEY,
+    DriverExecutor,
     Neo4jStore,
     schema_script,
 )
@@ -610,3 +611,41 @@ def test_a_closed_port_is_reported_by_the_real_driver():
 def test_a_uri_that_is_not_bolt_is_refused_before_connecting():
     with pytest.raises(StoreUnavailable, match="is not a Neo4j URI: use bolt://host:7687"):
         Neo4jStore.connect("http://localhost:7474", "neo4j", "x", "neo4j", driver_factory=pytest.fail)
+
+
+class _BusySession:
+    """A session whose auto-commit statement fails with ``error`` and whose managed read answers."""
+
+    def __init__(self, error: Exception, calls: list[str]):
+        self.error, self.calls = error, calls
+
+    def __enter__(self) -> _BusySession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def run(self, query: str, params: dict[str, Any]) -> Iterator[Any]:
+        self.calls.append("auto-commit")
+        raise self.error
+
+    def execute_read(self, work: Callable[[Any], Any]) -> Any:
+        import neo4j
+
+        self.calls.append("managed")
+        return work(type("Tx", (), {"run": lambda _self, query, params: [neo4j.Record({"id": "p_1"})]})())
+
+
+@pytest.mark.parametrize("retryable", [True, False])
+def test_a_read_that_fails_retryably_is_tried_again_as_a_managed_read(retryable):
+    calls: list[str] = []
+    error = neo4j_errors.TransientError("the server is busy") if retryable else neo4j_errors.ClientError("bad")
+    driver = type("Driver", (), {"session": lambda _self, **kw: _BusySession(error, calls)})()
+    executor = DriverExecutor(driver, "bolt://db:7687", "neo4j", "neo4j")
+    if retryable:
+        assert executor.run(q.GET_META, {"key": "k"}) == [{"id": "p_1"}]
+        assert calls == ["auto-commit", "managed"]
+    else:
+        with pytest.raises(neo4j_errors.ClientError):
+            executor.run(q.GET_META, {"key": "k"})
+        assert calls == ["auto-commit"]
