@@ -228,7 +228,8 @@ class JobRunner:
         proc = subprocess.Popen([sys.executable, "-m", "kith.api.job_worker"], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
         self._running[job_id] = proc
-        deadline = time.monotonic() + self.settings.ingest_timeout_s
+        limit = self.settings.ingest_timeout_s  # fixed when the job starts
+        deadline = time.monotonic() + limit
         try:
             given: str | None = spec
             while True:
@@ -245,7 +246,7 @@ class JobRunner:
                         self._kill(proc)
                         proc.communicate()
                         return JobState.FAILED, None, (
-                            f"The ingest ran longer than {self.settings.ingest_timeout_s:g} s and was stopped; "
+                            f"The ingest ran longer than {limit:g} s and was stopped; "
                             "send fewer files per job, or ingest them on the server with `kith ingest`.")
         finally:
             self._running.pop(job_id, None)

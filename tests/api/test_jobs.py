@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import httpx
 
@@ -40,11 +41,24 @@ def running(jobs: JobRunner, job_id: str) -> None:
 
 
 def test_a_stuck_job_is_stopped_by_its_time_limit_and_the_next_one_runs(tmp_path):
-    jobs = JobRunner(settings_in(tmp_path, ingest_timeout_s=12))
-    stuck = jobs.submit(JobKind.CALENDAR, folder_with(tmp_path, "stuck.ics", None), "ana")
+    jobs = JobRunner(settings_in(tmp_path, ingest_timeout_s=2))
+    fifo = Path(folder_with(tmp_path, "stuck.ics", None)) / "stuck.ics"
+    stuck = jobs.submit(JobKind.CALENDAR, fifo.parent, "ana")
+    writer = None  # once its reader waits on the FIFO: a write end, held open unwritten so that it stays stuck
+    deadline = time.monotonic() + 30
+    while writer is None and jobs.get(stuck.id).state in (JobState.QUEUED, JobState.RUNNING):
+        assert time.monotonic() < deadline
+        try:
+            writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:  # no reader yet (or the job stopped before it read)
+            time.sleep(0.05)
+    # the stuck job's limit is fixed; the next one gets a limit that a loaded machine cannot miss
+    jobs.settings = jobs.settings.model_copy(update={"ingest_timeout_s": 60.0})
     after = jobs.submit(JobKind.CONTACTS, folder_with(tmp_path, "cards.vcf", CARD), "ana")
     ended = jobs.wait(stuck.id, timeout=30)
-    assert ended.state == JobState.FAILED and "ran longer than 12 s and was stopped" in ended.error
+    if writer is not None:
+        os.close(writer)
+    assert ended.state == JobState.FAILED and "ran longer than 2 s and was stopped" in ended.error
     done = jobs.wait(after.id, timeout=60)
     assert done.state == JobState.DONE and done.report["ingested"] == 1
     jobs.shutdown()
