@@ -216,8 +216,8 @@ def _bulk(msg: Message, subject: str) -> str:
     precedence = _header(msg, "precedence").lower()
     if precedence in ("bulk", "junk"):
         return f"Precedence: {precedence}"
-    for name in msg.keys():
-        if name.lower().startswith(_ESP_HEADER_PREFIXES):
+    for name in msg.keys():  # lower-case already
+        if name.startswith(_ESP_HEADER_PREFIXES):
             return f"bulk-mail service header {name}"
     if msg.get("list-unsubscribe") is not None and msg.get("list-unsubscribe-post") is not None:
         return "List-Unsubscribe with one-click List-Unsubscribe-Post"

@@ -374,6 +374,8 @@ class _Headers:
 
 def _header_text(value: str, hints: tuple[str | None, ...]) -> str:
     """The value decoded, with single spaces for its runs of whitespace."""
+    if not value:  # most messages lack most of the headers read (X-To, X-cc, List-Id...)
+        return ""
     return " ".join(decode_words(value, *hints).split())
 
 
