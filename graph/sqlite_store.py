@@ -323,12 +323,10 @@ class SQLiteStore:
         conn.executemany("INSERT INTO documents (doc_id, kind, occurred_at, text) VALUES (?,?,?,?)", docs)
         known = tokens or {}
         tokens = {d[0]: known[d[0]] if d[0] in known else index_text(d[3]) for d in docs}
-        for chunk in _chunks(tokens):
-            conn.executemany(
-                "INSERT INTO documents_fts (rowid, tokens) VALUES (?, ?)",
-                [(rowid, tokens[doc_id]) for rowid, doc_id in conn.execute(
-                    f"SELECT rowid, doc_id FROM documents WHERE doc_id IN ({_marks(chunk)})", chunk)],
-            )
+        conn.executemany(  # each document's row id read by its unique doc_id, in the same statement
+            "INSERT INTO documents_fts (rowid, tokens) VALUES ((SELECT rowid FROM documents WHERE doc_id = ?), ?)",
+            tokens.items(),
+        )
 
     def _unindex(self, conn: sqlite3.Connection, doc_ids: list[str]) -> None:
         for chunk in _chunks(doc_ids):

@@ -5,6 +5,7 @@ from personal mail, from headers alone. The first rule that fires wins; bounces 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from email.message import Message
 from functools import lru_cache
 
@@ -59,14 +60,11 @@ _ESP_HEADER_PREFIXES = (
 
 
 class _Indexed:
-    """A message whose headers are looked up in a dict built once (Message.get scans a list)."""
+    """A message with its headers looked up in the parse's index (Message.get scans a list)."""
 
-    def __init__(self, msg: Message) -> None:
+    def __init__(self, msg: Message, headers: Mapping[str, list[str]]) -> None:
         self.message = msg
-        self._headers: dict[str, str] = {}
-        fetch = msg.policy.header_fetch_parse
-        for name, value in msg._headers:  # as msg.items() gives them, which only touches non-ASCII
-            self._headers.setdefault(name.lower(), value if value.isascii() else fetch(name, value))
+        self._headers = headers  # lower-case name -> its values, unfolded, raw 8-bit bytes decoded
         self._content_type = content_type(msg)
         self._sender_locals: tuple[str, ...] | None = None
 
@@ -77,7 +75,8 @@ class _Indexed:
         return self._sender_locals
 
     def get(self, name: str) -> str | None:
-        return self._headers.get(name)
+        values = self._headers.get(name)
+        return values[0] if values else None
 
     def keys(self) -> list[str]:
         return list(self._headers)
@@ -89,9 +88,11 @@ class _Indexed:
         return getattr(self.message, name)
 
 
-def classify(msg: Message, from_: list[Address], subject: str) -> tuple[Category, str]:
-    """The category of a message and a short human reason for it."""
-    msg = _Indexed(msg)
+def classify(msg: Message, headers: Mapping[str, list[str]], from_: list[Address], subject: str
+             ) -> tuple[Category, str]:
+    """The category of a message and a short human reason for it; ``headers`` maps each lower-case
+    header name to its values, as parse reads them."""
+    msg = _Indexed(msg, headers)
     for category, rule in _RULES:
         reason = rule(msg, subject)
         if reason:
@@ -215,8 +216,8 @@ def _bulk(msg: Message, subject: str) -> str:
     precedence = _header(msg, "precedence").lower()
     if precedence in ("bulk", "junk"):
         return f"Precedence: {precedence}"
-    for name in msg.keys():
-        if name.lower().startswith(_ESP_HEADER_PREFIXES):
+    for name in msg.keys():  # lower-case already
+        if name.startswith(_ESP_HEADER_PREFIXES):
             return f"bulk-mail service header {name}"
     if msg.get("list-unsubscribe") is not None and msg.get("list-unsubscribe-post") is not None:
         return "List-Unsubscribe with one-click List-Unsubscribe-Post"

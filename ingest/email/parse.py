@@ -114,7 +114,7 @@ def parse_message(raw: RawMessage, limits: Limits = Limits()) -> ParsedEmail:
     subject = headers.text("subject")
     text = _body_text(msg)
     body, signature = split_body(text)
-    category, reason = classify(msg, from_, subject)
+    category, reason = classify(msg, headers.values, from_, subject)
     return ParsedEmail(
         source=raw.source,
         position=raw.position,
@@ -341,10 +341,10 @@ class _Headers:
         except (ValueError, LookupError):
             hint = None
         self.hints = ("utf-8", hint)
-        self._values: dict[str, list[str]] = {}
+        self.values: dict[str, list[str]] = {}  # lower-case name -> its values, in order
         for name, value in msg.raw_items():
-            self._values.setdefault(name.strip().lower(), []).append(self._unfold(value))
-        self.names = set(self._values)
+            self.values.setdefault(name.strip().lower(), []).append(self._unfold(value))
+        self.names = set(self.values)
 
     def _unfold(self, value: str) -> str:
         value = str(value)
@@ -355,10 +355,10 @@ class _Headers:
         return value.strip()
 
     def all_raw(self, name: str) -> list[str]:
-        return self._values.get(name, [])
+        return self.values.get(name, [])
 
     def raw(self, name: str) -> str:
-        values = self._values.get(name)
+        values = self.values.get(name)
         return values[0] if values else ""
 
     def text(self, name: str) -> str:
@@ -374,6 +374,8 @@ class _Headers:
 
 def _header_text(value: str, hints: tuple[str | None, ...]) -> str:
     """The value decoded, with single spaces for its runs of whitespace."""
+    if not value:  # most messages lack most of the headers read (X-To, X-cc, List-Id...)
+        return ""
     return " ".join(decode_words(value, *hints).split())
 
 

@@ -11,7 +11,7 @@ import multiprocessing
 import os
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from functools import partial
+from concurrent.futures import ProcessPoolExecutor
 from itertools import chain, islice
 from pathlib import Path
 from typing import Protocol
@@ -71,16 +71,17 @@ def _prepared(items: Iterator[RawMessage | ReadError], privacy: PrivacyMode, lim
             yield item, (None if isinstance(item, ReadError) else item.over_limit
                          or prepare(item.data, privacy, limits))
         return
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        task = partial(_prepare_all, privacy=privacy, limits=limits)
-
+    # Not multiprocessing.Pool: its worker-handler thread also waits on the result pipe, so it spins
+    # while a result waits to be read, competing with this thread for the GIL.
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    try:
         def submit(window):
             data = [i.data for i in window if _parsed(i)]
-            chunks = [data[n : n + _CHUNK] for n in range(0, len(data), _CHUNK)]
-            return pool.map_async(task, chunks, chunksize=1) if chunks else None
+            return [pool.submit(_prepare_all, data[n : n + _CHUNK], privacy, limits)
+                    for n in range(0, len(data), _CHUNK)]
 
         def merged(window, pending):
-            results = iter(chain.from_iterable(pending.get()) if pending else ())
+            results = chain.from_iterable(f.result() for f in pending)
             return ((i, _mail(next(results)) if _parsed(i) else getattr(i, "over_limit", None)) for i in window)
 
         queue: deque = deque()
@@ -90,6 +91,8 @@ def _prepared(items: Iterator[RawMessage | ReadError], privacy: PrivacyMode, lim
             if not queue:
                 return
             yield from merged(*queue.popleft())
+    finally:  # a caller that stops early (an error while writing) does not wait for the parses queued
+        pool.shutdown(cancel_futures=True)
 
 
 def _parsed(item: RawMessage | ReadError) -> bool:
