@@ -17,29 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
-from kith.graph.model import (
-    KNOWS_COUNTERS,
-    Attendance,
-    Category,
-    Deal,
-    DealRole,
-    DealRoleKind,
-    DealStatus,
-    IdentityEvent,
-    IdentityEventKind,
-    Interaction,
-    InteractionKind,
-    Knows,
-    Organization,
-    Participant,
-    Person,
-    Provenance,
-    ReviewItem,
-    ReviewStatus,
-    Role,
-    Sharing,
-    WorksAt,
-)
+from kith.graph import model
+from kith.graph.model import KNOWS_COUNTERS
 
 Row = Sequence[Any]  # the values of a record's columns, in the order of its column names below
 
@@ -58,11 +37,11 @@ REVIEW_ITEM = ("id", "person_id", "other_id", "score", "reason", "created_at", "
                "resolved_at")
 
 # Stored strings back to enum members by dict (calling an Enum per row is ten times slower).
-_SHARING = {m.value: m for m in Sharing}
-_ROLES = {m.value: m for m in Role}
-_ATTENDANCE = {m.value: m for m in Attendance}
-_KINDS = {m.value: m for m in InteractionKind}
-_CATEGORIES = {m.value: m for m in Category}
+_SHARING = {m.value: m for m in model.Sharing}
+_ROLES = {m.value: m for m in model.Role}
+_ATTENDANCE = {m.value: m for m in model.Attendance}
+_KINDS = {m.value: m for m in model.InteractionKind}
+_CATEGORIES = {m.value: m for m in model.Category}
 
 
 def values(properties: Mapping[str, Any], columns: Sequence[str]) -> tuple:
@@ -71,15 +50,15 @@ def values(properties: Mapping[str, Any], columns: Sequence[str]) -> tuple:
 
 
 # -- rows to records -------------------------------------------------------------------------------
-def _provenance(kind: str | None, source: str, record: str, at: int | None) -> Provenance | None:
-    return None if kind is None else Provenance(kind, source, record, at)
+def _provenance(kind: str | None, source: str, record: str, at: int | None) -> model.Provenance | None:
+    return None if kind is None else model.Provenance(kind, source, record, at)
 
 
-def person(r: Row, emails: list[str], phones: list[str]) -> Person:
+def person(r: Row, emails: list[str], phones: list[str]) -> model.Person:
     """``emails`` in ``email_order``, ``phones`` sorted (SQLite reads them in that order)."""
     pid, name, given, family, internal, opted_out, blocked, sharing, kind, source, record, at = r
-    return Person(pid, name or "", emails, phones, given or "", family or "", bool(internal), bool(opted_out),
-                  bool(blocked), _SHARING[sharing or Sharing.ALL], _provenance(kind, source, record, at))
+    return model.Person(pid, name or "", emails, phones, given or "", family or "", bool(internal), bool(opted_out),
+                        bool(blocked), _SHARING[sharing or model.Sharing.ALL], _provenance(kind, source, record, at))
 
 
 def email_order(ingested_at: int | None, address: str) -> tuple:
@@ -87,34 +66,35 @@ def email_order(ingested_at: int | None, address: str) -> tuple:
     return ingested_at is not None, ingested_at or 0, address
 
 
-def organization(r: Row, domains: Iterable[str]) -> Organization:
+def organization(r: Row, domains: Iterable[str]) -> model.Organization:
     oid, name, normalized, guessed, kind, source, record, at = r
-    return Organization(oid, name, normalized, sorted(domains), _provenance(kind, source, record, at), bool(guessed))
+    return model.Organization(oid, name, normalized, sorted(domains), _provenance(kind, source, record, at),
+                              bool(guessed))
 
 
-def works_at(r: Row) -> WorksAt:
+def works_at(r: Row) -> model.WorksAt:
     pid, oid, title, since, until, kind, source, record, at = r
-    return WorksAt(pid, oid, title or "", since, until, _provenance(kind, source, record, at))
+    return model.WorksAt(pid, oid, title or "", since, until, _provenance(kind, source, record, at))
 
 
-def job_order(w: WorksAt) -> tuple:
+def job_order(w: model.WorksAt) -> tuple:
     """A person's jobs in time order (undated last)."""
     return w.person_id, w.since is None, w.since or 0, w.org_id, w.title
 
 
-def jobs(rows: Iterable[Row]) -> list[WorksAt]:
+def jobs(rows: Iterable[Row]) -> list[model.WorksAt]:
     """Distinct (person, organisation, title) jobs, in ``job_order``."""
     return sorted(map(works_at, {tuple(r[:3]): r for r in rows}.values()), key=job_order)
 
 
-def interaction(r: Row, topics: Iterable[str], participants: Iterable[Row]) -> Interaction:
+def interaction(r: Row, topics: Iterable[str], participants: Iterable[Row]) -> model.Interaction:
     """``r`` may carry more values after the INTERACTION columns (SQLite: topics and participants). ``participants``:
     PARTICIPANT rows, in position order (a merge can leave two at one position: person
     and role settle it)."""
     iid, kind, occurred_at, subject, body, thread, parent, category, duration, src_kind, source, record, at = r[:13]
-    return Interaction(
+    return model.Interaction(
         iid, _KINDS[kind], occurred_at,
-        [Participant(pid, _ROLES[role], _ATTENDANCE[status], address or "")
+        [model.Participant(pid, _ROLES[role], _ATTENDANCE[status], address or "")
          for pid, role, status, _, address in sorted(participants, key=_participant_order)],
         subject or "", sorted(topics), body or "", thread or "", parent or "", _CATEGORIES[category], duration,
         _provenance(src_kind, source, record, at),
@@ -124,53 +104,54 @@ def interaction(r: Row, topics: Iterable[str], participants: Iterable[Row]) -> I
 _participant_order = itemgetter(3, 0, 1)  # position, person, role
 
 
-def deal(r: Row, roles: Iterable[Row]) -> Deal:
+def deal(r: Row, roles: Iterable[Row]) -> model.Deal:
     """``roles``: DEAL_ROLE rows. An amount is a float however it was stored."""
     did, name, org_id, stage, status, amount, currency, opened_at, closed_at, kind, source, record, at = r
-    return Deal(did, name, org_id or "", stage or "", DealStatus(status), None if amount is None else float(amount),
-                currency or "", opened_at, closed_at,
-                [DealRole(person_id, DealRoleKind(role)) for person_id, role in sorted(roles, key=_role_order)],
-                _provenance(kind, source, record, at))
+    return model.Deal(
+        did, name, org_id or "", stage or "", model.DealStatus(status), None if amount is None else float(amount),
+        currency or "", opened_at, closed_at,
+        [model.DealRole(person_id, model.DealRoleKind(role)) for person_id, role in sorted(roles, key=_role_order)],
+        _provenance(kind, source, record, at))
 
 
 _role_order = itemgetter(1, 0)  # role, person
 
 
-def deal_order(d: Deal) -> tuple:
+def deal_order(d: model.Deal) -> tuple:
     """Newest opened first, undated last."""
     return d.opened_at is None, -(d.opened_at or 0), d.id
 
 
-def knows(r: Row) -> Knows:
+def knows(r: Row) -> model.Knows:
     """A KNOWS row (``graph.store.KNOWS_COLUMNS``); an absent counter is 0."""
     a, b, first_at, last_at, *counters = r
-    return Knows(a, b, first_at, last_at, *(float(c or 0.0) for c in counters))
+    return model.Knows(a, b, first_at, last_at, *(float(c or 0.0) for c in counters))
 
 
-def identity_event(r: Row, emails: Iterable[str]) -> IdentityEvent:
+def identity_event(r: Row, emails: Iterable[str]) -> model.IdentityEvent:
     """``r`` may carry more values after the IDENTITY_EVENT columns (SQLite: the emails JSON); ``emails`` as
     stored (in the order they moved); the snapshot is stored as JSON text."""
     eid, kind, person_id, other_id, snapshot, reason, actor, at, undone_at, undone_by = r[:10]
-    return IdentityEvent(IdentityEventKind(kind), person_id, other_id, list(emails), reason, actor, at,
-                         json.loads(snapshot or "{}"), eid, undone_at, undone_by or "")
+    return model.IdentityEvent(model.IdentityEventKind(kind), person_id, other_id, list(emails), reason, actor, at,
+                               json.loads(snapshot or "{}"), eid, undone_at, undone_by or "")
 
 
-def review_item(r: Row) -> ReviewItem:
+def review_item(r: Row) -> model.ReviewItem:
     iid, person_id, other_id, score, reason, created_at, status, resolved_by, resolved_at = r
-    return ReviewItem(person_id, other_id, float(score), reason, created_at, ReviewStatus(status), iid,
-                      resolved_by or "", resolved_at)
+    return model.ReviewItem(person_id, other_id, float(score), reason, created_at, model.ReviewStatus(status), iid,
+                            resolved_by or "", resolved_at)
 
 
 # -- records to row values -------------------------------------------------------------------------
-def provenance_values(p: Provenance | None) -> tuple:
+def provenance_values(p: model.Provenance | None) -> tuple:
     """The PROVENANCE columns of a record (all None without one)."""
     return (p.source_kind, p.source, p.record, p.ingested_at) if p else (None, None, None, None)
 
 
-def snapshot_json(event: IdentityEvent) -> str:
+def snapshot_json(event: model.IdentityEvent) -> str:
     return json.dumps(event.snapshot, default=str)
 
 
-def knows_values(k: Knows) -> tuple:
+def knows_values(k: model.Knows) -> tuple:
     """A KNOWS edge's values in ``graph.store.KNOWS_COLUMNS`` order, counters as floats."""
     return (k.a, k.b, k.first_at, k.last_at, *(float(getattr(k, c)) for c in KNOWS_COUNTERS))
