@@ -41,7 +41,7 @@ from kith.graph.model import (
     WorksAt,
 )
 from kith.graph.store import COUNT_KEYS, KNOWS_COLUMNS, STORE_ID_KEY, PathFacts
-from kith.graph.store_rows import knows_values, provenance_values, snapshot_json, values
+from kith.graph.store_rows import knows_values, provenance_values, row_of, snapshot_json
 from kith.graph.text import index_text
 
 SCHEMA_VERSION = 2  # bump with a change to schema.cypher or to the graph model that needs migrating
@@ -234,11 +234,11 @@ def _knows_row(k: Knows) -> dict[str, Any]:
 
 # Records from the statements' rows: each shapes its node and relationship properties into store_rows' rows.
 def _knows(row: dict[str, Any]) -> Knows:
-    return store_rows.knows((row["a"], row["b"], *values(row["knows"], KNOWS_COLUMNS[2:])))
+    return store_rows.knows((row["a"], row["b"], *row_of(row["knows"], KNOWS_COLUMNS[2:])))
 
 
 def _organization(r: Mapping[str, Any]) -> Organization:
-    return store_rows.organization(values(r["org"], store_rows.ORGANIZATION), r["domains"])
+    return store_rows.organization(row_of(r["org"], store_rows.ORGANIZATION), r["domains"])
 
 
 def _works_at(person_id: str, org_id: str, works: dict[str, Any]) -> WorksAt:
@@ -246,7 +246,7 @@ def _works_at(person_id: str, org_id: str, works: dict[str, Any]) -> WorksAt:
 
 
 def _job_row(person_id: str, org_id: str, works: dict[str, Any]) -> tuple:
-    return person_id, org_id, *values(works, store_rows.WORKS_AT[2:])
+    return person_id, org_id, *row_of(works, store_rows.WORKS_AT[2:])
 
 
 _job_order = store_rows.job_order  # the name path_facts uses
@@ -255,27 +255,27 @@ _job_order = store_rows.job_order  # the name path_facts uses
 def _person(row: dict[str, Any]) -> Person:
     p = row["person"]
     emails = sorted(row["emails"], key=lambda e: store_rows.email_order(e.get("ingested_at"), e["address"]))
-    return store_rows.person(values(p, store_rows.PERSON), [e["address"] for e in emails],
+    return store_rows.person(row_of(p, store_rows.PERSON), [e["address"] for e in emails],
                              sorted(p.get("phones") or []))
 
 
 def _interaction(row: dict[str, Any]) -> Interaction:
-    return store_rows.interaction(values(row["interaction"], store_rows.INTERACTION), row["topics"],
-                                  [values(r, store_rows.PARTICIPANT) for r in row["participants"]])
+    return store_rows.interaction(row_of(row["interaction"], store_rows.INTERACTION), row["topics"],
+                                  [row_of(r, store_rows.PARTICIPANT) for r in row["participants"]])
 
 
 def _identity_event(row: dict[str, Any]) -> IdentityEvent:
     p = row["event"]
-    return store_rows.identity_event(values(p, store_rows.IDENTITY_EVENT), p.get("emails") or [])
+    return store_rows.identity_event(row_of(p, store_rows.IDENTITY_EVENT), p.get("emails") or [])
 
 
 def _review_item(row: dict[str, Any]) -> ReviewItem:
-    return store_rows.review_item(values(row["item"], store_rows.REVIEW_ITEM))
+    return store_rows.review_item(row_of(row["item"], store_rows.REVIEW_ITEM))
 
 
 def _deal(row: dict[str, Any]) -> Deal:
     p = {**row["deal"], "org_id": min(row["org_ids"], default="")}
-    return store_rows.deal(values(p, store_rows.DEAL), [(r["person_id"], r["role"]) for r in row["roles"]])
+    return store_rows.deal(row_of(p, store_rows.DEAL), [(r["person_id"], r["role"]) for r in row["roles"]])
 
 
 # -- the store -------------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ _WORKS_AT = ", ".join(store_rows.WORKS_AT)
 _INTERACTION = ", ".join(store_rows.INTERACTION)
 _PARTICIPANT = ", ".join(store_rows.PARTICIPANT)
 _DEAL = ", ".join(store_rows.DEAL)
+_DEAL_ROLE = ", ".join(store_rows.DEAL_ROLE)
 _IDENTITY_EVENT = ", ".join((*store_rows.IDENTITY_EVENT, "emails"))
 _REVIEW_ITEM = ", ".join(store_rows.REVIEW_ITEM)
 _INTERACTION_SELECT = ("id, kind, occurred_at, subject, topics, body, thread_id, parent_id, category, duration_s, "
@@ -603,8 +604,8 @@ class SQLiteStore:
     def get_deals(self, ids: Iterable[str]) -> dict[str, Deal]:
         rows = {r[0]: r for r in self._tuples(f"SELECT {_DEAL} FROM deals WHERE id IN ({{marks}})", ids)}
         roles: dict[str, list[tuple]] = {}
-        for deal_id, *role in self._tuples("SELECT deal_id, person_id, role FROM deal_roles WHERE deal_id IN ({marks})",
-                                           rows):
+        for deal_id, *role in self._tuples(
+                f"SELECT deal_id, {_DEAL_ROLE} FROM deal_roles WHERE deal_id IN ({{marks}})", rows):
             roles.setdefault(deal_id, []).append(role)
         return {did: store_rows.deal(r, roles.get(did, ())) for did, r in rows.items()}
 

@@ -1,12 +1,13 @@
 """Store rows to model records and back: the one rule both stores follow (as graphiti's record_parsers).
 
 A row is the values of a record's columns (``PERSON``, ``INTERACTION``, ...) in that order: SQLite selects
-those columns, Neo4j shapes a node's or relationship's properties with ``values`` (an absent property
+those columns, Neo4j shapes a node's or relationship's properties with ``row_of`` (an absent property
 reads as None). Values are positional because the hot reads (``get_people``, ``get_interactions``) build
 tens of thousands of records: a tuple unpacks faster than names are looked up. What a store keeps beside
-the row (addresses, phones, domains, topics, participants, deal roles) comes as a separate list, decoded
-and in any order: the functions here put each in the one order both stores answer with, and read an
-absent text as "" and a flag as False, so that a record read from either store is the same data
+the row comes as a separate list, decoded: a person's addresses in ``email_order`` and phones sorted (the
+order SQLite reads them in, on the hot path), domains, topics, participants and deal roles in any order,
+which the functions here put in the one order both stores answer with. They read an absent text as ""
+and a flag as False, so that a record read from either store is the same data
 (tests/contract/test_store_parity.py).
 """
 
@@ -44,7 +45,7 @@ _KINDS = {m.value: m for m in model.InteractionKind}
 _CATEGORIES = {m.value: m for m in model.Category}
 
 
-def values(properties: Mapping[str, Any], columns: Sequence[str]) -> tuple:
+def row_of(properties: Mapping[str, Any], columns: Sequence[str]) -> tuple:
     """A Neo4j node's or relationship's properties as a row of ``columns`` (an absent one: None)."""
     return tuple(map(properties.get, columns))
 
