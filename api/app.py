@@ -4,12 +4,12 @@
   answer is 401 with a JSON error and nothing runs. GraphiQL's page itself (a GET without a query)
   is served without a token; paste the token into its headers panel.
 - ``/healthz``: liveness and whether the store answers; no graph data.
-- ``/metrics``: Prometheus metrics; counts and latencies only. With ``Settings.metrics_token`` set
+- ``/metrics``: Prometheus metrics; counts and latencies only. With ``ApiSettings.metrics_token`` set
   (KITH_METRICS_TOKEN), only a scraper that sends it as a bearer token gets them.
 - ``/map`` and ``/static``: the relationship map and the pages' bundled scripts (``api.pages``); no
   data, so no token: the map signs in with one and sends it with every query.
 
-Request bodies are capped before anything parses them (``api.body_limit``: ``Settings.max_query_bytes``,
+Request bodies are capped before anything parses them (``api.body_limit``: ``ApiSettings.max_query_bytes``,
 uploads ``max_upload_bytes``), and JSON nested deeper than the parser can follow is a 400, not a 500.
 
 The store is opened once per app and shared by requests (its caches, such as the in-memory network,
@@ -44,7 +44,7 @@ from kith.graph.errors import KithError
 from kith.graph.gc_tuning import settle_gc
 from kith.graph.network import load_network, serve_stale
 from kith.graph.scope import EVERYTHING, Scope, walled_scope
-from kith.graph.settings import Settings, load_settings
+from kith.api.settings import ApiSettings, load_api_settings
 from kith.graph.store import Store
 
 _SCOPES_KEPT = 256
@@ -120,7 +120,7 @@ class _GraphQL(BundledGraphQL):
             raise BadRequest(400, "The request's JSON is nested too deeply to read; send flatter variables.") from None
 
 
-def create_app(settings: Settings, *, store: Store | None = None, access: AccessStore | None = None) -> FastAPI:
+def create_app(settings: ApiSettings, *, store: Store | None = None, access: AccessStore | None = None) -> FastAPI:
     store = store or open_store(settings)
     access = access or AccessStore(settings.access_path)
     jobs = JobRunner(settings)
@@ -192,4 +192,4 @@ def create_app(settings: Settings, *, store: Store | None = None, access: Access
 def app_from_environment() -> FastAPI:
     """For ``uvicorn --factory kith.api.app:app_from_environment`` and ``kith serve --workers N``: settings
     from the environment (KITH_*), as the CLI would read them."""
-    return create_app(load_settings(**({"db": os.environ["KITH_DB"]} if os.environ.get("KITH_DB") else {})))
+    return create_app(load_api_settings(**({"db": os.environ["KITH_DB"]} if os.environ.get("KITH_DB") else {})))

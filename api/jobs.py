@@ -3,7 +3,7 @@ each in a process of its own (``api.job_worker``), and the jobs are kept in the 
 that a restarted server (or another ``--workers`` process) shows what happened to them.
 
 One job at a time: the embedded store has a single writer, and a second ingest would only queue
-behind the first. A job that runs longer than ``Settings.ingest_timeout_s``, or is cancelled, has
+behind the first. A job that runs longer than ``ApiSettings.ingest_timeout_s``, or is cancelled, has
 its process group killed; the next job then runs. A job whose server stopped before it ended is
 shown as failed (the graph keeps what it ingested, and a rerun of the same files changes nothing).
 Temporary files are removed when a job ends.
@@ -32,7 +32,7 @@ from typing import Any, BinaryIO
 
 from pydantic import SecretStr
 
-from kith.graph.settings import Settings
+from kith.api.settings import ApiSettings
 from kith.graph.sqlite_store import create_private
 
 JOBS_KEPT = 500
@@ -121,13 +121,13 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _settings_for_worker(settings: Settings) -> dict[str, Any]:
+def _settings_for_worker(settings: ApiSettings) -> dict[str, Any]:
     values = settings.model_dump()
     return {k: v.get_secret_value() if isinstance(v, SecretStr) else v for k, v in values.items()}
 
 
 class JobRunner:
-    def __init__(self, settings: Settings, workers: int = 1):
+    def __init__(self, settings: ApiSettings, workers: int = 1):
         self.settings = settings
         self.server = uuid.uuid4().hex  # this runner; a job of another, dead or replaced, is orphaned
         self._local = threading.local()

@@ -50,6 +50,7 @@ sys.path.insert(0, str(REPO))
 
 from kith.api.access import AccessRole, AccessStore  # noqa: E402
 from kith.api.cli.demo import DemoSizes, build_demo, demo_settings  # noqa: E402
+from kith.api.settings import ApiSettings  # noqa: E402
 from kith.graph.settings import Settings  # noqa: E402
 from kith.graph.sqlite_store import SQLiteStore  # noqa: E402
 from kith.ingest.synthetic import TOPICS  # noqa: E402
@@ -351,7 +352,7 @@ def main() -> None:
     try:
         if not db.exists():
             build(db, args.scale, args.seed)
-        settings = demo_settings(Settings(db=db), db)
+        settings = demo_settings(ApiSettings(db=db), db)
         access = AccessStore(settings.access_path)
         if "bench" not in {u.name for u in access.users()}:
             access.add_user("bench", AccessRole.VIEWER)

@@ -9,7 +9,6 @@ against a real server when KITH_NEO4J_URI is set.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -23,23 +22,16 @@ from urllib.parse import urlsplit
 
 from kith.graph import ids as kith_ids
 from kith.graph import neo4j_queries as q
+from kith.graph import store_rows
 from kith.graph.errors import KithError, NotFound, SchemaTooNew, StoreError, StoreUnavailable
 from kith.graph.model import (
     KNOWS_COUNTERS,
-    Attendance,
-    Category,
     Deal,
-    DealRole,
-    DealRoleKind,
-    DealStatus,
     IdentityEvent,
-    IdentityEventKind,
     Interaction,
-    InteractionKind,
     InteractionWrite,
     Knows,
     Organization,
-    Participant,
     Person,
     Provenance,
     ReviewItem,
@@ -50,6 +42,7 @@ from kith.graph.model import (
     WorksAt,
 )
 from kith.graph.store import COUNT_KEYS, KNOWS_COLUMNS, STORE_ID_KEY, PathFacts
+from kith.graph.store_rows import knows_values, provenance_values, row_of, snapshot_json
 from kith.graph.text import index_text
 
 SCHEMA_VERSION = 3  # bump with a change to schema.cypher or to the graph model that needs migrating
@@ -245,15 +238,7 @@ def _unique(values: Iterable[str]) -> list[str]:
 
 
 def _prov(p: Provenance | None) -> dict[str, Any]:
-    if p is None:
-        return {}
-    return {"src_kind": p.source_kind, "src": p.source, "src_record": p.record, "ingested_at": p.ingested_at}
-
-
-def _prov_of(props: dict[str, Any]) -> Provenance | None:
-    if props.get("src_kind") is None:
-        return None
-    return Provenance(props["src_kind"], props["src"], props["src_record"], props["ingested_at"])
+    return dict(zip(store_rows.PROVENANCE, provenance_values(p))) if p else {}
 
 
 def _search_props(text: str, tokens: str | None = None) -> dict[str, str | None]:
@@ -263,85 +248,53 @@ def _search_props(text: str, tokens: str | None = None) -> dict[str, str | None]
 
 
 def _knows_row(k: Knows) -> dict[str, Any]:
-    return {"a": k.a, "b": k.b, "first_at": k.first_at, "last_at": k.last_at,
-            **{c: float(getattr(k, c)) for c in KNOWS_COUNTERS}}
+    return dict(zip(KNOWS_COLUMNS, knows_values(k)))
 
 
+# Records from the statements' rows: each shapes its node and relationship properties into store_rows' rows.
 def _knows(row: dict[str, Any]) -> Knows:
-    props = row["knows"]
-    return Knows(row["a"], row["b"], props.get("first_at"), props.get("last_at"),
-                 **{c: props.get(c, 0.0) for c in KNOWS_COUNTERS})
+    return store_rows.knows((row["a"], row["b"], *row_of(row["knows"], KNOWS_COLUMNS[2:])))
 
 
 def _organization(r: Mapping[str, Any]) -> Organization:
-    org = r["org"]
-    return Organization(org["id"], org["name"], org["normalized_name"], sorted(r["domains"]), _prov_of(org),
-                        bool(org.get("name_guessed")))
+    return store_rows.organization(row_of(r["org"], store_rows.ORGANIZATION), r["domains"])
 
 
 def _works_at(person_id: str, org_id: str, works: dict[str, Any]) -> WorksAt:
-    return WorksAt(person_id, org_id, works["title"], works.get("since"), works.get("until"), _prov_of(works))
+    return store_rows.works_at(_job_row(person_id, org_id, works))
 
 
-def _job_order(w: WorksAt) -> tuple:
-    return (w.person_id, w.since is None, w.since or 0, w.org_id, w.title)
+def _job_row(person_id: str, org_id: str, works: dict[str, Any]) -> tuple:
+    return person_id, org_id, *row_of(works, store_rows.WORKS_AT[2:])
+
+
+_job_order = store_rows.job_order  # the name path_facts uses
 
 
 def _person(row: dict[str, Any]) -> Person:
     p = row["person"]
-    emails = sorted(row["emails"], key=lambda e: (e.get("ingested_at") is not None,
-                                                   e.get("ingested_at") or 0, e["address"]))
-    return Person(
-        id=p["id"], name=p.get("name", ""), emails=[e["address"] for e in emails],
-        phones=sorted(p.get("phones") or []), given_name=p.get("given_name", ""),
-        family_name=p.get("family_name", ""), is_internal=bool(p.get("is_internal")),
-        opted_out=bool(p.get("opted_out")), blocked=bool(p.get("blocked")),
-        sharing=Sharing(p.get("sharing", Sharing.ALL)), provenance=_prov_of(p),
-    )
+    emails = sorted(row["emails"], key=lambda e: store_rows.email_order(e.get("ingested_at"), e["address"]))
+    return store_rows.person(row_of(p, store_rows.PERSON), [e["address"] for e in emails],
+                             sorted(p.get("phones") or []))
 
 
 def _interaction(row: dict[str, Any]) -> Interaction:
-    p = row["interaction"]
-    # A merge can leave two participants at one position: person and role settle the order.
-    parts = sorted(row["participants"], key=lambda r: (r["position"], r["person_id"], r["role"]))
-    return Interaction(
-        id=p["id"], kind=InteractionKind(p["kind"]), occurred_at=p.get("occurred_at"),
-        participants=[Participant(r["person_id"], Role(r["role"]), Attendance(r["status"]), r.get("address") or "")
-                      for r in parts],
-        subject=p.get("subject") or "", topics=sorted(row["topics"]), body=p.get("body") or "",
-        thread_id=p.get("thread_id") or "", parent_id=p.get("parent_id") or "", category=Category(p["category"]),
-        duration_s=p.get("duration_s"), provenance=_prov_of(p),
-    )
+    return store_rows.interaction(row_of(row["interaction"], store_rows.INTERACTION), row["topics"],
+                                  [row_of(r, store_rows.PARTICIPANT) for r in row["participants"]])
 
 
 def _identity_event(row: dict[str, Any]) -> IdentityEvent:
     p = row["event"]
-    return IdentityEvent(
-        kind=IdentityEventKind(p["kind"]), person_id=p["person_id"], other_id=p["other_id"],
-        emails=list(p.get("emails") or []), reason=p["reason"], actor=p["actor"], at=p["at"],
-        snapshot=json.loads(p.get("snapshot") or "{}"), id=p["id"], undone_at=p.get("undone_at"),
-        undone_by=p.get("undone_by") or "",
-    )
+    return store_rows.identity_event(row_of(p, store_rows.IDENTITY_EVENT), p.get("emails") or [])
 
 
 def _review_item(row: dict[str, Any]) -> ReviewItem:
-    p = row["item"]
-    return ReviewItem(
-        person_id=p["person_id"], other_id=p["other_id"], score=p["score"], reason=p["reason"],
-        created_at=p["created_at"], status=ReviewStatus(p["status"]), id=p["id"],
-        resolved_by=p.get("resolved_by") or "", resolved_at=p.get("resolved_at"),
-    )
+    return store_rows.review_item(row_of(row["item"], store_rows.REVIEW_ITEM))
 
 
 def _deal(row: dict[str, Any]) -> Deal:
-    p = row["deal"]
-    roles = sorted(((r["role"], r["person_id"]) for r in row["roles"]))
-    return Deal(
-        id=p["id"], name=p["name"], org_id=min(row["org_ids"], default=""), stage=p.get("stage", ""),
-        status=DealStatus(p["status"]), amount=p.get("amount"), currency=p.get("currency", ""),
-        opened_at=p.get("opened_at"), closed_at=p.get("closed_at"),
-        roles=[DealRole(person, DealRoleKind(role)) for role, person in roles], provenance=_prov_of(p),
-    )
+    p = {**row["deal"], "org_id": min(row["org_ids"], default="")}
+    return store_rows.deal(row_of(p, store_rows.DEAL), [(r["person_id"], r["role"]) for r in row["roles"]])
 
 
 # -- the store -------------------------------------------------------------------------------------
@@ -631,7 +584,7 @@ class Neo4jStore:
     def add_identity_event(self, event: IdentityEvent) -> int:
         params = {
             "kind": str(event.kind), "person_id": event.person_id, "other_id": event.other_id,
-            "emails": list(event.emails), "snapshot": json.dumps(event.snapshot, default=str),
+            "emails": list(event.emails), "snapshot": snapshot_json(event),
             "reason": event.reason, "actor": event.actor, "at": event.at, "undone_by": "",
         }
 
@@ -737,8 +690,7 @@ class Neo4jStore:
 
     def works_at(self, person_ids: Iterable[str] = (), org_ids: Iterable[str] = ()) -> list[WorksAt]:
         rows = self._of_people_or_orgs(q.WORKS_AT, person_ids, org_ids)
-        unique = {(r["person_id"], r["org_id"], r["works"]["title"]): r for r in rows}
-        return sorted((_works_at(r["person_id"], r["org_id"], r["works"]) for r in unique.values()), key=_job_order)
+        return store_rows.jobs(_job_row(r["person_id"], r["org_id"], r["works"]) for r in rows)
 
     def get_interactions(self, ids: Iterable[str]) -> dict[str, Interaction]:
         return {r["interaction"]["id"]: _interaction(r) for r in self._read(q.GET_INTERACTIONS, "ids", ids)}
@@ -787,7 +739,7 @@ class Neo4jStore:
 
     def deals_of(self, person_ids: Iterable[str] = (), org_ids: Iterable[str] = ()) -> list[Deal]:
         deals = self.get_deals(r["id"] for r in self._of_people_or_orgs(q.DEALS_OF, person_ids, org_ids))
-        return sorted(deals.values(), key=lambda d: (d.opened_at is None, -(d.opened_at or 0), d.id))
+        return sorted(deals.values(), key=store_rows.deal_order)
 
     def knows_of(self, person_ids: Iterable[str]) -> list[Knows]:
         rows = {(r["a"], r["b"]): r for r in self._read(q.KNOWS_OF, "ids", person_ids)}

@@ -1,4 +1,5 @@
-"""One typed settings object, read from the environment (KITH_*) and an optional TOML file.
+"""The settings of the graph and the ingests: one typed object, read from the environment (KITH_*) and an
+optional TOML file. What only the API server and the CLI read is added by ``api.settings.ApiSettings``.
 
 Precedence: command-line options > environment > config file > defaults. The config file is
 ``$KITH_CONFIG`` or ``kith.toml`` in the user's config directory.
@@ -7,9 +8,10 @@ Precedence: command-line options > environment > config file > defaults. The con
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 import platformdirs
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
@@ -99,7 +101,6 @@ class Settings(BaseSettings):
         default_factory=list, description="the firm's own email domains, comma-separated"
     )
     privacy: PrivacyMode = Field(PrivacyMode.TOPICS, description="metadata | topics | full")
-    access_db: Path | None = Field(None, description="users, tokens, walls and audit (default: beside KITH_DB)")
     exclude_addresses: Annotated[list[str], NoDecode] = Field(default_factory=list)
     exclude_domains: Annotated[list[str], NoDecode] = Field(default_factory=list)
     recurrence_horizon_days: int = Field(365, ge=0, description="expand recurring meetings this far past now")
@@ -108,8 +109,6 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='graph.strength.Weights overrides, JSON: {"meeting": 4}; `kith evaluate --fit` writes them',
     )
-    introspection: bool = Field(True, description="serve GraphQL introspection (set KITH_INTROSPECTION=false in production)")
-    query_timeout_s: float = Field(10.0, gt=0, description="seconds one API query may run before it is cancelled")
     max_header_bytes: int = Field(1 << 20, gt=0, description="a message whose header block is larger is skipped")
     max_recipients: int = Field(1000, gt=0, description="a message with more To/Cc/Bcc addresses is skipped")
     max_message_bytes: int = Field(32 << 20, gt=0, description="a larger message is skipped, read past, never held")
@@ -118,16 +117,6 @@ class Settings(BaseSettings):
     max_event_bytes: int = Field(4 << 20, gt=0, description="a longer calendar event (or line of one) is skipped")
     max_file_bytes: int = Field(64 << 20, gt=0, description="a larger JSON deal file is skipped unread; a larger "
                                                              ".ics is read event by event, not parsed whole")
-    metrics_token: SecretStr = Field(SecretStr(""), description="when set, /metrics asks for Authorization: Bearer <it>")
-    token_days: float = Field(90.0, ge=0, description="days a new API token is valid unless told otherwise (0: until revoked)")
-    ingest_timeout_s: float = Field(4 * 3600.0, gt=0, description="seconds one API ingest job may run before it is stopped")
-    max_query_bytes: int = Field(256 << 10, gt=0, description="largest API request body (query and variables) read")
-    max_upload_bytes: int = Field(1 << 30, gt=0, description="largest API upload (all files of one ingest job)")
-    network_stale_s: float = Field(60.0, ge=0, description="seconds the API may answer paths from a network built "
-                                                           "before an ingest's latest writes")
-    teams: dict[str, list[str]] = Field(
-        default_factory=dict, description='named teams for `kith paths --team`, JSON: {"m-and-a": ["ana@firm.com"]}'
-    )
 
     accounts: list[SyncAccount] = Field(default_factory=list, description="`kith sync` accounts ([[accounts]])")
 
@@ -135,15 +124,10 @@ class Settings(BaseSettings):
         _split_list
     )
 
-    @field_validator("db", "access_db")
+    @field_validator("db")
     @classmethod
-    def _absolute(cls, path: Path | None) -> Path | None:
-        """Database paths resolved once, here: a relative --db means the same file to every part of Kith."""
-        return path.expanduser().absolute() if path is not None else None
-
-    @property
-    def access_path(self) -> Path:
-        return self.access_db or self.db.with_name(self.db.stem + ".access.db")
+    def _absolute(cls, path: Path) -> Path:
+        return absolute(path)
 
     @property
     def store_kind(self) -> Literal["sqlite", "neo4j"]:
@@ -166,6 +150,11 @@ class Settings(BaseSettings):
         return init_settings, env_settings, toml
 
 
+def absolute(path: Path) -> Path:
+    """Database paths resolved once, in the settings: a relative --db means the same file to every part of Kith."""
+    return path.expanduser().absolute()
+
+
 def save_strength_weights(weights: dict[str, float]) -> Path:
     """Write ``strength_weights`` into the config file (created if missing; the rest of it kept)."""
     import tomlkit
@@ -184,10 +173,18 @@ def save_strength_weights(weights: dict[str, float]) -> Path:
     return path
 
 
+S = TypeVar("S", bound=Settings)
+
+
 def load_settings(**overrides: object) -> Settings:
     """Settings from file and environment, with explicit overrides (e.g. CLI options) on top."""
+    return settings_from(Settings, overrides)
+
+
+def settings_from(kind: type[S], overrides: Mapping[str, object]) -> S:
+    """``kind`` (Settings or a subclass) from file and environment, with ``overrides`` on top (None: not given)."""
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        return kind(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         problems = "; ".join(
             f"KITH_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()

@@ -14,6 +14,7 @@ from rich.console import Console
 from kith.graph.errors import KithError
 
 if TYPE_CHECKING:
+    from kith.api.settings import ApiSettings
     from kith.graph.settings import Settings
     from kith.graph.store import Store
 
@@ -49,14 +50,14 @@ def parse_when(text: str | None, option: str = "--as-of") -> int | None:
     return int(when.timestamp())
 
 
-def settings_of(ctx: typer.Context) -> Settings:
+def settings_of(ctx: typer.Context) -> ApiSettings:
     """This invocation's settings: the environment and config file under the global options, loaded once."""
     root = ctx.find_root()
     if not isinstance(root.obj, dict):
         return root.obj
-    from kith.graph.settings import load_settings  # pydantic: loaded by the commands that need settings
+    from kith.api.settings import load_api_settings  # pydantic: loaded by the commands that need settings
 
-    root.obj = load_settings(**root.obj)
+    root.obj = load_api_settings(**root.obj)
     return root.obj
 
 

@@ -12,7 +12,7 @@ import shlex
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -20,9 +20,12 @@ from kith.api.cli.context import AsJson, out, print_json, settings_of
 from kith.api.cli.ingest import show_report, with_progress
 
 if TYPE_CHECKING:  # the generator and the readers are imported when a demo is built (spaCy is heavy)
+    from kith.api.settings import ApiSettings
     from kith.graph.settings import Settings
     from kith.ingest.report import RunReport
     from kith.ingest.synthetic import Firm
+
+AnySettings = TypeVar("AnySettings", bound="Settings")
 
 DEMO_MESSAGES = 6000
 DEMO_USER = "demo"
@@ -58,7 +61,7 @@ class DemoFirm:
     reports: list[RunReport] = field(default_factory=list)
 
 
-def demo_settings(settings: Settings, db: Path) -> Settings:
+def demo_settings(settings: AnySettings, db: Path) -> AnySettings:
     from kith.ingest.synthetic import FIRM_DOMAIN
 
     return settings.model_copy(update={"internal_domains": [FIRM_DOMAIN], "neo4j_uri": "", "db": db})
@@ -130,7 +133,7 @@ def demo_db_path(ctx: typer.Context) -> Path:
     return settings_of(ctx).db if explicit else default_db_path().with_name("demo.db")  # settings made it absolute
 
 
-def demo_token(settings: Settings, firm: Firm) -> str:
+def demo_token(settings: ApiSettings, firm: Firm) -> str:
     """A fresh token for the demo admin (created, linked to the first colleague, on the first run)."""
     from kith.api.access import AccessRole, AccessStore
     from kith.graph.sqlite_store import SQLiteStore

@@ -23,7 +23,7 @@ from kith.api.access import AccessRole, AccessStore, User
 from kith.api.jobs import JobRunner
 from kith.api.graphql.loaders import Loaders
 from kith.graph.scope import Scope
-from kith.graph.settings import Settings
+from kith.api.settings import ApiSettings
 from kith.graph.store import Store
 
 R = TypeVar("R")
@@ -87,7 +87,7 @@ class AuditWriter:
 
 @dataclass(eq=False)
 class KithContext(BaseContext):
-    settings: Settings
+    settings: ApiSettings
     store: Store
     access: AccessStore
     jobs: JobRunner

@@ -5,8 +5,8 @@ per-query time limit. ``python -m kith.api.graphql.schema > schema.graphql`` exp
 Limits (each refusal comes back as a GraphQL error that says what to change):
 - depth at most ``MAX_DEPTH`` (10), aliases at most ``MAX_ALIASES`` (30), tokens at most ``MAX_TOKENS``
   (2000); page size at most ``api.pagination.MAX_PAGE`` (100) with ``first`` required on every list;
-- a query running longer than ``Settings.query_timeout_s`` (default 10 s) is cancelled;
-- introspection is off when ``Settings.introspection`` is false (``KITH_INTROSPECTION=false``), and with it
+- a query running longer than ``ApiSettings.query_timeout_s`` (default 10 s) is cancelled;
+- introspection is off when ``ApiSettings.introspection`` is false (``KITH_INTROSPECTION=false``), and with it
   the "Did you mean ...?" suggestions in errors, which would tell field, type and value names one by one.
 
 Errors: graphql-core's own (syntax, validation, the limits above) and Kith's user errors

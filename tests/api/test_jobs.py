@@ -10,16 +10,16 @@ from pathlib import Path
 import httpx
 
 from kith.api.jobs import SERVER_STOPPED, JobKind, JobRunner, JobState
-from kith.graph.settings import Settings
+from kith.api.settings import ApiSettings
 from kith.graph.sqlite_store import SQLiteStore
 from tests.api.world import World, world  # noqa: F401 (the fixture)
 
 CARD = b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Uma Upload\r\nEMAIL:uma@newclient.example\r\nEND:VCARD\r\n"
 
 
-def settings_in(tmp_path, **changes) -> Settings:
+def settings_in(tmp_path, **changes) -> ApiSettings:
     SQLiteStore.open(tmp_path / "kith.db").close()
-    return Settings(db=tmp_path / "kith.db", access_db=tmp_path / "access.db", **changes)
+    return ApiSettings(db=tmp_path / "kith.db", access_db=tmp_path / "access.db", **changes)
 
 
 def folder_with(tmp_path, name: str, content: bytes | None) -> os.PathLike:

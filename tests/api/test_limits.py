@@ -119,10 +119,10 @@ def test_introspection_can_be_switched_off():
 
 
 def test_introspection_setting_reads_the_environment(monkeypatch):
-    from kith.graph.settings import load_settings
+    from kith.api.settings import load_api_settings
 
     monkeypatch.setenv("KITH_INTROSPECTION", "false")
-    assert load_settings().introspection is False
+    assert load_api_settings().introspection is False
 
 
 def test_with_introspection_off_errors_suggest_no_names(tmp_path):

@@ -23,7 +23,7 @@ from pydantic import SecretStr
 from kith.api.access import AccessRole, AccessStore
 from kith.api.app import create_app
 from kith.api.cli.demo import DemoSizes, build_demo, demo_settings
-from kith.graph.settings import Settings
+from kith.api.settings import ApiSettings
 from kith.graph.sqlite_store import SQLiteStore
 from kith.ingest.synthetic import Contact
 from tests.neo4j_server import NEO4J_WIPES, neo4j_env, neo4j_store
@@ -54,7 +54,7 @@ class Walled:
 
 @dataclass
 class World:
-    settings: Settings
+    settings: ApiSettings
     url: str
     tokens: dict[str, str]
     walled: Walled
@@ -145,7 +145,7 @@ def world(request, tmp_path_factory) -> World:
 def _build(folder: Path, store=None) -> World:
     """The world on ``store`` (the test Neo4j), or on a SQLite file in ``folder``."""
     db = folder / "kith.db"
-    settings = demo_settings(Settings(db=db, access_db=folder / "access.db"), db)
+    settings = demo_settings(ApiSettings(db=db, access_db=folder / "access.db"), db)
     # the time limit itself is tested in test_limits.py; here it only must not cut a loaded machine short
     settings = settings.model_copy(update={"query_timeout_s": 60.0})
     if store is not None:  # requests and background jobs open the same Neo4j

@@ -32,7 +32,7 @@ from kith.graph import ids
 from kith.graph.accounts import account_map
 from kith.graph.exports import account_graph
 from kith.graph.model import Organization, WorksAt
-from kith.graph.settings import Settings
+from kith.api.settings import ApiSettings
 from kith.graph.sqlite_store import SQLiteStore
 from tests.api.world import _walled_org, free_port
 from tests.conftest import REPO
@@ -86,7 +86,7 @@ def run(tmp_path_factory) -> dict:
         pytest.skip(f"the browser tests need {', '.join(missing)}")
     folder = tmp_path_factory.mktemp("browser")
     db = folder / "kith.db"
-    settings = demo_settings(Settings(db=db, access_db=folder / "access.db"), db)
+    settings = demo_settings(ApiSettings(db=db, access_db=folder / "access.db"), db)
     demo = build_demo(settings, db, seed=5, sizes=SIZES)
     store = SQLiteStore.open(db)
     try:
