@@ -268,9 +268,6 @@ def _job_row(person_id: str, org_id: str, works: dict[str, Any]) -> tuple:
     return person_id, org_id, *row_of(works, store_rows.WORKS_AT[2:])
 
 
-_job_order = store_rows.job_order  # the name path_facts uses
-
-
 def _person(row: dict[str, Any]) -> Person:
     p = row["person"]
     emails = sorted(row["emails"], key=lambda e: store_rows.email_order(e.get("ingested_at"), e["address"]))
@@ -732,7 +729,7 @@ class Neo4jStore:
         shared: list[list[Interaction]] = [[] for _ in pairs]
         for r in sorted(row["shared"], key=lambda r: (r["n"], r["r"])):
             shared[r["n"]].append(_interaction(r))
-        return PathFacts(people, sorted(jobs, key=_job_order), orgs, shared)
+        return PathFacts(people, sorted(jobs, key=store_rows.job_order), orgs, shared)
 
     def get_deals(self, ids: Iterable[str]) -> dict[str, Deal]:
         return {r["deal"]["id"]: _deal(r) for r in self._read(q.GET_DEALS, "ids", ids)}
