@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from tests.neo4j_server import neo4j_store, server_per_worker
+from tests.neo4j_server import neo4j_store
 
 # Property tests check behaviour, never speed: no per-example deadline (a loaded CI machine missed
 # hypothesis's default 200 ms on a name parse that takes microseconds when idle).
@@ -27,25 +27,23 @@ def corpus(*parts: str) -> Path:
     return path
 
 
-# Test modules that empty and fill the test Neo4j from their own bodies (not through a fixture).
+# Test modules that empty and fill the one test Neo4j from their own bodies (not through a fixture).
 NEO4J_MODULES = {"test_demo_parity", "test_migrate", "test_neo4j_queries"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist's --dist loadgroup (pyproject's addopts): when the workers share one test Neo4j,
-    the tests that use it run on one worker, one after another, since each empties it (with a server per
-    worker they spread like the rest); the tests on each session-wide API world run on one worker, which
-    builds it once. A module's own xdist_group marker wins."""
-    shared = not server_per_worker()
+    """Under pytest-xdist's --dist loadgroup (pyproject's addopts): the tests that use the test Neo4j run on
+    one worker, one after another, since each empties it; the tests on the session-wide SQLite API world run
+    on one worker, which builds it once. A module's own xdist_group marker wins."""
     for item in items:
         if item.get_closest_marker("xdist_group"):
             continue
         params = item.callspec.params if hasattr(item, "callspec") else {}
-        if shared and ("neo4j" in params.values() or item.module.__name__.rpartition(".")[2] in NEO4J_MODULES):
+        if "neo4j" in params.values() or item.module.__name__.rpartition(".")[2] in NEO4J_MODULES:
             item.add_marker(pytest.mark.xdist_group("neo4j"))
-        elif "world" in params:
-            item.add_marker(pytest.mark.xdist_group(f"world-{params['world']}"))
+        elif params.get("world") == "sqlite":
+            item.add_marker(pytest.mark.xdist_group("world-sqlite"))
 
 
 @pytest.fixture(params=["sqlite", "neo4j"])

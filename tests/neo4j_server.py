@@ -1,11 +1,6 @@
 """The test Neo4j server: the KITH_NEO4J_* variables, read once and taken out of the environment so
 that only the tests that ask for Neo4j (the ``store`` fixture's Neo4j half, ``neo4j_env()``) use it and
-everything else stays on SQLite. Import it as ``tests.neo4j_server`` (one module, one state).
-
-KITH_TEST_NEO4J_URIS (test-only; bolt URIs separated by spaces, the same user and password) names more
-servers. With a server for every pytest-xdist worker, each worker empties and fills only its own, so the
-Neo4j tests spread over the workers like the SQLite ones (.ci/run starts them); with fewer, they all use the
-first server, one after another on one worker (tests/conftest.py)."""
+everything else stays on SQLite. Import it as ``tests.neo4j_server`` (one module, one state)."""
 
 from __future__ import annotations
 
@@ -19,26 +14,13 @@ import pytest
 NEO4J = {name: os.environ.pop(name, "") or os.environ.get(name.replace("KITH_", "KITH_TEST_", 1), "") for name in
          ("KITH_NEO4J_URI", "KITH_NEO4J_USER", "KITH_NEO4J_PASSWORD", "KITH_NEO4J_DATABASE")}
 os.environ.update({name.replace("KITH_", "KITH_TEST_", 1): value for name, value in NEO4J.items()})
-SERVERS = list(dict.fromkeys(u for u in [NEO4J["KITH_NEO4J_URI"], *os.environ.get("KITH_TEST_NEO4J_URIS", "").split()]
-                             if u))
-
-
-def server_per_worker() -> bool:
-    """Whether every pytest-xdist worker (or the one process under -n 0) has a test server of its own."""
-    return len(SERVERS) >= int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-
-
-def _server() -> str:
-    """This process's test server: its worker's own (gw1 -> the second), or the first when they share it."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    return SERVERS[int(worker.removeprefix("gw"))] if server_per_worker() else SERVERS[0]
 
 
 def neo4j_env() -> dict[str, str]:
     """The KITH_NEO4J_* settings of the test server (for a CLI or API process), or a clean skip."""
     if not NEO4J["KITH_NEO4J_URI"]:
         pytest.skip("KITH_NEO4J_URI is not set: the Neo4j half of this test is skipped (.ci/neo4j/neo4j.sh start)")
-    return {name: value for name, value in NEO4J.items() if value} | {"KITH_NEO4J_URI": _server()}
+    return {name: value for name, value in NEO4J.items() if value}
 
 
 NEO4J_WIPES = [0]  # how often the test database was emptied: a session-wide world built on it checks
