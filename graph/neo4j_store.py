@@ -260,10 +260,6 @@ def _organization(r: Mapping[str, Any]) -> Organization:
     return store_rows.organization(row_of(r["org"], store_rows.ORGANIZATION), r["domains"])
 
 
-def _works_at(person_id: str, org_id: str, works: dict[str, Any]) -> WorksAt:
-    return store_rows.works_at(_job_row(person_id, org_id, works))
-
-
 def _job_row(person_id: str, org_id: str, works: dict[str, Any]) -> tuple:
     return person_id, org_id, *row_of(works, store_rows.WORKS_AT[2:])
 
@@ -724,12 +720,13 @@ class Neo4jStore:
         [row] = self._db.run(q.PATH_FACTS, {"ids": _unique(person_ids), "pairs": [list(p) for p in pairs],
                                             "before": before, "limit": limit})
         people = {p.id: p for p in map(_person, row["people"])}
-        jobs = [_works_at(r["person"]["id"], j["org"]["id"], j["works"]) for r in row["people"] for j in r["jobs"]]
+        jobs = store_rows.jobs(_job_row(r["person"]["id"], j["org"]["id"], j["works"])
+                               for r in row["people"] for j in r["jobs"])
         orgs = {j["org"]["id"]: _organization(j) for r in row["people"] for j in r["jobs"]}
         shared: list[list[Interaction]] = [[] for _ in pairs]
         for r in sorted(row["shared"], key=lambda r: (r["n"], r["r"])):
             shared[r["n"]].append(_interaction(r))
-        return PathFacts(people, sorted(jobs, key=store_rows.job_order), orgs, shared)
+        return PathFacts(people, jobs, orgs, shared)
 
     def get_deals(self, ids: Iterable[str]) -> dict[str, Deal]:
         return {r["deal"]["id"]: _deal(r) for r in self._read(q.GET_DEALS, "ids", ids)}
