@@ -15,14 +15,19 @@ query, for:
     python bench/api_load.py --db /tmp/x10.db     # reuse a graph built before (kept with --keep)
     python bench/api_load.py --db /tmp/x10.db --wrk   # capacity with wrk, beside a FastAPI "hello"
 
-``--wrk`` measures capacity with ``wrk`` instead (it must be installed): requests/s, p50 and p99 at 1, 10
-and 50 connections for a person lookup and for warmPaths (people, scores and the introduction, no
-evidence), each request for a different target in the run (every known person; every contact), so
-answers are not served from the per-process memo, beside a FastAPI "hello" endpoint served by uvicorn
-with the same worker count, measured in the same run. Targets at 50 connections: person lookup >= 25 %
-of hello's requests/s, warmPaths >= 5 %. Beside each run, the server's CPU per request (its processes' user
-and system time, psutil) and hello's over it: on a shared machine a server's share of the CPU moves with
-the load, its CPU per request much less, so that ratio is the steadier one.
+``--wrk`` measures capacity with ``wrk`` instead (it must be installed): a person lookup and warmPaths
+(people, scores and the introduction, no evidence) beside a FastAPI "hello" endpoint served by uvicorn with
+the same worker count, all three servers up at once. Each target of the run is asked once before any is
+asked again (every known person; every contact: each run carries on through the pool where the last one
+stopped), so warmPaths answers are not served from the per-process memo. Targets at 50 connections:
+person lookup >= 25 % of hello's requests/s, warmPaths >= 5 %.
+
+On a shared machine one long run per endpoint lets whatever else runs decide the ratio (what ran just
+before matters on 2 cores), so the endpoints take turns: ``--rounds`` short rounds, each running hello,
+person and warmPaths once (the order rotated each round), and each figure is the median over the rounds
+of that round's ratio to hello. Beside it, the server's CPU per request (its processes' user and system
+time, psutil) and hello's over it: how much CPU a server gets moves with the load, its CPU per request
+much less, so that ratio is the steadier one.
 """
 
 from __future__ import annotations
@@ -76,7 +81,8 @@ app = FastAPI()
 async def hello() -> dict:
     return {"hello": "world"}
 """
-# Each wrk thread walks the request bodies (one per line) from its own offset: distinct targets.
+# Each wrk thread walks the request bodies (one per line) from its own offset (the run's start, args[3],
+# plus its share of the pool): distinct targets.
 WRK_SCRIPT = """
 local bodies, at, threads = {}, 0, 0
 setup = function(thread)
@@ -85,7 +91,7 @@ setup = function(thread)
 end
 init = function(args)
   for line in io.lines(args[1]) do bodies[#bodies + 1] = line end
-  at = math.floor(number * #bodies / tonumber(args[2]))
+  at = tonumber(args[3]) + math.floor(number * #bodies / tonumber(args[2]))
 end
 request = function()
   if #bodies == 0 then return wrk.format("GET", "/hello") end
@@ -267,26 +273,26 @@ def cpu_seconds(server: subprocess.Popen) -> float:
 
 
 def wrk(url: str, script: Path, bodies: Path, connections: int, seconds: float, server: subprocess.Popen,
-        token: str = "") -> dict:
-    """wrk's figures, and the server's CPU per request: on a shared machine, how much of the CPU a server
-    gets moves with the load, its CPU per request much less."""
+        token: str = "", start: int = 0) -> dict:
+    """wrk's figures, and the server's CPU per request; its threads walk ``bodies`` from ``start``."""
     threads = min(connections, 2)
     command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s", "--timeout", "10s",
                "-s", str(script), "-H", "Content-Type: application/json"]
     if token:
         command += ["-H", f"Authorization: Bearer {token}"]
     cpu = cpu_seconds(server)
-    out = subprocess.run([*command, url, "--", str(bodies), str(threads)], capture_output=True, text=True, check=True)
+    out = subprocess.run([*command, url, "--", str(bodies), str(threads), str(start)], capture_output=True, text=True,
+                         check=True)
     cpu = cpu_seconds(server) - cpu
     line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT"))
     requests, duration, p50, p99, errors = line.split()[1:]
     return {"rps": int(requests) / float(duration), "requests": int(requests), "p50": int(p50) / 1000,
-            "p99": int(p99) / 1000, "errors": int(errors), "load": os.getloadavg()[0],
+            "p99": int(p99) / 1000, "errors": int(errors), "load": os.getloadavg()[0], "threads": threads,
             "cpu_us": 1e6 * cpu / max(1, int(requests))}
 
 
 def wrk_phase(db: Path, token: str, args: argparse.Namespace, folder: Path) -> None:
-    """Capacity with wrk: hello, person lookup and uncached warmPaths at 1, 10 and 50 connections."""
+    """Capacity with wrk: hello, person lookup and uncached warmPaths taking turns in short rounds."""
     store = SQLiteStore.open(db)
     people = sorted(p.id for p in store.iter_people())
     store.close()
@@ -298,38 +304,51 @@ def wrk_phase(db: Path, token: str, args: argparse.Namespace, folder: Path) -> N
     for name, bodies in files.items():
         random.Random(args.seed).shuffle(bodies)
         (folder / f"{name}.jsonl").write_text("".join(json.dumps(b) + "\n" for b in bodies))
-    print(f"\nwrk, {args.wrk_seconds:g} s per run, {args.workers} workers on {os.cpu_count()} CPUs; distinct targets: "
-          f"{len(people):,} people, {len(contacts):,} contacts", flush=True)
-    results: dict[tuple[str, int], dict] = {}
-    with hello_serving(args.workers, folder) as (hello, server):
-        for c in (1, 10, 50):
-            results[("hello", c)] = wrk(hello, script, folder / "hello.jsonl", c, args.wrk_seconds, server)
-    with serving(db, args.workers) as (url, server):
+    kinds = list(files)
+    print(f"\nwrk: {args.rounds} rounds of {args.wrk_seconds:g} s per endpoint and connection count, the order "
+          f"rotated each round; {args.workers} workers on {os.cpu_count()} CPUs; distinct targets: {len(people):,} "
+          f"people, {len(contacts):,} contacts", flush=True)
+    results: dict[tuple[int, str, int], dict] = {}
+    asked = dict.fromkeys(kinds, 0)  # requests so far: where the next run starts in the pool
+    with hello_serving(args.workers, folder) as (hello, hello_server), serving(db, args.workers) as (url, server):
         headers = {"Authorization": f"Bearer {token}"}
         for _ in range(args.workers * 3):  # each worker maps its network and answers once before the clock
-            for body in (files["person"][0], files["warmPaths"][0]):
+            for body in (files["person"][-1], files["warmPaths"][-1]):
                 r = httpx.post(url + "/graphql", json=body, headers=headers, timeout=120)
                 assert r.status_code == 200 and not r.json().get("errors"), r.text[:500]
-        for kind in ("person", "warmPaths"):
-            for c in (1, 10, 50):
-                results[(kind, c)] = wrk(url, script, folder / f"{kind}.jsonl", c, args.wrk_seconds, server, token)
-    # "CPU of hello": hello's server CPU per request over this one's, the share of hello's requests/s this
-    # endpoint would reach with the same CPU
-    print(f"{'endpoint':<10} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'errors':>6} "
-          f"{'of hello':>9} {'CPU us/req':>10} {'CPU of hello':>12}  load")
-    for (kind, c), r in results.items():
-        share = r["rps"] / results[("hello", c)]["rps"]
-        cpu_share = results[("hello", c)]["cpu_us"] / r["cpu_us"]
-        print(f"{kind:<10} {c:>5} {r['rps']:>9,.0f} {r['p50']:>8.1f} {r['p99']:>8.1f} {r['requests']:>9,} "
-              f"{r['errors']:>6} {share:>8.1%} {r['cpu_us']:>10,.0f} {cpu_share:>11.1%}  {r['load']:.1f}")
+        for n in range(args.rounds):
+            for kind in kinds[n % len(kinds):] + kinds[:n % len(kinds)]:
+                for c in args.connections:
+                    to, proc, tok = (hello, hello_server, "") if kind == "hello" else (url, server, token)
+                    r = wrk(to, script, folder / f"{kind}.jsonl", c, args.wrk_seconds, proc, tok, asked[kind])
+                    asked[kind] += -(-r["requests"] // r["threads"])  # each thread walked this far
+                    results[(n, kind, c)] = r
+    print(f"{'round':>5} {'endpoint':<10} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} "
+          f"{'errors':>6} {'of hello':>9} {'CPU us/req':>10} {'CPU of hello':>12}  load")
+    for (n, kind, c), r in results.items():
+        base = results[(n, "hello", c)]
+        r["share"], r["cpu_share"] = r["rps"] / base["rps"], base["cpu_us"] / r["cpu_us"]
+        print(f"{n + 1:>5} {kind:<10} {c:>5} {r['rps']:>9,.0f} {r['p50']:>8.1f} {r['p99']:>8.1f} {r['requests']:>9,} "
+              f"{r['errors']:>6} {r['share']:>8.1%} {r['cpu_us']:>10,.0f} {r['cpu_share']:>11.1%}  {r['load']:.1f}")
+    median = statistics.median
+    print(f"\nmedians over {args.rounds} rounds (min-max of the share of hello's requests/s):")
+    for c in args.connections:
+        for kind in kinds:
+            runs = [results[(n, kind, c)] for n in range(args.rounds)]
+            shares = [r["share"] for r in runs]
+            print(f"{kind:<10} {c:>5} conns: {median(r['rps'] for r in runs):>7,.0f} req/s  {median(shares):6.1%} of "
+                  f"hello ({min(shares):.1%}-{max(shares):.1%})  {median(r['cpu_us'] for r in runs):>6,.0f} us CPU a "
+                  f"request  {median(r['cpu_share'] for r in runs):6.1%} of hello's by CPU  "
+                  f"errors {sum(r['errors'] for r in runs)}  load {median(r['load'] for r in runs):.1f}")
+    c = max(args.connections)
     for kind, target in (("person", 0.25), ("warmPaths", 0.05)):
-        share = results[(kind, 50)]["rps"] / results[("hello", 50)]["rps"]
-        cpu_share = results[("hello", 50)]["cpu_us"] / results[(kind, 50)]["cpu_us"]
-        pool = len(files[kind])
-        repeats = max(0, max(results[(kind, c)]["requests"] for c in (1, 10, 50)) - pool)
-        print(f"{kind} at 50 connections: {share:.1%} of hello's requests/s, {cpu_share:.1%} by CPU per request "
-              f"(target >= {target:.0%}: {'met' if share >= target else 'MISSED'}); {repeats:,} requests of the "
-              f"longest run repeated a target (pool {pool:,})")
+        share = median(results[(n, kind, c)]["share"] for n in range(args.rounds))
+        cpu_share = median(results[(n, kind, c)]["cpu_share"] for n in range(args.rounds))
+        repeats = max(0, sum(results[(n, kind, c2)]["requests"] for n in range(args.rounds) for c2 in args.connections)
+                      - len(files[kind]))
+        print(f"{kind} at {c} connections: {share:.1%} of hello's requests/s, {cpu_share:.1%} by CPU per request "
+              f"(medians; target >= {target:.0%}: {'met' if share >= target else 'MISSED'}); {repeats:,} requests "
+              f"asked a target again (pool {len(files[kind]):,})")
 
 
 def main() -> None:
@@ -344,7 +363,9 @@ def main() -> None:
                         help="run only with this pause between a client's requests (0: back to back); repeatable")
     parser.add_argument("--keep", action="store_true", help="keep the temporary graph")
     parser.add_argument("--wrk", action="store_true", help="measure capacity with wrk beside a FastAPI hello")
-    parser.add_argument("--wrk-seconds", type=float, default=10)
+    parser.add_argument("--wrk-seconds", type=float, default=4, help="length of each wrk run")
+    parser.add_argument("--rounds", type=int, default=5, help="--wrk: rounds in which the endpoints take turns")
+    parser.add_argument("--connections", type=int, nargs="+", default=[50], help="--wrk: wrk's connection counts")
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="kith-api-load-"))
