@@ -326,7 +326,7 @@ def wrk_phase(db: Path, token: str, args: argparse.Namespace, folder: Path) -> N
                     if kind == "warmPaths" and n:  # memoised per process: runs short enough to stay in the pool
                         rate = results[(n - 1, kind, c)]["rps"] * len(args.connections)
                         left = len(files[kind]) - sent[kind]
-                        seconds = max(1.0, min(seconds, left / rate / (args.rounds - n)))
+                        seconds = max(1, min(seconds, int(left / rate / (args.rounds - n))))  # wrk: whole s
                     r = wrk(to, script, folder / f"{kind}.jsonl", c, seconds, proc, tok, asked[kind])
                     asked[kind] += -(-r["requests"] // r["threads"])  # each thread walked this far
                     sent[kind] += r["requests"]
@@ -370,7 +370,7 @@ def main() -> None:
                         help="run only with this pause between a client's requests (0: back to back); repeatable")
     parser.add_argument("--keep", action="store_true", help="keep the temporary graph")
     parser.add_argument("--wrk", action="store_true", help="measure capacity with wrk beside a FastAPI hello")
-    parser.add_argument("--wrk-seconds", type=float, default=4, help="length of each wrk run")
+    parser.add_argument("--wrk-seconds", type=int, default=4, help="length of each wrk run (whole seconds)")
     parser.add_argument("--rounds", type=int, default=5, help="--wrk: rounds in which the endpoints take turns")
     parser.add_argument("--connections", type=int, nargs="+", default=[50], help="--wrk: wrk's connection counts")
     args = parser.parse_args()
