@@ -192,3 +192,24 @@ def test_deep_json_and_bad_upload_names_are_refused_with_a_4xx(world: World):
     assert unnamed.status_code == 400 and "needs a file name" in unnamed.json()["errors"][0]["message"]
     long = upload(world.url, world.tokens["member"], "x" * 300 + ".vcf", card)
     assert long.status_code == 400 and "at most 200 bytes" in long.json()["errors"][0]["message"]
+
+
+def test_json_bodies_of_every_shape_get_a_clear_answer(world: World):
+    """A JSON POST is answered whatever its charset; batches, a non-string query, wrong variables, bad JSON
+    and a body of another type get a 4xx that says what is wrong."""
+    def post(body: str, content_type: str = "application/json") -> httpx.Response:
+        return httpx.post(world.url + "/graphql", content=body, timeout=30,
+                          headers={"Authorization": f"Bearer {world.tokens['viewer']}", "content-type": content_type})
+
+    me = '{"query": "{ me { name } }"}'
+    for content_type in ("application/json", "application/json; charset=utf-8"):
+        r = post(me, content_type)
+        assert r.status_code == 200 and r.json() == {"data": {"me": {"name": "viewer"}}}
+    for body, message in ((f"[{me}]", "Batching is not enabled"), ('{"query": 3}', "`query` must be a string"),
+                          ('{"query": "{ me { name } }", "variables": [1]}', "`variables` must be an object"),
+                          ("{not json", "Unable to parse request body as JSON"),
+                          ('{"query": ""}', "No GraphQL query found")):
+        r = post(body)
+        assert r.status_code == 400 and message in r.text, (body, r.text)
+    r = post(me, "text/plain")
+    assert r.status_code == 400 and "Unsupported content type" in r.text
