@@ -98,3 +98,19 @@ def test_the_store_and_the_access_database_are_readable_by_their_owner_only(tmp_
     files = [p for p in tmp_path.iterdir() if p.name.startswith("kith.")]
     assert {p.name for p in files} >= {"kith.db", "kith.access.db"}
     assert {p.name: oct(p.stat().st_mode & 0o777) for p in files} == {p.name: "0o600" for p in files}
+
+
+@pytest.mark.xdist_group("neo4j")  # the one test Neo4j
+def test_status_of_a_neo4j_store_named_by_the_environment(tmp_path):
+    from tests.neo4j_server import neo4j_env, neo4j_store
+
+    env = neo4j_env()
+    neo = neo4j_store()
+    try:
+        result = kith("status", "--json", env={**env, "KITH_CONFIG": str(tmp_path / "none.toml")})
+        assert result.returncode == 0, result.stderr
+        report = json.loads(result.stdout)
+        assert report["store"] == "neo4j" and report["location"] == env["KITH_NEO4J_URI"]
+        assert report["counts"] == neo.counts() and report["schema_version"] == neo.schema_version()
+    finally:
+        neo.close()
