@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Literal
+
+import platformdirs
 
 ENV_PREFIX = "KITH_"
 
 
 def default_db_path() -> Path:
-    import platformdirs
-
     return Path(platformdirs.user_data_dir("kith", appauthor=False)) / "kith.db"
 
 
@@ -28,8 +28,6 @@ def config_file_path() -> Path:
     explicit = os.environ.get("KITH_CONFIG")
     if explicit:
         return Path(explicit)
-    import platformdirs
-
     return Path(platformdirs.user_config_dir("kith", appauthor=False)) / "kith.toml"
 
 
@@ -43,7 +41,7 @@ class StoreLocation:  # no slots: Settings reads the defaults off the class
     db: Path
     neo4j_uri: str = ""
     neo4j_user: str = "neo4j"
-    neo4j_password: str = ""
+    neo4j_password: str = field(default="", repr=False)
     neo4j_database: str = "neo4j"
 
     @property
