@@ -7,18 +7,17 @@ Precedence: command-line options > environment > config file > defaults. The con
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
-import platformdirs
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings import TomlConfigSettingsSource
 
 from kith.graph.errors import KithError
+from kith.graph.store_location import ENV_PREFIX, StoreLocation, absolute, config_file_path, default_db_path
 
 class PrivacyMode(StrEnum):
     """What Kith keeps of a message, meeting or note. Every mode keeps who and when and the headers, the
@@ -44,17 +43,6 @@ class PrivacyMode(StrEnum):
     @property
     def keeps_body(self) -> bool:
         return self is PrivacyMode.FULL
-
-
-def default_db_path() -> Path:
-    return Path(platformdirs.user_data_dir("kith", appauthor=False)) / "kith.db"
-
-
-def config_file_path() -> Path:
-    explicit = os.environ.get("KITH_CONFIG")
-    if explicit:
-        return Path(explicit)
-    return Path(platformdirs.user_config_dir("kith", appauthor=False)) / "kith.toml"
 
 
 def _split_list(value: object) -> object:
@@ -90,13 +78,14 @@ class SyncAccount(BaseModel):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="KITH_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
+    # Where the store is (graph.store_location reads these alone, for the fast commands).
     db: Path = Field(default_factory=default_db_path, description="SQLite database file (embedded store)")
-    neo4j_uri: str = Field("", description="bolt:// or neo4j:// URI; when set, Neo4j is the store")
-    neo4j_user: str = "neo4j"
-    neo4j_password: SecretStr = SecretStr("")
-    neo4j_database: str = "neo4j"
+    neo4j_uri: str = Field(StoreLocation.neo4j_uri, description="bolt:// or neo4j:// URI; when set, Neo4j is the store")
+    neo4j_user: str = StoreLocation.neo4j_user
+    neo4j_password: SecretStr = SecretStr(StoreLocation.neo4j_password)
+    neo4j_database: str = StoreLocation.neo4j_database
     internal_domains: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="the firm's own email domains, comma-separated"
     )
@@ -130,8 +119,13 @@ class Settings(BaseSettings):
         return absolute(path)
 
     @property
+    def location(self) -> StoreLocation:
+        return StoreLocation(self.db, self.neo4j_uri, self.neo4j_user, self.neo4j_password.get_secret_value(),
+                             self.neo4j_database)
+
+    @property
     def store_kind(self) -> Literal["sqlite", "neo4j"]:
-        return "neo4j" if self.neo4j_uri else "sqlite"
+        return self.location.store_kind
 
     def is_internal_domain(self, domain: str) -> bool:
         domain = domain.lower()
@@ -148,11 +142,6 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file_path())
         return init_settings, env_settings, toml
-
-
-def absolute(path: Path) -> Path:
-    """Database paths resolved once, in the settings: a relative --db means the same file to every part of Kith."""
-    return path.expanduser().absolute()
 
 
 def save_strength_weights(weights: dict[str, float]) -> Path:

@@ -201,6 +201,15 @@ ALTER TABLE people ADD COLUMN knows_gen INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX knows_gen ON knows(gen);
 """
 
+# How many interactions name each topic, so that counting the distinct topics (`kith status`) reads this
+# small table, not every interaction's topics. The store keeps it where it writes interactions, one row
+# per topic and batch (a trigger per interaction made their insert ~2.7x slower).
+_V6 = """
+CREATE TABLE topic_counts(topic TEXT PRIMARY KEY, interactions INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO topic_counts (topic, interactions)
+  SELECT t.value, count(DISTINCT i.id) FROM interactions i, json_each(i.topics) t GROUP BY t.value;
+"""
+
 # MIGRATIONS[n - 1] takes a database from version n - 1 to version n.
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5]
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6]
 LATEST = len(MIGRATIONS)

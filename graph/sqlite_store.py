@@ -7,6 +7,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -284,6 +285,7 @@ class SQLiteStore:
                     for i in items
                 ],
             )
+            _count_topics(conn, Counter(t for i in items for t in set(i.topics)))
             conn.executemany(
                 "INSERT OR IGNORE INTO participants (interaction_id, person_id, role, status, position, address) "
                 "VALUES (?,?,?,?,?,?)",
@@ -322,6 +324,16 @@ class SQLiteStore:
                 conn.execute(f"DELETE FROM documents_fts WHERE rowid IN ({_marks(rows)})", rows)
                 conn.execute(f"DELETE FROM documents WHERE rowid IN ({_marks(rows)})", rows)
 
+    def _delete_interactions(self, conn: sqlite3.Connection, ids: list[str]) -> None:
+        """Delete interactions with their search documents and their share of the topic counts."""
+        self._unindex(conn, ids)
+        gone: Counter[str] = Counter()
+        for chunk in _chunks(ids):
+            for (topics,) in conn.execute(f"SELECT topics FROM interactions WHERE id IN ({_marks(chunk)})", chunk):
+                gone.update(set(json.loads(topics)))
+            conn.execute(f"DELETE FROM interactions WHERE id IN ({_marks(chunk)})", chunk)
+        _count_topics(conn, Counter({topic: -n for topic, n in gone.items()}))
+
     def remove_interactions(self, ids: Sequence[str]) -> list[str]:
         ids = list(dict.fromkeys(ids))
         people: set[str] = set()
@@ -329,9 +341,7 @@ class SQLiteStore:
             for chunk in _chunks(ids):
                 people.update(r[0] for r in conn.execute(
                     f"SELECT DISTINCT person_id FROM participants WHERE interaction_id IN ({_marks(chunk)})", chunk))
-            self._unindex(conn, ids)
-            for chunk in _chunks(ids):
-                conn.execute(f"DELETE FROM interactions WHERE id IN ({_marks(chunk)})", chunk)
+            self._delete_interactions(conn, ids)
         return sorted(people)
 
     def upsert_deals(self, deals: Sequence[Deal]) -> None:
@@ -378,9 +388,7 @@ class SQLiteStore:
                     f"WHERE i.id IN ({_marks(chunk)}) GROUP BY i.id HAVING count(DISTINCT p.person_id) < 2",
                     chunk)]
             doomed = list(dict.fromkeys(doomed))
-            self._unindex(conn, doomed)
-            for chunk in _chunks(doomed):
-                conn.execute(f"DELETE FROM interactions WHERE id IN ({_marks(chunk)})", chunk)
+            self._delete_interactions(conn, doomed)
         return {"emails": len(emails), "interactions": len(doomed), "knows": knows}
 
     def set_meta(self, items: Mapping[str, str]) -> None:
@@ -712,13 +720,17 @@ class SQLiteStore:
         return [store_rows.review_item(r) for r in self._conn().execute(sql, args)]
 
     def counts(self) -> dict[str, int]:
-        conn = self._conn()
-        tables = dict(zip(COUNT_KEYS, ("people", "organizations", "interactions", "deals", "knows", "works_at")))
-        counts = {key: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for key, table in tables.items()}
-        counts["topics"] = conn.execute(
-            "SELECT count(DISTINCT t.value) FROM interactions i, json_each(i.topics) t WHERE i.topics != '[]'"
-        ).fetchone()[0]
-        return counts
+        tables = ("people", "organizations", "interactions", "deals", "knows", "works_at", "topic_counts")
+        row = self._conn().execute("SELECT " + ", ".join(f"(SELECT count(*) FROM {t})" for t in tables)).fetchone()
+        return dict(zip(COUNT_KEYS, row, strict=True))
+
+
+def _count_topics(conn: sqlite3.Connection, change: Counter[str]) -> None:
+    """Add ``change`` (interactions per topic; negative when they go) to topic_counts."""
+    conn.executemany("INSERT INTO topic_counts (topic, interactions) VALUES (?, ?) ON CONFLICT (topic) "
+                     "DO UPDATE SET interactions = interactions + excluded.interactions", change.items())
+    if any(n < 0 for n in change.values()):
+        conn.execute("DELETE FROM topic_counts WHERE interactions <= 0")
 
 
 def create_private(path: Path) -> None:

@@ -37,10 +37,12 @@ def test_version():
 
 
 def test_help_names_values_not_python_types():
-    for args in (["--help"], ["ingest", "email", "--help"], ["walls", "define", "--help"], ["init", "--help"]):
-        text = kith(*args).stdout
+    commands = [list(path) for path, _ in leaf_commands(typer.main.get_command(app))]
+    for args in [[], ["ingest"], ["users"], *commands]:
+        text = kith(*args, "--help").stdout
         assert "Usage: kith" in text
-        assert not any(t in text for t in ("<bool>", "<str>", "<int>", "<path>", "list[")), (args, text)
+        assert not any(t in text for t in ("<bool>", "<str>", "<int>", "<float>", "<path>", "list[", "Path]")), (
+            args, text)
 
 
 def test_access_commands_answer_in_json(tmp_path):

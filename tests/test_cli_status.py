@@ -75,10 +75,19 @@ def test_an_unreachable_neo4j_is_one_clear_line(tmp_path):
 
 
 def test_a_bad_setting_says_which_variable_to_fix(tmp_path):
-    result = kith("--db", str(tmp_path / "x.db"), "status", env={"KITH_PRIVACY": "everything"})
+    result = kith("--db", str(tmp_path / "x.db"), "init", env={"KITH_PRIVACY": "everything"})
     assert result.returncode == 1
     assert "KITH_PRIVACY" in result.stderr and "metadata" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "x.db").exists()
+
+
+def test_status_reads_only_where_the_store_is(tmp_path):
+    """A fast command: a setting that status does not use is judged by the commands that use it."""
+    db = tmp_path / "x.db"
+    assert kith("--db", str(db), "init").returncode == 0
+    result = kith("--db", str(db), "status", "--json", env={"KITH_PRIVACY": "everything"})
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["location"] == str(db)
 
 
 def test_the_store_and_the_access_database_are_readable_by_their_owner_only(tmp_path):
@@ -89,3 +98,19 @@ def test_the_store_and_the_access_database_are_readable_by_their_owner_only(tmp_
     files = [p for p in tmp_path.iterdir() if p.name.startswith("kith.")]
     assert {p.name for p in files} >= {"kith.db", "kith.access.db"}
     assert {p.name: oct(p.stat().st_mode & 0o777) for p in files} == {p.name: "0o600" for p in files}
+
+
+@pytest.mark.xdist_group("neo4j")  # the one test Neo4j
+def test_status_of_a_neo4j_store_named_by_the_environment(tmp_path):
+    from tests.neo4j_server import neo4j_env, neo4j_store
+
+    env = neo4j_env()
+    neo = neo4j_store()
+    try:
+        result = kith("status", "--json", env={**env, "KITH_CONFIG": str(tmp_path / "none.toml")})
+        assert result.returncode == 0, result.stderr
+        report = json.loads(result.stdout)
+        assert report["store"] == "neo4j" and report["location"] == env["KITH_NEO4J_URI"]
+        assert report["counts"] == neo.counts() and report["schema_version"] == neo.schema_version()
+    finally:
+        neo.close()

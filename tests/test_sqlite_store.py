@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sqlite3
 import subprocess
@@ -51,8 +52,14 @@ def test_a_version_3_file_is_searched_by_stemmed_words_once_migrated(tmp_path):
     assert [h.doc_id for h in SQLiteStore.open(path).search_text(['"partnership"'])] == ["i_1"]
 
 
+def _back_to_version_5(conn: sqlite3.Connection) -> None:
+    """Without version 6's topic counts."""
+    conn.execute("DROP TABLE topic_counts")
+
+
 def _back_to_version_4(conn: sqlite3.Connection) -> None:
     """Without version 5's change record of the network file."""
+    _back_to_version_5(conn)
     conn.execute("DROP INDEX knows_gen")
     conn.execute("ALTER TABLE knows DROP COLUMN gen")
     conn.execute("ALTER TABLE people DROP COLUMN knows_gen")
@@ -97,6 +104,40 @@ def test_a_version_1_file_keeps_its_topics_when_migrated(tmp_path):
     got = store.get_interactions(["i1", "i2"])
     assert got["i1"].topics == ["export controls", "gdpr transfers"] and got["i2"].topics == []
     assert store.counts()["topics"] == 2 and store.schema_version() == LATEST
+
+
+def _distinct_topics(path) -> int:
+    """The count the long way: every interaction's topics read."""
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        return conn.execute("SELECT count(DISTINCT t.value) FROM interactions i, json_each(i.topics) t").fetchone()[0]
+
+
+def test_the_topic_count_follows_every_write_and_a_version_5_file_gets_it(tmp_path):
+    from kith.graph.model import Interaction, InteractionKind, InteractionWrite, Participant, Role
+
+    path = tmp_path / "kith.db"
+    store = SQLiteStore.open(path)
+    store.upsert_people([Person("p_a", "A", ["a@x.com"]), Person("p_b", "B", ["b@x.com"])])
+
+    def mail(n: int, topics: list[str], to: str = "p_b") -> InteractionWrite:
+        return InteractionWrite(Interaction(f"i_{n}", InteractionKind.EMAIL, n, [
+            Participant("p_a", Role.FROM), Participant(to, Role.TO)], topics=topics))
+
+    store.add_interactions([mail(1, ["gdpr", "tax", "tax"]), mail(2, ["tax"]), mail(3, []), mail(4, ["m&a"], to="p_a")])
+    store.add_interactions([mail(2, ["tax"]), mail(5, ["m&a"])])  # i_2 again: a re-ingest changes nothing
+    assert store.counts()["topics"] == _distinct_topics(path) == 3
+    store.remove_interactions(["i_1", "i_5"])  # "gdpr" goes with its only interaction; "tax" and "m&a" stay
+    assert store.counts()["topics"] == _distinct_topics(path) == 2
+    store.erase_person("p_b")  # i_2 goes with the only person besides its sender, and "tax" with it
+    assert store.counts()["topics"] == _distinct_topics(path) == 1
+    store.add_interactions([mail(6, ["tax"], to="p_a")])
+    assert store.counts()["topics"] == _distinct_topics(path) == 2
+    store.close()
+    with contextlib.closing(sqlite3.connect(path)) as conn:  # the same file as version 5 left it
+        _back_to_version_5(conn)
+        conn.execute("PRAGMA user_version = 5")
+        conn.commit()
+    assert SQLiteStore.open(path).counts()["topics"] == _distinct_topics(path) == 2
 
 
 def test_a_file_from_a_newer_kith_is_refused_untouched(tmp_path):

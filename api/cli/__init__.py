@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from kith.api.cli import demo, expert_eval, export, ingest, insights, migrate, note, rank, review, serve, sync, users
-from kith.api.cli.context import AsJson, describe, err, out, print_json, say, settings_of, store_of
+from kith.api.cli.context import AsJson, err, location_of, out, print_json, say, settings_of, store_of
 from kith.graph.errors import KithError
 
 app = typer.Typer(
@@ -71,9 +71,9 @@ def _global_options(
 @app.command()
 def init(ctx: typer.Context, as_json: AsJson = False) -> None:
     """Create (or migrate) the store and its schema."""
-    settings = settings_of(ctx)
+    settings_of(ctx)  # creating a store: every setting is checked first
     store = store_of(ctx, create=True)
-    report = {"store": store.kind, "location": describe(store, settings), "schema_version": store.schema_version()}
+    report = {"store": store.kind, "location": location_of(ctx).describe(), "schema_version": store.schema_version()}
     say(as_json, report,
         f"Kith store ready: {report['store']} at {report['location']} (schema version {report['schema_version']}).")
 
@@ -83,11 +83,10 @@ def status(ctx: typer.Context, as_json: AsJson = False) -> None:
     """Show the store, its schema version and how many records it holds."""
     from kith.ingest.sync.state import sync_statuses
 
-    settings = settings_of(ctx)
-    store = store_of(ctx)
+    store = store_of(ctx)  # reads only where the store is: no pydantic, a fast command
     report = {
         "store": store.kind,
-        "location": describe(store, settings),
+        "location": location_of(ctx).describe(),
         "schema_version": store.schema_version(),
         "counts": store.counts(),
         "sync": sync_statuses(store),

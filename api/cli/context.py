@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from kith.api.settings import ApiSettings
     from kith.graph.settings import Settings
     from kith.graph.store import Store
+    from kith.graph.store_location import StoreLocation
 
 PIPE_WIDTH = 10_000  # a pipe or file gets whole lines: no table cut at 80 columns
 
@@ -61,22 +62,36 @@ def settings_of(ctx: typer.Context) -> ApiSettings:
     return root.obj
 
 
+def location_of(ctx: typer.Context) -> StoreLocation:
+    """Where this invocation's store is. A command that needs nothing else (``status``) reads just that,
+    without pydantic; the settings, when already loaded or when the config file needs judging, say it."""
+    from kith.graph.store_location import load_store_location
+
+    root = ctx.find_root()
+    if isinstance(root.obj, dict):
+        where = load_store_location(root.obj)
+        if where is not None:
+            return where
+    return settings_of(ctx).location
+
+
 def store_of(ctx: typer.Context, create: bool = False) -> Store:
     """The configured store, closed when the command ends. Only commands that write a store (``init``,
     the ingests: ``create=True``) may create one; the others refuse a missing one."""
     from kith.graph.backends import open_store
 
-    settings = settings_of(ctx)
+    where = location_of(ctx)
     if not create:
-        require_store(settings)
-    store = open_store(settings)
+        require_store(where)
+    store = open_store(where)
     ctx.call_on_close(store.close)
     return store
 
 
-def require_store(settings: Settings) -> None:
-    if settings.store_kind == "sqlite" and not settings.db.is_file():
-        raise KithError(f"no store at {settings.db}; run `kith init` or an ingest to create one, "
+def require_store(settings: Settings | StoreLocation) -> None:
+    where = settings.location
+    if where.store_kind == "sqlite" and not where.db.is_file():
+        raise KithError(f"no store at {where.db}; run `kith init` or an ingest to create one, "
                         "or point --db or KITH_DB at an existing one.")
 
 
@@ -90,7 +105,3 @@ def say(as_json: bool, value: object, text: str, **style: object) -> None:
         print_json(value)
     else:
         out.print(text, **style)
-
-
-def describe(store: Store, settings: Settings) -> str:
-    return str(settings.db) if store.kind == "sqlite" else settings.neo4j_uri
