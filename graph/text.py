@@ -84,7 +84,7 @@ def index_text(text: str) -> str:
     return " ".join(chain.from_iterable(map(_chunk_tokens, text.split())))
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 15)  # as ingest.topics caches its pieces of words
 def _chunk_tokens(chunk: str) -> tuple[str, ...]:
     folded = fold(chunk)
     if not _CJK_RUN.search(folded):  # the usual case: every token is a one-token phrase
