@@ -216,12 +216,10 @@ def _usage(words: set[str]) -> tuple[int, dict[str, int]]:
     """How many of ``words`` are English stop words, and how many each other language's."""
     english, languages = _stop_index()
     used = dict.fromkeys(_LANGUAGES, 0)
-    n_english = 0
-    for word in words:
-        n_english += word in english
-        for lang in languages.get(word, ()):
+    for word in languages.keys() & words:  # set operations: a text's words are mostly not stop words
+        for lang in languages[word]:
             used[lang] += 1
-    return n_english, used
+    return len(english & words), used
 
 
 def _stop_choice(n_english: int, used: dict[str, int]) -> frozenset[str]:

@@ -22,7 +22,9 @@ def test_words_are_stemmed_alike_in_the_index_and_the_query():
 
 SAMPLES = ["Müller – Straße", "Ångström—naïve café", "İstanbul ΣΑΣ ǅ ﬁ ½", "出口管制 and データ プロジェクト",
            "עִבְרִית العَرَبِيَّة हिन्दी ไทย", "x\u0301y\u20ddz", "Crème brûlée—über", "plain ascii words",
-           "Export controls – “Acme”… ½ ²", "Łódź ø ß ı ١٢٣"]
+           "Export controls – “Acme”… ½ ²", "Łódź ø ß ı ١٢٣",
+           # marks and odd spaces at word edges: index_text tokenises word by word, these fold the whole text
+           "a \u0308b ¨c\u00a0d\u3000出口 \u3099プ\x1cx\u2028y É\tΣ"]
 
 
 def test_fold_strips_exactly_the_combining_marks_everywhere_in_the_text():

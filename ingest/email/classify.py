@@ -104,7 +104,8 @@ def classify(msg: Message, headers: Mapping[str, list[str]], from_: list[Address
 
 
 def _header(msg: Message, name: str) -> str:
-    return " ".join(str(msg.get(name) or "").split())
+    value = msg.get(name)
+    return " ".join(str(value).split()) if value else ""  # most messages lack most of the headers read
 
 
 def _report_type(msg: Message) -> str:
