@@ -205,13 +205,13 @@ def backtest_world(store, pairs: int = 30) -> Graph:
     to the end (positive), the odd ones stop within its first quarter (negative at any later split)."""
     g = Graph(store)
     g.people("alice", internal=True)
+    g.people(*(f"c{n:02d}" for n in range(pairs)), "newcomer")
     with g.batch():
         for n in range(pairs):
-            client = g.person(f"c{n:02d}")
+            client = f"c{n:02d}"
             if n % 2 == 0:
                 g.exchange(f"on{n}-", "alice", client, 360 - n, 1 + n % 5, 6 + n)
             else:
                 g.exchange(f"off{n}-", "alice", client, 360 - n, 300 - n, 3 + n // 3)
-        g.person("newcomer")
         g.email("late", at(5), "alice", ["newcomer"])  # first contact after the split: a new pair, not scored
     return g
