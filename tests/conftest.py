@@ -28,7 +28,7 @@ def corpus(*parts: str) -> Path:
 
 
 # Test modules that empty and fill the one test Neo4j from their own bodies (not through a fixture).
-NEO4J_MODULES = {"test_demo_parity", "test_migrate", "test_neo4j_queries"}
+NEO4J_MODULES = {"test_demo_parity", "test_migrate"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups

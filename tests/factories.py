@@ -7,7 +7,7 @@ notes, deals, jobs), as the expertise, insights and evaluate tests do."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from kith.graph import ids
 from kith.graph.knows import deltas
@@ -129,16 +129,20 @@ class Graph:
         finally:
             self.pending = None
 
-    def person(self, pid: str, *, internal: bool = False, sharing: Sharing = Sharing.ALL, opted_out: bool = False,
-               blocked: bool = False, name: str = "") -> str:
+    @staticmethod
+    def _person(pid: str, *, internal: bool = False, sharing: Sharing = Sharing.ALL, opted_out: bool = False,
+                blocked: bool = False, name: str = "") -> Person:
         domain = "firm.example" if internal else "client.example"
-        self.store.upsert_people([Person(pid, name or pid.title(), [f"{pid}@{domain}"], is_internal=internal,
-                                         sharing=sharing, opted_out=opted_out, blocked=blocked)])
+        return Person(pid, name or pid.title(), [f"{pid}@{domain}"], is_internal=internal, sharing=sharing,
+                      opted_out=opted_out, blocked=blocked)
+
+    def person(self, pid: str, **fields) -> str:
+        self.store.upsert_people([self._person(pid, **fields)])
         return pid
 
     def people(self, *pids: str, internal: bool = False) -> None:
-        for pid in pids:
-            self.person(pid, internal=internal)
+        """In one store call (one Neo4j transaction)."""
+        self.store.upsert_people([self._person(pid, internal=internal) for pid in pids])
 
     def add(self, item: Interaction) -> Interaction:
         parent = self.items.get(item.parent_id) if item.parent_id else None
@@ -185,14 +189,15 @@ class Graph:
     def exchange(self, prefix: str, a: str, b: str, first_days: float, last_days: float, n: int,
                  subject: str = "matters") -> None:
         """``n`` emails alternating between a and b, each replying to the one before, evenly from
-        ``first_days`` ago to ``last_days`` ago."""
+        ``first_days`` ago to ``last_days`` ago; in one store call unless inside a batch already."""
         parent = ""
-        for k in range(n):
-            days = first_days - (first_days - last_days) * k / max(n - 1, 1)
-            frm, to = (a, b) if k % 2 == 0 else (b, a)
-            iid = f"{prefix}{k}"
-            self.email(iid, at(days), frm, [to], subject=subject, parent=parent)
-            parent = iid
+        with self.batch() if self.pending is None else nullcontext():
+            for k in range(n):
+                days = first_days - (first_days - last_days) * k / max(n - 1, 1)
+                frm, to = (a, b) if k % 2 == 0 else (b, a)
+                iid = f"{prefix}{k}"
+                self.email(iid, at(days), frm, [to], subject=subject, parent=parent)
+                parent = iid
 
 
 def backtest_world(store, pairs: int = 30) -> Graph:
@@ -200,13 +205,13 @@ def backtest_world(store, pairs: int = 30) -> Graph:
     to the end (positive), the odd ones stop within its first quarter (negative at any later split)."""
     g = Graph(store)
     g.people("alice", internal=True)
+    g.people(*(f"c{n:02d}" for n in range(pairs)), "newcomer")
     with g.batch():
         for n in range(pairs):
-            client = g.person(f"c{n:02d}")
+            client = f"c{n:02d}"
             if n % 2 == 0:
                 g.exchange(f"on{n}-", "alice", client, 360 - n, 1 + n % 5, 6 + n)
             else:
                 g.exchange(f"off{n}-", "alice", client, 360 - n, 300 - n, 3 + n // 3)
-        g.person("newcomer")
         g.email("late", at(5), "alice", ["newcomer"])  # first contact after the split: a new pair, not scored
     return g

@@ -246,12 +246,13 @@ def test_watch_keeps_syncing_until_stopped(dovecot, messages, tmp_path):
             with closing(SQLiteStore.open(db)) as store:
                 return interaction_ids(store)
 
+        first, then = file_ingest_ids(tmp_path, messages[:3]), file_ingest_ids(tmp_path, messages[:3] + messages[-1:])
         deadline = time.monotonic() + 60
-        while synced() != file_ingest_ids(tmp_path, messages[:3]):
+        while synced() != first:
             assert watcher.poll() is None and time.monotonic() < deadline, watcher.stderr.read()
             time.sleep(0.3)
         fill(dovecot, "INBOX", messages[-1:])  # arrives while it watches
-        while synced() != file_ingest_ids(tmp_path, messages[:3] + messages[-1:]):
+        while synced() != then:
             assert watcher.poll() is None and time.monotonic() < deadline, watcher.stderr.read()
             time.sleep(0.3)
     finally:
