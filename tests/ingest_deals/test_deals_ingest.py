@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
-from contextlib import closing
 from pathlib import Path
 
 import openpyxl
@@ -198,18 +197,15 @@ def test_a_file_without_the_columns_its_profile_needs_says_which_and_exits_non_z
     assert result.returncode == 1 and json.loads(result.stdout)["skipped"] == {"unreadable": 1}
 
 
-def test_the_generic_profile_reads_the_common_column_names(settings):
-    """How columns are read is the same on either store: SQLite only (the Maven test above writes the same
-    8,800 deals to Neo4j)."""
+def test_the_generic_profile_reads_the_common_column_names(store, settings):
     folder = corpus("crm_sales_opportunities_maven")
-    with closing(SQLiteStore.open(settings.db)) as store:
-        report = ingest_deals(store, settings, [folder / "sales_pipeline.csv"])
-        assert report.deals == 8800 and report.ignored == {str(folder / "sales_pipeline.csv"): ["product"]}
-        keys = [line.split(",")[0] for line in (folder / "sales_pipeline.csv").read_text().splitlines()[1:]]
-        deals = store.get_deals([ids.deal_id("crm", k) for k in keys]).values()
-        assert Counter(d.status for d in deals) == {DealStatus.WON: 4238, DealStatus.LOST: 2473, DealStatus.OPEN: 2089}
-        assert sum(d.amount is not None for d in deals) == 4238 + 2473  # close_value: the closed deals'
-        assert all(d.stage for d in deals) and sum(d.closed_at is not None for d in deals) == 4238 + 2473
+    report = ingest_deals(store, settings, [folder / "sales_pipeline.csv"])
+    assert report.deals == 8800 and report.ignored == {str(folder / "sales_pipeline.csv"): ["product"]}
+    keys = [line.split(",")[0] for line in (folder / "sales_pipeline.csv").read_text().splitlines()[1:]]
+    deals = store.get_deals([ids.deal_id("crm", k) for k in keys]).values()
+    assert Counter(d.status for d in deals) == {DealStatus.WON: 4238, DealStatus.LOST: 2473, DealStatus.OPEN: 2089}
+    assert sum(d.amount is not None for d in deals) == 4238 + 2473  # close_value: the closed deals'
+    assert all(d.stage for d in deals) and sum(d.closed_at is not None for d in deals) == 4238 + 2473
 
 
 def test_column_names_match_whatever_their_case_and_separators(tmp_path, store, settings):
