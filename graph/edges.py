@@ -175,13 +175,13 @@ def _positions(index: pa.Array, pids: pa.Array | pa.ChunkedArray, missing_ok: bo
 
 
 def _floats(values: Sequence) -> np.ndarray:
-    """A column as its own float64 array (None -> NaN), not a view of the store's batch."""
+    """A column as float64 (None -> NaN); an array stays as it is (``_read`` concatenates: a copy)."""
     if not isinstance(values, np.ndarray):
         try:
             return np.fromiter(values, np.float64, len(values))  # a third of np.array's time on a tuple
         except TypeError:  # a None among them
             pass
-    return np.array(values, dtype=np.float64)
+    return np.asarray(values, dtype=np.float64)
 
 
 def _adjacency(people: int, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -8,8 +8,10 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from kith.graph import ids as kith_ids
 from kith.graph import store_rows
@@ -639,31 +641,63 @@ class SQLiteStore:
             yield from (Knows(*r) for r in batch)  # KNOWS_COLUMNS are in Knows' field order (tested)
 
     def iter_knows_columns(self, since: int | None = None) -> Iterator[dict[str, Sequence]]:
-        # Read by the ADBC SQLite driver into Arrow columns in C: no Python object per value (the
-        # sqlite3 module's tuples and their conversion were two thirds of a whole network's build).
-        # Its own connection sees committed data only, so never inside this thread's open write.
-        import adbc_driver_sqlite.dbapi as adbc
-        import numpy as np
-
+        # Read by Apache Arrow's ADBC SQLite driver into Arrow columns in C: no Python object per value
+        # (sqlite3's tuples and their conversion were two thirds of a whole network's build). Its own
+        # connections see committed data only, so never inside this thread's open write.
         if self._conn().in_transaction:
             raise StoreError("The network cannot be read inside an open write batch: read it after the batch.")
+        if since is not None:  # a refresh's few edges, streamed: graph.edges stops past a share of them
+            with self._arrow() as cur:
+                yield from self._knows_batches(cur, " WHERE gen > ?", (since,))
+            return
+        # The whole table in two halves by key, read at once: the driver steps without the GIL.
+        middle = self._conn().execute(
+            "SELECT a FROM knows ORDER BY a, b LIMIT 1 OFFSET (SELECT count(*) FROM knows) / 2").fetchone()
+        if middle is None:
+            return
+        halves = ((" WHERE a < ? ORDER BY a, b", tuple(middle)), (" WHERE a >= ? ORDER BY a, b", tuple(middle)))
+        with ThreadPoolExecutor(len(halves)) as pool:
+            while True:
+                reads = list(pool.map(lambda half: self._knows_read(*half), halves))
+                if len({generation for generation, _ in reads}) == 1:  # one state of the store, else again
+                    break
+        for _, batches in reads:
+            yield from batches
+
+    @contextmanager
+    def _arrow(self) -> Iterator[Any]:
+        """A cursor of a read-only ADBC connection: one read transaction (snapshot) until it closes."""
+        import adbc_driver_sqlite.dbapi as adbc
+
+        with adbc.connect(f"{self.path.resolve().as_uri()}?mode=ro") as conn, conn.cursor() as cur:
+            cur.execute("PRAGMA busy_timeout = 30000")  # as _conn's: wait out a writer's brief locks
+            cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(_KNOWS_READ)})
+            yield cur
+
+    def _knows_read(self, where: str, args: tuple) -> tuple[int, list[dict[str, Sequence]]]:
+        """(the generation, KNOWS columns ``where``) read in one snapshot."""
+        with self._arrow() as cur:
+            cur.execute("SELECT value FROM meta WHERE key = 'generation'")
+            [(generation,)] = cur.fetchall()
+            return int(generation), list(self._knows_batches(cur, where, args))
+
+    @staticmethod
+    def _knows_batches(cur: Any, where: str, args: tuple) -> Iterator[dict[str, Sequence]]:
+        import numpy as np
+
         # The driver takes a column's type from its first batch, so no column may be NULL there:
         # unknown times come as 0 with a flag beside them.
         times = [f"{c} IS NULL, CAST(ifnull({c}, 0) AS REAL)" for c in _KNOWS_TIMES]
         counters = [f"CAST({c} AS REAL)" for c in KNOWS_COUNTERS]
-        sql = f"SELECT a, b, {', '.join(times + counters)} FROM knows"
-        sql, args = (sql + " ORDER BY a, b", ()) if since is None else (sql + " WHERE gen > ?", (since,))
-        with adbc.connect(f"{self.path.resolve().as_uri()}?mode=ro") as conn, conn.cursor() as cur:
-            cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(_KNOWS_READ)})
-            cur.execute(sql, args)
-            for batch in cur.fetch_record_batch():
-                a, b, *rest = batch.columns
-                columns = {"a": a, "b": b}
-                for n, c in enumerate(_KNOWS_TIMES):
-                    columns[c] = np.where(rest[2 * n].to_numpy() != 0, np.nan, rest[2 * n + 1].to_numpy())
-                for c, values in zip(KNOWS_COUNTERS, rest[2 * len(_KNOWS_TIMES):]):
-                    columns[c] = values.to_numpy()
-                yield columns
+        cur.execute(f"SELECT a, b, {', '.join(times + counters)} FROM knows{where}", args)
+        for batch in cur.fetch_record_batch():
+            a, b, *rest = batch.columns
+            columns = {"a": a, "b": b}
+            for n, c in enumerate(_KNOWS_TIMES):
+                columns[c] = np.where(rest[2 * n].to_numpy() != 0, np.nan, rest[2 * n + 1].to_numpy())
+            for c, values in zip(KNOWS_COUNTERS, rest[2 * len(_KNOWS_TIMES):]):
+                columns[c] = values.to_numpy()
+            yield columns
 
     def iter_person_flags(self) -> Iterator[tuple[str, bool, bool]]:
         cur = self._conn().cursor()
