@@ -657,10 +657,9 @@ class SQLiteStore:
             return
         halves = ((" WHERE a < ? ORDER BY a, b", tuple(middle)), (" WHERE a >= ? ORDER BY a, b", tuple(middle)))
         with ThreadPoolExecutor(len(halves)) as pool:
-            while True:
-                reads = list(pool.map(lambda half: self._knows_read(*half), halves))
-                if len({generation for generation, _ in reads}) == 1:  # one state of the store, else again
-                    break
+            reads = list(pool.map(lambda half: self._knows_read(*half), halves))
+        if len({generation for generation, _ in reads}) > 1:  # a write fell between them: one reader, one state
+            reads = [self._knows_read(" ORDER BY a, b", ())]
         for _, batches in reads:
             yield from batches
 
