@@ -7,12 +7,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from kith.graph.model import KNOWS_COUNTERS, Knows, Person
 from kith.graph.store import KNOWS_COLUMNS, Store
 from kith.graph.strength import quieter_active_at
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 _STORED = ("first_at", "last_at", *KNOWS_COUNTERS)  # the KNOWS values read from the store
 _REVIEW_READ = 1_000_000  # open review items read (all, in practice)
@@ -53,8 +57,8 @@ class Edges:
     def from_columns(cls, flags: Iterable[tuple[str, bool, bool]],
                      batches: Iterable[Mapping[str, Sequence]]) -> Edges:
         """From (person id, internal, usable) and batches of KNOWS columns (``Store.iter_knows_columns``).
-        Every edge's two people must be among ``flags``. Vectorised throughout: the only per-edge Python
-        work is one dictionary lookup per end."""
+        Every edge's two people must be among ``flags``. Vectorised throughout: ids become positions by
+        one Arrow hash lookup per column (``a``, ``b``: Arrow arrays or sequences of str), no Python work per edge."""
         ids, internal, usable, index = _people(flags)
         a, b, cols = _read(index, batches)
         return cls.assemble(ids, internal, usable, a, b, cols)
@@ -74,18 +78,23 @@ class Edges:
         return cls(ids, internal, usable, a, b, cols, *_adjacency(len(ids), a, b))
 
 
-def _people(flags: Iterable[tuple[str, bool, bool]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
-    """(sorted ids, internal, usable, id -> position) of (person id, internal, usable)."""
+def _people(flags: Iterable[tuple[str, bool, bool]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, pa.Array]:
+    """(sorted ids, internal, usable, the sorted ids as Arrow strings: ``_positions``' index) of
+    (person id, internal, usable)."""
+    import pyarrow as pa  # Arrow where the network is built: a process that maps the file never needs it
+
     pid, internal, usable = [list(c) for c in zip(*flags)] or ([], [], [])
     ids = np.array(pid, dtype=str)
     order = np.argsort(ids, kind="stable")
     ids, internal, usable = ids[order], np.array(internal, bool)[order], np.array(usable, bool)[order]
-    return ids, internal, usable, {p: n for n, p in enumerate(ids.tolist())}  # for the build only
+    return ids, internal, usable, pa.array(ids.tolist(), pa.string())  # for the build only
 
 
-def _read(index: dict[str, int], batches: Iterable[Mapping[str, Sequence]],
+def _read(index: pa.Array, batches: Iterable[Mapping[str, Sequence]],
           most: int | None = None) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]] | None:
     """(a, b, stored columns) of batches of KNOWS columns; None once past ``most`` edges."""
+    import pyarrow as pa
+
     a_parts, b_parts, parts, count = [], [], {c: [] for c in _STORED}, 0
     for batch in batches:
         count += len(batch["a"])
@@ -93,11 +102,11 @@ def _read(index: dict[str, int], batches: Iterable[Mapping[str, Sequence]],
             return None
         if not len(batch["a"]):
             continue
-        a_parts.append(_positions(index, batch["a"]))
-        b_parts.append(_positions(index, batch["b"]))
+        a_parts.append(_strings(batch["a"]))
+        b_parts.append(_strings(batch["b"]))
         for c in _STORED:
             parts[c].append(_floats(batch[c]))
-    a, b = (np.concatenate(p) if p else np.zeros(0, np.int32) for p in (a_parts, b_parts))
+    a, b = (_positions(index, pa.chunked_array(p, pa.string())) for p in (a_parts, b_parts))  # one hash table each
     return a, b, {c: np.concatenate(parts.pop(c)) if parts[c] else np.zeros(0) for c in _STORED}
 
 
@@ -106,6 +115,8 @@ def refresh_edges(store: Store, old: Edges, since: int) -> Edges | None:
     people and flags are read whole (few beside edges), edges only where written since (``Store.
     iter_knows_columns(since)``, ``knows_replaced_since``); the old arrays are patched in numpy. None
     when more than a share of the edges changed: then a whole read is about as cheap."""
+    import pyarrow as pa
+
     ids, internal, usable, index = _people(store.iter_person_flags())
     changed = _read(index, store.iter_knows_columns(since), most=int(_REFRESH_SHARE * len(old.a)) + 1_000)
     if changed is None:
@@ -114,7 +125,7 @@ def refresh_edges(store: Store, old: Edges, since: int) -> Edges | None:
     stays = at < len(ids)
     stays[stays] = ids[at[stays]] == old.ids[stays]  # people since removed (erased, merged away) take their edges
     replaced = np.zeros(len(ids), bool)
-    replaced[[index[p] for p in store.knows_replaced_since(since) if p in index]] = True
+    replaced[_positions(index, pa.array(store.knows_replaced_since(since), pa.string()), missing_ok=True)] = True
     keep = np.flatnonzero(stays[old.a] & stays[old.b])
     a, b = at[old.a[keep]], at[old.b[keep]]
     fresh = ~replaced[a] & ~replaced[b]
@@ -142,24 +153,35 @@ def refresh_edges(store: Store, old: Edges, since: int) -> Edges | None:
     return hold_maybe_colleagues(store, Edges.assemble(ids, internal, usable, a, b, cols))
 
 
-def _positions(index: dict[str, int], pids: Sequence[str]) -> np.ndarray:
-    """Index of each of ``pids`` among the sorted ids; refuses an id that is not there."""
-    try:
-        return np.fromiter(map(index.__getitem__, pids), np.int32, len(pids))
-    except KeyError as exc:
-        missing = [p for p in pids if p not in index]
-        raise ValueError(f"KNOWS edges name {len(missing)} people the store does not hold "
-                         f"(first: {exc.args[0]!r}).") from None
+def _strings(values: Sequence[str] | pa.Array) -> pa.Array:
+    import pyarrow as pa
+
+    return values if isinstance(values, pa.Array) else pa.array(values, pa.string())
+
+
+def _positions(index: pa.Array, pids: pa.Array | pa.ChunkedArray, missing_ok: bool = False) -> np.ndarray:
+    """Index of each of ``pids`` among the sorted ids (``_people``); refuses an id that is not there,
+    or with ``missing_ok`` leaves it out."""
+    import pyarrow.compute as pc
+
+    at = pc.index_in(pids, value_set=index)
+    if at.null_count:
+        if not missing_ok:
+            missing = pc.filter(pids, pc.is_null(at))
+            raise ValueError(f"KNOWS edges name {len(missing)} people the store does not hold "
+                             f"(first: {missing[0].as_py()!r}).")
+        at = at.drop_null()
+    return at.to_numpy().astype(np.int32, copy=False)
 
 
 def _floats(values: Sequence) -> np.ndarray:
-    """A column as its own float64 array (None -> NaN), not a view of the store's batch."""
+    """A column as float64 (None -> NaN); an array stays as it is (``_read`` concatenates: a copy)."""
     if not isinstance(values, np.ndarray):
         try:
             return np.fromiter(values, np.float64, len(values))  # a third of np.array's time on a tuple
         except TypeError:  # a None among them
             pass
-    return np.array(values, dtype=np.float64)
+    return np.asarray(values, dtype=np.float64)
 
 
 def _adjacency(people: int, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -200,7 +200,8 @@ class Store(Protocol):
         ...
 
     def iter_knows_columns(self, since: int | None = None) -> Iterator[dict[str, Sequence]]:
-        """Every KNOWS edge, streamed as batches of columns (``KNOWS_COLUMNS``; unknown times None or NaN):
+        """Every KNOWS edge, streamed as batches of columns (``KNOWS_COLUMNS``; ids as sequences of str or
+        Arrow string arrays, numbers as sequences or float arrays; unknown times None or NaN):
         what ``graph.network`` builds from, without an object per edge. With ``since``, only the edges
         written (added to, or replaced) after that generation: what a network file refreshes from."""
         ...

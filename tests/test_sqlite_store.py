@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import sqlite3
 import subprocess
@@ -221,3 +222,34 @@ def test_knows_rows_are_read_in_the_field_order_of_knows():
     from kith.graph.sqlite_store import _KNOWS_SELECT
 
     assert _KNOWS_SELECT.split(", ") == [f.name for f in dataclasses.fields(Knows)]
+
+
+def test_the_network_read_takes_unknown_times_in_any_batch_and_matches_the_edges(tmp_path, monkeypatch):
+    # The columnar read types a column by its first batch: edges without times first must not break it.
+    from kith.graph import sqlite_store
+    from kith.graph.model import Knows
+    from kith.graph.store import KNOWS_COLUMNS
+
+    monkeypatch.setattr(sqlite_store, "_KNOWS_READ", 1)
+    store = SQLiteStore.open(tmp_path / "kith.db")
+    people = [Person(f"p_{n}", f"P{n}", [f"p{n}@x.com"]) for n in range(5)]
+    store.upsert_people(people)
+    store.replace_knows([], [Knows("p_0", "p_1", None, None, emails_ab=2), Knows("p_0", "p_2", 5, 9, meetings=1),
+                             Knows("p_1", "p_2", None, 7, email_weight=1.5), Knows("p_3", "p_4", 3, None, calls=4)])
+    batches = list(store.iter_knows_columns())
+    got = {c: [v for batch in batches for v in np.asarray(batch[c]).tolist()] for c in KNOWS_COLUMNS}
+    want = {c: [float("nan") if v is None else v for v in values]
+            for c, values in zip(KNOWS_COLUMNS, zip(*(dataclasses.astuple(k) for k in store.iter_knows())))}
+    assert got["a"] == want["a"] and got["b"] == want["b"]
+    for c in KNOWS_COLUMNS[2:]:
+        np.testing.assert_array_equal(got[c], want[c])  # NaN where unknown, equal values elsewhere
+    assert sum(not np.isnan(t) for t in got["first_at"]) == 2
+
+
+def test_the_network_is_not_read_inside_an_open_write_batch(tmp_path):
+    # The columnar read sees committed data only: inside a batch it would miss the batch's own writes.
+    store = SQLiteStore.open(tmp_path / "kith.db")
+    with store.batch():
+        store.upsert_people([Person("p_0", "P", ["p@x.com"])])
+        with pytest.raises(StoreError, match="after the batch"):
+            list(store.iter_knows_columns())
