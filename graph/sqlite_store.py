@@ -9,14 +9,13 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from kith.graph import ids as kith_ids
 from kith.graph import store_rows
 from kith.graph.errors import KithError, NotFound, SchemaTooNew, StoreError
+from kith.graph.knows_arrow import read_knows
 from kith.graph.model import (
     KNOWS_COUNTERS,
     Deal,
@@ -53,8 +52,6 @@ _REVIEW_ITEM = ", ".join(store_rows.REVIEW_ITEM)
 _INTERACTION_SELECT = ("id, kind, occurred_at, subject, topics, body, thread_id, parent_id, category, duration_s, "
                        "src_kind, src, src_record, ingested_at")
 _KNOWS_SELECT = ", ".join(KNOWS_COLUMNS)
-_KNOWS_TIMES = ("first_at", "last_at")  # the KNOWS columns that may be NULL
-_KNOWS_READ = 65_536  # edges per Arrow batch of iter_knows_columns
 _KNOWS_UPSERT = (  # gen: the generation this write makes (_next_generation)
     f"INSERT INTO knows ({_KNOWS_SELECT}, gen) VALUES ({', '.join('?' * (5 + len(KNOWS_COUNTERS)))}) "
     "ON CONFLICT (a, b) DO UPDATE SET gen = excluded.gen, "
@@ -649,62 +646,21 @@ class SQLiteStore:
             yield from (Knows(*r) for r in batch)  # KNOWS_COLUMNS are in Knows' field order (tested)
 
     def iter_knows_columns(self, since: int | None = None) -> Iterator[dict[str, Sequence]]:
-        # Read by Apache Arrow's ADBC SQLite driver into Arrow columns in C: no Python object per value
-        # (sqlite3's tuples and their conversion were two thirds of a whole network's build). Its own
-        # connections see committed data only, so never inside this thread's open write.
-        if self._conn().in_transaction:
-            raise StoreError("The network cannot be read inside an open write batch: read it after the batch.")
-        if since is not None:  # a refresh's few edges, streamed: graph.edges stops past a share of them
-            with self._arrow() as cur:
-                yield from self._knows_batches(cur, " WHERE gen > ?", (since,))
-            return
-        # The whole table in two halves by key, read at once: the driver steps without the GIL.
-        middle = self._conn().execute(
-            "SELECT a FROM knows ORDER BY a, b LIMIT 1 OFFSET (SELECT count(*) FROM knows) / 2").fetchone()
-        if middle is None:
-            return
-        halves = ((" WHERE a < ? ORDER BY a, b", tuple(middle)), (" WHERE a >= ? ORDER BY a, b", tuple(middle)))
-        with ThreadPoolExecutor(len(halves)) as pool:
-            reads = list(pool.map(lambda half: self._knows_read(*half), halves))
-        if len({generation for generation, _ in reads}) > 1:  # a write fell between them: one reader, one state
-            reads = [self._knows_read(" ORDER BY a, b", ())]
-        for _, batches in reads:
-            yield from batches
-
-    @contextmanager
-    def _arrow(self) -> Iterator[Any]:
-        """A cursor of a read-only ADBC connection: one read transaction (snapshot) until it closes."""
-        import adbc_driver_sqlite.dbapi as adbc
-
-        with adbc.connect(f"{self.path.resolve().as_uri()}?mode=ro") as conn, conn.cursor() as cur:
-            cur.execute("PRAGMA busy_timeout = 30000")  # as _conn's: wait out a writer's brief locks
-            cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(_KNOWS_READ)})
-            yield cur
-
-    def _knows_read(self, where: str, args: tuple) -> tuple[int, list[dict[str, Sequence]]]:
-        """(the generation, KNOWS columns ``where``) read in one snapshot."""
-        with self._arrow() as cur:
-            cur.execute("SELECT value FROM meta WHERE key = 'generation'")
-            [(generation,)] = cur.fetchall()
-            return int(generation), list(self._knows_batches(cur, where, args))
-
-    @staticmethod
-    def _knows_batches(cur: Any, where: str, args: tuple) -> Iterator[dict[str, Sequence]]:
         import numpy as np
 
-        # The driver takes a column's type from its first batch, so no column may be NULL there:
-        # unknown times come as 0 with a flag beside them.
-        times = [f"{c} IS NULL, CAST(ifnull({c}, 0) AS REAL)" for c in _KNOWS_TIMES]
-        counters = [f"CAST({c} AS REAL)" for c in KNOWS_COUNTERS]
-        cur.execute(f"SELECT a, b, {', '.join(times + counters)} FROM knows{where}", args)
-        for batch in cur.fetch_record_batch():
-            a, b, *rest = batch.columns
-            columns = {"a": a, "b": b}
-            for n, c in enumerate(_KNOWS_TIMES):
-                columns[c] = np.where(rest[2 * n].to_numpy() != 0, np.nan, rest[2 * n + 1].to_numpy())
-            for c, values in zip(KNOWS_COUNTERS, rest[2 * len(_KNOWS_TIMES):]):
-                columns[c] = values.to_numpy()
-            yield columns
+        if since is None:  # the whole table: Arrow columns from a child process (graph.knows_arrow)
+            if self._conn().in_transaction:  # the child sees committed rows only
+                raise StoreError("The network cannot be read inside an open write batch: read it after the batch.")
+            yield from read_knows(self.path)
+            return
+        # a refresh's few edges (by the index on gen): graph.edges stops past a share of them
+        row = np.dtype([("a", object), ("b", object), *((c, np.float64) for c in KNOWS_COLUMNS[2:])])
+        cur = self._conn().cursor()
+        cur.row_factory = None
+        cur.execute(f"SELECT {_KNOWS_SELECT} FROM knows WHERE gen > ?", (since,))
+        while batch := cur.fetchmany(100_000):
+            rows = np.array(batch, dtype=row)  # in C, NULL -> NaN
+            yield {c: rows[c] for c in KNOWS_COLUMNS}
 
     def iter_person_flags(self) -> Iterator[tuple[str, bool, bool]]:
         cur = self._conn().cursor()

@@ -226,11 +226,11 @@ def test_knows_rows_are_read_in_the_field_order_of_knows():
 
 def test_the_network_read_takes_unknown_times_in_any_batch_and_matches_the_edges(tmp_path, monkeypatch):
     # The columnar read types a column by its first batch: edges without times first must not break it.
-    from kith.graph import sqlite_store
+    from kith.graph import knows_arrow
     from kith.graph.model import Knows
     from kith.graph.store import KNOWS_COLUMNS
 
-    monkeypatch.setattr(sqlite_store, "_KNOWS_READ", 1)
+    monkeypatch.setattr(knows_arrow, "_BATCH_ROWS", 1)
     store = SQLiteStore.open(tmp_path / "kith.db")
     people = [Person(f"p_{n}", f"P{n}", [f"p{n}@x.com"]) for n in range(5)]
     store.upsert_people(people)
@@ -253,3 +253,12 @@ def test_the_network_is_not_read_inside_an_open_write_batch(tmp_path):
         store.upsert_people([Person("p_0", "P", ["p@x.com"])])
         with pytest.raises(StoreError, match="after the batch"):
             list(store.iter_knows_columns())
+
+
+def test_a_network_read_that_fails_says_which_store_and_why(tmp_path):
+    from kith.graph.knows_arrow import read_knows
+
+    broken = tmp_path / "kith.db"
+    broken.write_bytes(b"not a database" * 100)
+    with pytest.raises(StoreError, match=f"Reading the network from {broken} failed: .*"):
+        list(read_knows(broken))
