@@ -211,6 +211,12 @@ def refresh_versus_build(store, people: list[Person], count: int, seed: int) -> 
               f"= {times['refresh'][-1] / times['full'][-1]:.2f}x; arrays identical: {same} {load()}", flush=True)
 
 
+def cpu_now() -> float:
+    """CPU seconds of this process and of its children waited for (the SQLite read runs in one)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def load() -> str:
     return f"[load {os.getloadavg()[0]:.1f}]"
 
@@ -314,16 +320,16 @@ def main() -> None:
               f"edges in SQLite in {time.perf_counter() - t:.0f} s", flush=True)
 
         shutil.rmtree(store.network_dir(), ignore_errors=True)
-        t, cpu = time.perf_counter(), time.process_time()
+        t, cpu = time.perf_counter(), cpu_now()
         net = load_network(store, now=NOW)
         first = build = time.perf_counter() - t
-        build_cpu = time.process_time() - cpu
+        build_cpu = cpu_now() - cpu
         if not args.once:
             shutil.rmtree(store.network_dir())  # again, now that imports and the page cache are warm
             forget_network(store)
-            t, cpu = time.perf_counter(), time.process_time()
+            t, cpu = time.perf_counter(), cpu_now()
             net = load_network(store, now=NOW)
-            build, build_cpu = time.perf_counter() - t, time.process_time() - cpu
+            build, build_cpu = time.perf_counter() - t, cpu_now() - cpu
         size = sum(f.stat().st_size for f in store.network_dir().rglob("*.npy")) / MIB
         print(f"\nbuild from SQLite (read, write the {size:.0f} MiB file, score): {build:.2f} s ({build_cpu:.2f} s CPU), "
               f"{first:.2f} s the "
@@ -393,9 +399,9 @@ def main() -> None:
         if args.store == "neo4j":
             store.close()
             neo = neo4j_copy(people, db)
-            t, cpu = time.perf_counter(), time.process_time()
+            t, cpu = time.perf_counter(), cpu_now()
             load_network(neo, now=NOW)
-            neo_build, neo_cpu = time.perf_counter() - t, time.process_time() - cpu
+            neo_build, neo_cpu = time.perf_counter() - t, cpu_now() - cpu
             print(f"\nbuild from Neo4j (one streaming columnar read of KNOWS, write the file, score): {neo_build:.2f} s"
                   f" ({neo_cpu:.2f} s CPU here; the server's is not counted) = {neo_build / build:.2f}x SQLite's "
                   f"{build:.2f} s (target <= 2x: "
