@@ -52,6 +52,7 @@ _REVIEW_ITEM = ", ".join(store_rows.REVIEW_ITEM)
 _INTERACTION_SELECT = ("id, kind, occurred_at, subject, topics, body, thread_id, parent_id, category, duration_s, "
                        "src_kind, src, src_record, ingested_at")
 _KNOWS_SELECT = ", ".join(KNOWS_COLUMNS)
+_ARROW_READ_FROM = 100_000  # edges: a smaller network is read in process (the child costs ~0.4 s to start)
 _KNOWS_UPSERT = (  # gen: the generation this write makes (_next_generation)
     f"INSERT INTO knows ({_KNOWS_SELECT}, gen) VALUES ({', '.join('?' * (5 + len(KNOWS_COUNTERS)))}) "
     "ON CONFLICT (a, b) DO UPDATE SET gen = excluded.gen, "
@@ -648,16 +649,16 @@ class SQLiteStore:
     def iter_knows_columns(self, since: int | None = None) -> Iterator[dict[str, Sequence]]:
         import numpy as np
 
-        if since is None:  # the whole table: Arrow columns from a child process (graph.knows_arrow)
-            if self._conn().in_transaction:  # the child sees committed rows only
-                raise StoreError("The network cannot be read inside an open write batch: read it after the batch.")
-            yield from read_knows(self.path)
+        if since is None and self._conn().in_transaction:  # a large one is read by a child: committed rows only
+            raise StoreError("The network cannot be read inside an open write batch: read it after the batch.")
+        if since is None and self._conn().execute("SELECT count(*) FROM knows").fetchone()[0] >= _ARROW_READ_FROM:
+            yield from read_knows(self.path)  # Arrow columns from a child process (graph.knows_arrow)
             return
-        # a refresh's few edges (by the index on gen): graph.edges stops past a share of them
+        where, args = ("ORDER BY a, b", ()) if since is None else ("WHERE gen > ?", (since,))  # by the index on gen
         row = np.dtype([("a", object), ("b", object), *((c, np.float64) for c in KNOWS_COLUMNS[2:])])
         cur = self._conn().cursor()
         cur.row_factory = None
-        cur.execute(f"SELECT {_KNOWS_SELECT} FROM knows WHERE gen > ?", (since,))
+        cur.execute(f"SELECT {_KNOWS_SELECT} FROM knows {where}", args)
         while batch := cur.fetchmany(100_000):
             rows = np.array(batch, dtype=row)  # in C, NULL -> NaN
             yield {c: rows[c] for c in KNOWS_COLUMNS}

@@ -226,10 +226,11 @@ def test_knows_rows_are_read_in_the_field_order_of_knows():
 
 def test_the_network_read_takes_unknown_times_in_any_batch_and_matches_the_edges(tmp_path, monkeypatch):
     # The columnar read types a column by its first batch: edges without times first must not break it.
-    from kith.graph import knows_arrow
+    from kith.graph import knows_arrow, sqlite_store
     from kith.graph.model import Knows
     from kith.graph.store import KNOWS_COLUMNS
 
+    monkeypatch.setattr(sqlite_store, "_ARROW_READ_FROM", 0)  # the columnar read in its child process
     monkeypatch.setattr(knows_arrow, "_BATCH_ROWS", 1)
     store = SQLiteStore.open(tmp_path / "kith.db")
     people = [Person(f"p_{n}", f"P{n}", [f"p{n}@x.com"]) for n in range(5)]
