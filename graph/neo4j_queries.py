@@ -395,10 +395,8 @@ CALL () {
   WITH n, CASE WHEN $limit IS NULL THEN found ELSE found[..$limit] END AS kept
   UNWIND range(0, size(kept) - 1) AS r
   WITH n, r, kept[r] AS i
-  RETURN collect({n: n, r: r, interaction: """ + _interaction_props + """,
-    participants: [(p:Person)-[x:PARTICIPATED]->(i) |
-      {person_id: p.id, role: x.role, status: x.status, position: x.position, address: x.address}],
-    topics: [(i)-[:ABOUT]->(t:Topic) | t.name]}) AS shared
+  RETURN collect({n: n, r: r, id: i.id, kind: i.kind, occurred_at: i.occurred_at,
+    people: [(p:Person)-[:PARTICIPATED]->(i) | p.id]}) AS shared
 }
 RETURN people, shared
 """

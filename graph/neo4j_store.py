@@ -41,7 +41,7 @@ from kith.graph.model import (
     TextHit,
     WorksAt,
 )
-from kith.graph.store import COUNT_KEYS, KNOWS_COLUMNS, STORE_ID_KEY, PathFacts
+from kith.graph.store import COUNT_KEYS, KNOWS_COLUMNS, STORE_ID_KEY, Contact, PathFacts
 from kith.graph.store_rows import knows_values, provenance_values, row_of, snapshot_json
 from kith.graph.text import index_text
 
@@ -723,9 +723,9 @@ class Neo4jStore:
         jobs = store_rows.jobs(_job_row(r["person"]["id"], j["org"]["id"], j["works"])
                                for r in row["people"] for j in r["jobs"])
         orgs = {j["org"]["id"]: _organization(j) for r in row["people"] for j in r["jobs"]}
-        shared: list[list[Interaction]] = [[] for _ in pairs]
+        shared: list[list[Contact]] = [[] for _ in pairs]
         for r in sorted(row["shared"], key=lambda r: (r["n"], r["r"])):
-            shared[r["n"]].append(_interaction(r))
+            shared[r["n"]].append(store_rows.contact(r["id"], r["kind"], r["occurred_at"], r["people"]))
         return PathFacts(people, jobs, orgs, shared)
 
     def get_deals(self, ids: Iterable[str]) -> dict[str, Deal]:

@@ -36,10 +36,10 @@ import numpy as np
 
 from kith.graph.explain import pairs_evidence
 from kith.graph.memo import per_generation
-from kith.graph.model import DealRoleKind, Interaction, Person
+from kith.graph.model import DealRoleKind, Person
 from kith.graph.network import Network, load_network
 from kith.graph.scope import EVERYTHING, Scope
-from kith.graph.store import PathFacts, Store
+from kith.graph.store import Contact, PathFacts, Store
 from kith.graph.strength import DEFAULT_WEIGHTS, Weights, band, contributions
 
 EVIDENCE_PER_HOP = 10
@@ -219,12 +219,12 @@ def _explain_paths(store: Store, net: Network, found: list[tuple[float, list[str
     return [WarmPath(p, score, hs, introduction(p, hs, facts.people, titles)) for score, p, hs in paths]
 
 
-def _recent(hop: Hop, shared: list[Interaction], at: int, scope: Scope) -> None:
+def _recent(hop: Hop, shared: list[Contact], at: int, scope: Scope) -> None:
     """What the pair's last contact was, and their interactions by kind in the year before ``at`` (the
     network's time: as_of, else now), from their shared interactions newest first."""
     counts: dict[str, int] = {}
     for item in shared:
-        if not scope.sees_interaction(item) or item.occurred_at is None:
+        if not scope.sees_all(item.people) or item.occurred_at is None:
             continue
         if not hop.last_kind:
             hop.last_kind = str(item.kind)

@@ -39,7 +39,11 @@ class Scope:
         return deal_id not in self.hidden_deals and (not org_id or org_id not in self.hidden_orgs)
 
     def sees_interaction(self, item: Interaction) -> bool:
-        return not any(p.person_id in self.hidden_people for p in item.participants)
+        return self.sees_all(p.person_id for p in item.participants)
+
+    def sees_all(self, person_ids: Iterable[str]) -> bool:
+        """Whether an interaction between these people is in view (none of them is behind a wall)."""
+        return not any(pid in self.hidden_people for pid in person_ids)
 
 
 EVERYTHING = Scope()

@@ -17,6 +17,7 @@ from kith.graph.model import (
     Deal,
     IdentityEvent,
     Interaction,
+    InteractionKind,
     InteractionWrite,
     Knows,
     Organization,
@@ -39,6 +40,17 @@ STORE_ID_KEY = "store_id"
 COUNT_KEYS = ("people", "organizations", "interactions", "deals", "knows", "works_at", "topics")
 
 
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """An interaction two people shared, as much of it as an introduction tells (``PathFacts.shared``):
+    no content, and its participants by id only (for the reader's walls)."""
+
+    id: str
+    kind: InteractionKind
+    occurred_at: int | None
+    people: tuple[str, ...]  # its participants' person ids, sorted, each once
+
+
 @dataclass(slots=True)
 class PathFacts:
     """What warm paths tell about the people on them (``Store.path_facts``)."""
@@ -46,7 +58,7 @@ class PathFacts:
     people: dict[str, Person]  # as get_people
     jobs: list[WorksAt]  # as works_at(person_ids=...), past jobs too
     orgs: dict[str, Organization]  # the organisations of those jobs, as get_organizations
-    shared: list[list[Interaction]]  # as interactions_between_pairs, one list per pair
+    shared: list[list[Contact]]  # the interactions of interactions_between_pairs, one list per pair
 
 
 @runtime_checkable
@@ -185,8 +197,9 @@ class Store(Protocol):
         limit: int | None = None
     ) -> PathFacts:
         """The people, their jobs and those jobs' organisations, and the interactions each pair shared
-        (``interactions_between_pairs(pairs, before, limit)``): what ``graph.paths`` explains a path
-        with, in one read (one statement on a server)."""
+        (``interactions_between_pairs(pairs, before, limit)``, as ``Contact``s: reading whole interactions
+        was half of a warm-paths answer's read): what ``graph.paths`` explains a path with, in one read
+        (one statement on a server)."""
         ...
 
     def get_deals(self, ids: Iterable[str]) -> dict[str, Deal]: ...

@@ -20,6 +20,7 @@ from typing import Any
 
 from kith.graph import model
 from kith.graph.model import KNOWS_COUNTERS
+from kith.graph.store import Contact
 
 Row = Sequence[Any]  # the values of a record's columns, in the order of its column names below
 
@@ -103,6 +104,10 @@ def interaction(r: Row, topics: Iterable[str], participants: Iterable[Row]) -> m
 
 
 _participant_order = itemgetter(3, 0, 1)  # position, person, role
+
+
+def contact(iid: str, kind: str, occurred_at: int | None, people: Iterable[str]) -> Contact:
+    return Contact(iid, _KINDS[kind], occurred_at, tuple(sorted(set(people))))
 
 
 def deal(r: Row, roles: Iterable[Row]) -> model.Deal:

@@ -22,6 +22,7 @@ from kith.graph.model import (
     Sharing,
     WorksAt,
 )
+from kith.graph.store import Contact
 from kith.graph.text import query_phrases
 from tests.factories import DAY, PROV, T0, email, person, write
 
@@ -249,8 +250,11 @@ def test_path_facts_answer_as_the_reads_they_replace(people):
     assert facts.jobs == people.works_at(person_ids=[ANA.id, BEN.id])
     assert {(w.org_id, w.title) for w in facts.jobs} == {(acme.id, "Counsel"), (globex.id, "Analyst")}
     assert facts.orgs == people.get_organizations([acme.id, globex.id])
-    assert facts.shared == people.interactions_between_pairs(pairs, before=T0 + 2 * DAY, limit=2)
+    # each shared interaction as a Contact: what it was, when, and who took part (for the reader's walls)
+    assert facts.shared == [[Contact(i.id, i.kind, i.occurred_at, tuple(sorted(i.people()))) for i in items]
+                            for items in people.interactions_between_pairs(pairs, before=T0 + 2 * DAY, limit=2)]
     assert [[i.id for i in items] for items in facts.shared] == [[new.id, old.id], [new.id], []]
+    assert facts.shared[0][0] == Contact(new.id, InteractionKind.EMAIL, T0 + DAY, tuple(sorted([ANA.id, BEN.id, CHO.id])))
     everything = people.path_facts([CHO.id], pairs[:1])
     assert [i.id for i in everything.shared[0]] == [new.id, old.id, undated.id]
     assert [w.title for w in everything.jobs] == ["CFO"] and set(everything.orgs) == {globex.id}

@@ -23,8 +23,9 @@ from kith.graph.model import (
 )
 from kith.graph.network import Network, load_network
 from kith.graph.paths import best_paths, decision_makers, seniority, staff, warm_paths
+from kith.graph.scope import Scope
 from kith.graph.strength import signals
-from tests.factories import MEDIUM, PROV, STRONG, T0, WEAK, edge, named, write_graph
+from tests.factories import DAY, MEDIUM, PROV, STRONG, T0, WEAK, edge, email, meeting, named, write, write_graph
 
 FAY, GUS = named("fay", internal=True), named("gus", internal=True)
 XU, YAN, ZED, TARA = named("xu"), named("yan"), named("zed"), named("tara")
@@ -105,6 +106,18 @@ def test_hops_are_explained(firm):
         assert sum(h.signals.values()) == pytest.approx(h.strength, abs=1e-3)
     assert best.introduction.startswith('Fay asks Yan: "Hi Yan, I would like to meet Tara.')
     assert "introduce me to Zed" in best.introduction
+
+
+def test_an_introduction_tells_only_of_interactions_the_reader_may_see(store):
+    write_graph(store, [FAY, XU, TARA], [])
+    write(store, email("older", FAY, [TARA], T0 - 20 * DAY), email("newer", FAY, [TARA], T0 - 10 * DAY),
+          meeting("with-xu", [FAY, TARA, XU], T0 - DAY))
+    [whole] = warm_paths(store, TARA.id, now=T0, k=1)
+    assert "(you) last met on" not in whole.introduction  # the request is Fay's own
+    assert " last met on " in whole.introduction and "2 emails and 1 meeting in the past year" in whole.introduction
+    [walled] = warm_paths(store, TARA.id, now=T0, k=1, scope=Scope(hidden_people=frozenset({XU.id})))
+    # the meeting with Xu is behind the reader's wall: the last contact they are told of is an email
+    assert " last in touch by email on " in walled.introduction and "2 emails in the past year" in walled.introduction
 
 
 def test_a_broker_no_evidence_names_is_greeted_without_an_address(store):
