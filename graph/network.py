@@ -153,10 +153,16 @@ class Network:
         return None if e < 0 else self._knows(e)
 
     def signals(self, a: str, b: str) -> Signals | None:
+        scored = self.scored(a, b)
+        return None if scored is None else scored[1]
+
+    def scored(self, a: str, b: str) -> tuple[Knows, Signals] | None:
+        """The pair's KNOWS record and the signals it scored (one look-up of the edge for both)."""
         e = self._edge(a, b)
         if e < 0:
             return None
-        return signals(self._knows(e), self.now, self.weights, active_at=float(self._edges.cols["active_at"][e]))
+        k = self._knows(e)
+        return k, signals(k, self.now, self.weights, active_at=float(self._edges.cols["active_at"][e]))
 
     # -- search support --------------------------------------------------------------------------
     def bounds(self, sources: np.ndarray, relays: np.ndarray, hops: int) -> np.ndarray:

@@ -69,6 +69,7 @@ class WarmPath:
     score: float
     hops: list[Hop]
     introduction: str
+    records: dict[str, Person] = field(default_factory=dict)  # the people on it, as read for the introduction
 
     @property
     def weakest(self) -> float:
@@ -216,7 +217,8 @@ def _explain_paths(store: Store, net: Network, found: list[tuple[float, list[str
     for hop, items in zip(told, facts.shared):
         _recent(hop, items, at, scope)
     titles = _titles(facts, {p[-1] for _, p in found})
-    return [WarmPath(p, score, hs, introduction(p, hs, facts.people, titles)) for score, p, hs in paths]
+    return [WarmPath(p, score, hs, introduction(p, hs, facts.people, titles),
+                     {pid: facts.people[pid] for pid in p if pid in facts.people}) for score, p, hs in paths]
 
 
 def _recent(hop: Hop, shared: list[Contact], at: int, scope: Scope) -> None:
@@ -234,9 +236,9 @@ def _recent(hop: Hop, shared: list[Contact], at: int, scope: Scope) -> None:
 
 
 def _hop(net: Network, x: str, y: str) -> Hop:
-    s = net.signals(x, y)
-    k = net.knows(x, y)
-    assert s is not None and k is not None
+    scored = net.scored(x, y)
+    assert scored is not None
+    k, s = scored
     return Hop(x, y, s.score, band(s.score), contributions(s, net.weights), None,
                values={n: v for n, v in s.as_dict().items() if n != "score"}, last_at=k.last_at)
 

@@ -110,6 +110,7 @@ class Query:
         at = t.epoch(as_of)
         found = await ctx.read(warm_paths, ctx.store, target, sources=sources, k=window.end,
                                max_hops=_hops(max_hops), as_of=at)
+        ctx.loaders.people_records.prime_many({pid: r for p in found for pid, r in p.records.items()})  # read once
         people = {p.id: p for p in await t.person_nodes(info, [pid for p in found for pid in p.people])}
         nodes = [t.warm_path_node(p, at, people) for p in found]
         return [n for n in nodes if n is not None]
