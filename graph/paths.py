@@ -40,7 +40,7 @@ from kith.graph.model import DealRoleKind, Person
 from kith.graph.network import Network, load_network
 from kith.graph.scope import EVERYTHING, Scope
 from kith.graph.store import Contact, PathFacts, Store
-from kith.graph.strength import DEFAULT_WEIGHTS, Weights, band, contributions
+from kith.graph.strength import DEFAULT_WEIGHTS, Signals, Weights, band, contributions
 
 EVIDENCE_PER_HOP = 10
 YEAR = 365 * 86400
@@ -55,12 +55,23 @@ class Hop:
     target: str
     strength: float
     band: str
-    signals: dict[str, float]  # points per signal (graph.strength.contributions), summing to strength
+    scored: Signals  # the pair's signals, as the network scored them (``signals`` and ``values`` from it)
+    weights: Weights
     evidence: list[str] | None  # interaction ids, newest first, capped at EVIDENCE_PER_HOP; None: not read
-    values: dict[str, float] = field(default_factory=dict)  # each signal's value (graph.strength.Signals)
     last_at: int | None = None  # last contact
     last_kind: str = ""  # what the last contact was (meeting, email, call, note; '' when unknown)
     past_year: dict[str, int] | None = None  # interactions by kind in the year before (None: not read)
+
+    @property
+    def signals(self) -> dict[str, float]:
+        """Points per signal (graph.strength.contributions), summing to strength; worked out when asked
+        for (most answers do not show them)."""
+        return contributions(self.scored, self.weights)
+
+    @property
+    def values(self) -> dict[str, float]:
+        """Each signal's value (graph.strength.Signals)."""
+        return {n: v for n, v in self.scored.as_dict().items() if n != "score"}
 
 
 @dataclass(slots=True)
@@ -239,8 +250,7 @@ def _hop(net: Network, x: str, y: str) -> Hop:
     scored = net.scored(x, y)
     assert scored is not None
     k, s = scored
-    return Hop(x, y, s.score, band(s.score), contributions(s, net.weights), None,
-               values={n: v for n, v in s.as_dict().items() if n != "score"}, last_at=k.last_at)
+    return Hop(x, y, s.score, band(s.score), s, net.weights, None, last_at=k.last_at)
 
 
 def _titles(facts: PathFacts, person_ids: set[str]) -> dict[str, str]:

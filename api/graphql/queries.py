@@ -16,7 +16,7 @@ from strawberry.types import Info
 from kith.api.graphql import types as t
 from kith.api.graphql.pagination import BadInput, Connection, Paginated, connection, page_window
 from kith.api.graphql.permissions import IsAdmin
-from kith.graph.errors import NotFound
+from kith.graph.errors import KithError, NotFound
 from kith.ingest.identity.lookup import organization_by, person_by_email
 
 MAX_HOPS = 4
@@ -103,14 +103,20 @@ class Query:
 
         ctx = info.context
         window = page_window(first, after)
-        target = await visible_person_id(info, str(to), argument="to")
-        sources = None
-        if from_:
-            sources = [await visible_person_id(info, str(s), argument="from") for s in from_]
+        # Whether the reader may see the target is asked after the search (which finds no path to anyone
+        # they may not see): the records of the people on the paths, the target among them, serve that
+        # check and the nodes below without a second read. An error in the other arguments still comes
+        # after the target's, as it did when the target was checked first.
+        try:
+            sources = [await visible_person_id(info, str(s), argument="from") for s in from_] if from_ else None
+            hops = _hops(max_hops)
+        except KithError:
+            await visible_person_id(info, str(to), argument="to")
+            raise
         at = t.epoch(as_of)
-        found = await ctx.read(warm_paths, ctx.store, target, sources=sources, k=window.end,
-                               max_hops=_hops(max_hops), as_of=at)
-        ctx.loaders.people_records.prime_many({pid: r for p in found for pid, r in p.records.items()})  # read once
+        found = await ctx.read(warm_paths, ctx.store, str(to), sources=sources, k=window.end, max_hops=hops, as_of=at)
+        ctx.loaders.people_records.prime_many({pid: r for p in found for pid, r in p.records.items()})
+        await visible_person_id(info, str(to), argument="to")
         people = {p.id: p for p in await t.person_nodes(info, [pid for p in found for pid in p.people])}
         nodes = [t.warm_path_node(p, at, people) for p in found]
         return [n for n in nodes if n is not None]
