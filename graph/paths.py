@@ -147,12 +147,11 @@ def best_paths(net: Network, targets: Sequence[str], sources: Sequence[str] | No
     if not is_source.any():
         return []
     relay = usable & ~is_source & ~is_target
-    found = _search(net, goal, is_source, relay, bounds, k, max_hops)
-    return [(_score(net, p), [net.ids[i] for i in p]) for p in found]
+    return _search(net, goal, is_source, relay, bounds, k, max_hops)
 
 
 def _search(net: Network, goal: list[int], is_source: np.ndarray, relay: np.ndarray, bounds: np.ndarray,
-            k: int, max_hops: int) -> list[list[int]]:
+            k: int, max_hops: int) -> list[tuple[float, list[str]]]:
     indptr, nbr, cost = net.indptr, net.nbr, net.cost
     # Labels: (estimate, cost so far, hops, node, path from target back to node).
     heap = [(float(bounds[max_hops, t]), 0.0, 0, t, (t,)) for t in goal if math.isfinite(bounds[max_hops, t])]
@@ -197,21 +196,12 @@ def _search(net: Network, goal: list[int], is_source: np.ndarray, relay: np.ndar
     best = []
     for _, _, path in results:
         p = list(reversed(path))
-        best.append((-round(_score(net, p), 6), len(p), -_weakest(net, p), [net.ids[i] for i in p], p))
+        strengths = [net.hop_strength(x, y) for x, y in zip(p, p[1:])]
+        score = round(100 * math.prod(s / 100 for s in strengths), 4)
+        ids = [net.ids[i] for i in p]
+        best.append((-round(score, 6), len(p), -min(strengths), ids, score))
     best.sort()
-    return [row[-1] for row in best[:k]]
-
-
-def _hop_strengths(net: Network, p: Sequence[int]) -> list[float]:
-    return [net.hop_strength(x, y) for x, y in zip(p, p[1:])]
-
-
-def _score(net: Network, p: Sequence[int]) -> float:
-    return round(100 * math.prod(s / 100 for s in _hop_strengths(net, p)), 4)
-
-
-def _weakest(net: Network, p: Sequence[int]) -> float:
-    return min(_hop_strengths(net, p))
+    return [(row[-1], row[-2]) for row in best[:k]]
 
 
 def _explain_paths(store: Store, net: Network, found: list[tuple[float, list[str]]],
