@@ -254,7 +254,8 @@ def test_path_facts_answer_as_the_reads_they_replace(people):
     assert facts.shared == [[Contact(i.id, i.kind, i.occurred_at, tuple(sorted(i.people()))) for i in items]
                             for items in people.interactions_between_pairs(pairs, before=T0 + 2 * DAY, limit=2)]
     assert [[i.id for i in items] for items in facts.shared] == [[new.id, old.id], [new.id], []]
-    assert facts.shared[0][0] == Contact(new.id, InteractionKind.EMAIL, T0 + DAY, tuple(sorted([ANA.id, BEN.id, CHO.id])))
+    assert facts.shared[0][0] == Contact(new.id, InteractionKind.EMAIL, T0 + DAY, tuple(sorted([ANA.id, BEN.id,
+                                                                                                CHO.id])))
     everything = people.path_facts([CHO.id], pairs[:1])
     assert [i.id for i in everything.shared[0]] == [new.id, old.id, undated.id]
     assert [w.title for w in everything.jobs] == ["CFO"] and set(everything.orgs) == {globex.id}
