@@ -80,7 +80,8 @@ class WarmPath:
     score: float
     hops: list[Hop]
     introduction: str
-    records: dict[str, Person] = field(default_factory=dict)  # the people on it, as read for the introduction
+    # the people on it, as read for the introduction (the API shows them from these); not part of the answer
+    records: dict[str, Person] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def weakest(self) -> float:

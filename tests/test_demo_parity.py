@@ -36,8 +36,8 @@ def answers(store, firm, now: int) -> dict:
 
 
 def _data(value):
-    if dataclasses.is_dataclass(value):
-        return _data(dataclasses.asdict(value))
+    if dataclasses.is_dataclass(value):  # the fields its equality compares (a path's records are not its answer)
+        return {f.name: _data(getattr(value, f.name)) for f in dataclasses.fields(value) if f.compare}
     if isinstance(value, dict):
         return {k: _data(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
