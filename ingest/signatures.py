@@ -163,6 +163,12 @@ def _find_phones(lines: list[str]) -> list[str]:
     return list(phones)
 
 
+def load_matcher() -> None:
+    """Build the title matcher now, not at the first signature: a parent about to fork parser workers
+    builds it once for all of them."""
+    _pipeline()
+
+
 @cache
 def _pipeline() -> tuple[spacy.language.Language, Matcher]:
     nlp = spacy.blank("en")

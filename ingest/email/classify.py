@@ -133,17 +133,23 @@ def _local_parts(text: str) -> tuple[str, ...]:
     return (*_AT_LOCAL.findall(text), *_BARE_LOCAL.findall(text))
 
 
+# Those get_payload(decode=True) decodes; under any other, it gives the payload's own characters back as bytes.
+_TRANSFER_ENCODINGS = {"quoted-printable", "base64", "x-uuencode", "uuencode", "uue", "x-uue"}
 _SES_NOTIFICATION = re.compile(r'\\?"notificationType\\?"\s*:\s*\\?"(Bounce|Complaint|Delivery)\\?"')
 
 
-def _plain_text(msg: Message) -> str:
-    """The first part's text, raw (enough to spot a machine-written JSON notification)."""
+def _notification_text(msg: Message) -> str:
+    """The first part's text, raw, when it may hold a machine-written JSON notification; else ''."""
     part = next(msg.walk(), msg) if msg.is_multipart() else msg
     while part.is_multipart():
         payload = part.get_payload()
         if not payload:
             return ""
         part = payload[0]
+    payload = part._payload
+    if isinstance(payload, str) and "notificationType" not in payload and (
+        str(part.get("content-transfer-encoding", "")).lower() not in _TRANSFER_ENCODINGS):
+        return ""  # the bytes get_payload(decode=True) would give hold none: not worth decoding
     text = part.get_payload(decode=True) or b""
     return text[:4096].decode("utf-8", "replace") if isinstance(text, bytes) else ""
 
@@ -170,7 +176,7 @@ def _bounce(msg: _Indexed, subject: str) -> str:
             return f"sender {local}"
     if _bounce_subject(subject) and not REPLY_PREFIX.match(subject):
         return f"Subject {subject[:60]!r}"
-    text = _plain_text(msg.message)  # the message's own methods: quicker than through __getattr__
+    text = _notification_text(msg.message)  # the message's own methods: quicker than through __getattr__
     ses = _SES_NOTIFICATION.search(text) if "notificationType" in text else None
     if ses:
         return f"Amazon SES {ses.group(1).lower()} notification"

@@ -201,12 +201,17 @@ class _Lines:
 
     def __init__(self, f: BinaryIO, sep: bytes) -> None:
         self._f, self._sep = f, sep
+        self._read_lf = f.readline if sep == b"\n" else None  # LF files: the file's own readline
         self._buf, self._pos, self._base = b"", 0, f.tell()
         self._offset = self._base  # LF files: the file's position, kept here (f.tell() is a system call)
         self.began_line, self._ended = True, True
 
     def readline(self) -> bytes:
-        line = self._piece()
+        if self._read_lf:  # inline: a line costs a few calls, and a mailbox has millions
+            line = self._read_lf(_CHUNK)
+            self._offset += len(line)
+        else:
+            line = self._piece()
         self.began_line, self._ended = self._ended, line.endswith(self._sep) or not line
         return line
 
@@ -215,13 +220,9 @@ class _Lines:
         return self.began_line and line.startswith(prefix)
 
     def blank(self, line: bytes) -> bool:
-        return self.began_line and _is_blank(line)
+        return self.began_line and line in _BLANK_LINES
 
     def _piece(self) -> bytes:
-        if self._sep == b"\n":
-            line = self._f.readline(_CHUNK)
-            self._offset += len(line)
-            return line
         while True:  # bare-CR files: buffer and split by hand
             end = self._buf.find(self._sep, self._pos)
             if end >= 0 or len(self._buf) - self._pos >= _CHUNK:
@@ -252,8 +253,7 @@ class _Lines:
         return data
 
 
-def _is_blank(line: bytes) -> bool:
-    return line in (b"\n", b"\r\n", b"\r")
+_BLANK_LINES = (b"\n", b"\r\n", b"\r")
 
 
 def _content_length(header_lines: list[bytes]) -> int | None:
@@ -320,7 +320,7 @@ def _read_mbox(f: BinaryIO, source: str, sep: bytes, max_bytes: int) -> Iterator
         parts, last_blank = list(header), False
         line = lines.readline()
         while line and not lines.starts(line, b"From "):
-            if lines.began_line and _MUNGED_FROM.match(line):
+            if line[:1] == b">" and lines.began_line and _MUNGED_FROM.match(line):
                 line = line[1:]  # un-munge ">From " (mboxrd/mboxo quoting)
             last_blank = lines.blank(line)
             size += len(line)

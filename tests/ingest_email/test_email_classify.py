@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from kith.graph.model import Category
@@ -79,3 +81,25 @@ def test_delivery_status_part_nested_in_a_forward_is_a_bounce() -> None:
     )
     got, reason = category('MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n', body=body)
     assert got == Category.BOUNCE and "delivery-status" in reason
+
+
+_SES = '{"notificationType":"Bounce","bounce":{"bounceType":"Permanent"},"mail":{"source":"a@example.com"}}'
+
+
+@pytest.mark.parametrize(
+    ("extra", "body"),
+    [
+        ("", _SES + "\n"),  # plain text
+        ("Content-Transfer-Encoding: base64\n", base64.encodebytes(_SES.encode()).decode()),
+        # quoted-printable with a soft line break inside the key: only decoding shows it
+        ("Content-Transfer-Encoding: quoted-printable\n", _SES.replace("notificationType", "notifica=\ntionType") + "\n"),
+    ],
+)
+def test_an_amazon_ses_notification_is_a_bounce_however_its_body_is_encoded(extra: str, body: str) -> None:
+    got, reason = category(extra, frm="a@example.com", subject="Notice", body=body)
+    assert (got, reason) == (Category.BOUNCE, "Amazon SES bounce notification")
+
+
+def test_a_message_that_only_mentions_notification_type_stays_personal() -> None:
+    got, _ = category(frm="a@example.com", subject="Notice", body="the notificationType field is new\n")
+    assert got == Category.PERSONAL
