@@ -67,6 +67,9 @@ def test_an_ingest_survives_the_server_dying_under_it(tmp_path):
         finally:
             store.close()
         kill(tmp_path / "neo4j" / "neo4j.pid")
+        # Built while the ingest's driver retries for its 30 s before it gives up.
+        reference = SQLiteStore.open(tmp_path / "reference.db")
+        ingest_email(reference, Settings(db=tmp_path / "reference.db", internal_domains=[FIRM_DOMAIN]), mail)
         out, err = ingest.communicate(timeout=300)
         assert ingest.returncode == 1, (out, err)
         assert "Cannot reach Neo4j at " + uri in err and "Traceback" not in err
@@ -75,8 +78,6 @@ def test_an_ingest_survives_the_server_dying_under_it(tmp_path):
         again = kith("ingest", "email", *mail, "--json", env=env)  # in this process: no second start-up
         assert again.returncode == 0, again.stderr
 
-        reference = SQLiteStore.open(tmp_path / "reference.db")
-        ingest_email(reference, Settings(db=tmp_path / "reference.db", internal_domains=[FIRM_DOMAIN]), mail)
         store = Neo4jStore.connect(uri, "neo4j", "crash-test-pw")
         try:
             assert store.counts() == reference.counts()  # nothing lost, nothing twice
