@@ -98,6 +98,8 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='graph.strength.Weights overrides, JSON: {"meeting": 4}; `kith evaluate --fit` writes them',
     )
+    email_batch: int = Field(20_000, gt=0, description="messages per committed email batch: the unit that an "
+                                                        "interrupted ingest resumes from")
     max_header_bytes: int = Field(1 << 20, gt=0, description="a message whose header block is larger is skipped")
     max_recipients: int = Field(1000, gt=0, description="a message with more To/Cc/Bcc addresses is skipped")
     max_message_bytes: int = Field(32 << 20, gt=0, description="a larger message is skipped, read past, never held")

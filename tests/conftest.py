@@ -35,7 +35,9 @@ NEO4J_MODULES = {"test_demo_parity", "test_migrate"}
 def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist's --dist loadgroup (pyproject's addopts): the tests that use the test Neo4j run on
     one worker, one after another, since each empties it; the tests on the session-wide SQLite API world run
-    on one worker, which builds it once. A module's own xdist_group marker wins."""
+    on one worker, which builds it once. A module's own xdist_group marker wins. The crash test (its own
+    Neo4j, started twice: the longest test) is collected first, so that it runs beside the rest, not after."""
+    items.sort(key=lambda item: item.module.__name__.rpartition(".")[2] != "test_neo4j_crash")
     for item in items:
         if item.get_closest_marker("xdist_group"):
             continue

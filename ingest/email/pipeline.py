@@ -114,11 +114,11 @@ class EmailIngest:
     """One run over some mail. ``run`` returns the report; progress goes to ``on_progress(bytes)``."""
 
     def __init__(self, store: Store, settings: Settings, *, exclude_addresses: Sequence[str] = (),
-                 exclude_domains: Sequence[str] = (), batch_size: int = 20_000, workers: int | None = None,
+                 exclude_domains: Sequence[str] = (), batch_size: int | None = None, workers: int | None = None,
                  on_progress: Callable[[int], None] | None = None):
         self.store = store
         self.settings = settings
-        self.batch_size = batch_size
+        self.batch_size = batch_size or settings.email_batch
         self.workers = workers if workers is not None else min(4, os.cpu_count() or 1)
         self.on_progress = on_progress or (lambda n: None)
         self.resolver = Resolver(store, settings, exclude_addresses, exclude_domains)

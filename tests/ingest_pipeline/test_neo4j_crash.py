@@ -51,7 +51,8 @@ def test_an_ingest_survives_the_server_dying_under_it(tmp_path):
     server = {"NEO4J_PORT": str(port), "NEO4J_RUN": str(tmp_path / "neo4j"), "KITH_NEO4J_PASSWORD": "crash-test-pw",
               "NEO4J_HEAP": "512m", "NEO4J_PAGECACHE": "32", "NEO4J_JAVA_OPTS": "-XX:TieredStopAtLevel=1"}
     uri = f"bolt://127.0.0.1:{port}"
-    env = {"KITH_NEO4J_URI": uri, "KITH_NEO4J_PASSWORD": "crash-test-pw", "KITH_INTERNAL_DOMAINS": FIRM_DOMAIN}
+    env = {"KITH_NEO4J_URI": uri, "KITH_NEO4J_PASSWORD": "crash-test-pw", "KITH_INTERNAL_DOMAINS": FIRM_DOMAIN,
+           "KITH_EMAIL_BATCH": "20"}  # a file a batch: the server dies between committed batches
     firm = make_firm(seed=4, colleagues=12, organizations=10, contacts_per_org=5)
     mail = write_corpus(tmp_path / "mail", firm, 240, per_file=20)  # twelve files
     launcher("start", server)
@@ -60,13 +61,23 @@ def test_an_ingest_survives_the_server_dying_under_it(tmp_path):
                                   env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         store = Neo4jStore.connect(uri, "neo4j", "crash-test-pw")
         try:
+            # The ingest runs in short slices and is counted while paused, so that on a loaded machine it
+            # cannot finish between a count and the kill: the server dies with ten files of twelve to go.
             deadline = time.monotonic() + 300
-            while store.counts()["interactions"] < 40:  # two files in, ten to go
+            os.kill(ingest.pid, signal.SIGSTOP)
+            while store.counts()["interactions"] < 40:  # two files in
                 assert ingest.poll() is None and time.monotonic() < deadline, ingest.communicate()
+                os.kill(ingest.pid, signal.SIGCONT)
                 time.sleep(0.2)
+                os.kill(ingest.pid, signal.SIGSTOP)
+            assert store.counts()["interactions"] < 240  # files still to go
         finally:
             store.close()
         kill(tmp_path / "neo4j" / "neo4j.pid")
+        os.kill(ingest.pid, signal.SIGCONT)
+        # Built while the ingest's driver retries for its 30 s before it gives up.
+        reference = SQLiteStore.open(tmp_path / "reference.db")
+        ingest_email(reference, Settings(db=tmp_path / "reference.db", internal_domains=[FIRM_DOMAIN]), mail)
         out, err = ingest.communicate(timeout=300)
         assert ingest.returncode == 1, (out, err)
         assert "Cannot reach Neo4j at " + uri in err and "Traceback" not in err
@@ -75,8 +86,6 @@ def test_an_ingest_survives_the_server_dying_under_it(tmp_path):
         again = kith("ingest", "email", *mail, "--json", env=env)  # in this process: no second start-up
         assert again.returncode == 0, again.stderr
 
-        reference = SQLiteStore.open(tmp_path / "reference.db")
-        ingest_email(reference, Settings(db=tmp_path / "reference.db", internal_domains=[FIRM_DOMAIN]), mail)
         store = Neo4jStore.connect(uri, "neo4j", "crash-test-pw")
         try:
             assert store.counts() == reference.counts()  # nothing lost, nothing twice
