@@ -56,6 +56,7 @@ def test_an_ingest_survives_the_server_dying_under_it(tmp_path):
     firm = make_firm(seed=4, colleagues=12, organizations=10, contacts_per_org=5)
     mail = write_corpus(tmp_path / "mail", firm, 240, per_file=20)  # twelve files
     launcher("start", server)
+    ingest = None
     try:
         ingest = subprocess.Popen([sys.executable, "-m", "kith.api", "ingest", "email", *map(str, mail), "--json"],
                                   env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -66,8 +67,8 @@ def test_an_ingest_survives_the_server_dying_under_it(tmp_path):
             deadline = time.monotonic() + 300
             os.kill(ingest.pid, signal.SIGSTOP)
             while store.counts()["interactions"] < 40:  # two files in
-                assert ingest.poll() is None and time.monotonic() < deadline, ingest.communicate()
                 os.kill(ingest.pid, signal.SIGCONT)
+                assert ingest.poll() is None and time.monotonic() < deadline, ingest.communicate(timeout=60)
                 time.sleep(0.2)
                 os.kill(ingest.pid, signal.SIGSTOP)
             assert store.counts()["interactions"] < 240  # files still to go
@@ -96,3 +97,5 @@ def test_an_ingest_survives_the_server_dying_under_it(tmp_path):
             reference.close()
     finally:
         kill(tmp_path / "neo4j" / "neo4j.pid")  # its data is thrown away: no clean stop to wait for
+        if ingest is not None and ingest.poll() is None:
+            ingest.kill()  # a failed check may have left it paused
