@@ -101,6 +101,7 @@ class Resolver:
         self._guessed: dict[str, str] = {}  # address -> person: attached for its local part alone
         self._org_of_domain: dict[str, str | None] = {}
         self._org_of_key: dict[str, str] = {}
+        self._employed: set[str] = set()  # addresses whose domain's employment this run has recorded
         self._created = 0
         several = []
         for person in store.iter_people():
@@ -150,7 +151,18 @@ class Resolver:
             self.fill_name(pid, display, prov, address)
         elif display and address in self._guessed:
             pid = self._check_guess(pid, address, display, prov)  # type: ignore[arg-type]
+        if pid is not None and address not in self._employed:
+            self._employ_at_domain(pid, address, at, prov)  # type: ignore[arg-type]
         return pid  # type: ignore[return-value]
+
+    def _employ_at_domain(self, pid: str, address: str, at: int | None, prov: Provenance) -> None:
+        """A company address is evidence of a job there, recorded for people already known as for new
+        ones: an ingest resumed after a store that commits write by write (Neo4j) died between a new
+        person and their job finds the person known, and must not lose the job."""
+        self._employed.add(address)
+        org = None if is_role_or_noreply(address) else self.org_of_address(address, prov)
+        if org:
+            self.employ(pid, org, "", at, prov)
 
     def _check_guess(self, pid: str, address: str, display: str, prov: Provenance) -> str:
         """An address attached for its local part alone, now seen with a display name: a name that
@@ -206,9 +218,6 @@ class Resolver:
                 self.pending.reviews.append(ReviewItem(
                     best, pid, round(best_score, 3),
                     f"{why}: '{self._names[best].full}' and '{name.full}' <{address}>", int(time.time())))
-        org = None if is_role_or_noreply(address) else self.org_of_address(address, prov)
-        if org:
-            self.employ(pid, org, "", at, prov)
         return pid
 
     def _most_similar(self, name: NameParts, exclude: str = "") -> tuple[str | None, float]:

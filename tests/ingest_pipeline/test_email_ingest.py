@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kith.graph import ids
-from kith.graph.model import Category, ReviewStatus
+from kith.graph.model import Category, Person, Provenance, ReviewStatus
 from kith.graph.settings import Settings
 from kith.graph.sqlite_store import SQLiteStore
 from kith.graph.text import query_phrases
@@ -88,6 +88,18 @@ def test_running_the_same_ingest_again_changes_nothing(tmp_path, store, settings
     third = ingest_email(store, settings, [mail], workers=1)
     assert (third.ingested, third.duplicates, third.resumed) == (0, 1, 3)
     assert list(store.iter_knows()) == edges
+
+
+def test_a_person_whose_job_was_never_written_gets_it_from_their_company_address(tmp_path, store, settings):
+    # What Neo4j holds when it died between a new person's write and their job's (each its own
+    # transaction there): the person, known by address, and no job. The resumed ingest records it.
+    store.upsert_people([Person(ids.person_id("ben@acme.com"), "Ben Baker", ["ben@acme.com"],
+                                provenance=Provenance("email", "earlier run", "m0"))])
+    ingest_email(store, settings, [thread(tmp_path / "mail")], workers=1)
+    ben = store.people_by_email(["ben@acme.com"])["ben@acme.com"]
+    [acme] = store.orgs_by_domain(["acme.com"]).values()
+    jobs = {(w.org_id, w.title, w.since) for w in store.works_at(person_ids=[ben])}
+    assert (acme, "", 1699264800) in jobs  # since the first message that shows the address
 
 
 def test_an_interrupted_ingest_resumes_where_it_stopped(tmp_path, store, settings):
