@@ -17,7 +17,8 @@ def open_store(settings: Settings | StoreLocation) -> Store:
     if where.store_kind == "neo4j":
         from kith.graph.neo4j_store import Neo4jStore
 
-        return Neo4jStore.connect(where.neo4j_uri, where.neo4j_user, where.neo4j_password, where.neo4j_database)
+        return Neo4jStore.connect(where.neo4j_uri, where.neo4j_user, where.neo4j_password, where.neo4j_database,
+                                  retry_seconds=where.neo4j_retry_seconds)
     from kith.graph.sqlite_store import SQLiteStore
 
     return SQLiteStore.open(where.db)

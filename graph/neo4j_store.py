@@ -133,7 +133,13 @@ class DriverExecutor:
 
     @classmethod
     def open(
-        cls, uri: str, user: str, password: str, database: str, driver_factory: Callable[..., Any] | None = None
+        cls,
+        uri: str,
+        user: str,
+        password: str,
+        database: str,
+        driver_factory: Callable[..., Any] | None = None,
+        retry_seconds: float = 30.0,
     ) -> DriverExecutor:
         scheme = urlsplit(uri).scheme
         if scheme not in URI_SCHEMES:
@@ -147,7 +153,7 @@ class DriverExecutor:
         executor: DriverExecutor | None = None
         try:
             with _translated(uri, user, database):
-                driver = driver_factory(uri, auth=(user, password))
+                driver = driver_factory(uri, auth=(user, password), max_transaction_retry_time=retry_seconds)
                 executor = cls(driver, uri, user, database)
                 driver.verify_connectivity()
         except BaseException:
@@ -309,10 +315,12 @@ class Neo4jStore:
         database: str = "neo4j",
         *,
         driver_factory: Callable[..., Any] | None = None,
+        retry_seconds: float = 30.0,
     ) -> Neo4jStore:
         """Connect, check the schema version and apply schema.cypher. Raises StoreUnavailable with
-        what to check when the server cannot be reached or refuses the credentials."""
-        executor = DriverExecutor.open(uri, user, password, database, driver_factory)
+        what to check when the server cannot be reached or refuses the credentials. A transaction that
+        fails for want of the server is retried for ``retry_seconds`` before that error."""
+        executor = DriverExecutor.open(uri, user, password, database, driver_factory, retry_seconds)
         store = cls(executor, f"The Neo4j database {database!r} at {uri}", cache_key=f"{uri}\n{database}")
         try:
             store.migrate()

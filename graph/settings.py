@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     neo4j_user: str = StoreLocation.neo4j_user
     neo4j_password: SecretStr = SecretStr(StoreLocation.neo4j_password)
     neo4j_database: str = StoreLocation.neo4j_database
+    neo4j_retry_seconds: float = Field(StoreLocation.neo4j_retry_seconds, gt=0, description="how long a Neo4j "
+                                       "transaction is retried while the server cannot be reached")
     internal_domains: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="the firm's own email domains, comma-separated"
     )
@@ -123,7 +125,7 @@ class Settings(BaseSettings):
     @property
     def location(self) -> StoreLocation:
         return StoreLocation(self.db, self.neo4j_uri, self.neo4j_user, self.neo4j_password.get_secret_value(),
-                             self.neo4j_database)
+                             self.neo4j_database, self.neo4j_retry_seconds)
 
     @property
     def store_kind(self) -> Literal["sqlite", "neo4j"]:

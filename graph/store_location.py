@@ -43,6 +43,7 @@ class StoreLocation:  # no slots: Settings reads the defaults off the class
     neo4j_user: str = "neo4j"
     neo4j_password: str = field(default="", repr=False)
     neo4j_database: str = "neo4j"
+    neo4j_retry_seconds: float = 30.0
 
     @property
     def location(self) -> StoreLocation:  # what open_store reads, from Settings or from this
@@ -74,7 +75,13 @@ def load_store_location(overrides: Mapping[str, object]) -> StoreLocation | None
     if not all(isinstance(value, str | Path) for value in found.values()):
         return None
     db = Path(found.pop("db")) if "db" in found else default_db_path()
-    return StoreLocation(db=absolute(db), **{k: str(v) for k, v in found.items()})
+    retry: dict[str, float] = {}
+    if "neo4j_retry_seconds" in found:
+        try:
+            retry["neo4j_retry_seconds"] = float(found.pop("neo4j_retry_seconds"))  # type: ignore[arg-type]
+        except ValueError:
+            return None  # Settings says what is wrong with it
+    return StoreLocation(db=absolute(db), **{k: str(v) for k, v in found.items()}, **retry)
 
 
 def _config_file() -> dict[str, object] | None:

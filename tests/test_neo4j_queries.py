@@ -587,7 +587,7 @@ class _FailingDriver:
 def test_connection_errors_become_one_line_store_unavailable(error, message):
     drivers: list[_FailingDriver] = []
 
-    def factory(uri: str, auth: tuple[str, str]) -> _FailingDriver:
+    def factory(uri: str, auth: tuple[str, str], **config: object) -> _FailingDriver:
         drivers.append(_FailingDriver(error))
         return drivers[-1]
 

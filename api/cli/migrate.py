@@ -28,7 +28,7 @@ def migrate(
     src = SQLiteStore.open(settings.db)
     ctx.call_on_close(src.close)
     dst = Neo4jStore.connect(to, settings.neo4j_user, settings.neo4j_password.get_secret_value(),
-                             settings.neo4j_database)
+                             settings.neo4j_database, retry_seconds=settings.neo4j_retry_seconds)
     ctx.call_on_close(dst.close)
     report = copy(src, dst, on_step=None if as_json else lambda name, n: out.print(f"{name}: {n:,} copied"))
     if as_json:
