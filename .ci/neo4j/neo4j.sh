@@ -53,13 +53,15 @@ build() {  # compile the launcher, write its classpath and its class-data archiv
 # AppCDS: the classes one start loads, parsed and verified once into target/neo4j.jsa (a throw-away server
 # started and stopped; ~110 MB), mapped by every later start: a start costs ~7 s of CPU instead of ~10 s.
 archive() {
-    local tmp port pid; tmp="$(mktemp -d)"
+    local tmp port pid deadline=$((SECONDS + 180)); tmp="$(mktemp -d)"
     port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
     rm -f "$here/target/neo4j.jsa"
     NEO4J_PAGECACHE=8 java -XX:TieredStopAtLevel=1 -XX:ArchiveClassesAtExit="$here/target/neo4j.jsa" -Xlog:cds=off \
         -Xlog:cds+dynamic=off -XX:+UseParallelGC -cp "$(classpath)" kith.Neo4jServer "$tmp/data" "$port" > "$tmp/log" 2>&1 &
     pid=$!
-    until grep -q '^ready$' "$tmp/log" 2>/dev/null || ! kill -0 "$pid" 2>/dev/null; do sleep 0.5; done
+    until grep -q '^ready$' "$tmp/log" 2>/dev/null || ! kill -0 "$pid" 2>/dev/null || (( SECONDS > deadline )); do
+        sleep 0.5
+    done
     kill "$pid" 2>/dev/null; wait "$pid" || true
     [[ -f "$here/target/neo4j.jsa" ]] || { echo "neo4j: no class-data archive (starts are slower); the log:" >&2; tail -n 20 "$tmp/log" >&2; }
     rm -rf "$tmp"
