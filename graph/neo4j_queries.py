@@ -452,30 +452,33 @@ MATCH (a:Person)-[k]->(b:Person)
 RETURN a.id AS a, b.id AS b, properties(k) AS knows
 """
 
-# The whole network in one streaming read: each row holds the edges of $batch people as columns (ids,
-# [first_at, last_at] pairs, which may hold nulls, and one list per counter), far cheaper to decode than
-# a record per edge.
+# The whole network in one streaming read: a row per person, its KNOWS edges (it is `a` of) as columns.
+# Each edge's properties are read once (properties(k): a chain walk per edge, not one per property) and
+# collected per person: no list of every person and no large list on the server (the former query
+# collected all people, then 2,000 at a time: 2.5x the server CPU, a fifth of it in garbage collection).
+# An unknown time comes as NaN (0.0 / 0.0): collect() drops nulls.
 ALL_KNOWS = """
-MATCH (p:Person)
-WITH collect(p) AS people
-UNWIND range(0, size(people) - 1, $batch) AS start
-CALL (people, start) {
-  UNWIND people[start..start + $batch] AS a
+MATCH (a:Person)
+CALL (a) {
   MATCH (a)-[k:KNOWS]->(b:Person)
-  RETURN collect(a.id) AS a, collect(b.id) AS b, collect([k.first_at, k.last_at]) AS times,
-    collect(coalesce(k.emails_ab, 0.0)) AS emails_ab,
-    collect(coalesce(k.emails_ba, 0.0)) AS emails_ba,
-    collect(coalesce(k.email_weight, 0.0)) AS email_weight,
-    collect(coalesce(k.meetings, 0.0)) AS meetings,
-    collect(coalesce(k.meeting_weight, 0.0)) AS meeting_weight,
-    collect(coalesce(k.calls, 0.0)) AS calls,
-    collect(coalesce(k.notes, 0.0)) AS notes,
-    collect(coalesce(k.replies_ab, 0.0)) AS replies_ab,
-    collect(coalesce(k.replies_ba, 0.0)) AS replies_ba,
-    collect(coalesce(k.reply_hours_ab, 0.0)) AS reply_hours_ab,
-    collect(coalesce(k.reply_hours_ba, 0.0)) AS reply_hours_ba
+  WITH b, properties(k) AS m
+  RETURN collect(b.id) AS b,
+    collect(coalesce(m.first_at, 0.0 / 0.0)) AS first_at,
+    collect(coalesce(m.last_at, 0.0 / 0.0)) AS last_at,
+    collect(coalesce(m.emails_ab, 0.0)) AS emails_ab,
+    collect(coalesce(m.emails_ba, 0.0)) AS emails_ba,
+    collect(coalesce(m.email_weight, 0.0)) AS email_weight,
+    collect(coalesce(m.meetings, 0.0)) AS meetings,
+    collect(coalesce(m.meeting_weight, 0.0)) AS meeting_weight,
+    collect(coalesce(m.calls, 0.0)) AS calls,
+    collect(coalesce(m.notes, 0.0)) AS notes,
+    collect(coalesce(m.replies_ab, 0.0)) AS replies_ab,
+    collect(coalesce(m.replies_ba, 0.0)) AS replies_ba,
+    collect(coalesce(m.reply_hours_ab, 0.0)) AS reply_hours_ab,
+    collect(coalesce(m.reply_hours_ba, 0.0)) AS reply_hours_ba
 }
-RETURN a, b, times, emails_ab, emails_ba, email_weight, meetings, meeting_weight, calls, notes, replies_ab, replies_ba, reply_hours_ab, reply_hours_ba
+RETURN a.id AS a, b, first_at, last_at, emails_ab, emails_ba, email_weight, meetings, meeting_weight, calls, notes,
+  replies_ab, replies_ba, reply_hours_ab, reply_hours_ba
 """
 
 # Every person's id and flags, as columns of $batch people at a time (graph.network).

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import partial
 from importlib import resources
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
@@ -61,7 +61,8 @@ _SCHEMA_RULE_EXISTS = {"Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists
                        "Neo.ClientError.Schema.ConstraintAlreadyExists", "Neo.ClientError.Schema.IndexAlreadyExists"}
 _NO_LIMIT = 2**62
 _WIPE_BATCH = 10_000  # relationships, then nodes, per delete: a batch must fit the transaction memory limit
-_KNOWS_BATCH = 2_000  # people whose KNOWS edges come as one row of columns (iter_knows)
+_KNOWS_BATCH = 2_000  # edges per batch of columns of a refresh's read (iter_knows_columns(since))
+_KNOWS_PEOPLE = 5_000  # people (a row each, with their edges) per batch of columns of a whole read
 _FLAGS_BATCH = 50_000  # people per row of columns (iter_person_flags)
 _INDEX_WAIT_S = 300
 # Statements in write transactions keep their cached plan however the counts change: each finds its rows
@@ -113,10 +114,11 @@ class _DriverTransaction:
 
 
 def _values(record: Any) -> dict[str, Any]:
-    """A record as a dict. The statements return values, never nodes (graph.neo4j_queries), so nothing
-    needs ``Record.data()``'s element-by-element walk: nearly half the client CPU of a warm-path read,
-    and half the load time of the columnar KNOWS rows."""
-    return dict(record.items())
+    """A record as a dict. The statements return plain values, never nodes or temporal values
+    (graph.neo4j_queries), so nothing can fail to hydrate and nothing needs ``Record.data()``'s
+    element-by-element walk (nearly half the client CPU of a warm-path read) nor ``Record``'s own
+    iterator, a Python generator: the values are read with the tuple's iterator, in C."""
+    return dict(zip(record.keys(), tuple.__iter__(record)))
 
 
 class DriverExecutor:
@@ -162,7 +164,7 @@ class DriverExecutor:
             raise
         return executor
 
-    def _session(self, write: bool) -> Any:
+    def _session(self, write: bool, **options: Any) -> Any:
         import neo4j
 
         # Kith reads no notifications: off, the server neither builds nor sends them (a graph that lacks a
@@ -172,6 +174,7 @@ class DriverExecutor:
             default_access_mode=neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS,
             bookmark_manager=self._bookmarks,
             notifications_min_severity="OFF",
+            **options,
         )
 
     def run(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -189,7 +192,9 @@ class DriverExecutor:
             return session.execute_read(lambda tx: _DriverTransaction(tx).run(query, params))
 
     def stream(self, query: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        with _translated(self._uri, self._user, self._database), self._session(write=False) as session:
+        # fetch_size -1: the server sends rows as it makes them (throttled by the socket's buffer) while
+        # this process decodes the earlier ones, instead of making 1,000 and idling until asked for more
+        with _translated(self._uri, self._user, self._database), self._session(write=False, fetch_size=-1) as session:
             for record in session.run(query, params):
                 yield _values(record)
 
@@ -294,6 +299,11 @@ def _review_item(row: dict[str, Any]) -> ReviewItem:
 def _deal(row: dict[str, Any]) -> Deal:
     p = {**row["deal"], "org_id": min(row["org_ids"], default="")}
     return store_rows.deal(row_of(p, store_rows.DEAL), [(r["person_id"], r["role"]) for r in row["roles"]])
+
+
+def _times(values: Any) -> list[int | None]:
+    """A column of times (float, NaN when unknown) as ``Knows`` holds them."""
+    return [None if t != t else int(t) for t in values.tolist()]
 
 
 # -- the store -------------------------------------------------------------------------------------
@@ -749,7 +759,9 @@ class Neo4jStore:
 
     def iter_knows(self) -> Iterator[Knows]:
         for batch in self.iter_knows_columns():
-            yield from (Knows(*values) for values in zip(*(batch[c] for c in KNOWS_COLUMNS)))
+            first_at, last_at = (_times(batch[c]) for c in ("first_at", "last_at"))
+            counters = (batch[c].tolist() for c in KNOWS_COUNTERS)
+            yield from map(Knows, batch["a"].to_pylist(), batch["b"].to_pylist(), first_at, last_at, *counters)
 
     def iter_knows_columns(self, since: int | None = None) -> Iterator[dict[str, Sequence]]:
         if since is not None:  # a refresh's few edges: a row each, by the index on KNOWS.gen
@@ -757,9 +769,19 @@ class Neo4jStore:
             while batch := list(islice(rows, _KNOWS_BATCH)):
                 yield {c: [r[c] for r in batch] for c in KNOWS_COLUMNS}
             return
-        for batch in self._db.stream(q.ALL_KNOWS, {"batch": _KNOWS_BATCH}):
-            first_at, last_at = zip(*batch.pop("times")) if batch["a"] else ((), ())
-            yield {**batch, "first_at": first_at, "last_at": last_at}
+        import numpy as np
+        import pyarrow as pa
+
+        rows = self._db.stream(q.ALL_KNOWS, {})  # a row per person: the columns of the edges it is `a` of
+        while batch := list(islice(rows, _KNOWS_PEOPLE)):
+            # into arrays batch by batch: no list of every edge's values for the garbage collector to walk
+            sizes = [len(r["b"]) for r in batch]
+            edges = sum(sizes)
+            columns = {"a": pa.array([r["a"] for r in batch], pa.string()).take(np.repeat(np.arange(len(batch)), sizes)),
+                       "b": pa.array(list(chain.from_iterable(r["b"] for r in batch)), pa.string())}
+            for c in KNOWS_COLUMNS[2:]:
+                columns[c] = np.fromiter(chain.from_iterable(r[c] for r in batch), np.float64, edges)
+            yield columns
 
     def iter_person_flags(self) -> Iterator[tuple[str, bool, bool]]:
         for batch in self._db.stream(q.PERSON_FLAGS, {"batch": _FLAGS_BATCH}):
