@@ -507,6 +507,10 @@ class Resolver:
         """Write pending people, organisations, employment, attaches and review items.
         Returns (people created, review items queued) since the last drain."""
         p = self.pending
+        # Review items before the people they are about: a store that commits write by write (Neo4j) and
+        # dies between the two keeps the items (queued again, as a no-op, when the ingest resumes), never
+        # new people without them (the resumed ingest finds those people known and queues nothing).
+        queued = self.store.add_review_items(p.reviews) if p.reviews else 0
         if p.orgs:
             self.store.upsert_organizations(list(p.orgs.values()))
         if p.people:
@@ -515,7 +519,6 @@ class Resolver:
             self.store.add_works_at(list(p.works_at.values()))
         for pid, address, reason in p.attaches:
             record_attach(self.store, pid, address, reason)
-        queued = self.store.add_review_items(p.reviews) if p.reviews else 0
         created, self._created = self._created, 0
         self.pending = Pending(merges=p.merges, splits=p.splits)  # applied by settle after the mail
         return created, queued

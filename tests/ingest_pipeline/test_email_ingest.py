@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from kith.graph import ids
+from kith.graph.errors import StoreUnavailable
 from kith.graph.model import Category, Person, Provenance, ReviewStatus
 from kith.graph.settings import Settings
 from kith.graph.sqlite_store import SQLiteStore
@@ -231,6 +232,40 @@ def test_a_known_name_at_the_same_company_is_attached_and_elsewhere_reviewed(tmp
     [item] = store.review_items()
     assert {item.person_id, item.other_id} == {found["rbaker@acme.com"], found["bobbybaker@gmail.com"]}
     assert item.status == ReviewStatus.OPEN
+
+
+def test_an_ingest_that_dies_after_writing_its_new_people_loses_none_of_their_jobs_or_reviews(
+        tmp_path, store, settings, monkeypatch):
+    # Neo4j commits each write of a batch on its own: a server that dies after the batch's people are
+    # written leaves them without what the batch still had to write. SQLite rolls the batch back.
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    eml(folder, "1.eml", frm="Robert Baker <rbaker@acme.com>", to="ana@firm.com", subject="One",
+        date="Mon, 6 Nov 2023 10:00:00 +0000", mid="n1@acme.com")
+    eml(folder, "2.eml", frm="Bob Baker <bob.baker@initech.com>", to="ana@firm.com", subject="Two",
+        date="Tue, 7 Nov 2023 10:00:00 +0000", mid="n2@initech.com")
+
+    def dies(rows):
+        raise StoreUnavailable("Cannot reach Neo4j at bolt://127.0.0.1:7687.")
+
+    monkeypatch.setattr(store, "add_works_at", dies)
+    with pytest.raises(StoreUnavailable):
+        ingest_email(store, settings, [folder], workers=1)
+    monkeypatch.undo()
+    ingest_email(store, settings, [folder], workers=1)  # resumed
+
+    reference = SQLiteStore.open(tmp_path / "reference.db")
+    ingest_email(reference, Settings(db=tmp_path / "reference.db", internal_domains=["firm.com"]), [folder], workers=1)
+    jobs, reviews = _jobs_and_reviews(reference)
+    reference.close()
+    assert len(jobs) == 3 and len(reviews) == 1  # ana's, Robert's and Bob's; Bob Baker may be Robert
+    assert _jobs_and_reviews(store) == (jobs, reviews)
+
+
+def _jobs_and_reviews(store) -> tuple[list[tuple], list[tuple]]:
+    people = [p.id for p in store.iter_people()]
+    jobs = sorted((w.person_id, w.org_id, w.title, w.since) for w in store.works_at(person_ids=people))
+    return jobs, sorted((r.person_id, r.other_id, r.score, r.reason) for r in store.review_items(status=None))
 
 
 def test_a_new_signature_records_a_job_change(tmp_path, store, settings):
