@@ -75,13 +75,12 @@ def load_store_location(overrides: Mapping[str, object]) -> StoreLocation | None
     if not all(isinstance(value, str | Path) for value in found.values()):
         return None
     db = Path(found.pop("db")) if "db" in found else default_db_path()
-    retry: dict[str, float] = {}
-    if "neo4j_retry_seconds" in found:
-        try:
-            retry["neo4j_retry_seconds"] = float(found.pop("neo4j_retry_seconds"))  # type: ignore[arg-type]
-        except ValueError:
-            return None  # Settings says what is wrong with it
-    return StoreLocation(db=absolute(db), **{k: str(v) for k, v in found.items()}, **retry)
+    kinds = {f.name: type(f.default) for f in fields(StoreLocation) if f.name != "db"}  # str, or float
+    try:
+        values = {name: kinds[name](str(value)) for name, value in found.items()}
+    except ValueError:
+        return None  # Settings says what is wrong with it
+    return StoreLocation(db=absolute(db), **values)
 
 
 def _config_file() -> dict[str, object] | None:

@@ -22,6 +22,7 @@ CASES = {
     "options over both": ({"db": "/opt.db", "neo4j_uri": ""}, {"KITH_NEO4J_URI": "bolt://h:1"},
                           'neo4j_uri = "bolt://file:2"\n'),
     "an empty value is a value": ({}, {"KITH_NEO4J_URI": ""}, 'neo4j_uri = "bolt://file:2"\n'),
+    "a number": ({}, {"KITH_NEO4J_RETRY_SECONDS": "2.5"}, None),
 }
 
 
@@ -50,7 +51,8 @@ def test_the_light_read_agrees_with_the_settings(sources, case):
     assert light == load_settings(**overrides).location
 
 
-@pytest.mark.parametrize("toml", ['db = 5\n', 'neo4j_uri = ["a", "b"]\n', 'db = "x.db"\nthis is not toml\n'])
+@pytest.mark.parametrize("toml", ['db = 5\n', 'neo4j_uri = ["a", "b"]\n', 'db = "x.db"\nthis is not toml\n',
+                                  'neo4j_retry_seconds = "soon"\n'])
 def test_what_only_the_settings_can_judge_is_left_to_them(sources, toml):
     sources({}, toml)
     assert load_store_location({}) is None
