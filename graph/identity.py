@@ -48,14 +48,27 @@ def merge_people(store: Store, keep_id: str, other_id: str, reason: str, actor: 
     return event
 
 
-def record_attach(store: Store, person_id: str, email: str, reason: str, actor: str = "kith") -> IdentityEvent:
-    """Record that ``email`` was recognised as ``person_id``'s (the address is already theirs)."""
-    event = IdentityEvent(
-        kind=IdentityEventKind.ATTACH, person_id=person_id, other_id=ids.person_id(email), emails=[email],
-        reason=reason, actor=actor, at=int(time.time()),
-    )
-    event.id = store.add_identity_event(event)
-    return event
+def record_attaches(store: Store, attaches: Sequence[tuple[str, str, str]], actor: str = "kith") -> list[IdentityEvent]:
+    """Record that each (person id, address, reason)'s address was recognised as that person's, once:
+    an attach of the same address to the same person still in force is not recorded again (an ingest
+    that died after writing some of its events writes the same ones when it resumes). Returns the new
+    events."""
+    wanted = {(pid, email): reason for pid, email, reason in attaches}
+    if not wanted:
+        return []
+    for e in store.identity_events(person_ids={pid for pid, _ in wanted}):
+        if e.kind == IdentityEventKind.ATTACH and e.undone_at is None:
+            for email in e.emails:
+                wanted.pop((e.person_id, email), None)
+    events = []
+    for (pid, email), reason in wanted.items():
+        event = IdentityEvent(
+            kind=IdentityEventKind.ATTACH, person_id=pid, other_id=ids.person_id(email), emails=[email],
+            reason=reason, actor=actor, at=int(time.time()),
+        )
+        event.id = store.add_identity_event(event)
+        events.append(event)
+    return events
 
 
 def split_person(store: Store, person_id: str, emails: Sequence[str], reason: str, actor: str,

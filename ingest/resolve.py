@@ -41,7 +41,7 @@ from rapidfuzz.process import extract
 
 from kith.graph import ids
 from kith.graph.errors import KithError
-from kith.graph.identity import merge_people, record_attach, split_person
+from kith.graph.identity import merge_people, record_attaches, split_person
 from kith.graph.mailboxes import is_role_or_noreply
 from kith.graph.model import IdentityEventKind, Organization, Person, Provenance, ReviewItem, WorksAt
 from kith.graph.settings import Settings
@@ -511,14 +511,14 @@ class Resolver:
         # dies between the two keeps the items (queued again, as a no-op, when the ingest resumes), never
         # new people without them (the resumed ingest finds those people known and queues nothing).
         queued = self.store.add_review_items(p.reviews) if p.reviews else 0
+        # Attaches before the people too, for the same reason: written twice they are recorded once.
+        record_attaches(self.store, p.attaches)
         if p.orgs:
             self.store.upsert_organizations(list(p.orgs.values()))
         if p.people:
             self.store.upsert_people(list(p.people.values()))
         if p.works_at:
             self.store.add_works_at(list(p.works_at.values()))
-        for pid, address, reason in p.attaches:
-            record_attach(self.store, pid, address, reason)
         created, self._created = self._created, 0
         self.pending = Pending(merges=p.merges, splits=p.splits)  # applied by settle after the mail
         return created, queued

@@ -96,3 +96,13 @@ def test_review_queue_keeps_one_item_per_pair_and_records_the_decision(graph):
     assert len(graph.get_people([BOB_HOME.id, BOB_WORK.id])) == 2
     with pytest.raises(KithError, match="already decided"):
         identity.resolve_review(graph, queued.id, merge=True, actor="ana")
+
+
+def test_an_attach_recorded_again_is_recorded_once_until_it_is_undone(graph):
+    attach = [(BOB_WORK.id, "bobby@gmail.com", "same name at acme.com")]
+    [first] = identity.record_attaches(graph, attach)
+    assert identity.record_attaches(graph, attach) == []  # an ingest resumed after writing it
+    assert [e.id for e in graph.identity_events(person_ids=[BOB_WORK.id])] == [first.id]
+    graph.mark_identity_event_undone(first.id, "ana", T0)
+    [again] = identity.record_attaches(graph, attach)  # undone, then seen again: a new decision
+    assert again.id != first.id

@@ -262,6 +262,33 @@ def test_an_ingest_that_dies_after_writing_its_new_people_loses_none_of_their_jo
     assert _jobs_and_reviews(store) == (jobs, reviews)
 
 
+@pytest.mark.parametrize("dies_at", ["upsert_people", "add_works_at", "add_interactions"])
+def test_an_ingest_that_dies_mid_batch_records_each_identity_event_once(tmp_path, store, settings, monkeypatch,
+                                                                       dies_at):
+    # On Neo4j each write of a batch commits on its own: the attach of robert.baker@ to Robert must be
+    # neither lost (his address already written when the ingest resumes) nor recorded twice.
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    eml(folder, "1.eml", frm="Robert Baker <rbaker@acme.com>", to="ana@firm.com", subject="One",
+        date="Mon, 6 Nov 2023 10:00:00 +0000", mid="n1@acme.com")
+    ingest_email(store, settings, [folder], workers=1)
+    eml(folder, "2.eml", frm="Robert Baker <robert.baker@acme.com>", to="ana@firm.com", subject="Two",
+        date="Tue, 7 Nov 2023 10:00:00 +0000", mid="n2@acme.com")
+
+    def dies(*args):
+        raise StoreUnavailable("Cannot reach Neo4j at bolt://127.0.0.1:7687.")
+
+    monkeypatch.setattr(store, dies_at, dies)
+    with pytest.raises(StoreUnavailable):
+        ingest_email(store, settings, [folder], workers=1)
+    monkeypatch.undo()
+    ingest_email(store, settings, [folder], workers=1)  # resumed
+
+    robert = store.people_by_email(["rbaker@acme.com"])["rbaker@acme.com"]
+    assert [(e.kind, e.person_id, e.emails) for e in store.identity_events(person_ids=[robert])] == [
+        ("attach", robert, ["robert.baker@acme.com"])]
+
+
 def _jobs_and_reviews(store) -> tuple[list[tuple], list[tuple]]:
     people = [p.id for p in store.iter_people()]
     jobs = sorted((w.person_id, w.org_id, w.title, w.since) for w in store.works_at(person_ids=people))
