@@ -372,11 +372,16 @@ WITH n, collect(i.id) AS ids
 RETURN n, CASE WHEN $limit IS NULL THEN ids ELSE ids[..$limit] END AS ids
 """
 
-# What graph.paths explains paths with, in one statement: the people of $ids with their addresses and
+# What graph.paths explains paths with, in one statement: the store's generation (the (:Meta) $key, read
+# first: what graph.paths checks its network against), the people of $ids with their addresses and
 # jobs (each with its organisation and domains), and, for each pair [a, b] of $pairs, the interactions
 # both took part in before $before (null: all), newest first (undated last), at most $limit (null: all),
 # each with its position r in that order.
 PATH_FACTS = """
+CALL () {
+  OPTIONAL MATCH (m:Meta {key: $key})
+  RETURN m.value AS generation
+}
 CALL () {
   UNWIND $ids AS id
   MATCH (p:Person {id: id})
@@ -398,7 +403,7 @@ CALL () {
   RETURN collect({n: n, r: r, id: i.id, kind: i.kind, occurred_at: i.occurred_at,
     people: [(p:Person)-[:PARTICIPATED]->(i) | p.id]}) AS shared
 }
-RETURN people, shared
+RETURN generation, people, shared
 """
 
 # -- deals ---------------------------------------------------------------------------------------

@@ -736,7 +736,7 @@ class Neo4jStore:
                    limit: int | None = None) -> PathFacts:
         limit = None if limit is None or limit < 0 else limit
         [row] = self._db.run(q.PATH_FACTS, {"ids": _unique(person_ids), "pairs": [list(p) for p in pairs],
-                                            "before": before, "limit": limit})
+                                            "before": before, "limit": limit, "key": GENERATION_KEY})
         people = {p.id: p for p in map(_person, row["people"])}
         jobs = store_rows.jobs(_job_row(r["person"]["id"], j["org"]["id"], j["works"])
                                for r in row["people"] for j in r["jobs"])
@@ -744,7 +744,7 @@ class Neo4jStore:
         shared: list[list[Contact]] = [[] for _ in pairs]
         for r in sorted(row["shared"], key=lambda r: (r["n"], r["r"])):
             shared[r["n"]].append(store_rows.contact(r["id"], r["kind"], r["occurred_at"], r["people"]))
-        return PathFacts(people, jobs, orgs, shared)
+        return PathFacts(people, jobs, orgs, shared, int(row["generation"] or 0))
 
     def get_deals(self, ids: Iterable[str]) -> dict[str, Deal]:
         return {r["deal"]["id"]: _deal(r) for r in self._read(q.GET_DEALS, "ids", ids)}

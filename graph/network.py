@@ -211,7 +211,8 @@ class Network:
 
 class _StoreCache:
     def __init__(self) -> None:
-        self.generation: int | None = None
+        self.generation: int | None = None  # of the networks kept
+        self.seen: int | None = None  # the store's, as last read (newer than theirs while stale ones serve)
         self.built_at = 0.0  # when the cached generation was read (time.monotonic)
         self.edges: dict[int | None, Edges] = {}
         self.networks: OrderedDict[tuple, Network] = OrderedDict()
@@ -242,18 +243,25 @@ def forget_network(store: Store) -> None:
     (someone opted out, was blocked, merged or erased)."""
     cache = _cache_of(store)
     with cache.lock:
-        cache.generation, cache.edges, cache.networks = None, {}, OrderedDict()
+        cache.generation, cache.seen, cache.edges, cache.networks = None, None, {}, OrderedDict()
+
+
+def last_generation(store: Store) -> int | None:
+    """``store.generation()`` as ``load_network`` last read it in this process (None: never)."""
+    return _cache_of(store).seen
 
 
 def load_network(store: Store, *, as_of: int | None = None, weights: Weights = DEFAULT_WEIGHTS,
-                 now: int | None = None, stale_ok_s: float = 0.0) -> Network:
+                 now: int | None = None, stale_ok_s: float = 0.0, generation: int | None = None) -> Network:
     """The scored network of ``store``: as stored, scored at ``now`` (default: this hour's start), or
     as it stood before ``as_of`` and scored then. ``stale_ok_s``: a server answering while an ingest
-    writes may keep using a network built that recently instead of rebuilding after every batch."""
+    writes may keep using a network built that recently instead of rebuilding after every batch.
+    ``generation``: the store's, as the caller knows it (``last_generation``), instead of a read; the
+    caller then checks it with one it reads beside its answer (``graph.paths.warm_paths``)."""
     at = int(as_of) if as_of is not None else int(now) if now is not None else int(time.time()) // HOUR * HOUR
     cache = _cache_of(store)
     with cache.lock:
-        generation = store.generation()
+        generation = cache.seen = store.generation() if generation is None else generation
         fresh_enough = cache.networks and time.monotonic() - cache.built_at < max(stale_ok_s, cache.stale_ok_s)
         if generation != cache.generation and not fresh_enough:
             cache.generation, cache.edges, cache.networks = generation, {}, OrderedDict()

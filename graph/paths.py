@@ -37,7 +37,7 @@ import numpy as np
 from kith.graph.explain import pairs_evidence
 from kith.graph.memo import per_generation
 from kith.graph.model import DealRoleKind, Person
-from kith.graph.network import Network, load_network
+from kith.graph.network import Network, last_generation, load_network
 from kith.graph.scope import EVERYTHING, Scope
 from kith.graph.store import Contact, PathFacts, Store
 from kith.graph.strength import DEFAULT_WEIGHTS, Signals, Weights, band, contributions
@@ -108,10 +108,17 @@ def warm_paths(
     Each hop's ``evidence`` is read only with ``evidence=True`` (else None: ``hop_evidence`` reads it
     when it is asked for). Nobody behind the reader's walls (``scope``) is a source, an intermediary or
     a target, and no hop's evidence names an interaction that involves them."""
-    net = network or load_network(store, as_of=as_of, weights=weights, now=now)
-    found = best_paths(net, [to] if isinstance(to, str) else list(to), sources, k=k, max_hops=max_hops,
-                       scope=scope)
-    paths = _explain_paths(store, net, found, scope)
+    # The network of the generation last read, checked against the one the answer's read brings: one
+    # round trip to a server, not two, and a write made since (here or elsewhere) still shows at once.
+    known = None if network else last_generation(store)
+    while True:
+        net = network or load_network(store, as_of=as_of, weights=weights, now=now, generation=known)
+        found = best_paths(net, [to] if isinstance(to, str) else list(to), sources, k=k, max_hops=max_hops,
+                           scope=scope)
+        paths, generation = _explain_paths(store, net, found, scope)
+        if known is None or (store.generation() if generation is None else generation) == known:
+            break
+        known = None  # the store moved on: again, on the network load_network reads afresh
     if evidence:
         hops = list({(h.source, h.target): h for w in paths for h in w.hops}.values())
         for hop, ids in zip(hops, hop_evidence(store, [(h.source, h.target) for h in hops], as_of=as_of, scope=scope)):
@@ -206,9 +213,10 @@ def _search(net: Network, goal: list[int], is_source: np.ndarray, relay: np.ndar
 
 
 def _explain_paths(store: Store, net: Network, found: list[tuple[float, list[str]]],
-                   scope: Scope = EVERYTHING) -> list[WarmPath]:
+                   scope: Scope = EVERYTHING) -> tuple[list[WarmPath], int | None]:
+    """The paths, and the store's generation as their read saw it (None: nothing to read)."""
     if not found:
-        return []
+        return [], None
     hops = {(x, y): _hop(net, x, y) for _, p in found for x, y in zip(p, p[1:])}
     paths = [(score, p, [hops[(x, y)] for x, y in zip(p, p[1:])]) for score, p in found]
     told = list({id(h): h for _, _, hs in paths for h in [hs[0] if len(hs) == 1 else hs[1]]}.values())
@@ -220,7 +228,8 @@ def _explain_paths(store: Store, net: Network, found: list[tuple[float, list[str
         _recent(hop, items, at, scope)
     titles = _titles(facts, {p[-1] for _, p in found})
     return [WarmPath(p, score, hs, introduction(p, hs, facts.people, titles),
-                     {pid: facts.people[pid] for pid in p if pid in facts.people}) for score, p, hs in paths]
+                     {pid: facts.people[pid] for pid in p if pid in facts.people})
+            for score, p, hs in paths], facts.generation
 
 
 def _recent(hop: Hop, shared: list[Contact], at: int, scope: Scope) -> None:

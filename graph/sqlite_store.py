@@ -608,6 +608,7 @@ class SQLiteStore:
 
     def path_facts(self, person_ids: Iterable[str], pairs: Sequence[tuple[str, str]], before: int | None = None,
                    limit: int | None = None) -> PathFacts:
+        generation = self.generation()
         people = self.get_people(person_ids)
         jobs = self.works_at(person_ids=people)
         shared: list[list[Contact]] = [[] for _ in pairs]
@@ -615,7 +616,7 @@ class SQLiteStore:
                    "(SELECT json_group_array(person_id) FROM participants p WHERE p.interaction_id = i.id)")
         for n, iid, kind, at, ids in self._shared_rows(pairs, before, limit, columns):
             shared[n].append(store_rows.contact(iid, kind, at, json.loads(ids)))
-        return PathFacts(people, jobs, self.get_organizations({w.org_id for w in jobs}), shared)
+        return PathFacts(people, jobs, self.get_organizations({w.org_id for w in jobs}), shared, generation)
 
     def _newest_first(self, source: str, args: list[object], before: int | None, limit: int | None) -> list[Interaction]:
         """The interactions ``i`` of ``source`` (FROM ... WHERE ...), newest first, undated last."""

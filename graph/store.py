@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -59,6 +59,7 @@ class PathFacts:
     jobs: list[WorksAt]  # as works_at(person_ids=...), past jobs too
     orgs: dict[str, Organization]  # the organisations of those jobs, as get_organizations
     shared: list[list[Contact]]  # the interactions of interactions_between_pairs, one list per pair
+    generation: int = field(default=0, compare=False)  # the store's, read first (what caches check against)
 
 
 @runtime_checkable
@@ -198,8 +199,9 @@ class Store(Protocol):
     ) -> PathFacts:
         """The people, their jobs and those jobs' organisations, and the interactions each pair shared
         (``interactions_between_pairs(pairs, before, limit)``, as ``Contact``s: reading whole interactions
-        was half of a warm-paths answer's read): what ``graph.paths`` explains a path with, in one read
-        (one statement on a server)."""
+        was half of a warm-paths answer's read), and the store's ``generation()`` read before them: what
+        ``graph.paths`` explains a path with and checks its network against, in one read (one statement
+        on a server)."""
         ...
 
     def get_deals(self, ids: Iterable[str]) -> dict[str, Deal]: ...

@@ -495,7 +495,7 @@ def test_every_statement_is_used_by_some_store_method():
         "UNDERPOPULATED_INTERACTIONS": [{"id": "i_1"}],
         "INTERACTIONS_OF": [{"id": "i_1"}],
         "INTERACTIONS_BETWEEN": [{"n": 0, "ids": ["i_1"]}],
-        "PATH_FACTS": [{"people": [], "shared": []}],
+        "PATH_FACTS": [{"generation": "1", "people": [], "shared": []}],
         "COUNTS": [dict.fromkeys(("people", "organizations", "interactions", "deals", "knows", "works_at",
                                   "topics"), 0)],
         "WIPE_BATCH": [{"deleted": 0}],

@@ -141,6 +141,29 @@ def test_network_is_rebuilt_when_the_store_changes(firm):
     assert [w.people for w in warm_paths(firm, TARA.id, now=T0)][0] == [FAY.id, XU.id, TARA.id]
 
 
+@pytest.mark.parametrize("writer", ["this handle", "another process"])
+def test_an_answer_sees_a_write_made_since_the_last_one(firm, writer):
+    # The network kept from the last answer is checked against the generation the answer's own read
+    # brings: a write made since, here or by another process, shows in the very next answer.
+    assert warm_paths.uncached(firm, TARA.id, now=T0)[0].people == [FAY.id, YAN.id, ZED.id, TARA.id]
+    other = firm if writer == "this handle" else _another_handle(firm)
+    other.update_person(YAN.id, opted_out=True)
+    assert warm_paths.uncached(firm, TARA.id, now=T0)[0].people == [FAY.id, XU.id, TARA.id]
+    other.update_person(TARA.id, blocked=True)  # no path at all: nothing read with the answer
+    assert warm_paths.uncached(firm, TARA.id, now=T0) == []
+
+
+def _another_handle(store):
+    """The same database through a handle with caches of its own, as another process has."""
+    if store.kind == "sqlite":
+        from kith.graph.sqlite_store import SQLiteStore
+
+        return SQLiteStore.open(store.path)
+    from kith.graph.neo4j_store import Neo4jStore
+
+    return Neo4jStore(store._db, store._where, store._cache_key)
+
+
 # -- the search against brute force ----------------------------------------------------------------
 def _network(n, pairs, internal, excluded, strengths) -> Network:
     from kith.graph.model import Person
