@@ -104,8 +104,7 @@ def neo4j_raw(store, people: list[str], items: list[str], pair: tuple[str, str])
             store._db.run(query, {"ids": values[start:start + 1000]})
 
     def between() -> None:
-        rows = store._db.run(q.INTERACTIONS_BETWEEN, {"pairs": [list(pair)], "before": None, "limit": None})
-        fetch(q.GET_INTERACTIONS, [i for r in rows for i in r["ids"]])
+        store._db.run(q.INTERACTIONS_BETWEEN, {"pairs": [list(pair)], "before": None, "limit": None})
 
     return {"get_people": lambda: fetch(q.GET_PEOPLE, people),
             "get_interactions": lambda: fetch(q.GET_INTERACTIONS, items), "interactions_between": between}

@@ -361,15 +361,22 @@ LIMIT $limit
 """
 
 # The interactions each pair [a, b] of $pairs took part in together, newest first (undated last), at most
-# $limit ids per pair (null: all); pairs with none return no row.
+# $limit per pair (null: all), whole (as GET_INTERACTIONS), each with its pair n and its position pos in
+# that order: one round trip, not one for the ids and one for the interactions. Pairs with none: no row.
 INTERACTIONS_BETWEEN = """
 UNWIND range(0, size($pairs) - 1) AS n
 MATCH (:Person {id: $pairs[n][0]})-[:PARTICIPATED]->(i:Interaction)<-[:PARTICIPATED]-(:Person {id: $pairs[n][1]})
 WHERE $before IS NULL OR i.occurred_at < $before
 WITH DISTINCT n, i
 ORDER BY n, i.occurred_at IS NULL, i.occurred_at DESC, i.id
-WITH n, collect(i.id) AS ids
-RETURN n, CASE WHEN $limit IS NULL THEN ids ELSE ids[..$limit] END AS ids
+WITH n, collect(i) AS found
+WITH n, CASE WHEN $limit IS NULL THEN found ELSE found[..$limit] END AS kept
+UNWIND range(0, size(kept) - 1) AS pos
+WITH n, pos, kept[pos] AS i
+RETURN n, pos, """ + _interaction_props + """ AS interaction,
+  [(p:Person)-[r:PARTICIPATED]->(i) |
+    {person_id: p.id, role: r.role, status: r.status, position: r.position, address: r.address}] AS participants,
+  [(i)-[:ABOUT]->(t:Topic) | t.name] AS topics
 """
 
 # What graph.paths explains paths with, in one statement: the store's generation (the (:Meta) $key, read

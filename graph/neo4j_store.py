@@ -725,12 +725,13 @@ class Neo4jStore:
     def interactions_between_pairs(self, pairs: Sequence[tuple[str, str]], before: int | None = None,
                                    limit: int | None = None) -> list[list[Interaction]]:
         limit = None if limit is None or limit < 0 else limit
-        order: list[list[str]] = [[] for _ in pairs]
+        out: list[list[Interaction]] = [[] for _ in pairs]
+        found: dict[str, Interaction] = {}  # each interaction once, however many pairs shared it
         rows = self._db.run(q.INTERACTIONS_BETWEEN, {"pairs": [list(p) for p in pairs], "before": before, "limit": limit})
-        for r in rows:
-            order[r["n"]] = r["ids"]
-        found = self.get_interactions({i for ids in order for i in ids})
-        return [[found[i] for i in ids if i in found] for ids in order]
+        for r in sorted(rows, key=lambda r: (r["n"], r["pos"])):
+            iid = r["interaction"]["id"]
+            out[r["n"]].append(found.get(iid) or found.setdefault(iid, _interaction(r)))
+        return out
 
     def path_facts(self, person_ids: Iterable[str], pairs: Sequence[tuple[str, str]], before: int | None = None,
                    limit: int | None = None) -> PathFacts:

@@ -494,7 +494,7 @@ def test_every_statement_is_used_by_some_store_method():
         "ERASE_LOOKUP": [{"emails": ["ben@acme.com"], "touched": ["i_1"], "subject_of": [], "knows": 0}],
         "UNDERPOPULATED_INTERACTIONS": [{"id": "i_1"}],
         "INTERACTIONS_OF": [{"id": "i_1"}],
-        "INTERACTIONS_BETWEEN": [{"n": 0, "ids": ["i_1"]}],
+        "INTERACTIONS_BETWEEN": [],
         "PATH_FACTS": [{"generation": "1", "people": [], "shared": []}],
         "COUNTS": [dict.fromkeys(("people", "organizations", "interactions", "deals", "knows", "works_at",
                                   "topics"), 0)],
