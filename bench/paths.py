@@ -21,9 +21,11 @@ Prints, with the load average beside every speed figure:
                           [--db F]   # keep the generated graph there, or reuse it
                           [--once]   # at 10M edges: one build, no in-memory baseline worker
                           [--refresh N]  # messages ingested before the refresh is timed (0: skip it)
+                          [--reuse-neo4j]  # keep the graph already in Neo4j when it is the same
 
 With ``--store neo4j`` the same graph is also written to the Neo4j at KITH_NEO4J_URI (KITH_NEO4J_USER,
-_PASSWORD; the database is EMPTIED first), and the run prints the network build from Neo4j beside
+_PASSWORD; the database is EMPTIED first; with ``--reuse-neo4j`` a database whose network equals SQLite's,
+array by array, is kept as it is: writing 2M edges takes minutes), and the run prints the network build from Neo4j beside
 SQLite's (target <= 2x), the mapped load of Neo4j's file and the warm-path timings on the Neo4j store.
 """
 
@@ -50,7 +52,7 @@ logging.getLogger("neo4j").setLevel(logging.ERROR)  # the driver warns about rel
 from kith.graph.edges import Edges
 from kith.graph.knows import deltas
 from kith.graph.model import Interaction, InteractionKind, InteractionWrite, Knows, Participant, Person, Role
-from kith.graph.network import forget_network, load_network
+from kith.graph.network import Network, forget_network, load_network
 from kith.graph.network_file import shared_edges
 from kith.graph.paths import warm_paths
 from kith.graph.sqlite_store import SQLiteStore
@@ -160,6 +162,19 @@ def neo4j_copy(people: list[Person], db: Path):
     source.close()
     print(f"wrote them to Neo4j in {time.perf_counter() - t:.1f} s", flush=True)
     return store
+
+
+def neo4j_reused(net: Network):
+    """The Neo4j at KITH_NEO4J_URI when the network it holds equals ``net``'s (SQLite's), else None."""
+    from kith.graph.neo4j_store import Neo4jStore
+
+    store = Neo4jStore.connect(os.environ["KITH_NEO4J_URI"], os.environ.get("KITH_NEO4J_USER", "neo4j"),
+                               os.environ.get("KITH_NEO4J_PASSWORD", ""), os.environ.get("KITH_NEO4J_DATABASE", "neo4j"))
+    if same_edges(load_network(store, now=NOW)._edges, net._edges):
+        print("reused the same graph in Neo4j", flush=True)
+        return store
+    store.close()
+    return None
 
 
 def ingest_mail(store, people: list[Person], count: int, seed: int) -> int:
@@ -299,6 +314,8 @@ def main() -> None:
                     help="build once (imports and page cache cold) and skip the in-memory baseline worker")
     ap.add_argument("--refresh", type=int, default=1_000,
                     help="messages ingested before timing the refresh of the network file (0: skip it)")
+    ap.add_argument("--reuse-neo4j", action="store_true",
+                    help="keep the graph in Neo4j when its network equals SQLite's (else it is written again)")
     ap.add_argument("--store", choices=["sqlite", "neo4j"], default="sqlite",
                     help="neo4j: also load the network from the (emptied) Neo4j at KITH_NEO4J_URI")
     args = ap.parse_args()
@@ -398,7 +415,11 @@ def main() -> None:
 
         if args.store == "neo4j":
             store.close()
-            neo = neo4j_copy(people, db)
+            neo = neo4j_reused(net) if args.reuse_neo4j else None
+            if neo is None:
+                neo = neo4j_copy(people, db)
+            shutil.rmtree(neo.network_dir(), ignore_errors=True)  # a build, not a mapped load
+            forget_network(neo)
             t, cpu = time.perf_counter(), cpu_now()
             load_network(neo, now=NOW)
             neo_build, neo_cpu = time.perf_counter() - t, cpu_now() - cpu

@@ -261,6 +261,10 @@ def test_path_facts_answer_as_the_reads_they_replace(people):
     assert [w.title for w in everything.jobs] == ["CFO"] and set(everything.orgs) == {globex.id}
     nothing = people.path_facts([], [])
     assert (nothing.people, nothing.jobs, nothing.orgs, nothing.shared) == ({}, [], {}, [])
+    # the store's generation comes with the facts (what warm paths check their network against)
+    assert facts.generation == nothing.generation == people.generation() > 0
+    people.set_meta({"touch": "1"})
+    assert people.path_facts([], []).generation == people.generation() > facts.generation
 
 
 def test_full_text_search_latin_accents_and_cjk(people):
