@@ -24,9 +24,10 @@ Prints, with the load average beside every speed figure:
                           [--reuse-neo4j]  # keep the graph already in Neo4j when it is the same
 
 With ``--store neo4j`` the same graph is also written to the Neo4j at KITH_NEO4J_URI (KITH_NEO4J_USER,
-_PASSWORD; the database is EMPTIED first; with ``--reuse-neo4j`` a database whose network equals SQLite's,
-array by array, is kept as it is: writing 2M edges takes minutes), and the run prints the network build from Neo4j beside
-SQLite's (target <= 2x), the mapped load of Neo4j's file and the warm-path timings on the Neo4j store.
+_PASSWORD; the database is EMPTIED first; with ``--reuse-neo4j`` a database whose network equals
+SQLite's, array by array, is kept as it is: writing 2M edges takes minutes), and the run prints the
+network build from Neo4j beside SQLite's (target <= 2x), the mapped load of Neo4j's file and the
+warm-path timings on the Neo4j store.
 """
 
 from __future__ import annotations
@@ -137,14 +138,18 @@ def generate(people: int, edges: int, seed: int) -> tuple[list[Person], Iterator
     return folks, chunks()
 
 
-def neo4j_copy(people: list[Person], db: Path):
-    """The SQLite graph copied into the Neo4j at KITH_NEO4J_URI, emptied first."""
+def neo4j_copy(people: list[Person], db: Path, reuse: Network | None = None):
+    """The SQLite graph copied into the Neo4j at KITH_NEO4J_URI, emptied first; with ``reuse`` (SQLite's
+    network), the Neo4j as it is when the network it holds equals that one."""
     from kith.graph import neo4j_queries as q
     from kith.graph.model import KNOWS_COUNTERS
     from kith.graph.neo4j_store import Neo4jStore
 
     store = Neo4jStore.connect(os.environ["KITH_NEO4J_URI"], os.environ.get("KITH_NEO4J_USER", "neo4j"),
                                os.environ.get("KITH_NEO4J_PASSWORD", ""), os.environ.get("KITH_NEO4J_DATABASE", "neo4j"))
+    if reuse is not None and same_edges(load_network(store, now=NOW)._edges, reuse._edges):
+        print("reused the same graph in Neo4j", flush=True)
+        return store
     t = time.perf_counter()
     store.wipe()
     for n in range(0, len(people), 10_000):
@@ -162,19 +167,6 @@ def neo4j_copy(people: list[Person], db: Path):
     source.close()
     print(f"wrote them to Neo4j in {time.perf_counter() - t:.1f} s", flush=True)
     return store
-
-
-def neo4j_reused(net: Network):
-    """The Neo4j at KITH_NEO4J_URI when the network it holds equals ``net``'s (SQLite's), else None."""
-    from kith.graph.neo4j_store import Neo4jStore
-
-    store = Neo4jStore.connect(os.environ["KITH_NEO4J_URI"], os.environ.get("KITH_NEO4J_USER", "neo4j"),
-                               os.environ.get("KITH_NEO4J_PASSWORD", ""), os.environ.get("KITH_NEO4J_DATABASE", "neo4j"))
-    if same_edges(load_network(store, now=NOW)._edges, net._edges):
-        print("reused the same graph in Neo4j", flush=True)
-        return store
-    store.close()
-    return None
 
 
 def ingest_mail(store, people: list[Person], count: int, seed: int) -> int:
@@ -415,9 +407,7 @@ def main() -> None:
 
         if args.store == "neo4j":
             store.close()
-            neo = neo4j_reused(net) if args.reuse_neo4j else None
-            if neo is None:
-                neo = neo4j_copy(people, db)
+            neo = neo4j_copy(people, db, reuse=net if args.reuse_neo4j else None)
             shutil.rmtree(neo.network_dir(), ignore_errors=True)  # a build, not a mapped load
             forget_network(neo)
             t, cpu = time.perf_counter(), cpu_now()

@@ -730,7 +730,9 @@ class Neo4jStore:
         rows = self._db.run(q.INTERACTIONS_BETWEEN, {"pairs": [list(p) for p in pairs], "before": before, "limit": limit})
         for r in sorted(rows, key=lambda r: (r["n"], r["pos"])):
             iid = r["interaction"]["id"]
-            out[r["n"]].append(found.get(iid) or found.setdefault(iid, _interaction(r)))
+            if iid not in found:
+                found[iid] = _interaction(r)
+            out[r["n"]].append(found[iid])
         return out
 
     def path_facts(self, person_ids: Iterable[str], pairs: Sequence[tuple[str, str]], before: int | None = None,
