@@ -16,11 +16,11 @@
 # Memory: heap -Xms = -Xmx = $NEO4J_HEAP with the parallel collector (on 2 shared cores, G1 with a
 # 256 MiB start took 45 % of the server's CPU during an ingest in young and concurrent collections, this
 # 10 %), and a 96 MiB metaspace from the start (the default 21 MiB grew by two full collections, ~0.25 s
-# each, to the ~45 MiB a server uses); page cache $NEO4J_PAGECACHE MiB (Neo4jServer.java; the default 256 holds the store files that the
-# dev and CI data sets fit in: 122 MiB of store files after the 50k-message bench and the ingest and
-# contract tests); all transactions together may hold dbms.memory.transaction.total.max = 70 % of the heap
-# (717 MiB at 1g). The store keeps each write transaction bounded (graph/neo4j_store.py: _TX_INTERACTIONS,
-# _WIPE_BATCH), so 1g suffices.
+# each, to the ~45 MiB a server uses); page cache $NEO4J_PAGECACHE MiB (Neo4jServer.java; the default 256
+# holds the store files that the dev and CI data sets fit in: 122 MiB of store files after the 50k-message
+# bench and the ingest and contract tests); all transactions together may hold
+# dbms.memory.transaction.total.max = 70 % of the heap (717 MiB at 1g). The store keeps each write
+# transaction bounded (graph/neo4j_store.py: _TX_INTERACTIONS, _WIPE_BATCH), so 1g suffices.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 run="${NEO4J_RUN:-$here/run}"
