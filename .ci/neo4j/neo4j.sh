@@ -9,15 +9,18 @@
 # NEO4J_RUN (the folder of its PID file, log and data; default .ci/neo4j/run), NEO4J_DATA (default
 # $NEO4J_RUN/data; kept between runs), NEO4J_HEAP (the JVM's heap, default 1g), NEO4J_PAGECACHE (MiB,
 # default 256; the crash test's throw-away server takes less), NEO4J_JAVA_OPTS (more JVM options; the test
-# servers take -XX:TieredStopAtLevel=1, the C1 compiler only: a start costs 10 s of CPU instead of 19 s).
+# servers take -XX:TieredStopAtLevel=1, the C1 compiler only: a start costs 10 s of CPU instead of 19 s),
+# NEO4J_PLAN_BY_SIZE (false for the test servers: one cached Cypher plan per statement, not one more for each
+# size class of each list parameter; see Neo4jServer.java).
 #
 # Memory: heap -Xms = -Xmx = $NEO4J_HEAP with the parallel collector (on 2 shared cores, G1 with a
 # 256 MiB start took 45 % of the server's CPU during an ingest in young and concurrent collections, this
-# 10 %); page cache $NEO4J_PAGECACHE MiB (Neo4jServer.java; the default 256 holds the store files that the
-# dev and CI data sets fit in: 122 MiB of store files after the 50k-message bench and the ingest and
-# contract tests); all transactions together may hold dbms.memory.transaction.total.max = 70 % of the heap
-# (717 MiB at 1g). The store keeps each write transaction bounded (graph/neo4j_store.py: _TX_INTERACTIONS,
-# _WIPE_BATCH), so 1g suffices.
+# 10 %), and a 96 MiB metaspace from the start (the default 21 MiB grew by two full collections, ~0.25 s
+# each, to the ~45 MiB a server uses); page cache $NEO4J_PAGECACHE MiB (Neo4jServer.java; the default 256
+# holds the store files that the dev and CI data sets fit in: 122 MiB of store files after the 50k-message
+# bench and the ingest and contract tests); all transactions together may hold
+# dbms.memory.transaction.total.max = 70 % of the heap (717 MiB at 1g). The store keeps each write
+# transaction bounded (graph/neo4j_store.py: _TX_INTERACTIONS, _WIPE_BATCH), so 1g suffices.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 run="${NEO4J_RUN:-$here/run}"
@@ -80,7 +83,7 @@ start() {
     local started=$SECONDS
     : > "$log"
     local cds=(); [[ -f "$here/target/neo4j.jsa" ]] && cds=(-XX:SharedArchiveFile="$here/target/neo4j.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off)
-    nohup java ${NEO4J_JAVA_OPTS:-} "${cds[@]}" "-Xms${NEO4J_HEAP:-1g}" "-Xmx${NEO4J_HEAP:-1g}" -XX:+UseParallelGC -cp "$(classpath)" \
+    nohup java ${NEO4J_JAVA_OPTS:-} "${cds[@]}" "-Xms${NEO4J_HEAP:-1g}" "-Xmx${NEO4J_HEAP:-1g}" -XX:+UseParallelGC -XX:MetaspaceSize=96m -cp "$(classpath)" \
         kith.Neo4jServer "$data" "$port" > "$log" 2>&1 < /dev/null &
     local pid=$!
     echo "$pid" > "$pidfile"
