@@ -72,6 +72,32 @@ def test_mbox_with_wrong_content_length_falls_back_to_from_lines(tmp_path: Path)
     assert [i.data.split(b"\n\n", 1)[1] for i in items] == [b"short\n", b"longer body\n"]  # type: ignore[union-attr]
 
 
+def test_mbox_reads_plain_messages_and_the_odd_ones_between_them_alike(tmp_path: Path) -> None:
+    """Plain messages are cut out of a block, the others read line by line: a file mixing them, and a
+    file of plain messages only, give each message's exact bytes, position and key."""
+    cl_body = b"From Russia with love\n"
+    odd = [
+        b"From: c@example.com\nContent-Length: %d\n\n" % len(cl_body) + cl_body,  # Content-Length
+        b"From: d@example.com\r\nSubject: crlf\r\n\r\nbody\r\n",  # a CRLF message in an LF file
+        b"From: e@example.com\nSubject: no body",  # the header runs into the next From_ line
+        b"From: f@example.com\n\n" + b"long line " * 30 + b"\n",  # past max_bytes below
+    ]
+    plain = [message(f"p{i}@example.com", f"plain {i}", ">From quoted\nbye\n\n") for i in range(4)]
+    expected = [m.replace(b"\n>From ", b"\nFrom ") for m in plain]  # un-munged, the separator's blank line off
+    separator = b"From sender@example.com Mon Jan  1 10:00:00 2018\n"
+    path = tmp_path / "mixed.mbox"
+    path.write_bytes(b"".join(separator + m + b"\n" for pair in zip(plain, odd) for m in pair))
+    items = read(path, max_bytes=200)
+    starts = [n for n in range(len(path.read_bytes())) if path.read_bytes().startswith(separator, n)]
+    assert [(i.position, i.key) for i in items] == [
+        (f"message {n} (byte {start})", f"{path}#{start}") for n, start in enumerate(starts, 1)]
+    assert [i.data for i in items[0::2]] == expected  # type: ignore[union-attr]
+    cl, crlf, no_body, too_big = items[1::2]
+    assert cl.data.endswith(b"\n\n" + cl_body) and b"Subject: crlf" in crlf.data  # type: ignore[union-attr]
+    assert no_body.data == b"From: e@example.com\nSubject: no body\n"  # type: ignore[union-attr]
+    assert too_big.over_limit and not too_big.data  # type: ignore[union-attr]
+
+
 def test_mbox_line_endings_lf_crlf_and_bare_cr_read_the_same(tmp_path: Path) -> None:
     data = mbox(message("ann@example.com", "one", "a\nb\n"), message("bob@example.com", "two", "c\n"))
     parsed = {}
