@@ -791,10 +791,13 @@ class Neo4jStore:
         if not people:
             return
         # each b comes as its node's id, not a string per edge: every person has a row, so it is among `n`
-        ids, nodes = pa.array(people, pa.string()), np.concatenate(nodes)
+        nodes, b = np.concatenate(nodes), np.concatenate(b)
         order = np.argsort(nodes)
-        yield {"a": ids.take(np.repeat(np.arange(len(people)), np.concatenate(sizes))),
-               "b": ids.take(order[np.searchsorted(nodes, np.concatenate(b), sorter=order)]),
+        at = order[np.searchsorted(nodes, b, sorter=order).clip(max=len(nodes) - 1)]
+        if not np.array_equal(nodes[at], b):  # a person written during the read (no snapshot isolation)
+            raise StoreError("The people changed during the network's read; run it again.")
+        ids = pa.array(people, pa.string())
+        yield {"a": ids.take(np.repeat(np.arange(len(people)), np.concatenate(sizes))), "b": ids.take(at),
                **{c: np.concatenate(part) for c, part in parts.items()}}
 
     def iter_person_flags(self) -> Iterator[tuple[str, bool, bool]]:
