@@ -792,13 +792,15 @@ class Neo4jStore:
             return
         # each b comes as its node's id, not a string per edge: every person has a row, so it is among `n`
         nodes, b = np.concatenate(nodes), np.concatenate(b)
-        order = np.argsort(nodes)
-        at = order[np.searchsorted(nodes, b, sorter=order).clip(max=len(nodes) - 1)]
+        order = None if np.all(nodes[1:] > nodes[:-1]) else np.argsort(nodes)  # in node order, as a rule
+        at = np.searchsorted(nodes, b, sorter=order).clip(max=len(nodes) - 1)
+        at = at if order is None else order[at]
         if not np.array_equal(nodes[at], b):  # a person written during the read (no snapshot isolation)
             raise StoreError("The people changed during the network's read; run it again.")
-        ids = pa.array(people, pa.string())
-        yield {"a": ids.take(np.repeat(np.arange(len(people)), np.concatenate(sizes))), "b": ids.take(at),
-               **{c: np.concatenate(part) for c, part in parts.items()}}
+        ids, ends = pa.array(people, pa.string()), np.cumsum([len(p) for p in parts["first_at"]])
+        a = np.repeat(np.arange(len(people)), np.concatenate(sizes))
+        for n, (start, end) in enumerate(zip(chain([0], ends), ends)):  # the batches as read: no copy of each column
+            yield {"a": ids.take(a[start:end]), "b": ids.take(at[start:end]), **{c: parts[c][n] for c in parts}}
 
     def iter_person_flags(self) -> Iterator[tuple[str, bool, bool]]:
         for batch in self._db.stream(q.PERSON_FLAGS, {"batch": _FLAGS_BATCH}):
