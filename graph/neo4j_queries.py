@@ -497,7 +497,8 @@ CALL (people, start) {
     collect(CASE WHEN any(x IN reply_hours_ab WHERE x <> 0.0) THEN reply_hours_ab ELSE [] END) AS reply_hours_ab,
     collect(CASE WHEN any(x IN reply_hours_ba WHERE x <> 0.0) THEN reply_hours_ba ELSE [] END) AS reply_hours_ba
 }
-RETURN n, a, b, first_at, last_at, emails_ab, emails_ba, email_weight, meetings, meeting_weight, calls, notes, replies_ab, replies_ba, reply_hours_ab, reply_hours_ba
+RETURN n, a, b, first_at, last_at, emails_ab, emails_ba, email_weight, meetings, meeting_weight, calls, notes,
+  replies_ab, replies_ba, reply_hours_ab, reply_hours_ba
 """
 
 # Every person's id and flags, as columns of $batch people at a time (graph.network).
