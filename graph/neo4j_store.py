@@ -17,7 +17,7 @@ from functools import partial
 from importlib import resources
 from itertools import chain, islice
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from kith.graph import ids as kith_ids
@@ -45,6 +45,9 @@ from kith.graph.store import COUNT_KEYS, KNOWS_COLUMNS, STORE_ID_KEY, Contact, P
 from kith.graph.store_rows import knows_values, provenance_values, row_of, snapshot_json
 from kith.graph.text import index_text
 
+if TYPE_CHECKING:
+    import numpy as np
+
 SCHEMA_VERSION = 3  # bump with a change to schema.cypher or to the graph model that needs migrating
 _STEMMED_TOKENS = 2  # the version whose search tokens are stemmed (graph.text.index_text)
 DOCUMENTS_INDEX = "kith_documents"  # the FULLTEXT index of schema.cypher
@@ -62,7 +65,8 @@ _SCHEMA_RULE_EXISTS = {"Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists
 _NO_LIMIT = 2**62
 _WIPE_BATCH = 10_000  # relationships, then nodes, per delete: a batch must fit the transaction memory limit
 _KNOWS_BATCH = 2_000  # edges per batch of columns of a refresh's read (iter_knows_columns(since))
-_KNOWS_PEOPLE = 5_000  # people (a row each, with their edges) per batch of columns of a whole read
+_KNOWS_PEOPLE_PER_ROW = 50  # people per row of a whole read (ALL_KNOWS): fewer rows, less driver work per row
+_KNOWS_ROWS = 100  # rows per batch of columns of a whole read
 _FLAGS_BATCH = 50_000  # people per row of columns (iter_person_flags)
 _INDEX_WAIT_S = 300
 # Statements in write transactions keep their cached plan however the counts change: each finds its rows
@@ -775,16 +779,31 @@ class Neo4jStore:
         import numpy as np
         import pyarrow as pa
 
-        rows = self._db.stream(q.ALL_KNOWS, {})  # a row per person: the columns of the edges it is `a` of
-        while batch := list(islice(rows, _KNOWS_PEOPLE)):
+        nodes, people, sizes, b, parts = [], [], [], [], {c: [] for c in KNOWS_COLUMNS[2:]}
+        rows = self._db.stream(q.ALL_KNOWS, {"people": _KNOWS_PEOPLE_PER_ROW})
+        while batch := list(islice(rows, _KNOWS_ROWS)):
             # into arrays batch by batch: no list of every edge's values for the garbage collector to walk
-            sizes = [len(r["b"]) for r in batch]
-            edges = sum(sizes)
-            columns = {"a": pa.array([r["a"] for r in batch], pa.string()).take(np.repeat(np.arange(len(batch)), sizes)),
-                       "b": pa.array(list(chain.from_iterable(r["b"] for r in batch)), pa.string())}
-            for c in KNOWS_COLUMNS[2:]:
-                columns[c] = np.fromiter(chain.from_iterable(r[c] for r in batch), np.float64, edges)
-            yield columns
+            each = list(chain.from_iterable(r["b"] for r in batch))  # the edges of each person: a list each
+            size = np.fromiter(map(len, each), np.int64, len(each))
+            people.extend(chain.from_iterable(r["a"] for r in batch))
+            nodes.append(np.fromiter(chain.from_iterable(r["n"] for r in batch), np.int64, len(each)))
+            sizes.append(size)
+            b.append(np.fromiter(chain.from_iterable(each), np.int64, int(size.sum())))
+            for c, part in parts.items():
+                part.append(_edge_column(list(chain.from_iterable(r[c] for r in batch)), size))
+        if not people:
+            return
+        # each b comes as its node's id, not a string per edge: every person has a row, so it is among `n`
+        nodes, b = np.concatenate(nodes), np.concatenate(b)
+        order = None if np.all(nodes[1:] > nodes[:-1]) else np.argsort(nodes)  # in node order, as a rule
+        at = np.searchsorted(nodes, b, sorter=order).clip(max=len(nodes) - 1)
+        at = at if order is None else order[at]
+        if not np.array_equal(nodes[at], b):  # a person written during the read (no snapshot isolation)
+            raise StoreError("The people changed during the network's read; run it again.")
+        ids, ends = pa.array(people, pa.string()), np.cumsum([len(p) for p in parts["first_at"]])
+        a = np.repeat(np.arange(len(people)), np.concatenate(sizes))
+        for n, (start, end) in enumerate(zip(chain([0], ends), ends)):  # the batches as read: no copy of each column
+            yield {"a": ids.take(a[start:end]), "b": ids.take(at[start:end]), **{c: parts[c][n] for c in parts}}
 
     def iter_person_flags(self) -> Iterator[tuple[str, bool, bool]]:
         for batch in self._db.stream(q.PERSON_FLAGS, {"batch": _FLAGS_BATCH}):
@@ -830,6 +849,20 @@ class Neo4jStore:
     def counts(self) -> dict[str, int]:
         row = self._db.run(q.COUNTS, {})[0]
         return {key: int(row[key]) for key in COUNT_KEYS}
+
+
+def _edge_column(values: list[list[float]], sizes: np.ndarray) -> np.ndarray:
+    """One KNOWS column of people with ``sizes`` edges (ALL_KNOWS) as floats; a person's empty list
+    (all its values zero: not sent) as zeros."""
+    import numpy as np
+
+    sent = np.fromiter(map(len, values), np.int64, len(values)) == sizes
+    if sent.all():
+        return np.fromiter(chain.from_iterable(values), np.float64, int(sizes.sum()))
+    out = np.zeros(int(sizes.sum()))
+    mask = np.repeat(sent, sizes)
+    out[mask] = np.fromiter(chain.from_iterable(values), np.float64, int(mask.sum()))
+    return out
 
 
 class _Generation:

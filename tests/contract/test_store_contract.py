@@ -15,6 +15,8 @@ from kith.graph.model import (
     DealStatus,
     Interaction,
     InteractionKind,
+    Knows,
+    KNOWS_COUNTERS,
     Organization,
     Participant,
     Person,
@@ -352,3 +354,23 @@ def test_iter_knows_streams_every_edge(people):
     edges = list(people.iter_knows())
     assert len(edges) == 3 == people.counts()["knows"]
     assert all(k.a < k.b for k in edges)
+
+
+def test_the_network_read_gives_every_edge_its_own_values(people):
+    """A counter that is zero on all of a person's edges, or on some, or unknown times: each edge its value."""
+    import numpy as np
+
+    from kith.graph.edges import read_edges
+
+    x, y, z, w = sorted(p.id for p in (ANA, BEN, CHO, DEV))
+    knows = [Knows(x, y, T0, T0 + DAY, emails_ab=3, meetings=2, meeting_weight=1.5),
+             Knows(x, z, None, None, emails_ab=1, notes=0.25),
+             Knows(x, w, T0, T0, emails_ba=1),
+             Knows(y, z, T0 + 1, T0 + 2, calls=4)]
+    people.replace_knows([x, y, z, w], knows)
+    edges = read_edges(people)
+    ids = edges.ids.tolist()
+    assert [(ids[a], ids[b]) for a, b in zip(edges.a, edges.b)] == [(k.a, k.b) for k in knows]
+    for column in ("first_at", "last_at", *KNOWS_COUNTERS):
+        want = [np.nan if getattr(k, column) is None else getattr(k, column) for k in knows]
+        np.testing.assert_array_equal(edges.cols[column], want, err_msg=column)
