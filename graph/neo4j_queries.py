@@ -466,11 +466,10 @@ RETURN a.id AS a, b.id AS b, properties(k) AS knows
 
 # The whole network in one streaming read: a row per $people people (the driver's work per row, not the
 # values, was half the client's CPU with a row per person), each person's KNOWS edges (it is `a` of) as a
-# list per column. b comes as its node's id (one Person row names it: no string per edge). Each edge's
-# properties are read once (properties(k): a chain walk per edge, not one per property; still half the
-# server's CPU). A counter that is zero on all of a person's edges comes as [], not a zero per edge.
-# An unknown time comes as NaN (0.0 / 0.0): collect() drops nulls. Collecting the people first holds
-# only node references; collecting their rows (an earlier query) took 2.5x the server CPU.
+# list per column. Each edge's properties are read once (properties(k): a chain walk per edge, not one per
+# property; still half the server's CPU). A counter that is zero on all of a person's edges comes as [],
+# not a zero per edge. An unknown time comes as NaN (0.0 / 0.0): collect() drops nulls. Collecting the
+# people first holds only node references; collecting their rows (an earlier query) took 2.5x the server CPU.
 ALL_KNOWS = """
 MATCH (p:Person)
 WITH collect(p) AS people
@@ -480,7 +479,7 @@ CALL (people, start) {
   CALL (a) {
     MATCH (a)-[k:KNOWS]->(b:Person)
     WITH b, properties(k) AS m
-    RETURN collect(id(b)) AS b,
+    RETURN collect(b.id) AS b,
       collect(coalesce(m.first_at, 0.0 / 0.0)) AS first_at,
       collect(coalesce(m.last_at, 0.0 / 0.0)) AS last_at,
       collect(coalesce(m.emails_ab, 0.0)) AS emails_ab,
@@ -495,7 +494,7 @@ CALL (people, start) {
       collect(coalesce(m.reply_hours_ab, 0.0)) AS reply_hours_ab,
       collect(coalesce(m.reply_hours_ba, 0.0)) AS reply_hours_ba
   }
-  RETURN collect(id(a)) AS n, collect(a.id) AS a, collect(b) AS b, collect(first_at) AS first_at,
+  RETURN collect(a.id) AS a, collect(b) AS b, collect(first_at) AS first_at,
     collect(last_at) AS last_at,
     collect(CASE WHEN any(x IN emails_ab WHERE x <> 0.0) THEN emails_ab ELSE [] END) AS emails_ab,
     collect(CASE WHEN any(x IN emails_ba WHERE x <> 0.0) THEN emails_ba ELSE [] END) AS emails_ba,
@@ -509,7 +508,7 @@ CALL (people, start) {
     collect(CASE WHEN any(x IN reply_hours_ab WHERE x <> 0.0) THEN reply_hours_ab ELSE [] END) AS reply_hours_ab,
     collect(CASE WHEN any(x IN reply_hours_ba WHERE x <> 0.0) THEN reply_hours_ba ELSE [] END) AS reply_hours_ba
 }
-RETURN n, a, b, first_at, last_at, emails_ab, emails_ba, email_weight, meetings, meeting_weight, calls, notes,
+RETURN a, b, first_at, last_at, emails_ab, emails_ba, email_weight, meetings, meeting_weight, calls, notes,
   replies_ab, replies_ba, reply_hours_ab, reply_hours_ba
 """
 

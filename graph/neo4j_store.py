@@ -779,31 +779,15 @@ class Neo4jStore:
         import numpy as np
         import pyarrow as pa
 
-        nodes, people, sizes, b, parts = [], [], [], [], {c: [] for c in KNOWS_COLUMNS[2:]}
         rows = self._db.stream(q.ALL_KNOWS, {"people": _KNOWS_PEOPLE_PER_ROW})
         while batch := list(islice(rows, _KNOWS_ROWS)):
             # into arrays batch by batch: no list of every edge's values for the garbage collector to walk
             each = list(chain.from_iterable(r["b"] for r in batch))  # the edges of each person: a list each
             size = np.fromiter(map(len, each), np.int64, len(each))
-            people.extend(chain.from_iterable(r["a"] for r in batch))
-            nodes.append(np.fromiter(chain.from_iterable(r["n"] for r in batch), np.int64, len(each)))
-            sizes.append(size)
-            b.append(np.fromiter(chain.from_iterable(each), np.int64, int(size.sum())))
-            for c, part in parts.items():
-                part.append(_edge_column(list(chain.from_iterable(r[c] for r in batch)), size))
-        if not people:
-            return
-        # each b comes as its node's id, not a string per edge: every person has a row, so it is among `n`
-        nodes, b = np.concatenate(nodes), np.concatenate(b)
-        order = None if np.all(nodes[1:] > nodes[:-1]) else np.argsort(nodes)  # in node order, as a rule
-        at = np.searchsorted(nodes, b, sorter=order).clip(max=len(nodes) - 1)
-        at = at if order is None else order[at]
-        if not np.array_equal(nodes[at], b):  # a person written during the read (no snapshot isolation)
-            raise StoreError("The people changed during the network's read; run it again.")
-        ids, ends = pa.array(people, pa.string()), np.cumsum([len(p) for p in parts["first_at"]])
-        a = np.repeat(np.arange(len(people)), np.concatenate(sizes))
-        for n, (start, end) in enumerate(zip(chain([0], ends), ends)):  # the batches as read: no copy of each column
-            yield {"a": ids.take(a[start:end]), "b": ids.take(at[start:end]), **{c: parts[c][n] for c in parts}}
+            people = pa.array(list(chain.from_iterable(r["a"] for r in batch)), pa.string())
+            yield {"a": people.take(np.repeat(np.arange(len(people)), size)),
+                   "b": pa.array(list(chain.from_iterable(each)), pa.string()),
+                   **{c: _edge_column(list(chain.from_iterable(r[c] for r in batch)), size) for c in KNOWS_COLUMNS[2:]}}
 
     def iter_person_flags(self) -> Iterator[tuple[str, bool, bool]]:
         for batch in self._db.stream(q.PERSON_FLAGS, {"batch": _FLAGS_BATCH}):
