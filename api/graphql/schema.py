@@ -59,7 +59,7 @@ MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
 DEFAULT_TIMEOUT_S = 10.0
-_NAME = (str, type(None))  # an operationName a client sent that is neither names no operation
+_NAME = (str, type(None))  # an operationName of another type (a client may send any JSON) names no operation
 INTERNAL_ERROR = "Internal error; the server log has the details."
 
 log = logging.getLogger("kith.api")
