@@ -40,7 +40,9 @@ from strawberry.exceptions import MissingQueryError
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.schema.name_converter import NameConverter
 from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES, StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
@@ -187,6 +189,14 @@ def _masked(error: GraphQLError) -> GraphQLError:
                         path=error.path)
 
 
+class _Names(NameConverter):
+    """strawberry's GraphQL names, each worked out once: every call of a field names its arguments again."""
+
+    @lru_cache(maxsize=1024)
+    def apply_naming_config(self, name: str) -> str:
+        return super().apply_naming_config(name)
+
+
 class _ExecutionWithoutSuggestions(StrawberryGraphQLCoreExecutionContext):
     """Variables coerced without "Did you mean ...?" (an enum value misspelt in a variable)."""
 
@@ -197,6 +207,7 @@ class _ExecutionWithoutSuggestions(StrawberryGraphQLCoreExecutionContext):
 
 def build_schema(*, introspection: bool = True, query_timeout_s: float = DEFAULT_TIMEOUT_S) -> KithSchema:
     return KithSchema(query=Query, mutation=Mutation, query_timeout_s=query_timeout_s, introspection=introspection,
+                      config=StrawberryConfig(name_converter=_Names()),
                       execution_context_class=None if introspection else _ExecutionWithoutSuggestions)
 
 
