@@ -39,10 +39,6 @@ from kith.graph.text import index_text
 
 _CHUNK = 500  # ids per IN (...) list
 SEARCH_WINDOW = 2000  # matches a full-text search reads at most, newest first
-def _email_order(pair: list) -> tuple:
-    return store_rows.email_order(*pair)
-
-
 # SELECT lists of store_rows' columns
 _PERSON = ", ".join(store_rows.PERSON)
 _ORGANIZATION = ", ".join(store_rows.ORGANIZATION)
@@ -481,13 +477,15 @@ class SQLiteStore:
             yield from conn.execute(sql.format(marks=_marks(chunk)), (*chunk, *extra)).fetchall()
 
     def get_people(self, ids: Iterable[str]) -> dict[str, Person]:
-        # addresses and phones as JSON arrays beside each person: one statement, not three (a person lookup
-        # through the API spent a quarter of its CPU here); put in order here, whatever order SQLite adds them in
-        return {r[0]: store_rows.person(r[:-2], [e for _, e in sorted(json.loads(r[-2]), key=_email_order)],
-                                        sorted(json.loads(r[-1]))) for r in self._tuples(
-            f"SELECT {_PERSON}, (SELECT json_group_array(json_array(ingested_at, email)) FROM person_emails e "
-            "WHERE e.person_id = people.id), (SELECT json_group_array(phone) FROM person_phones f "
-            "WHERE f.person_id = people.id) FROM people WHERE id IN ({marks})", ids)}
+        people = {r[0]: store_rows.person(r, [], []) for r in self._tuples(
+            f"SELECT {_PERSON} FROM people WHERE id IN ({{marks}})", ids)}
+        for pid, email in self._tuples("SELECT person_id, email FROM person_emails WHERE person_id IN ({marks}) "
+                                       "ORDER BY ingested_at, email", people):  # store_rows.email_order
+            people[pid].emails.append(email)
+        for pid, phone in self._tuples("SELECT person_id, phone FROM person_phones WHERE person_id IN ({marks}) "
+                                       "ORDER BY phone", people):
+            people[pid].phones.append(phone)
+        return people
 
     def people_at_domains(self, domains: Iterable[str]) -> set[str]:
         found: set[str] = set()
