@@ -120,9 +120,9 @@ class _GraphQL(BundledGraphQL):
 
     async def run(self, request: Request, context: Any = UNSET, root_value: Any = UNSET) -> Response:  # type: ignore[override]
         """A JSON POST of one operation (nearly every request) is answered here; anything else by strawberry's
-        ``run``. It does what strawberry's does for such a request, less two checks that cost a person lookup
-        a sixth of its CPU: the Content-Type read by the email package's header parser, and the result
-        checked against a runtime Protocol (``KithSchema`` only ever returns a plain ExecutionResult)."""
+        ``run``. It does what strawberry's does for such a request, less its two dearest checks: the
+        Content-Type read by the email package's header parser, and the result checked against a runtime
+        Protocol (``inspect.getattr_static``; ``KithSchema`` only ever returns a plain ExecutionResult)."""
         if (request.scope["type"] != "http" or request.method != "POST" or context is not UNSET
                 or request.headers.get("content-type", "").partition(";")[0] != "application/json"):
             return await super().run(request, context, root_value)
