@@ -1,8 +1,9 @@
 """A cap on request bodies, applied before anything parses them: one client cannot make the server read,
 decode and lex megabytes (a query padded with 50 MB of whitespace held every other request up).
 
-A body declared larger than its cap (Content-Length) is refused at once; a streamed one is counted as
-it arrives and refused when it passes the cap. Multipart uploads (ingest) have their own, larger cap.
+A body declared larger than its cap (Content-Length) is refused at once; one declared within it is not
+counted, the server reading no more than the declared length; a streamed one (chunked) is counted as it
+arrives and refused when it passes the cap. Multipart uploads (ingest) have their own, larger cap.
 The refusal is HTTP 413 with a JSON error that says what to change.
 """
 
@@ -38,9 +39,13 @@ class BodyLimit:
         upload = headers.get(b"content-type", b"").lower().startswith(b"multipart/")
         limit = self.max_upload_bytes if upload else self.max_query_bytes
         declared = headers.get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > limit:
-            await _refuse(send, limit, upload)
-            return
+        if declared.isdigit():
+            if int(declared) > limit:
+                await _refuse(send, limit, upload)
+                return
+            if b"transfer-encoding" not in headers:  # the server reads no more than the declared length
+                await self.app(scope, receive, send)
+                return
         received = 0
         started = False
 

@@ -12,6 +12,7 @@ import os
 import re
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -55,8 +56,7 @@ class MetricsMiddleware:
             await self.app(scope, receive, sending)
         finally:
             m.in_flight.dec()
-            m.latency.labels(path).observe(time.perf_counter() - start)
-            m.requests.labels(path, scope["method"], str(status)).inc()
+            m.served(path, scope["method"], status, time.perf_counter() - start)
 
 
 class Metrics:
@@ -75,6 +75,17 @@ class Metrics:
                                 registry=self.registry)
         self.job_states = _JobStates(jobs)  # read from the store when asked: the same for every worker
         self.registry.register(self.job_states)
+        self._counted: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def served(self, path: str, method: str, status: int, seconds: float) -> None:
+        """Count one HTTP request and its latency. Each label set's two series are looked up once: ``labels()``
+        checks and locks on every call."""
+        key = (path, method, status)
+        series = self._counted.get(key)
+        if series is None:
+            series = self._counted[key] = (self.latency.labels(path), self.requests.labels(path, method, str(status)))
+        series[0].observe(seconds)
+        series[1].inc()
 
     def response(self) -> Response:
         registry = self.registry

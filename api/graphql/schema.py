@@ -40,7 +40,9 @@ from strawberry.exceptions import MissingQueryError
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.schema.name_converter import NameConverter
 from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES, StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
@@ -59,6 +61,7 @@ MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
 DEFAULT_TIMEOUT_S = 10.0
+_NAME = (str, type(None))  # an operationName of another type (a client may send any JSON) names no operation
 INTERNAL_ERROR = "Internal error; the server log has the details."
 
 log = logging.getLogger("kith.api")
@@ -98,6 +101,7 @@ class KithSchema(strawberry.Schema):
         rules = (depth_rule(MAX_DEPTH, None), alias_rule(MAX_ALIASES),
                  *(() if introspection else (NoSchemaIntrospectionCustomRule,)))
         self.prepared = lru_cache(maxsize=256)(partial(_prepare, self._schema, rules, not introspection))
+        self.operation = lru_cache(maxsize=256)(partial(_operation_of, self.prepared))
 
     async def execute(self, query: str | None, variable_values: dict[str, Any] | None = None,  # type: ignore[override]
                       context_value: Any = None, root_value: Any = None, operation_name: str | None = None,
@@ -128,10 +132,9 @@ class KithSchema(strawberry.Schema):
             return PreExecutionError(data=None, errors=[error])
         except Exception as error:  # noqa: BLE001 (masked in execute: it says nothing the client may read)
             return PreExecutionError(data=None, errors=[GraphQLError(str(error), original_error=error)])
-        try:
-            kind = get_operation_type(document, operation_name)
-        except RuntimeError as error:
-            raise CannotGetOperationTypeError(operation_name) from error
+        kind, label = self.operation(query, operation_name) if type(operation_name) in _NAME else (None, "")
+        if kind is None:
+            raise CannotGetOperationTypeError(operation_name)
         if kind not in (allowed if allowed is not None else DEFAULT_ALLOWED_OPERATION_TYPES):
             raise InvalidOperationTypeError(kind)
         if errors:
@@ -139,11 +142,8 @@ class KithSchema(strawberry.Schema):
         if getattr(ctx, "user", None) is None:
             error = NotAuthenticated("Send an API token: Authorization: Bearer <token>.")
             return PreExecutionError(data=None, errors=[GraphQLError(str(error), original_error=error)])
-        op = next((d for d in document.definitions if isinstance(d, OperationDefinitionNode)
-                   and (operation_name is None or (d.name and d.name.value == operation_name))), None)
-        if op is not None:
-            fields = sorted({getattr(s, "name").value for s in op.selection_set.selections if hasattr(s, "name")})
-            ctx.operation = f"{op.operation.value}:{','.join(fields)}"
+        if label:
+            ctx.operation = label
         try:
             result = execute(self._schema, document, root_value=root_value, context_value=ctx, variable_values=variables,
                              operation_name=operation_name, is_awaitable=optimized_is_awaitable,
@@ -166,11 +166,35 @@ def _prepare(schema: GraphQLSchema, rules: tuple, hide_suggestions: bool, query:
                                                  OneOfInputValidationRule), hide_suggestions=hide_suggestions)
 
 
+def _operation_of(prepared: Any, query: str, operation_name: str | None) -> tuple[StrawberryOperationType | None, str]:
+    """The kind of the operation ``operation_name`` names in ``query`` (its first when None), None when there is
+    none, and its label for the audit log (kind and root fields)."""
+    document = prepared(query)[0]
+    try:
+        kind = get_operation_type(document, operation_name)
+    except RuntimeError:
+        return None, ""
+    op = next((d for d in document.definitions if isinstance(d, OperationDefinitionNode)
+               and (operation_name is None or (d.name and d.name.value == operation_name))), None)
+    if op is None:
+        return kind, ""
+    fields = sorted({getattr(s, "name").value for s in op.selection_set.selections if hasattr(s, "name")})
+    return kind, f"{op.operation.value}:{','.join(fields)}"
+
+
 def _masked(error: GraphQLError) -> GraphQLError:
     log.error("unexpected error in %s", ".".join(map(str, error.path or [])) or "the operation",
               exc_info=error.original_error)
     return GraphQLError(INTERNAL_ERROR, nodes=error.nodes, source=error.source, positions=error.positions,
                         path=error.path)
+
+
+class _Names(NameConverter):
+    """strawberry's GraphQL names, each worked out once: every call of a field names its arguments again."""
+
+    @lru_cache(maxsize=1024)
+    def apply_naming_config(self, name: str) -> str:
+        return super().apply_naming_config(name)
 
 
 class _ExecutionWithoutSuggestions(StrawberryGraphQLCoreExecutionContext):
@@ -183,6 +207,7 @@ class _ExecutionWithoutSuggestions(StrawberryGraphQLCoreExecutionContext):
 
 def build_schema(*, introspection: bool = True, query_timeout_s: float = DEFAULT_TIMEOUT_S) -> KithSchema:
     return KithSchema(query=Query, mutation=Mutation, query_timeout_s=query_timeout_s, introspection=introspection,
+                      config=StrawberryConfig(name_converter=_Names()),
                       execution_context_class=None if introspection else _ExecutionWithoutSuggestions)
 
 
