@@ -92,8 +92,12 @@ def _people(flags: Iterable[tuple[str, bool, bool]]) -> tuple[np.ndarray, np.nda
 
 def _read(index: pa.Array, batches: Iterable[Mapping[str, Sequence]],
           most: int | None = None) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]] | None:
-    """(a, b, stored columns) of batches of KNOWS columns; None once past ``most`` edges."""
+    """(a, b, stored columns) of batches of KNOWS columns; None once past ``most`` edges. An edge that
+    names someone not among ``index`` is left out: a person written after the people were read (an ingest
+    running beside the read), so after the generation the network is built for; the next refresh reads
+    that edge, written since that generation."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     a_parts, b_parts, parts, count = [], [], {c: [] for c in _STORED}, 0
     for batch in batches:
@@ -106,8 +110,13 @@ def _read(index: pa.Array, batches: Iterable[Mapping[str, Sequence]],
         b_parts.append(_strings(batch["b"]))
         for c in _STORED:
             parts[c].append(_floats(batch[c]))
-    a, b = (_positions(index, pa.chunked_array(p, pa.string())) for p in (a_parts, b_parts))  # one hash table each
-    return a, b, {c: np.concatenate(parts.pop(c)) if parts[c] else np.zeros(0) for c in _STORED}
+    a, b = (pc.index_in(pa.chunked_array(p, pa.string()), value_set=index) for p in (a_parts, b_parts))
+    cols = {c: np.concatenate(parts.pop(c)) if parts[c] else np.zeros(0) for c in _STORED}
+    if a.null_count or b.null_count:
+        known = pc.and_(pc.is_valid(a), pc.is_valid(b))
+        a, b = a.filter(known), b.filter(known)
+        cols = {c: v[known.to_numpy(zero_copy_only=False)] for c, v in cols.items()}
+    return (*(x.to_numpy().astype(np.int32, copy=False) for x in (a, b)), cols)
 
 
 def refresh_edges(store: Store, old: Edges, since: int) -> Edges | None:
@@ -125,7 +134,7 @@ def refresh_edges(store: Store, old: Edges, since: int) -> Edges | None:
     stays = at < len(ids)
     stays[stays] = ids[at[stays]] == old.ids[stays]  # people since removed (erased, merged away) take their edges
     replaced = np.zeros(len(ids), bool)
-    replaced[_positions(index, pa.array(store.knows_replaced_since(since), pa.string()), missing_ok=True)] = True
+    replaced[_positions(index, pa.array(store.knows_replaced_since(since), pa.string()))] = True
     keep = np.flatnonzero(stays[old.a] & stays[old.b])
     a, b = at[old.a[keep]], at[old.b[keep]]
     fresh = ~replaced[a] & ~replaced[b]
@@ -159,19 +168,11 @@ def _strings(values: Sequence[str] | pa.Array) -> pa.Array:
     return values if isinstance(values, pa.Array) else pa.array(values, pa.string())
 
 
-def _positions(index: pa.Array, pids: pa.Array | pa.ChunkedArray, missing_ok: bool = False) -> np.ndarray:
-    """Index of each of ``pids`` among the sorted ids (``_people``); refuses an id that is not there,
-    or with ``missing_ok`` leaves it out."""
+def _positions(index: pa.Array, pids: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Index of each of ``pids`` among the sorted ids (``_people``); an id that is not there is left out."""
     import pyarrow.compute as pc
 
-    at = pc.index_in(pids, value_set=index)
-    if at.null_count:
-        if not missing_ok:
-            missing = pc.filter(pids, pc.is_null(at))
-            raise ValueError(f"KNOWS edges name {len(missing)} people the store does not hold "
-                             f"(first: {missing[0].as_py()!r}).")
-        at = at.drop_null()
-    return at.to_numpy().astype(np.int32, copy=False)
+    return pc.index_in(pids, value_set=index).drop_null().to_numpy().astype(np.int32, copy=False)
 
 
 def _floats(values: Sequence) -> np.ndarray:

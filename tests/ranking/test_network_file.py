@@ -129,3 +129,31 @@ def test_a_new_database_in_the_same_place_never_reuses_the_old_file(tmp_path):
     net = load_network(new, now=T0)
     assert net.strength(FAY.id, XU.id) == 0 and net.strength(GUS.id, YAN.id) > 0
     new.close()
+
+
+class _IngestBetweenReads:
+    """The real store, with an ingest's writes (a new person, then their edge) landing once, right after
+    a network build has read the people and before it reads the edges."""
+
+    def __init__(self, store, *people_and_edges):
+        self._store, self._write = store, people_and_edges
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+    def iter_person_flags(self):
+        yield from self._store.iter_person_flags()
+        if self._write:
+            people, edges = self._write
+            self._store.upsert_people(people)
+            self._store.replace_knows([], edges)
+            self._write = ()
+
+
+def test_a_build_that_meets_an_ingest_between_its_reads_answers_and_the_next_sees_the_new_edge(store):
+    write_graph(store, PEOPLE, EDGES)
+    ned = named("ned")
+    racing = _IngestBetweenReads(store, [ned], [edge(GUS, ned, STRONG)])
+    net = load_network(racing, now=T0)  # the edge names someone the build's people did not include
+    assert net.strength(FAY.id, XU.id) > 50 and net.strength(GUS.id, ned.id) == 0
+    assert load_network(racing, now=T0).strength(GUS.id, ned.id) > 50  # a later generation: read since
