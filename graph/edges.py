@@ -114,8 +114,8 @@ def _read(index: pa.Array, batches: Iterable[Mapping[str, Sequence]],
     cols = {c: np.concatenate(parts.pop(c)) if parts[c] else np.zeros(0) for c in _STORED}
     if a.null_count or b.null_count:
         known = pc.and_(pc.is_valid(a), pc.is_valid(b))
-        a, b = a.filter(known), b.filter(known)
-        cols = {c: v[known.to_numpy(zero_copy_only=False)] for c, v in cols.items()}
+        a, b, keep = a.filter(known), b.filter(known), known.to_numpy()
+        cols = {c: v[keep] for c, v in cols.items()}
     return (*(x.to_numpy().astype(np.int32, copy=False) for x in (a, b)), cols)
 
 
