@@ -244,15 +244,7 @@ def test_an_ingest_that_dies_after_writing_its_new_people_loses_none_of_their_jo
         date="Mon, 6 Nov 2023 10:00:00 +0000", mid="n1@acme.com")
     eml(folder, "2.eml", frm="Bob Baker <bob.baker@initech.com>", to="ana@firm.com", subject="Two",
         date="Tue, 7 Nov 2023 10:00:00 +0000", mid="n2@initech.com")
-
-    def dies(rows):
-        raise StoreUnavailable("Cannot reach Neo4j at bolt://127.0.0.1:7687.")
-
-    monkeypatch.setattr(store, "add_works_at", dies)
-    with pytest.raises(StoreUnavailable):
-        ingest_email(store, settings, [folder], workers=1)
-    monkeypatch.undo()
-    ingest_email(store, settings, [folder], workers=1)  # resumed
+    dies_then_resumes(store, settings, folder, monkeypatch, "add_works_at")
 
     reference = SQLiteStore.open(tmp_path / "reference.db")
     ingest_email(reference, Settings(db=tmp_path / "reference.db", internal_domains=["firm.com"]), [folder], workers=1)
@@ -274,19 +266,24 @@ def test_an_ingest_that_dies_mid_batch_records_each_identity_event_once(tmp_path
     ingest_email(store, settings, [folder], workers=1)
     eml(folder, "2.eml", frm="Robert Baker <robert.baker@acme.com>", to="ana@firm.com", subject="Two",
         date="Tue, 7 Nov 2023 10:00:00 +0000", mid="n2@acme.com")
-
-    def dies(*args):
-        raise StoreUnavailable("Cannot reach Neo4j at bolt://127.0.0.1:7687.")
-
-    monkeypatch.setattr(store, dies_at, dies)
-    with pytest.raises(StoreUnavailable):
-        ingest_email(store, settings, [folder], workers=1)
-    monkeypatch.undo()
-    ingest_email(store, settings, [folder], workers=1)  # resumed
+    dies_then_resumes(store, settings, folder, monkeypatch, dies_at)
 
     robert = store.people_by_email(["rbaker@acme.com"])["rbaker@acme.com"]
     assert [(e.kind, e.person_id, e.emails) for e in store.identity_events(person_ids=[robert])] == [
         ("attach", robert, ["robert.baker@acme.com"])]
+
+
+def dies_then_resumes(store, settings, folder: Path, monkeypatch, method: str) -> None:
+    """Ingest ``folder`` while the real store's ``method`` fails as an unreachable server does, then
+    again with the store whole: the resumed ingest."""
+    def dies(*args):
+        raise StoreUnavailable("Cannot reach Neo4j at bolt://127.0.0.1:7687.")
+
+    monkeypatch.setattr(store, method, dies)
+    with pytest.raises(StoreUnavailable):
+        ingest_email(store, settings, [folder], workers=1)
+    monkeypatch.undo()
+    ingest_email(store, settings, [folder], workers=1)
 
 
 def _jobs_and_reviews(store) -> tuple[list[tuple], list[tuple]]:
