@@ -112,6 +112,8 @@ def _ranked(runs: list[list[str]], limit: int) -> list[str]:
     for run in runs:
         for a in run:
             counts[(a,)] = get((a,), 0) + 1
+        if len(run) == 1:  # most runs: one word between stop words
+            continue
         for a, b in zip(run, run[1:]):
             if a != b:  # not "data data"
                 counts[(a, b)] = get((a, b), 0) + 1
@@ -128,8 +130,9 @@ def _ranked(runs: list[list[str]], limit: int) -> list[str]:
         count = counts[phrase]
         if covered.get(phrase, 0) < count:
             chosen.append(phrase)
-            for sub in _sub_phrases(phrase):
-                covered[sub] = max(covered.get(sub, 0), count)
+            if len(phrase) > 1:
+                for sub in _sub_phrases(phrase):
+                    covered[sub] = max(covered.get(sub, 0), count)
     return [" ".join(p) for p in chosen]
 
 
@@ -158,14 +161,15 @@ def _runs(text: str) -> list[list[str]]:
 
 
 def _cut(pieces: list[_Piece], stop: frozenset[str], mark: int = 0) -> tuple[list[list[str]], int]:
-    """``pieces`` cut into runs of content words, and how many content words the first ``mark`` gave."""
+    """``pieces`` cut into runs of content words (``stop``: stop words and boilerplate, from _stop_choice),
+    and how many content words the first ``mark`` gave."""
     runs: list[list[str]] = []
     run: list[str] = []
     done = before_mark = 0  # content words in ``runs``; in all runs when the mark was passed
     for i, (cjk, word) in enumerate(pieces):
         if i == mark:
             before_mark = done + len(run)
-        if word is not None and len(word) > 1 and word not in stop and word not in _BOILERPLATE:
+        if word is not None and len(word) > 1 and word not in stop:
             run.append(word)
             continue
         if run:
@@ -173,7 +177,7 @@ def _cut(pieces: list[_Piece], stop: frozenset[str], mark: int = 0) -> tuple[lis
             done += len(run)
             run = []
         if cjk:
-            words = [w for w in _cjk_words(cjk) if w not in stop and w not in _BOILERPLATE]
+            words = [w for w in _cjk_words(cjk) if w not in stop]
             runs.extend([w] for w in words)
             done += len(words)
     if mark >= len(pieces):
@@ -208,7 +212,8 @@ def _sub_phrases(phrase: tuple[str, ...]) -> list[tuple[str, ...]]:
 
 
 def _stop_words(words: set[str]) -> frozenset[str]:
-    """English stop words, plus those of the language whose stop words the text uses most."""
+    """English stop words, plus those of the language whose stop words the text uses most, and
+    boilerplate: the words that end a run."""
     return _stop_choice(*_usage(words))
 
 
@@ -225,7 +230,7 @@ def _usage(words: set[str]) -> tuple[int, dict[str, int]]:
 def _stop_choice(n_english: int, used: dict[str, int]) -> frozenset[str]:
     lists = _stop_lists()
     best = max(_LANGUAGES, key=used.__getitem__)
-    return lists[("en", best)] if used[best] > n_english else lists["en"]
+    return lists[("en", best)] if used[best] > n_english else lists[("en", None)]
 
 
 @cache
@@ -240,14 +245,15 @@ def _stop_index() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
 
 
 @cache
-def _stop_lists() -> dict[str | tuple[str, str], frozenset[str]]:
-    """spaCy's stop word lists, folded like the text; CJK lists join the English one."""
-    lists: dict[str | tuple[str, str], frozenset[str]] = {}
+def _stop_lists() -> dict[str | tuple[str, str | None], frozenset[str]]:
+    """spaCy's stop word lists, folded like the text; CJK lists join the English one. ("en", lang)
+    is English with lang's (None: alone) and the boilerplate."""
+    lists: dict[str | tuple[str, str | None], frozenset[str]] = {}
     for lang in ("en", "zh", "ja", *_LANGUAGES):
         lists[lang] = frozenset(fold(w) for w in _spacy_stop_words(lang))
     lists["en"] = lists["en"] | lists["zh"] | lists["ja"]
-    for lang in _LANGUAGES:
-        lists[("en", lang)] = lists["en"] | lists[lang]
+    for other in (None, *_LANGUAGES):  # what ends a run, one set to look a word up in
+        lists[("en", other)] = lists["en"] | lists.get(other, frozenset()) | _BOILERPLATE
     return lists
 
 

@@ -343,7 +343,11 @@ class _Headers:
         self.hints = ("utf-8", hint)
         self.values: dict[str, list[str]] = {}  # lower-case name -> its values, in order
         for name, value in msg.raw_items():
-            self.values.setdefault(name.strip().lower(), []).append(self._unfold(value))
+            if type(value) is str and value.isascii() and "\n" not in value:  # most: nothing to unfold or decode
+                value = value.strip()
+            else:
+                value = self._unfold(value)
+            self.values.setdefault(name.strip().lower(), []).append(value)
         self.names = set(self.values)
 
     def _unfold(self, value: str) -> str:
@@ -365,9 +369,15 @@ class _Headers:
         return _header_text(self.raw(name), self.hints)
 
     def addresses(self, name: str) -> list[Address]:
+        """The addresses of every ``name`` header, each address once (the first)."""
+        values = self.values.get(name)
+        if not values:
+            return []
+        if len(values) == 1:
+            return list(_distinct_addresses(values[0], self.hints))
         out: dict[str, Address] = {}
-        for value in self.all_raw(name):
-            for addr in _addresses(value, self.hints):
+        for value in values:
+            for addr in _distinct_addresses(value, self.hints):
                 out.setdefault(addr.address.lower(), addr)
         return list(out.values())
 
@@ -395,6 +405,15 @@ _PLACEHOLDER = "kithencodedword"
 
 
 @lru_cache(maxsize=1 << 15)  # the same To and Cc lines recur across a thread
+def _distinct_addresses(value: str, hints: tuple[str | None, ...]) -> tuple[Address, ...]:
+    """``_addresses``, each address once (the first)."""
+    out: dict[str, Address] = {}
+    for addr in _addresses(value, hints):
+        out.setdefault(addr.address.lower(), addr)
+    return tuple(out.values())
+
+
+@lru_cache(maxsize=1 << 15)
 def _addresses(value: str, hints: tuple[str | None, ...]) -> tuple[Address, ...]:
     """Parse an address-list header; groups are flattened and invalid entries dropped."""
     if _PLAIN_LIST.fullmatch(value):
@@ -499,12 +518,17 @@ def _clean_addr_spec(addr: str) -> str:
 
 
 _MESSAGE_ID = re.compile(r"<\s*([^<>]+?)\s*>")
+_PLAIN_MESSAGE_ID = re.compile(r"<([^<>\s]+)>")  # where it matches at every "<", as _MESSAGE_ID does
 _ID_SEPARATORS = re.compile(r"[\s,]+")
 
 
 def _message_ids(value: str) -> list[str]:
     """Message ids in a header, without <>, in order, de-duplicated."""
-    ids = ["".join(m.split()) for m in _MESSAGE_ID.findall(value)]  # no whitespace inside
+    if not value:  # no In-Reply-To or References: most messages
+        return []
+    ids = _PLAIN_MESSAGE_ID.findall(value)
+    if not ids or len(ids) != value.count("<"):  # not each "<" the start of a plain id: read loosely
+        ids = ["".join(m.split()) for m in _MESSAGE_ID.findall(value)]  # no whitespace inside
     if not ids:  # written without brackets
         ids = [t for t in _ID_SEPARATORS.split(value) if "@" in t]
     return list(dict.fromkeys(filter(None, ids)))
@@ -527,6 +551,7 @@ _USUAL_DATE = re.compile(
     r"(?:[A-Z][a-z][a-z], )?(\d\d?) ([A-Z][a-z][a-z]) ([1-9]\d\d\d) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)"
 )
 _MONTHS = {m: n for n, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+_EPOCH = datetime(1970, 1, 1)
 
 
 def _timestamp(value: str) -> int | None:
@@ -535,14 +560,13 @@ def _timestamp(value: str) -> int | None:
         return None
     usual = _USUAL_DATE.fullmatch(value)
     if usual and usual[2] in _MONTHS:  # parsedate_tz passes over any word before a comma: so does this
-        day, year, hour, minute, second = (int(usual[i]) for i in (1, 3, 4, 5, 6))
+        day, year, hour, minute, second = map(int, usual.group(1, 3, 4, 5, 6))
         try:
-            datetime(year, _MONTHS[usual[2]], day, hour, minute, second)  # no day 45 or hour 99
+            since = datetime(year, _MONTHS[usual[2]], day, hour, minute, second) - _EPOCH  # no day 45 or hour 99
         except ValueError:
             return None
         offset = int(usual[8]) * 3600 + int(usual[9]) * 60
-        return calendar.timegm((year, _MONTHS[usual[2]], day, hour, minute, second)) - (
-            -offset if usual[7] == "-" else offset)
+        return since.days * 86400 + since.seconds - (-offset if usual[7] == "-" else offset)
     try:
         parts = parsedate_tz(value)
     except (ValueError, TypeError, IndexError, OverflowError):

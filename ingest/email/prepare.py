@@ -60,10 +60,13 @@ def _email_iid(message_id: str) -> str:
     return ids.interaction_id("email", message_id)
 
 
+_normalized = lru_cache(maxsize=1 << 15)(normalize_address)  # correspondents recur in message after message
+
+
 def _named(addresses: list[Address]) -> tuple[tuple[str, str], ...]:
     out = []
     for a in addresses:
-        address = normalize_address(a.address) if a.address else None
+        address = _normalized(a.address) if a.address else None
         if address:
             out.append((a.name, address))
     return tuple(out)
@@ -88,7 +91,7 @@ def signed_name(signature: str, address: str) -> str:
 def prepare(data: bytes, privacy: PrivacyMode | str, limits: Limits = Limits()) -> Mail | str:
     """Parse one message into a ``Mail``, or the reason it is unusable. Never raises for bad input (an
     unknown privacy mode is a caller's bug, refused)."""
-    privacy = PrivacyMode(privacy)
+    privacy = privacy if type(privacy) is PrivacyMode else PrivacyMode(privacy)
     try:
         msg = parse_message(RawMessage("", "", data), limits)
     except MessageError as exc:
@@ -114,7 +117,7 @@ def prepare(data: bytes, privacy: PrivacyMode | str, limits: Limits = Limits()) 
         message_id=msg.message_id,
         date=msg.date,
         sender_name=sender_name,
-        senders=tuple(n for n in (normalize_address(a.address) for a in msg.from_ if a.address) if n),
+        senders=tuple(n for n in (_normalized(a.address) for a in msg.from_ if a.address) if n),
         to=_named(msg.to),
         cc=_named(msg.cc),
         bcc=_named(msg.bcc),

@@ -243,3 +243,43 @@ def test_key_phrases_count_and_rank_as_the_reference_does() -> None:
 def test_a_stop_word_language_is_chosen_by_the_words_used() -> None:
     assert key_phrases("Die Prüfung der Exportkontrolle und die Klassifizierung der Güter") == [
         "prufung", "exportkontrolle", "klassifizierung"]  # German stop words out, "güter" among them
+
+
+def _message_ids_reference(value: str) -> list[str]:
+    ids = ["".join(m.split()) for m in re.findall(r"<\s*([^<>]+?)\s*>", value)]
+    if not ids:
+        ids = [t for t in re.split(r"[\s,]+", value) if "@" in t]
+    return list(dict.fromkeys(filter(None, ids)))
+
+
+def test_message_ids_read_as_the_loose_reading_reads_them() -> None:
+    rng = random.Random(11)
+    parts = ["<a@b>", "<c.d@e>", "< a@b >", "<a @b>", "<", ">", "<>", "a@b", " ", ",", "\n\t", "\u3000", "x", "<a@b"]
+    values = ["", "<a@b> <a@b>", "<a@b><c@d>", "<<a@b>", "<a@b>>"]
+    values += ["".join(rng.choice(parts) for _ in range(rng.randint(1, 6))) for _ in range(3000)]
+    for value in values:
+        assert parse_mod._message_ids(value) == _message_ids_reference(value), value
+
+
+def test_usual_dates_read_as_parsedate_reads_them() -> None:
+    rng = random.Random(13)
+    days = ["", "Mon, ", "Xyz, "]
+    for _ in range(2000):
+        value = (f"{rng.choice(days)}{rng.randint(0, 32):02d} {rng.choice(['Jan', 'Feb', 'Jun', 'Dec', 'Foo'])} "
+                 f"{rng.choice([1969, 1980, 2000, 2023, 2024, 9999])} {rng.randint(0, 24):02d}:{rng.randint(0, 59):02d}:"
+                 f"{rng.randint(0, 60):02d} {rng.choice('+-')}{rng.randint(0, 14):02d}{rng.choice([0, 30, 45]):02d}")
+        assert parse_mod._USUAL_DATE.fullmatch(value)
+        parse_mod._USUAL_DATE, usual = re.compile("(?!)"), parse_mod._USUAL_DATE
+        try:
+            by_parsedate = parse_mod._timestamp(value)
+        finally:
+            parse_mod._USUAL_DATE = usual
+        assert parse_mod._timestamp(value) == by_parsedate, value
+
+
+def test_addresses_of_repeated_headers_are_each_listed_once() -> None:
+    data = (b"From: a@x.com\nTo: Ann <ANN@x.com>, bob@x.com, ann@X.com\nTo: Bob B <bob@x.com>, cy@x.com\n"
+            b"Cc: dee@x.com, Dee <dee@x.com>\n\nhi\n")
+    msg = parse_mod.parse_message(RawMessage("/m", "1", data))
+    assert [(a.name, a.address) for a in msg.to] == [("Ann", "ANN@x.com"), ("", "bob@x.com"), ("", "cy@x.com")]
+    assert [(a.name, a.address) for a in msg.cc] == [("", "dee@x.com")]
