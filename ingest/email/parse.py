@@ -29,7 +29,7 @@ from kith.graph.model import Category
 from kith.ingest.email.address import Address
 from kith.ingest.email.bodies import html_to_text, split_body
 from kith.ingest.email.classify import classify
-from kith.ingest.email.mime import content_charset, content_type
+from kith.ingest.email.mime import BuiltMessage, content_charset, content_type
 from kith.ingest.email.sources import RawMessage
 from kith.ingest.report import over_limit
 
@@ -190,12 +190,8 @@ def _single_part(data: bytes) -> Message | None:
     head = data[: end + 1].decode("ascii", "surrogateescape")
     if not _HEADER_BLOCK.fullmatch(head):
         return None
-    msg = Message()
-    msg._headers = _FIELD.findall(head)
-    if content_type(msg).partition("/")[0] in ("multipart", "message"):
-        return None
-    msg._payload = data[end + 2 :].decode("ascii", "surrogateescape")
-    return msg
+    msg = BuiltMessage(_FIELD.findall(head), data[end + 2 :].decode("ascii", "surrogateescape"))
+    return None if content_type(msg).partition("/")[0] in ("multipart", "message") else msg
 
 
 # --- charsets ---------------------------------------------------------------------------------
@@ -453,7 +449,7 @@ def _with_names(addresses: list[Address], x_value: str, known: dict[str, str]) -
     """Addresses without a display name take one from the Sender or Reply-To header holding the same
     address, else from the Exchange/Lotus export header (X-From, X-To, X-cc): by the address an entry
     names, or by position when the lists are as long as each other."""
-    if all(a.name for a in addresses) or not (x_value or known):
+    if not (x_value or known) or all(a.name for a in addresses):
         return addresses
     entries = _x_entries(x_value) if x_value else []
     aligned = len(entries) == len(addresses)
