@@ -249,9 +249,11 @@ class Resolver:
         plain = _MIDDLE_INITIAL.sub(r"\1", local)  # bob.x.hunter@ is how Bob Hunter writes with a middle initial
         fits: dict[str, str] = {}
         candidates: set[str] = set()
+        at_domain = self._at_domain
         for size in range(2, _FAMILY_KEY + 1):  # people whose family name starts somewhere in the local part
             for i in range(len(local) - size + 1):
-                candidates |= self._at_domain.get((domain, local[i:i + size]), set())
+                if found := at_domain.get((domain, local[i:i + size])):
+                    candidates |= found
         for pid in candidates:
             theirs = self._names[pid]
             forms = local_forms(theirs)
