@@ -93,6 +93,8 @@ class Provenance:
 
     def __post_init__(self) -> None:
         # a file name that is not UTF-8 reaches here with surrogate escapes, which no store can hold
+        if self.source.isascii() and self.record.isascii():  # the usual case, checked at once
+            return
         for name in ("source", "record"):
             object.__setattr__(self, name, text_name(getattr(self, name)))
 
