@@ -12,8 +12,7 @@ from kith.graph.model import Attendance, Category, Interaction, InteractionKind,
 
 # Above this many people a meeting links its organizer to each attendee, not every pair.
 ALL_PAIRS_LIMIT = 30
-_SENDER = (Role.FROM,)
-_RECIPIENTS = (Role.TO, Role.CC, Role.BCC)
+_RECIPIENTS = frozenset((Role.TO, Role.CC, Role.BCC))
 _MET = (Role.ORGANIZER, Role.ATTENDEE)
 
 
@@ -33,18 +32,15 @@ def deltas(item: Interaction, parent: Interaction | None = None) -> list[Knows]:
         k, x_is_a = _edge(x, y, at)
         return out.setdefault((k.a, k.b), k), x_is_a
 
-    if item.kind == InteractionKind.EMAIL:
-        senders = item.people(*_SENDER)
-        if senders:
-            sender = senders[0]
-            recipients = [p for p in item.people(*_RECIPIENTS) if p != sender]
+    if item.kind == InteractionKind.EMAIL:  # the hot path of the ingest: one pass, one Knows per pair
+        sender = _first(item, Role.FROM)
+        if sender is not None:
+            recipients = [p for p in dict.fromkeys(p.person_id for p in item.participants if p.role in _RECIPIENTS)
+                          if p != sender]
             for r in recipients:
-                k, sender_is_a = edge(sender, r)
-                if sender_is_a:
-                    k.emails_ab += 1
-                else:
-                    k.emails_ba += 1
-                k.email_weight += 1 / len(recipients)
+                k = (Knows(sender, r, at, at, emails_ab=1, email_weight=1 / len(recipients)) if sender < r
+                     else Knows(r, sender, at, at, emails_ba=1, email_weight=1 / len(recipients)))
+                out[(k.a, k.b)] = k
     elif item.kind in (InteractionKind.MEETING, InteractionKind.CALL):
         met = [
             p.person_id
@@ -79,6 +75,14 @@ def deltas(item: Interaction, parent: Interaction | None = None) -> list[Knows]:
     return list(out.values())
 
 
+def _first(item: Interaction, role: Role) -> str | None:
+    """The first participant in ``role`` (an email's sender)."""
+    for p in item.participants:
+        if p.role == role:
+            return p.person_id
+    return None
+
+
 def reply_deltas(item: Interaction, parent: Interaction | None) -> list[Knows]:
     """What ``item`` replying to ``parent`` adds: a reply, and its latency, from its sender to the
     parent's sender. Ingest applies this once, with whichever of the two arrives second."""
@@ -86,11 +90,11 @@ def reply_deltas(item: Interaction, parent: Interaction | None) -> list[Knows]:
         return []
     if parent.category != Category.PERSONAL:
         return []
-    senders, replied_to = item.people(*_SENDER), parent.people(*_SENDER)
-    if not senders or not replied_to or senders[0] == replied_to[0]:
+    sender, replied_to = _first(item, Role.FROM), _first(parent, Role.FROM)
+    if sender is None or replied_to is None or sender == replied_to:
         return []
     at = item.occurred_at
-    k, sender_is_a = _edge(senders[0], replied_to[0], at)
+    k, sender_is_a = _edge(sender, replied_to, at)
     hours = (at - parent.occurred_at) / 3600 if at is not None and parent.occurred_at is not None else 0.0
     hours = max(hours, 0.0)
     if sender_is_a:

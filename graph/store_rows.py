@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from kith.graph import model
@@ -158,6 +158,9 @@ def snapshot_json(event: model.IdentityEvent) -> str:
     return json.dumps(event.snapshot, default=str)
 
 
+_COUNTERS_OF = attrgetter(*KNOWS_COUNTERS)
+
+
 def knows_values(k: model.Knows) -> tuple:
     """A KNOWS edge's values in ``graph.store.KNOWS_COLUMNS`` order, counters as floats."""
-    return (k.a, k.b, k.first_at, k.last_at, *(float(getattr(k, c)) for c in KNOWS_COUNTERS))
+    return (k.a, k.b, k.first_at, k.last_at, *map(float, _COUNTERS_OF(k)))

@@ -92,7 +92,8 @@ class Resolver:
         self._names: dict[str, NameParts] = {}  # person id -> parsed name
         self._domains: dict[str, set[str]] = defaultdict(set)  # person id -> registrable domains
         self._by_family: dict[str, list[str]] = defaultdict(list)  # folded family name -> person ids
-        self._at_domain: dict[tuple[str, str], set[str]] = defaultdict(set)  # (domain, family key) -> ids
+        # company domain -> the first letters of a family name -> person ids
+        self._at_domain: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         self._unnamed: set[str] = set()  # people without a name yet
         self._given_key: dict[str, str] = {}  # person id -> folded letters of the given name
         self._merged: set[str] = set()  # people merged into another this run
@@ -249,9 +250,11 @@ class Resolver:
         plain = _MIDDLE_INITIAL.sub(r"\1", local)  # bob.x.hunter@ is how Bob Hunter writes with a middle initial
         fits: dict[str, str] = {}
         candidates: set[str] = set()
+        by_family = self._at_domain.get(domain, {})
         for size in range(2, _FAMILY_KEY + 1):  # people whose family name starts somewhere in the local part
             for i in range(len(local) - size + 1):
-                candidates |= self._at_domain.get((domain, local[i:i + size]), set())
+                if found := by_family.get(local[i:i + size]):
+                    candidates |= found
         for pid in candidates:
             theirs = self._names[pid]
             forms = local_forms(theirs)
@@ -447,7 +450,7 @@ class Resolver:
         """Index a named person under their company domain and the start of their family name."""
         family = "".join(c for c in fold(self._names[pid].family) if c.isalpha())
         if len(family) >= 2 and _is_company(domain):
-            self._at_domain[(domain, family[:_FAMILY_KEY])].add(pid)
+            self._at_domain[domain][family[:_FAMILY_KEY]].add(pid)
 
     # -- organisations ---------------------------------------------------------------------------
     def org_of_address(self, address: str, prov: Provenance) -> str | None:

@@ -237,11 +237,12 @@ class EmailIngest:
             self.report.skip("erased person", source)
             return None
         participants = [Participant(sender_id, Role.FROM, address=sender)]
+        person, excluded, at = resolver.person, resolver.is_excluded, mail.date  # looked up once per message
         for role, addresses in ((Role.TO, mail.to), (Role.CC, mail.cc), (Role.BCC, mail.bcc)):
             for name, address in addresses:
-                if resolver.is_excluded(address):
+                if excluded(address):
                     continue
-                pid = resolver.person(name, address, mail.date, prov)
+                pid = person(name, address, at, prov)
                 if pid is not None:
                     participants.append(Participant(pid, role, address=address))
         if mail.signature:

@@ -50,6 +50,7 @@ _NOT_WORD = re.compile(r"[^\w]+")
 _EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
+@lru_cache(maxsize=65536)  # asked for every message's sender (pipeline: link_signed)
 def is_personal_domain(domain: str) -> bool:
     """True for free-mail and disposable domains, whose addresses say nothing about an employer."""
     domain = domain.strip().lower().rstrip(".")

@@ -219,3 +219,11 @@ def test_unknown_or_negative_weight_is_a_clear_error():
         weights_from(Settings(strength_weights={"recency": -1}))
     with pytest.raises(KithError, match="group_free"):
         weights_from(Settings(strength_weights={"group_free": 0.5}))
+
+
+def test_folding_two_deltas_of_a_pair_adds_every_signal_and_widens_the_period():
+    first = Knows("a", "b", T0 - DAY, T0 - DAY, **{c: n + 1 for n, c in enumerate(KNOWS_COUNTERS)})
+    second = Knows("a", "b", T0 - 5 * DAY, T0, **{c: 0.5 * (n + 1) for n, c in enumerate(KNOWS_COUNTERS)})
+    first.add(second)
+    assert {c: getattr(first, c) for c in KNOWS_COUNTERS} == {c: 1.5 * (n + 1) for n, c in enumerate(KNOWS_COUNTERS)}
+    assert (first.first_at, first.last_at) == (T0 - 5 * DAY, T0)
