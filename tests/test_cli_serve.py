@@ -54,9 +54,10 @@ def served(tmp_path_factory):
     env = {**os.environ, "KITH_NEO4J_URI": "bolt://127.0.0.1:1", "KITH_ACCESS_DB": str(folder / "access.db"),
            "KITH_METRICS_TOKEN": "scrape-me", "PROMETHEUS_MULTIPROC_DIR": str(shared)}
     assert kith("--db", db, "init", env=env).returncode == 0  # in this process; the server below is a real one
-    process = subprocess.Popen([sys.executable, "-m", "kith.api", "--db", str(db), "serve", "--workers", "2",
-                                "--port", str(port), "--log-level", "warning"],
-                               env=env, stdout=subprocess.PIPE, stderr=(folder / "stderr").open("w"), text=True)
+    with (folder / "stderr").open("w") as errors:  # the server has its own copy of the file
+        process = subprocess.Popen([sys.executable, "-m", "kith.api", "--db", str(db), "serve", "--workers", "2",
+                                    "--port", str(port), "--log-level", "warning"],
+                                   env=env, stdout=subprocess.PIPE, stderr=errors, text=True)
     served = Served(process, f"http://127.0.0.1:{port}", shared, folder / "stderr")
     threading.Thread(target=lambda: served.lines.extend(process.stdout), daemon=True).start()
     try:
