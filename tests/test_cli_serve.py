@@ -1,4 +1,8 @@
-"""`kith serve --workers N`: the worker processes serve from the store chosen on the command line."""
+"""`kith serve --workers N`: the worker processes serve from the store chosen on the command line.
+
+The two tests share one `kith serve --workers 2` (a start is three processes that each import Kith): over a
+SQLite file named by --db while the environment names a Neo4j, with its metrics behind a token. The second
+test kills a worker and then stops the server, so it runs last."""
 
 from __future__ import annotations
 
@@ -6,36 +10,74 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.api.world import free_port
 from tests.cli import kith
 
+pytestmark = pytest.mark.xdist_group("kith-serve")  # one worker runs both, in order, on one server
 
-def test_workers_use_the_sqlite_file_named_by_db_even_with_neo4j_in_the_environment(tmp_path):
+
+@dataclass
+class Served:
+    process: subprocess.Popen
+    url: str
+    metrics: Path  # the PROMETHEUS_MULTIPROC_DIR given to the server
+    errors: Path  # its standard error
+    lines: list[str] = field(default_factory=list)  # its standard output so far
+
+    def output(self, needle: str, seconds: float = 30) -> str:
+        """Its output once ``needle`` is in it, or all of it after ``seconds``."""
+        deadline = time.monotonic() + seconds
+        while needle not in "".join(self.lines) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return "".join(self.lines)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("serve")
     port = free_port()
-    db = tmp_path / "kith.db"
-    env = {**os.environ, "KITH_NEO4J_URI": "bolt://127.0.0.1:1", "KITH_ACCESS_DB": str(tmp_path / "access.db")}
+    db, shared = folder / "kith.db", folder / "metrics"
+    shared.mkdir()
+    env = {**os.environ, "KITH_NEO4J_URI": "bolt://127.0.0.1:1", "KITH_ACCESS_DB": str(folder / "access.db"),
+           "KITH_METRICS_TOKEN": "scrape-me", "PROMETHEUS_MULTIPROC_DIR": str(shared)}
     assert kith("--db", db, "init", env=env).returncode == 0  # in this process; the server below is a real one
-    server = subprocess.Popen([sys.executable, "-m", "kith.api", "--db", str(db), "serve", "--workers", "2",
-                               "--port", str(port), "--log-level", "warning"],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with (folder / "stderr").open("w") as errors:  # the server has its own copy of the file
+        process = subprocess.Popen([sys.executable, "-m", "kith.api", "--db", str(db), "serve", "--workers", "2",
+                                    "--port", str(port), "--log-level", "warning"],
+                                   env=env, stdout=subprocess.PIPE, stderr=errors, text=True)
+    served = Served(process, f"http://127.0.0.1:{port}", shared, folder / "stderr")
+    threading.Thread(target=lambda: served.lines.extend(process.stdout), daemon=True).start()
     try:
-        deadline, health = time.monotonic() + 60, None
-        while time.monotonic() < deadline and server.poll() is None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
             try:
-                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                httpx.get(served.url + "/healthz", timeout=2)
                 break
             except httpx.TransportError:
                 time.sleep(0.2)
-        assert health is not None, server.communicate(timeout=10)
-        assert health.status_code == 200 and health.json()["store"] == "sqlite"
+        yield served
     finally:
-        server.terminate()
-        out, _ = server.communicate(timeout=30)
-    assert "sqlite store at" in out
+        served.stop()
+
+
+def test_workers_use_the_sqlite_file_named_by_db_even_with_neo4j_in_the_environment(served):
+    assert served.process.poll() is None, served.errors.read_text()
+    health = httpx.get(served.url + "/healthz", timeout=10)
+    assert health.status_code == 200 and health.json()["store"] == "sqlite"
+    assert "sqlite store at" in served.output("sqlite store at")
 
 
 def _healthz_count(text: str) -> float:
@@ -43,35 +85,20 @@ def _healthz_count(text: str) -> float:
                if line.startswith('kith_http_requests_total{') and 'path="/healthz"' in line)
 
 
-def test_metrics_add_up_every_worker_dead_ones_included_and_can_require_a_token(tmp_path):
-    port = free_port()
-    db, shared = tmp_path / "kith.db", tmp_path / "metrics"
-    shared.mkdir()
-    env = {**os.environ, "KITH_NEO4J_URI": "", "KITH_ACCESS_DB": str(tmp_path / "access.db"),
-           "KITH_METRICS_TOKEN": "scrape-me", "PROMETHEUS_MULTIPROC_DIR": str(shared)}
-    assert kith("--db", db, "init", env=env).returncode == 0
-    server = subprocess.Popen([sys.executable, "-m", "kith.api", "--db", str(db), "serve", "--workers", "2",
-                               "--port", str(port), "--log-level", "warning"],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    url, token = f"http://127.0.0.1:{port}", {"Authorization": "Bearer scrape-me"}
+def test_metrics_add_up_every_worker_dead_ones_included_and_can_require_a_token(served):
+    url, token = served.url, {"Authorization": "Bearer scrape-me"}
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and server.poll() is None:
-            try:
-                httpx.get(url + "/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                time.sleep(0.2)
         assert httpx.get(url + "/metrics").status_code == 401
+        [run] = list(served.metrics.iterdir())  # this run's folder, inside the one given
+        before = _healthz_count(httpx.get(url + "/metrics", headers=token).text)
         for _ in range(40):  # a new connection each: the workers take them in turns
             assert httpx.get(url + "/healthz").status_code == 200
-        [run] = list(shared.iterdir())  # this run's folder, inside the one given
-        served = {int(p.stem.rsplit("_", 1)[1]) for p in run.glob("counter_*.db")}
-        assert served and all(httpx.get(url + "/metrics", headers=token).status_code == 200 for _ in range(4))
-        before = _healthz_count(httpx.get(url + "/metrics", headers=token).text)
-        assert before >= 41  # the 40 and the first, whichever worker answered them and whichever answers this
+        served_by = {int(p.stem.rsplit("_", 1)[1]) for p in run.glob("counter_*.db")}
+        assert served_by and all(httpx.get(url + "/metrics", headers=token).status_code == 200 for _ in range(4))
+        after = _healthz_count(httpx.get(url + "/metrics", headers=token).text)
+        assert after >= before + 40  # the 40, whichever worker answered them and whichever answers this
 
-        dead = served.pop()
+        dead = served_by.pop()
         os.kill(dead, signal.SIGKILL)  # uvicorn starts another; the dead one's counts stay, its gauges go
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -80,9 +107,8 @@ def test_metrics_add_up_every_worker_dead_ones_included_and_can_require_a_token(
                 break
             except httpx.TransportError:
                 time.sleep(0.2)
-        assert _healthz_count(text) == before
+        assert _healthz_count(text) == after
         assert not list(run.glob(f"gauge_live*_{dead}.db"))
     finally:
-        server.terminate()
-        server.communicate(timeout=30)
-    assert not list(shared.iterdir())  # the run's folder is removed when the server stops
+        served.stop()
+    assert not list(served.metrics.iterdir())  # the run's folder is removed when the server stops

@@ -122,7 +122,7 @@ def test_a_calendar_too_large_to_parse_whole_is_read_event_by_event_with_the_sam
     moved = ("BEGIN:VEVENT\nUID:series-0-2@synthetic\nRECURRENCE-ID:20230123T100000Z\nDTSTART:20230123T120000Z\n"
              f"DTEND:20230123T124500Z\nSUMMARY:Moved\n{organizer}\nEND:VEVENT\n")  # its override, last in the file
     huge = ("BEGIN:VEVENT\nUID:huge@x\nDTSTART:20230101T100000Z\nORGANIZER:mailto:ana@firm.com\n"
-            "DESCRIPTION:" + "y" * 3 * MB + "\nEND:VEVENT\n")
+            "DESCRIPTION:" + "y" * 300_000 + "\nEND:VEVENT\n")  # over the streamed ingest's event limit
     path.write_text(text.replace("END:VCALENDAR\n", huge + moved + "END:VCALENDAR\n"))
     now = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
@@ -132,12 +132,12 @@ def test_a_calendar_too_large_to_parse_whole_is_read_event_by_event_with_the_sam
         return ingest_calendar(store, settings, [path], now=now), store
 
     whole, whole_store = ingest("whole", max_file_bytes=64 * MB, max_event_bytes=64 * MB)
-    streamed, streamed_store = ingest("streamed", max_file_bytes=100_000, max_event_bytes=MB)
+    streamed, streamed_store = ingest("streamed", max_file_bytes=100_000, max_event_bytes=200_000)
     assert whole.ingested > 200 and streamed.ingested == whole.ingested - 1  # all but the huge event
     assert streamed.skipped == whole.skipped + Counter({"over a limit": 1})
     [error] = streamed.errors
     assert error.position.endswith("(UID huge@x)")
-    assert error.reason.startswith("over a limit: an event of 3,1") and error.reason.endswith("(KITH_MAX_EVENT_BYTES)")
+    assert error.reason.startswith("over a limit: an event of 300,0") and error.reason.endswith("(KITH_MAX_EVENT_BYTES)")
     assert streamed_store.counts()["interactions"] == whole_store.counts()["interactions"] - 1
 
     def occurrences(**limits: int) -> list:
