@@ -27,6 +27,7 @@ from typing import Any
 import strawberry
 from graphql import (
     GraphQLError,
+    GraphQLObjectType,
     GraphQLSchema,
     NoSchemaIntrospectionCustomRule,
     OperationDefinitionNode,
@@ -43,6 +44,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.schema.name_converter import NameConverter
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES, StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
@@ -100,6 +102,7 @@ class KithSchema(strawberry.Schema):
         self.on_timeout = lambda: None
         rules = (depth_rule(MAX_DEPTH, None), alias_rule(MAX_ALIASES),
                  *(() if introspection else (NoSchemaIntrospectionCustomRule,)))
+        _read_plain_fields(self._schema)
         self.prepared = lru_cache(maxsize=256)(partial(_prepare, self._schema, rules, not introspection))
         self.operation = lru_cache(maxsize=256)(partial(_operation_of, self.prepared))
 
@@ -180,6 +183,24 @@ def _operation_of(prepared: Any, query: str, operation_name: str | None) -> tupl
         return kind, ""
     fields = sorted({getattr(s, "name").value for s in op.selection_set.selections if hasattr(s, "name")})
     return kind, f"{op.operation.value}:{','.join(fields)}"
+
+
+def _read_plain_fields(schema: GraphQLSchema) -> None:
+    """A field with no resolver, extension or permission of its own (most of an answer's fields: a person's
+    name, a hop's strength) reads its attribute in one call; strawberry's resolver for it takes three."""
+    for kind in schema.type_map.values():
+        if isinstance(kind, GraphQLObjectType):
+            for field in kind.fields.values():
+                definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+                if getattr(field.resolve, "_is_default", False) and definition is not None and definition.is_basic_field:
+                    field.resolve = _attribute(definition.python_name)
+
+
+def _attribute(name: str) -> Any:
+    def resolve(source: Any, info: Any) -> Any:
+        return getattr(source, name)
+
+    return resolve
 
 
 def _masked(error: GraphQLError) -> GraphQLError:
