@@ -44,8 +44,8 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.schema.name_converter import NameConverter
-from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES, StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types import ExecutionResult
@@ -187,12 +187,13 @@ def _operation_of(prepared: Any, query: str, operation_name: str | None) -> tupl
 
 def _read_plain_fields(schema: GraphQLSchema) -> None:
     """A field with no resolver, extension or permission of its own (most of an answer's fields: a person's
-    name, a hop's strength) reads its attribute in one call; strawberry's resolver for it takes three."""
+    name, a hop's strength) reads its attribute in one call. strawberry's resolver for such a field (its
+    ``_get_basic_result``: no Info, no exception handler) takes three and builds an args list and dict."""
     for kind in schema.type_map.values():
         if isinstance(kind, GraphQLObjectType):
             for field in kind.fields.values():
                 definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
-                if getattr(field.resolve, "_is_default", False) and definition is not None and definition.is_basic_field:
+                if definition is not None and getattr(field.resolve, "__name__", "") == "_get_basic_result":
                     field.resolve = _attribute(definition.python_name)
 
 
