@@ -19,6 +19,7 @@ serve every reader; the scope is applied per request). Ingest jobs use their own
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 import os
 import threading
@@ -98,6 +99,7 @@ def _wants_ide(request: Request) -> bool:
 
 
 _OBJECT = (dict, type(None))
+_JSON = json.JSONEncoder(separators=(",", ":"))  # strawberry's json.dumps options, without a new encoder per answer
 
 
 class Unauthorized(HTTPException):
@@ -141,6 +143,9 @@ class _GraphQL(BundledGraphQL):
         if result.errors:
             self._handle_errors(result.errors, response_data)
         return self.create_response(response_data=response_data, sub_response=sub_response)
+
+    def encode_json(self, data: object) -> str:
+        return _JSON.encode(data)
 
     def decode_json(self, data: str | bytes) -> object:
         try:

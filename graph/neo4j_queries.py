@@ -394,8 +394,8 @@ CALL () {
   MATCH (p:Person {id: id})
   RETURN collect({person: p {.*},
     emails: [(e:Email)-[:EMAIL_OF]->(p) | e {.address, .ingested_at}],
-    jobs: [(p)-[w:WORKS_AT]->(o:Organization) |
-      {works: w {.*}, org: o {.*}, domains: [(d:Domain)-[:DOMAIN_OF]->(o) | d.name]}]}) AS people
+    jobs: CASE WHEN id IN $titled THEN [(p)-[w:WORKS_AT]->(o:Organization) |
+      {works: w {.*}, org: o {.*}, domains: [(d:Domain)-[:DOMAIN_OF]->(o) | d.name]}] ELSE [] END}) AS people
 }
 CALL () {
   UNWIND range(0, size($pairs) - 1) AS n

@@ -740,9 +740,10 @@ class Neo4jStore:
         return out
 
     def path_facts(self, person_ids: Iterable[str], pairs: Sequence[tuple[str, str]], before: int | None = None,
-                   limit: int | None = None) -> PathFacts:
+                   limit: int | None = None, titled: Iterable[str] = ()) -> PathFacts:
         limit = None if limit is None or limit < 0 else limit
-        [row] = self._db.run(q.PATH_FACTS, {"ids": _unique(person_ids), "pairs": [list(p) for p in pairs],
+        [row] = self._db.run(q.PATH_FACTS, {"ids": _unique(person_ids), "titled": _unique(titled),
+                                            "pairs": [list(p) for p in pairs],
                                             "before": before, "limit": limit, "key": GENERATION_KEY})
         people = {p.id: p for p in map(_person, row["people"])}
         jobs = store_rows.jobs(_job_row(r["person"]["id"], j["org"]["id"], j["works"])

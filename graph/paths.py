@@ -221,12 +221,12 @@ def _explain_paths(store: Store, net: Network, found: list[tuple[float, list[str
     paths = [(score, p, [hops[(x, y)] for x, y in zip(p, p[1:])]) for score, p in found]
     told = list({id(h): h for _, _, hs in paths for h in [hs[0] if len(hs) == 1 else hs[1]]}.values())
     at = net.as_of if net.as_of is not None else net.now
-    # one read: the people, their jobs, and the relationship each introduction rests on
+    # one read: the people, the targets' jobs, and the relationship each introduction rests on
     facts = store.path_facts({pid for _, p in found for pid in p}, [(h.source, h.target) for h in told],
-                             before=at, limit=_RECENT_READ)
+                             before=at, limit=_RECENT_READ, titled={p[-1] for _, p in found})
     for hop, items in zip(told, facts.shared):
         _recent(hop, items, at, scope)
-    titles = _titles(facts, {p[-1] for _, p in found})
+    titles = _titles(facts)
     return [WarmPath(p, score, hs, introduction(p, hs, facts.people, titles),
                      {pid: facts.people[pid] for pid in p if pid in facts.people})
             for score, p, hs in paths], facts.generation
@@ -253,9 +253,9 @@ def _hop(net: Network, x: str, y: str) -> Hop:
     return Hop(x, y, s.score, band(s.score), s, net.weights, None, last_at=k.last_at)
 
 
-def _titles(facts: PathFacts, person_ids: set[str]) -> dict[str, str]:
-    """Current "title at Org" of each person, where known."""
-    rows = [w for w in facts.jobs if w.until is None and w.person_id in person_ids]
+def _titles(facts: PathFacts) -> dict[str, str]:
+    """Current "title at Org" of each person whose jobs the facts hold, where known."""
+    rows = [w for w in facts.jobs if w.until is None]
     out: dict[str, str] = {}
     for w in sorted(rows, key=lambda w: (w.since is None, -(w.since or 0))):
         if w.person_id not in out and w.org_id in facts.orgs:

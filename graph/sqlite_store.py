@@ -607,10 +607,10 @@ class SQLiteStore:
             yield from self._conn().execute(sql, args)
 
     def path_facts(self, person_ids: Iterable[str], pairs: Sequence[tuple[str, str]], before: int | None = None,
-                   limit: int | None = None) -> PathFacts:
+                   limit: int | None = None, titled: Iterable[str] = ()) -> PathFacts:
         generation = self.generation()
         people = self.get_people(person_ids)
-        jobs = self.works_at(person_ids=people)
+        jobs = self.works_at(person_ids=people.keys() & set(titled))
         shared: list[list[Contact]] = [[] for _ in pairs]
         columns = ("i.id, i.kind, i.occurred_at, "
                    "(SELECT json_group_array(person_id) FROM participants p WHERE p.interaction_id = i.id)")

@@ -56,7 +56,7 @@ class PathFacts:
     """What warm paths tell about the people on them (``Store.path_facts``)."""
 
     people: dict[str, Person]  # as get_people
-    jobs: list[WorksAt]  # as works_at(person_ids=...), past jobs too
+    jobs: list[WorksAt]  # as works_at(person_ids=...) of the ``titled`` people, past jobs too
     orgs: dict[str, Organization]  # the organisations of those jobs, as get_organizations
     shared: list[list[Contact]]  # the interactions of interactions_between_pairs, one list per pair
     generation: int = field(default=0, compare=False)  # the store's, read first (what caches check against)
@@ -195,9 +195,10 @@ class Store(Protocol):
 
     def path_facts(
         self, person_ids: Iterable[str], pairs: Sequence[tuple[str, str]], before: int | None = None,
-        limit: int | None = None
+        limit: int | None = None, titled: Iterable[str] = ()
     ) -> PathFacts:
-        """The people, their jobs and those jobs' organisations, and the interactions each pair shared
+        """The people, the jobs of those of them ``titled`` (a path names only its target's) and those jobs'
+        organisations, and the interactions each pair shared
         (``interactions_between_pairs(pairs, before, limit)``, as ``Contact``s: reading whole interactions
         was half of a warm-paths answer's read), and the store's ``generation()`` read before them: what
         ``graph.paths`` explains a path with and checks its network against, in one read (one statement

@@ -27,6 +27,7 @@ from typing import Any
 import strawberry
 from graphql import (
     GraphQLError,
+    GraphQLObjectType,
     GraphQLSchema,
     NoSchemaIntrospectionCustomRule,
     OperationDefinitionNode,
@@ -44,6 +45,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.schema.name_converter import NameConverter
 from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES, StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types import ExecutionResult
@@ -100,6 +102,7 @@ class KithSchema(strawberry.Schema):
         self.on_timeout = lambda: None
         rules = (depth_rule(MAX_DEPTH, None), alias_rule(MAX_ALIASES),
                  *(() if introspection else (NoSchemaIntrospectionCustomRule,)))
+        _read_plain_fields(self._schema)
         self.prepared = lru_cache(maxsize=256)(partial(_prepare, self._schema, rules, not introspection))
         self.operation = lru_cache(maxsize=256)(partial(_operation_of, self.prepared))
 
@@ -180,6 +183,25 @@ def _operation_of(prepared: Any, query: str, operation_name: str | None) -> tupl
         return kind, ""
     fields = sorted({getattr(s, "name").value for s in op.selection_set.selections if hasattr(s, "name")})
     return kind, f"{op.operation.value}:{','.join(fields)}"
+
+
+def _read_plain_fields(schema: GraphQLSchema) -> None:
+    """A field with no resolver, extension or permission of its own (most of an answer's fields: a person's
+    name, a hop's strength) reads its attribute in one call. strawberry's resolver for such a field (its
+    ``_get_basic_result``: no Info, no exception handler) takes three and builds an args list and dict."""
+    for kind in schema.type_map.values():
+        if isinstance(kind, GraphQLObjectType):
+            for field in kind.fields.values():
+                definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+                if definition is not None and getattr(field.resolve, "__name__", "") == "_get_basic_result":
+                    field.resolve = _attribute(definition.python_name)
+
+
+def _attribute(name: str) -> Any:
+    def resolve(source: Any, info: Any) -> Any:
+        return getattr(source, name)
+
+    return resolve
 
 
 def _masked(error: GraphQLError) -> GraphQLError:

@@ -247,7 +247,8 @@ def test_path_facts_answer_as_the_reads_they_replace(people):
     write(people, old, new, undated, later)
     pairs = [(ANA.id, BEN.id), (CHO.id, ANA.id), (ANA.id, DEV.id)]
 
-    facts = people.path_facts([ANA.id, BEN.id, "p_missing"], pairs, before=T0 + 2 * DAY, limit=2)
+    facts = people.path_facts([ANA.id, BEN.id, "p_missing"], pairs, before=T0 + 2 * DAY, limit=2,
+                              titled=[ANA.id, BEN.id, "p_missing"])
     assert facts.people == people.get_people([ANA.id, BEN.id])
     assert facts.jobs == people.works_at(person_ids=[ANA.id, BEN.id])
     assert {(w.org_id, w.title) for w in facts.jobs} == {(acme.id, "Counsel"), (globex.id, "Analyst")}
@@ -258,9 +259,13 @@ def test_path_facts_answer_as_the_reads_they_replace(people):
     assert [[i.id for i in items] for items in facts.shared] == [[new.id, old.id], [new.id], []]
     assert facts.shared[0][0] == Contact(new.id, InteractionKind.EMAIL, T0 + DAY, tuple(sorted([ANA.id, BEN.id,
                                                                                                 CHO.id])))
-    everything = people.path_facts([CHO.id], pairs[:1])
+    everything = people.path_facts([CHO.id], pairs[:1], titled=[CHO.id])
     assert [i.id for i in everything.shared[0]] == [new.id, old.id, undated.id]
     assert [w.title for w in everything.jobs] == ["CFO"] and set(everything.orgs) == {globex.id}
+    # jobs only of the people titled (a path names its target's): Ben's are not read, Cho's are
+    untitled = people.path_facts([BEN.id, CHO.id], [], titled=[CHO.id])
+    assert set(untitled.people) == {BEN.id, CHO.id}
+    assert [w.title for w in untitled.jobs] == ["CFO"] and set(untitled.orgs) == {globex.id}
     nothing = people.path_facts([], [])
     assert (nothing.people, nothing.jobs, nothing.orgs, nothing.shared) == ({}, [], {}, [])
     # the store's generation comes with the facts (what warm paths check their network against)

@@ -153,7 +153,7 @@ def reads(store) -> dict[str, object]:
         "interactions_of": store.interactions_of(ANA.id),
         "interactions_between": store.interactions_between(ANA.id, BEN.id),
         "interactions_between_pairs": store.interactions_between_pairs(pairs, before=T0 + 3 * DAY, limit=2),
-        "path_facts": store.path_facts(people, pairs),
+        "path_facts": store.path_facts(people, pairs, titled=people),
         "replies_to": store.replies_to(items),
         "get_deals": store.get_deals([d.id for d in DEALS]),
         "deals_of": store.deals_of(person_ids=people, org_ids=[ACME.id, GLOBEX.id]),

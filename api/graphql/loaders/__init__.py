@@ -35,7 +35,7 @@ class Loaders:
 
     @cached_property
     def people(self) -> PeopleLoader:
-        return PeopleLoader(self.people_records, self.scope)
+        return PeopleLoader(self.people_records, self.scope, self.store)
 
     @cached_property
     def organizations(self) -> DataLoader[str, Organization | None]:
