@@ -228,6 +228,8 @@ class JobRunner:
         proc = subprocess.Popen([sys.executable, "-m", "kith.api.job_worker"], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
         self._running[job_id] = proc
+        if self._stopping:  # shutdown came between this job's start and here, so it did not see the worker
+            self._kill(proc)
         limit = self.settings.ingest_timeout_s  # fixed when the job starts
         deadline = time.monotonic() + limit
         try:

@@ -4,6 +4,7 @@ cancellation and the next job runs; jobs are kept in the access database, so a r
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -88,6 +89,36 @@ def test_a_restarted_server_shows_what_happened_to_its_jobs(tmp_path):
     assert second.get(done.id).state == JobState.DONE and second.get(done.id).report["ingested"] == 1
     stopped = second.get(stuck.id)
     assert stopped.state == JobState.FAILED and stopped.error == SERVER_STOPPED
+
+
+def job_workers() -> list[int]:
+    """This process's live children running a job worker."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:  # ended meanwhile
+            continue
+        if int(fields[1]) == os.getpid() and fields[0] != "Z" and b"kith.api.job_worker" in cmdline:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_job_starting_as_the_server_stops_leaves_no_worker_behind(tmp_path):
+    jobs = JobRunner(settings_in(tmp_path))
+    stuck = jobs.submit(JobKind.CALENDAR, folder_with(tmp_path, "stuck.ics", None), "ana")
+    deadline = time.monotonic() + 20
+    while jobs.get(stuck.id).state != JobState.RUNNING:  # no sleep: stop the moment the job starts its worker
+        assert time.monotonic() < deadline
+    jobs.shutdown()
+    ended = threading.Thread(target=jobs._pool.shutdown)  # the job's thread, once its worker has ended
+    ended.start()
+    ended.join(10)
+    left = job_workers()
+    for pid in left:  # a worker waiting on the FIFO would wait forever
+        os.kill(pid, 9)
+    assert not left and jobs.get(stuck.id).error == SERVER_STOPPED
 
 
 def test_cancel_through_the_api(world: World):
