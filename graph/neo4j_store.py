@@ -399,11 +399,17 @@ class Neo4jStore:
     def wipe(self) -> None:
         """Tests only: delete every relationship, then every node (in batches of bounded size), keeping the
         schema and its version; the store gets a new id."""
-        for statement in (q.WIPE_EDGES, q.WIPE_BATCH):
-            while self._db.write(lambda tx, s=statement: tx.run(s, {"batch": _WIPE_BATCH}))[0]["deleted"]:
-                pass
         meta = {SCHEMA_VERSION_KEY: str(SCHEMA_VERSION), STORE_ID_KEY: uuid.uuid4().hex}  # a new store
-        self._db.write(lambda tx: tx.run(q.SET_META, _meta_rows(meta)))
+
+        def work(tx: CypherTransaction) -> bool:  # a graph of less than a batch goes in one transaction
+            for statement in (q.WIPE_EDGES, q.WIPE_BATCH):
+                if tx.run(statement, {"batch": _WIPE_BATCH})[0]["deleted"] == _WIPE_BATCH:
+                    return False  # maybe more: the next transaction goes on
+            tx.run(q.SET_META, _meta_rows(meta))
+            return True
+
+        while not self._db.write(work):
+            pass
 
     # -- writes ----------------------------------------------------------------------------------
     @contextmanager
