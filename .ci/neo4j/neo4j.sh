@@ -11,7 +11,9 @@
 # default 256; the crash test's throw-away server takes less), NEO4J_JAVA_OPTS (more JVM options; the test
 # servers take -XX:TieredStopAtLevel=1, the C1 compiler only: a start costs 10 s of CPU instead of 19 s),
 # NEO4J_PLAN_BY_SIZE (false for the test servers: one cached Cypher plan per statement, not one more for each
-# size class of each list parameter; see Neo4jServer.java).
+# size class of each list parameter; see Neo4jServer.java), NEO4J_EXPRESSIONS=interpreted and NEO4J_REPLAN=false
+# (the test servers too: Cypher expressions never compiled to bytecode, read plans never made again as the
+# counts change; see Neo4jServer.java).
 #
 # Memory: heap -Xms = -Xmx = $NEO4J_HEAP with the parallel collector (on 2 shared cores, G1 with a
 # 256 MiB start took 45 % of the server's CPU during an ingest in young and concurrent collections, this

@@ -50,7 +50,7 @@ def test_an_ingest_survives_the_server_dying_under_it(tmp_path):
     port = free_port()
     server = {"NEO4J_PORT": str(port), "NEO4J_RUN": str(tmp_path / "neo4j"), "KITH_NEO4J_PASSWORD": "crash-test-pw",
               "NEO4J_HEAP": "512m", "NEO4J_PAGECACHE": "32", "NEO4J_JAVA_OPTS": "-XX:TieredStopAtLevel=1",
-              "NEO4J_PLAN_BY_SIZE": "false"}
+              "NEO4J_PLAN_BY_SIZE": "false", "NEO4J_EXPRESSIONS": "interpreted", "NEO4J_REPLAN": "false"}
     uri = f"bolt://127.0.0.1:{port}"
     env = {"KITH_NEO4J_URI": uri, "KITH_NEO4J_PASSWORD": "crash-test-pw", "KITH_INTERNAL_DOMAINS": FIRM_DOMAIN,
            "KITH_EMAIL_BATCH": "20",  # a file a batch: the server dies between committed batches
