@@ -63,7 +63,7 @@ _INTERACTION_ROWS = 2_500  # interactions per CREATE_INTERACTIONS statement
 _SCHEMA_RULE_EXISTS = {"Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists",
                        "Neo.ClientError.Schema.ConstraintAlreadyExists", "Neo.ClientError.Schema.IndexAlreadyExists"}
 _NO_LIMIT = 2**62
-_WIPE_BATCH = 10_000  # relationships, then nodes, per delete: a batch must fit the transaction memory limit
+_WIPE_BATCH = 10_000  # relationships, then nodes, per delete; a transaction holds one delete of each at most
 _KNOWS_BATCH = 2_000  # edges per batch of columns of a refresh's read (iter_knows_columns(since))
 _KNOWS_PEOPLE_PER_ROW = 50  # people per row of a whole read (ALL_KNOWS): fewer rows, less driver work per row
 _KNOWS_ROWS = 100  # rows per batch of columns of a whole read
