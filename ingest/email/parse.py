@@ -21,7 +21,8 @@ from email.parser import BytesParser
 from email.policy import compat32
 from email.utils import getaddresses, parsedate_tz
 from functools import lru_cache
-from typing import NamedTuple
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 import charset_normalizer
 
@@ -74,6 +75,33 @@ class ParsedEmail:
         messages without a Message-ID)."""
         return _content_hash(self.data)
 
+    def essentials(self) -> Essentials:
+        return Essentials(self.message_id, self.data, self.date, self.from_, self.to, self.cc, self.bcc,
+                          self.subject, self.in_reply_to, self.references, self.category, self.body, self.signature)
+
+
+class Essentials(NamedTuple):
+    """What the worker's ``prepare`` reads of a message: ``ParsedEmail``'s fields of the same names
+    (fast.read_simple makes one without a ParsedEmail)."""
+
+    message_id: str
+    data: bytes
+    date: int | None
+    from_: list[Address]
+    to: list[Address]
+    cc: list[Address]
+    bcc: list[Address]
+    subject: str
+    in_reply_to: str
+    references: list[str]
+    category: Category
+    body: str
+    signature: str
+
+    @property
+    def content_hash(self) -> str:
+        return _content_hash(self.data)
+
 
 class Limits(NamedTuple):
     """What one message may hold (Settings.max_header_bytes, max_recipients): past them it is skipped
@@ -98,7 +126,11 @@ def parse_message(raw: RawMessage, limits: Limits = Limits()) -> ParsedEmail:
         msg = _single_part(data) or BytesParser(policy=compat32).parsebytes(data)
     except RecursionError:
         raise MessageError("MIME nesting too deep to parse", raw.source, raw.position) from None
-    headers = _Headers(msg)
+    try:
+        hint = content_charset(msg)
+    except (ValueError, LookupError):
+        hint = None
+    headers = Headers(msg.raw_items(), hint)
     if not headers.names:
         raise MessageError("no header block: not an email", raw.source, raw.position)
     if not headers.names & {"from", "to", "date"}:
@@ -328,17 +360,14 @@ def _decode_raw_jis(text: str) -> str:
 _RAW_BYTES = re.compile("[\udc80-\udcff]")
 
 
-class _Headers:
-    """Header values of one message, unfolded, with raw 8-bit bytes decoded (RFC 6532)."""
+class Headers:
+    """Header values of one message, unfolded, with raw 8-bit bytes decoded (RFC 6532); ``fields`` are
+    the message's raw (name, value) pairs, ``hint`` the charset its Content-Type declares."""
 
-    def __init__(self, msg: Message) -> None:
-        try:
-            hint = content_charset(msg)
-        except (ValueError, LookupError):
-            hint = None
+    def __init__(self, fields: Iterable[tuple[str, Any]], hint: str | None) -> None:
         self.hints = ("utf-8", hint)
         self.values: dict[str, list[str]] = {}  # lower-case name -> its values, in order
-        for name, value in msg.raw_items():
+        for name, value in fields:
             if type(value) is str and value.isascii() and "\n" not in value:  # most: nothing to unfold or decode
                 value = value.strip()
             else:
@@ -612,14 +641,20 @@ def _body_text(msg: Message) -> str:
                 if isinstance(subparts, list):
                     stack.extend((p, depth + 1) for p in reversed(subparts))
             continue
-        if str(part.get("content-disposition") or "").strip().lower().startswith("attachment"):
-            continue
-        ctype = content_type(part)
+        ctype = inline_text_type(part.get("content-disposition"), content_type(part))
         if ctype == "text/plain":
             return _part_text(part)
         if ctype == "text/html" and html is None:
             html = part
     return html_to_text(_part_text(html)) if html is not None else ""
+
+
+def inline_text_type(disposition: object, ctype: str) -> str:
+    """``ctype`` when a leaf part of that type and Content-Disposition holds body text (text/plain,
+    else text/html as text), else ''."""
+    if str(disposition or "").strip().lower().startswith("attachment"):
+        return ""
+    return ctype if ctype in ("text/plain", "text/html") else ""
 
 
 def _part_text(part: Message) -> str:
@@ -633,6 +668,11 @@ def _part_text(part: Message) -> str:
         charset = content_charset(part)
     except (ValueError, LookupError):
         charset = None
+    return payload_text(payload, charset)
+
+
+def payload_text(payload: bytes, charset: str | None) -> str:
+    """The text of a part's decoded payload: its first MiB, in its charset."""
     return decode_bytes(payload[:_MAX_TEXT_BYTES], charset)
 
 
