@@ -72,7 +72,7 @@ class _Indexed:
     def sender_local_parts(self) -> tuple[str, ...]:
         """Local parts of From/Sender, read loosely (bounce senders are often odd); read once, asked twice."""
         if self._sender_locals is None:
-            self._sender_locals = _local_parts(_senders_text(self.get))
+            self._sender_locals = _local_parts(_senders_text(self.get("from"), self.get("sender")))
         return self._sender_locals
 
     def keys(self) -> list[str]:
@@ -131,8 +131,9 @@ def quick_category(headers: Mapping[str, list[str]], ctype: str, subject: str, f
     return_path = headers.get("return-path")
     if return_path and "".join(return_path[0].split()) == "<>":
         return None
-    first = {name: headers[name][0] for name in ("from", "sender") if name in headers}.get
-    if not _ordinary_subject(subject) or _robot_sender(_senders_text(first)):
+    froms, senders = headers.get("from"), headers.get("sender")
+    if not _ordinary_subject(subject) or _robot_sender(
+            _senders_text(froms[0] if froms else None, senders[0] if senders else None)):
         return None
     text = notification()
     ses = _SES_NOTIFICATION.search(text) if "notificationType" in text else None
@@ -153,9 +154,9 @@ def _robot_sender(senders: str) -> bool:
     return any(_BOUNCE_SENDERS.match(local) or _LIST_MANAGER_SENDERS.match(local) for local in _local_parts(senders))
 
 
-def _senders_text(get: Callable[[str], object]) -> str:
-    """From and Sender as the sender rules read them, lower-case."""
-    return f"{_squeezed(get('from'))} {_squeezed(get('sender'))}".lower()
+def _senders_text(from_: str | None, sender: str | None) -> str:
+    """The first From and Sender values as the sender rules read them, lower-case."""
+    return f"{_squeezed(from_)} {_squeezed(sender)}".lower()
 
 
 def _header(msg: Message, name: str) -> str:

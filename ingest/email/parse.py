@@ -14,6 +14,7 @@ import codecs
 import hashlib
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.message import Message
@@ -21,7 +22,6 @@ from email.parser import BytesParser
 from email.policy import compat32
 from email.utils import getaddresses, parsedate_tz
 from functools import lru_cache
-from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 import charset_normalizer
