@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import importlib
+import random
 
 import pytest
 
@@ -128,3 +129,44 @@ def _category(data: bytes):  # type: ignore[no-untyped-def]
     except MessageError as exc:
         return exc.reason
     return msg.category, msg.category_reason
+
+
+# Pieces of messages, combined at random: every field the fast read or the cheap test looks at, in
+# usual and odd spellings.
+FIELDS = [
+    "From: Ann Lee <ann@example.com>", "From: =?utf-8?q?Jos=C3=A9?= <jose@example.es>", "From: noreply@example.com",
+    "From: MAILER-DAEMON@example.com", "from: owner-dev@example.org", "From: \"Lee, Ann\" <ann@example.com>",
+    "To: b@example.com, \"C D\" <c@example.com>", "To: b@example.com", "Cc: e@example.com", "Bcc: f@example.com",
+    "Sender: list-bounces@example.org", "Reply-To: Ann Lee <ann@example.com>", "X-From: Ann Lee",
+    "Subject: Lunch", "Subject: Re: Lunch", "Subject: Out of office", "Subject: Undeliverable: Lunch",
+    "Subject: =?utf-8?b?Q2Fmw6k=?=", "Date: Mon, 01 Jan 2018 10:00:00 +0000", "Date: 2018-01-01 10:00",
+    "Message-ID: <m1@example.com>", "In-Reply-To: <m0@example.com>", "References: <r0@x> <m0@example.com>",
+    "Content-Type: text/plain; charset=utf-8", "Content-Type: text/plain; charset=iso-8859-1",
+    "Content-Type: text/html", "Content-Type: application/pdf", "Content-Type: text/plain; charset=bogus",
+    "Content-Type: message/delivery-status", "Content-Type: multipart/mixed; boundary=b",
+    "Content-Transfer-Encoding: quoted-printable", "Content-Transfer-Encoding: base64",
+    "Content-Transfer-Encoding: 8bit", "Content-Transfer-Encoding: x-uuencode",
+    "Content-Disposition: attachment; filename=a.txt", "Content-Disposition: inline",
+    "Return-Path: <>", "Return-Path: <ann@example.com>", "Precedence: bulk", "Precedence: list",
+    "Auto-Submitted: auto-replied", "Auto-Submitted: no", "List-Id: <dev.example.org>", "X-Mailgun-Sid: x",
+    "List-Unsubscribe: <x>", "List-Unsubscribe-Post: List-Unsubscribe=One-Click", "X-Failed-Recipients: g@x.com",
+    "Subject: folded\n  over two lines", "X-Empty:",
+]
+BODIES = [
+    "Hi Ann,\n\nLunch on Friday?\n\nBest,\nBob\n", "Caf=C3=A9 =\nau lait\n", "aGVsbG8gdGhlcmUK\n",
+    "<p>Hi <b>there</b></p>\n", '{"notificationType":"Bounce"}\n', "eyJub3RpZmljYXRpb25UeXBlIjoiQm91bmNlIn0=\n",
+    "On Mon, Ann wrote:\n> earlier\n", "",
+]
+
+
+def test_random_messages_read_fast_as_they_parse_in_full(monkeypatch) -> None:
+    rng = random.Random(19)
+    items = [("\n".join(rng.sample(FIELDS, rng.randint(1, 9))) + "\n\n" + rng.choice(BODIES)).encode()
+             for _ in range(3000)]
+    limits = Limits(header_bytes=400, recipients=2)
+    fast = [read_simple(d, limits) for d in items]
+    assert sum(f is not None for f in fast) > len(items) / 10
+    categories = [_category(d) for d in items]
+    monkeypatch.setattr(classify_mod, "quick_category", lambda *args: None)  # the full rules, every time
+    assert [f for f in fast if f is not None] == [_essentials(d, limits) for d, f in zip(items, fast) if f is not None]
+    assert [_category(d) for d in items] == categories
