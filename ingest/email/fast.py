@@ -13,7 +13,7 @@ cheap test (classify.quick_category) is what makes skipping the ``Message`` pay.
 from __future__ import annotations
 
 import quopri
-from email._encoded_words import decode_b
+from email._encoded_words import decode_b  # what Message.get_payload decodes base64 with
 
 from kith.ingest.email.bodies import html_to_text, split_body
 from kith.ingest.email.classify import classify, notification_text, quick_category
