@@ -5,7 +5,8 @@ header block of plain fields (encoded words are fine: they are ASCII).
 ``read_simple`` takes such a message and returns None for anything else, which then goes through
 ``parse_message`` unchanged: multipart and message/* bodies, raw 8-bit bytes in a header (their
 charset is guessed from the body's), a defective header block, uuencoded bodies, and every message
-``parse_message`` refuses (empty, no From/To/Date, past a limit), so that its reason stays its own.
+``parse_message`` refuses (empty, no From/To/Date, a header block past its limit), so that its reason
+stays its own (past the recipient limit, ``read_people`` raises the same MessageError).
 Each step calls the helper ``parse_message`` calls, so both give the same result; the classifier's
 cheap test (classify.quick_category) is what makes skipping the ``Message`` pay.
 """
@@ -24,12 +25,10 @@ from kith.ingest.email.parse import (
     Essentials,
     Headers,
     Limits,
-    _date,
-    _message_ids,
     _normalise,
-    _with_names,
     inline_text_type,
     payload_text,
+    read_people,
 )
 
 _UUENCODED = ("x-uuencode", "uuencode", "uue", "x-uue")
@@ -37,7 +36,8 @@ _UUENCODED = ("x-uuencode", "uuencode", "uue", "x-uue")
 
 def read_simple(raw: bytes, limits: Limits = Limits()) -> Essentials | None:
     """``parse_message(raw, limits).essentials()`` for a single-part message with an ASCII header
-    block; None when the message is not of that shape (or is refused)."""
+    block; None when the message is not of that shape (or is refused, except past the recipient
+    limit: then the same MessageError)."""
     data = _normalise(raw)
     end = data.find(b"\n\n")
     if end < 0 or end > limits.header_bytes:
@@ -64,39 +64,19 @@ def read_simple(raw: bytes, limits: Limits = Limits()) -> Essentials | None:
     headers = Headers(fields, charset)
     if not headers.names & {"from", "to", "date"}:
         return None
-    to, cc, bcc = headers.addresses("to"), headers.addresses("cc"), headers.addresses("bcc")
-    if len(to) + len(cc) + len(bcc) > limits.recipients:
-        return None
-    senders, reply_to = headers.addresses("sender"), headers.addresses("reply-to")
-    known = {a.address.lower(): a.name for a in (*senders, *reply_to) if a.name}
-    from_ = _with_names(headers.addresses("from"), headers.text("x-from"), known)
-    subject = headers.text("subject")
-
+    people = read_people(headers, limits)  # past the recipient limit, raises as parse_message does
     body_bytes = data[end + 2 :]
     kind = inline_text_type(first.get("content-disposition"), ctype)
     text = payload_text(_decoded(body_bytes, encoding), charset) if kind else ""
     body, signature = split_body(html_to_text(text) if kind == "text/html" else text)
     payload = body_bytes.decode("ascii", "surrogateescape")  # Message's payload
     category, _ = quick_category(
-        headers.values, ctype, subject, from_,
+        headers.values, ctype, people.subject, people.from_,
         lambda: notification_text(payload, first.get("content-transfer-encoding", ""),
                                   lambda: _decoded(body_bytes, encoding)),
-    ) or classify(BuiltMessage(fields, payload), headers.values, from_, subject)
-    return Essentials(
-        message_id=next(iter(_message_ids(headers.raw("message-id"))), ""),
-        data=data,
-        date=_date(headers.text("date"), headers.all_raw("received")),
-        from_=from_,
-        to=_with_names(to, headers.text("x-to"), known),
-        cc=_with_names(cc, headers.text("x-cc"), known),
-        bcc=_with_names(bcc, headers.text("x-bcc"), known),
-        subject=subject,
-        in_reply_to=next(iter(_message_ids(headers.raw("in-reply-to"))), ""),
-        references=_message_ids(" ".join(headers.all_raw("references"))),
-        category=category,
-        body=body,
-        signature=signature,
-    )
+    ) or classify(BuiltMessage(fields, payload), headers.values, people.from_, people.subject)
+    return Essentials(people.message_id, data, people.date, people.from_, people.to, people.cc, people.bcc,
+                      people.subject, people.in_reply_to, people.references, category, body, signature)
 
 
 def _decoded(body: bytes, encoding: str) -> bytes:

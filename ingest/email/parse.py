@@ -136,37 +136,69 @@ def parse_message(raw: RawMessage, limits: Limits = Limits()) -> ParsedEmail:
     if not headers.names & {"from", "to", "date"}:
         raise MessageError("no From, To or Date header: not an email", raw.source, raw.position)
 
-    to, cc, bcc = headers.addresses("to"), headers.addresses("cc"), headers.addresses("bcc")
-    if len(to) + len(cc) + len(bcc) > limits.recipients:
-        raise MessageError(over_limit(f"{len(to) + len(cc) + len(bcc):,} recipients", limits.recipients,
-                                      "KITH_MAX_RECIPIENTS"), raw.source, raw.position)
-    senders, reply_to = headers.addresses("sender"), headers.addresses("reply-to")
-    known = {a.address.lower(): a.name for a in (*senders, *reply_to) if a.name}
-    from_ = _with_names(headers.addresses("from"), headers.text("x-from"), known)
-    subject = headers.text("subject")
-    text = _body_text(msg)
-    body, signature = split_body(text)
-    category, reason = classify(msg, headers.values, from_, subject)
+    people = read_people(headers, limits, raw.source, raw.position)
+    body, signature = split_body(_body_text(msg))
+    category, reason = classify(msg, headers.values, people.from_, people.subject)
     return ParsedEmail(
         source=raw.source,
         position=raw.position,
-        message_id=next(iter(_message_ids(headers.raw("message-id"))), ""),
-        date=_date(headers.text("date"), headers.all_raw("received")),
-        from_=from_,
-        sender=senders[0] if senders else None,
-        reply_to=reply_to,
-        to=_with_names(to, headers.text("x-to"), known),
-        cc=_with_names(cc, headers.text("x-cc"), known),
-        bcc=_with_names(bcc, headers.text("x-bcc"), known),
-        subject=subject,
-        in_reply_to=next(iter(_message_ids(headers.raw("in-reply-to"))), ""),
-        references=_message_ids(" ".join(headers.all_raw("references"))),
+        message_id=people.message_id,
+        date=people.date,
+        from_=people.from_,
+        sender=people.senders[0] if people.senders else None,
+        reply_to=people.reply_to,
+        to=people.to,
+        cc=people.cc,
+        bcc=people.bcc,
+        subject=people.subject,
+        in_reply_to=people.in_reply_to,
+        references=people.references,
         list_id=_list_id(headers.text("list-id")),
         category=category,
         category_reason=reason,
         body=body,
         signature=signature,
         data=data,
+    )
+
+
+class People(NamedTuple):
+    """Who wrote a message to whom, when, about what and in answer to which message: its headers as
+    ``parse_message`` reads them (display names filled in from other headers)."""
+
+    from_: list[Address]
+    senders: list[Address]
+    reply_to: list[Address]
+    to: list[Address]
+    cc: list[Address]
+    bcc: list[Address]
+    subject: str
+    message_id: str
+    date: int | None
+    in_reply_to: str
+    references: list[str]
+
+
+def read_people(headers: Headers, limits: Limits, source: str = "", position: str = "") -> People:
+    """The ``People`` of a message's headers; raise ``MessageError`` past the recipient limit."""
+    to, cc, bcc = headers.addresses("to"), headers.addresses("cc"), headers.addresses("bcc")
+    if len(to) + len(cc) + len(bcc) > limits.recipients:
+        raise MessageError(over_limit(f"{len(to) + len(cc) + len(bcc):,} recipients", limits.recipients,
+                                      "KITH_MAX_RECIPIENTS"), source, position)
+    senders, reply_to = headers.addresses("sender"), headers.addresses("reply-to")
+    known = {a.address.lower(): a.name for a in (*senders, *reply_to) if a.name}
+    return People(
+        from_=_with_names(headers.addresses("from"), headers.text("x-from"), known),
+        senders=senders,
+        reply_to=reply_to,
+        to=_with_names(to, headers.text("x-to"), known),
+        cc=_with_names(cc, headers.text("x-cc"), known),
+        bcc=_with_names(bcc, headers.text("x-bcc"), known),
+        subject=headers.text("subject"),
+        message_id=next(iter(_message_ids(headers.raw("message-id"))), ""),
+        date=_date(headers.text("date"), headers.all_raw("received")),
+        in_reply_to=next(iter(_message_ids(headers.raw("in-reply-to"))), ""),
+        references=_message_ids(" ".join(headers.all_raw("references"))),
     )
 
 
