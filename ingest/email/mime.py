@@ -51,6 +51,16 @@ def content_charset(msg: Message) -> str | None:
     return _content_charset(value)
 
 
+def header_content_type(value: str | None) -> str:
+    """``get_content_type()`` of a top-level message whose Content-Type header is ``value`` (ASCII)."""
+    return "text/plain" if value is None else _content_type(value)
+
+
+def header_charset(value: str | None) -> str | None:
+    """``get_content_charset()`` of a message whose Content-Type header is ``value`` (ASCII); raises as it does."""
+    return None if value is None else _content_charset(value)
+
+
 def _probe(value: str) -> Message:
     msg = Message()
     msg._headers = [("Content-Type", value)]

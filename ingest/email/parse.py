@@ -14,6 +14,7 @@ import codecs
 import hashlib
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.message import Message
@@ -21,7 +22,7 @@ from email.parser import BytesParser
 from email.policy import compat32
 from email.utils import getaddresses, parsedate_tz
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import charset_normalizer
 
@@ -74,6 +75,33 @@ class ParsedEmail:
         messages without a Message-ID)."""
         return _content_hash(self.data)
 
+    def essentials(self) -> Essentials:
+        return Essentials(self.message_id, self.data, self.date, self.from_, self.to, self.cc, self.bcc,
+                          self.subject, self.in_reply_to, self.references, self.category, self.body, self.signature)
+
+
+class Essentials(NamedTuple):
+    """What the worker's ``prepare`` reads of a message: ``ParsedEmail``'s fields of the same names
+    (fast.read_simple makes one without a ParsedEmail)."""
+
+    message_id: str
+    data: bytes
+    date: int | None
+    from_: list[Address]
+    to: list[Address]
+    cc: list[Address]
+    bcc: list[Address]
+    subject: str
+    in_reply_to: str
+    references: list[str]
+    category: Category
+    body: str
+    signature: str
+
+    @property
+    def content_hash(self) -> str:
+        return _content_hash(self.data)
+
 
 class Limits(NamedTuple):
     """What one message may hold (Settings.max_header_bytes, max_recipients): past them it is skipped
@@ -98,43 +126,79 @@ def parse_message(raw: RawMessage, limits: Limits = Limits()) -> ParsedEmail:
         msg = _single_part(data) or BytesParser(policy=compat32).parsebytes(data)
     except RecursionError:
         raise MessageError("MIME nesting too deep to parse", raw.source, raw.position) from None
-    headers = _Headers(msg)
+    try:
+        hint = content_charset(msg)
+    except (ValueError, LookupError):
+        hint = None
+    headers = Headers(msg.raw_items(), hint)
     if not headers.names:
         raise MessageError("no header block: not an email", raw.source, raw.position)
     if not headers.names & {"from", "to", "date"}:
         raise MessageError("no From, To or Date header: not an email", raw.source, raw.position)
 
-    to, cc, bcc = headers.addresses("to"), headers.addresses("cc"), headers.addresses("bcc")
-    if len(to) + len(cc) + len(bcc) > limits.recipients:
-        raise MessageError(over_limit(f"{len(to) + len(cc) + len(bcc):,} recipients", limits.recipients,
-                                      "KITH_MAX_RECIPIENTS"), raw.source, raw.position)
-    senders, reply_to = headers.addresses("sender"), headers.addresses("reply-to")
-    known = {a.address.lower(): a.name for a in (*senders, *reply_to) if a.name}
-    from_ = _with_names(headers.addresses("from"), headers.text("x-from"), known)
-    subject = headers.text("subject")
-    text = _body_text(msg)
-    body, signature = split_body(text)
-    category, reason = classify(msg, headers.values, from_, subject)
+    people = read_people(headers, limits, raw.source, raw.position)
+    body, signature = split_body(_body_text(msg))
+    category, reason = classify(msg, headers.values, people.from_, people.subject)
     return ParsedEmail(
         source=raw.source,
         position=raw.position,
-        message_id=next(iter(_message_ids(headers.raw("message-id"))), ""),
-        date=_date(headers.text("date"), headers.all_raw("received")),
-        from_=from_,
-        sender=senders[0] if senders else None,
-        reply_to=reply_to,
-        to=_with_names(to, headers.text("x-to"), known),
-        cc=_with_names(cc, headers.text("x-cc"), known),
-        bcc=_with_names(bcc, headers.text("x-bcc"), known),
-        subject=subject,
-        in_reply_to=next(iter(_message_ids(headers.raw("in-reply-to"))), ""),
-        references=_message_ids(" ".join(headers.all_raw("references"))),
+        message_id=people.message_id,
+        date=people.date,
+        from_=people.from_,
+        sender=people.senders[0] if people.senders else None,
+        reply_to=people.reply_to,
+        to=people.to,
+        cc=people.cc,
+        bcc=people.bcc,
+        subject=people.subject,
+        in_reply_to=people.in_reply_to,
+        references=people.references,
         list_id=_list_id(headers.text("list-id")),
         category=category,
         category_reason=reason,
         body=body,
         signature=signature,
         data=data,
+    )
+
+
+class People(NamedTuple):
+    """Who wrote a message to whom, when, about what and in answer to which message: its headers as
+    ``parse_message`` reads them (display names filled in from other headers)."""
+
+    from_: list[Address]
+    senders: list[Address]
+    reply_to: list[Address]
+    to: list[Address]
+    cc: list[Address]
+    bcc: list[Address]
+    subject: str
+    message_id: str
+    date: int | None
+    in_reply_to: str
+    references: list[str]
+
+
+def read_people(headers: Headers, limits: Limits, source: str = "", position: str = "") -> People:
+    """The ``People`` of a message's headers; raise ``MessageError`` past the recipient limit."""
+    to, cc, bcc = headers.addresses("to"), headers.addresses("cc"), headers.addresses("bcc")
+    if len(to) + len(cc) + len(bcc) > limits.recipients:
+        raise MessageError(over_limit(f"{len(to) + len(cc) + len(bcc):,} recipients", limits.recipients,
+                                      "KITH_MAX_RECIPIENTS"), source, position)
+    senders, reply_to = headers.addresses("sender"), headers.addresses("reply-to")
+    known = {a.address.lower(): a.name for a in (*senders, *reply_to) if a.name}
+    return People(
+        from_=_with_names(headers.addresses("from"), headers.text("x-from"), known),
+        senders=senders,
+        reply_to=reply_to,
+        to=_with_names(to, headers.text("x-to"), known),
+        cc=_with_names(cc, headers.text("x-cc"), known),
+        bcc=_with_names(bcc, headers.text("x-bcc"), known),
+        subject=headers.text("subject"),
+        message_id=next(iter(_message_ids(headers.raw("message-id"))), ""),
+        date=_date(headers.text("date"), headers.all_raw("received")),
+        in_reply_to=next(iter(_message_ids(headers.raw("in-reply-to"))), ""),
+        references=_message_ids(" ".join(headers.all_raw("references"))),
     )
 
 
@@ -328,17 +392,14 @@ def _decode_raw_jis(text: str) -> str:
 _RAW_BYTES = re.compile("[\udc80-\udcff]")
 
 
-class _Headers:
-    """Header values of one message, unfolded, with raw 8-bit bytes decoded (RFC 6532)."""
+class Headers:
+    """Header values of one message, unfolded, with raw 8-bit bytes decoded (RFC 6532); ``fields`` are
+    the message's raw (name, value) pairs, ``hint`` the charset its Content-Type declares."""
 
-    def __init__(self, msg: Message) -> None:
-        try:
-            hint = content_charset(msg)
-        except (ValueError, LookupError):
-            hint = None
+    def __init__(self, fields: Iterable[tuple[str, Any]], hint: str | None) -> None:
         self.hints = ("utf-8", hint)
         self.values: dict[str, list[str]] = {}  # lower-case name -> its values, in order
-        for name, value in msg.raw_items():
+        for name, value in fields:
             if type(value) is str and value.isascii() and "\n" not in value:  # most: nothing to unfold or decode
                 value = value.strip()
             else:
@@ -612,14 +673,20 @@ def _body_text(msg: Message) -> str:
                 if isinstance(subparts, list):
                     stack.extend((p, depth + 1) for p in reversed(subparts))
             continue
-        if str(part.get("content-disposition") or "").strip().lower().startswith("attachment"):
-            continue
-        ctype = content_type(part)
+        ctype = inline_text_type(part.get("content-disposition"), content_type(part))
         if ctype == "text/plain":
             return _part_text(part)
         if ctype == "text/html" and html is None:
             html = part
     return html_to_text(_part_text(html)) if html is not None else ""
+
+
+def inline_text_type(disposition: object, ctype: str) -> str:
+    """``ctype`` when a leaf part of that type and Content-Disposition holds body text (text/plain,
+    else text/html as text), else ''."""
+    if str(disposition or "").strip().lower().startswith("attachment"):
+        return ""
+    return ctype if ctype in ("text/plain", "text/html") else ""
 
 
 def _part_text(part: Message) -> str:
@@ -633,6 +700,11 @@ def _part_text(part: Message) -> str:
         charset = content_charset(part)
     except (ValueError, LookupError):
         charset = None
+    return payload_text(payload, charset)
+
+
+def payload_text(payload: bytes, charset: str | None) -> str:
+    """The text of a part's decoded payload: its first MiB, in its charset."""
     return decode_bytes(payload[:_MAX_TEXT_BYTES], charset)
 
 

@@ -16,6 +16,7 @@ from kith.graph.model import Category
 from kith.graph.settings import PrivacyMode
 from kith.graph.text import document_text, index_text
 from kith.ingest.email.classify import FORWARD_PREFIX, REPLY_PREFIX
+from kith.ingest.email.fast import read_simple
 from kith.ingest.email.parse import Address, Limits, MessageError, parse_message
 from kith.ingest.email.sources import RawMessage
 from kith.ingest.identity.addresses import normalize_address
@@ -93,7 +94,7 @@ def prepare(data: bytes, privacy: PrivacyMode | str, limits: Limits = Limits()) 
     unknown privacy mode is a caller's bug, refused)."""
     privacy = privacy if type(privacy) is PrivacyMode else PrivacyMode(privacy)
     try:
-        msg = parse_message(RawMessage("", "", data), limits)
+        msg = read_simple(data, limits) or parse_message(RawMessage("", "", data), limits).essentials()
     except MessageError as exc:
         return exc.reason
     except Exception as exc:  # a parser bug must not stop a batch: the caller reports where it was
