@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Protocol
 
 from kith.graph.knows import deltas, reply_deltas
-from kith.graph.model import Attendance, Category, Interaction, InteractionKind, InteractionWrite, Participant, Provenance, Role
+from kith.graph.model import (
+    Attendance, Category, Interaction, InteractionKind, InteractionWrite, Participant, Provenance, Role,
+)
 from kith.graph.gc_tuning import fewer_collections
 from kith.graph.settings import PrivacyMode, Settings
 from kith.graph.store import Store
@@ -237,7 +239,7 @@ class EmailIngest:
         if sender_id is None:
             self.report.skip("erased person", source)
             return None
-        participants = [Participant(sender_id, Role.FROM, _UNKNOWN, sender)]  # positional: ~2x faster
+        participants = [Participant(sender_id, Role.FROM, _UNKNOWN, sender)]  # positional: cheaper than keywords
         person, excluded, at = resolver.person, resolver.is_excluded, mail.date  # looked up once per message
         for role, addresses in ((Role.TO, mail.to), (Role.CC, mail.cc), (Role.BCC, mail.bcc)):
             for name, address in addresses:
