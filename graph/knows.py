@@ -33,13 +33,18 @@ def deltas(item: Interaction, parent: Interaction | None = None) -> list[Knows]:
         return out.setdefault((k.a, k.b), k), x_is_a
 
     if item.kind == InteractionKind.EMAIL:  # the hot path of the ingest: one pass, one Knows per pair
-        sender = _first(item, Role.FROM)
+        sender = None
+        recipients: dict[str, None] = {}
+        for p in item.participants:
+            if p.role in _RECIPIENTS:
+                recipients[p.person_id] = None
+            elif sender is None and p.role == Role.FROM:
+                sender = p.person_id
         if sender is not None:
-            recipients = [p for p in dict.fromkeys(p.person_id for p in item.participants if p.role in _RECIPIENTS)
-                          if p != sender]
-            for r in recipients:
-                k = (Knows(sender, r, at, at, emails_ab=1, email_weight=1 / len(recipients)) if sender < r
-                     else Knows(r, sender, at, at, emails_ba=1, email_weight=1 / len(recipients)))
+            recipients.pop(sender, None)
+            weight = 1 / len(recipients) if recipients else 0
+            for r in recipients:  # positional: a, b, first_at, last_at, emails_ab, emails_ba, email_weight
+                k = Knows(sender, r, at, at, 1, 0, weight) if sender < r else Knows(r, sender, at, at, 0, 1, weight)
                 out[(k.a, k.b)] = k
     elif item.kind in (InteractionKind.MEETING, InteractionKind.CALL):
         met = [

@@ -42,7 +42,7 @@ from kith.graph.model import (
     WorksAt,
 )
 from kith.graph.store import COUNT_KEYS, KNOWS_COLUMNS, STORE_ID_KEY, Contact, PathFacts
-from kith.graph.store_rows import knows_values, provenance_values, row_of, snapshot_json
+from kith.graph.store_rows import knows_values, provenance_values, row_of, snapshot_json, sum_knows
 from kith.graph.text import index_text
 
 if TYPE_CHECKING:
@@ -591,7 +591,7 @@ class Neo4jStore:
         return self._write(work)
 
     def replace_knows(self, person_ids: Sequence[str], edges: Sequence[Knows]) -> None:
-        rows = [_knows_row(k) for k in _sum_knows(edges)]
+        rows = [_knows_row(k) for k in sum_knows(edges)]
         targets = _unique(person_ids)
 
         def work(tx: CypherTransaction) -> None:
@@ -875,7 +875,7 @@ def _add_interactions(writes: Sequence[InteractionWrite], tx: CypherTransaction)
     rows = [_interaction_row(w.interaction) for w in new]
     for start in range(0, len(rows), _INTERACTION_ROWS):
         tx.run(q.CREATE_INTERACTIONS, {"rows": rows[start : start + _INTERACTION_ROWS]})
-    for batch in _batches([_knows_row(k) for k in _sum_knows(k for w in new for k in w.knows)]):
+    for batch in _batches([_knows_row(k) for k in sum_knows(k for w in new for k in w.knows)]):
         tx.run(q.MERGE_KNOWS, {"rows": batch})
     return [w.interaction.id for w in new]
 
@@ -903,12 +903,3 @@ def _meta_rows(items: Mapping[str, str]) -> dict[str, list[dict[str, str]]]:
     return {"rows": [{"key": key, "value": value} for key, value in items.items()]}
 
 
-def _sum_knows(deltas: Iterable[Knows]) -> list[Knows]:
-    """One row per pair, so a batch never merges the same edge twice."""
-    pairs: dict[tuple[str, str], Knows] = {}
-    for k in deltas:
-        if (k.a, k.b) in pairs:
-            pairs[(k.a, k.b)].add(k)
-        else:
-            pairs[(k.a, k.b)] = Knows(k.a, k.b, k.first_at, k.last_at, **{c: getattr(k, c) for c in KNOWS_COUNTERS})
-    return list(pairs.values())

@@ -282,41 +282,43 @@ class SQLiteStore:
                 )
             new = [w for i, w in unique.items() if i not in existing]
             items = [w.interaction for w in new]
-            conn.executemany(
-                f"INSERT INTO interactions ({_INTERACTION_SELECT}) VALUES ({', '.join('?' * 14)})",
-                [
-                    (i.id, str(i.kind), i.occurred_at, i.subject, _topics_json(i.topics), i.body, i.thread_id,
-                     i.parent_id, str(i.category), i.duration_s, *provenance_values(i.provenance))
-                    for i in items
-                ],
-            )
-            _count_topics(conn, Counter(t for i in items for t in set(i.topics)))
-            conn.executemany(  # in key order, ~15 % faster (an interaction's first (person, role) still wins)
-                "INSERT OR IGNORE INTO participants (interaction_id, person_id, role, status, position, address) "
-                "VALUES (?,?,?,?,?,?)",
-                sorted(((i.id, p.person_id, str(p.role), str(p.status), n, p.address)
-                        for i in items for n, p in enumerate(i.participants)), key=_PARTICIPANT_KEY),
-            )
-            documents = {i.id: i.document() for i in items}
-            self._index(conn, [(i.id, str(i.kind), i.occurred_at, documents[i.id][0]) for i in items], fresh=True,
-                        tokens={doc_id: tokens for doc_id, (_, tokens) in documents.items()})
-            gen = _next_generation(conn)
-            conn.executemany(_KNOWS_UPSERT, [(*knows_values(k), gen) for w in new for k in w.knows])
+            # Every table's rows in one pass over the batch. A document's row id is given, not read back per
+            # row by its doc_id: the ids SQLite would assign (max + 1 on), within this write transaction.
+            rows, participants, docs, fts, topics = [], [], [], [], Counter()
+            rowid = conn.execute("SELECT coalesce(max(rowid), 0) FROM documents").fetchone()[0]
+            for i in items:
+                iid, kind, at = i.id, str(i.kind), i.occurred_at
+                rows.append((iid, kind, at, i.subject, _topics_json(i.topics), i.body, i.thread_id, i.parent_id,
+                             str(i.category), i.duration_s, *provenance_values(i.provenance)))
+                if i.topics:
+                    topics.update(set(i.topics))
+                participants += [(iid, p.person_id, str(p.role), str(p.status), n, p.address)
+                                 for n, p in enumerate(i.participants)]
+                text, tokens = i.document()
+                if text:
+                    rowid += 1
+                    docs.append((rowid, iid, kind, at, text))
+                    fts.append((rowid, tokens))
+            conn.executemany(f"INSERT INTO interactions ({_INTERACTION_SELECT}) VALUES ({', '.join('?' * 14)})", rows)
+            _count_topics(conn, topics)
+            participants.sort(key=_PARTICIPANT_KEY)  # in key order, ~15 % faster (the first (person, role) still wins)
+            conn.executemany("INSERT OR IGNORE INTO participants (interaction_id, person_id, role, status, position, "
+                             "address) VALUES (?,?,?,?,?,?)", participants)
+            conn.executemany("INSERT INTO documents (rowid, doc_id, kind, occurred_at, text) VALUES (?,?,?,?,?)", docs)
+            conn.executemany("INSERT INTO documents_fts (rowid, tokens) VALUES (?, ?)", fts)
+            gen = _next_generation(conn)  # one upsert per pair and batch
+            conn.executemany(_KNOWS_UPSERT, [(*knows_values(k), gen)
+                                             for k in store_rows.sum_knows(k for w in new for k in w.knows)])
         return [i.id for i in items]
 
-    def _index(self, conn: sqlite3.Connection, docs: list[tuple[str, str, int | None, str]], fresh: bool = False,
-               tokens: dict[str, str] | None = None) -> None:
-        """(Re)index searchable documents; empty text removes a document. ``fresh``: none is indexed yet;
-        ``tokens``: the documents' index_text where it is known already."""
-        if not fresh:
-            self._unindex(conn, [d[0] for d in docs])
+    def _index(self, conn: sqlite3.Connection, docs: list[tuple[str, str, int | None, str]]) -> None:
+        """(Re)index searchable documents; empty text removes a document."""
+        self._unindex(conn, [d[0] for d in docs])
         docs = [d for d in docs if d[3]]
         conn.executemany("INSERT INTO documents (doc_id, kind, occurred_at, text) VALUES (?,?,?,?)", docs)
-        known = tokens or {}
-        tokens = {d[0]: known[d[0]] if d[0] in known else index_text(d[3]) for d in docs}
         conn.executemany(  # each document's row id read by its unique doc_id, in the same statement
             "INSERT INTO documents_fts (rowid, tokens) VALUES ((SELECT rowid FROM documents WHERE doc_id = ?), ?)",
-            tokens.items(),
+            [(d[0], index_text(d[3])) for d in docs],
         )
 
     def _unindex(self, conn: sqlite3.Connection, doc_ids: list[str]) -> None:

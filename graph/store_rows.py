@@ -164,3 +164,16 @@ _COUNTERS_OF = attrgetter(*KNOWS_COUNTERS)
 def knows_values(k: model.Knows) -> tuple:
     """A KNOWS edge's values in ``graph.store.KNOWS_COLUMNS`` order, counters as floats."""
     return (k.a, k.b, k.first_at, k.last_at, *map(float, _COUNTERS_OF(k)))
+
+
+def sum_knows(deltas: Iterable[model.Knows]) -> list[model.Knows]:
+    """One edge per pair (times widened, counters added in the order given), so that a batch writes each
+    edge once. The deltas are left as they were."""
+    pairs: dict[tuple[str, str], model.Knows] = {}
+    for k in deltas:
+        found = pairs.get((k.a, k.b))
+        if found is None:
+            pairs[(k.a, k.b)] = model.Knows(k.a, k.b, k.first_at, k.last_at, *_COUNTERS_OF(k))
+        else:
+            found.add(k)
+    return list(pairs.values())

@@ -70,7 +70,9 @@ class Checkpoints:
 
     def advance(self, source: str, units: int = 1, records: int = 0) -> None:
         """Units handled (in memory); committed by the next ``save``."""
-        mark = self._done.setdefault(source, Mark())
+        mark = self._done.get(source)
+        if mark is None:  # not setdefault: a Mark (and its Counter) built per message cost ~3 us
+            mark = self._done[source] = Mark()
         mark.units += units
         mark.records += records
 

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Protocol
 
 from kith.graph.knows import deltas, reply_deltas
-from kith.graph.model import Category, Interaction, InteractionKind, InteractionWrite, Participant, Provenance, Role
+from kith.graph.model import (
+    Attendance, Category, Interaction, InteractionKind, InteractionWrite, Participant, Provenance, Role,
+)
 from kith.graph.gc_tuning import fewer_collections
 from kith.graph.settings import PrivacyMode, Settings
 from kith.graph.store import Store
@@ -33,6 +35,7 @@ WINDOW = 2000  # messages handed to the worker pool at a time
 _CHUNK = 100  # messages per task a worker takes
 _THREADS_REMEMBERED = 50_000  # subjects kept for threading replies that lack In-Reply-To
 _CATEGORIES = {c.value: c for c in Category}
+_UNKNOWN = Attendance.UNKNOWN
 
 
 class Progress(Protocol):
@@ -236,7 +239,7 @@ class EmailIngest:
         if sender_id is None:
             self.report.skip("erased person", source)
             return None
-        participants = [Participant(sender_id, Role.FROM, address=sender)]
+        participants = [Participant(sender_id, Role.FROM, _UNKNOWN, sender)]  # positional: cheaper than keywords
         person, excluded, at = resolver.person, resolver.is_excluded, mail.date  # looked up once per message
         for role, addresses in ((Role.TO, mail.to), (Role.CC, mail.cc), (Role.BCC, mail.bcc)):
             for name, address in addresses:
@@ -244,7 +247,7 @@ class EmailIngest:
                     continue
                 pid = person(name, address, at, prov)
                 if pid is not None:
-                    participants.append(Participant(pid, role, address=address))
+                    participants.append(Participant(pid, role, _UNKNOWN, address))
         if mail.signature:
             self._read_signature(sender_id, sender, mail.signature, mail.date, prov)
         if mail.is_forward and len(participants) == 2:  # a forward to oneself links a personal address

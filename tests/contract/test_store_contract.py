@@ -160,6 +160,21 @@ def test_interactions_are_idempotent_and_feed_knows(people):
     assert got.provenance == first.provenance
 
 
+def test_a_pair_in_several_interactions_of_one_batch_sums_like_one_at_a_time(people):
+    """A store writes each pair's deltas summed per batch: the edge is what writing them one by one makes."""
+    mails = [email(f"p{n}@acme.com", BEN if n % 2 else ANA, [ANA if n % 2 else BEN, CHO][: 1 + n % 3 // 2],
+                   T0 + (5 - n) * DAY, f"Note {n}") for n in range(6)]
+    write(people, mails[0])
+    assert write(people, *mails[1:]) == [m.id for m in mails[1:]]
+    edge = next(k for k in people.knows_of([ANA.id]) if {k.a, k.b} == {ANA.id, BEN.id})
+    by_ben = [m for m in mails if m.participants[0].person_id == BEN.id]
+    by_ana = [m for m in mails if m.participants[0].person_id == ANA.id]
+    ana_is_a = edge.a == ANA.id
+    assert (edge.emails_ab, edge.emails_ba) == ((len(by_ana), len(by_ben)) if ana_is_a else (len(by_ben), len(by_ana)))
+    assert edge.email_weight == pytest.approx(sum(1 / (len(m.participants) - 1) for m in mails))
+    assert (edge.first_at, edge.last_at) == (T0, T0 + 5 * DAY)
+
+
 def test_removed_interactions_are_gone_and_their_people_named_for_recomputing_knows(people):
     from kith.graph.identity import recompute_knows
 
