@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import compress, count, repeat
+from operator import contains, methodcaller, not_
 from html.parser import HTMLParser
 
 # A line that starts the quoted or forwarded part: everything from it on is someone else's text.
@@ -74,28 +76,41 @@ _SIGNATURE_MAX_WORDS = 10  # a longer line is prose, not a name/title/phone line
 def split_body(text: str) -> tuple[str, str]:
     """Return (new text, signature) of a plain-text body."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    lines = lines[: _quote_start(lines)]
-    lines = [line for line in lines if not line.lstrip().startswith(">")]
-    body, signature = _split_signature(lines)
+    stripped = list(map(str.strip, lines))  # shared by every rule below
+    end = _quote_start(lines, stripped)
+    unquoted = list(map(not_, map(_QUOTED, stripped[:end])))  # "> ..." lines go
+    lines, stripped = list(compress(lines, unquoted)), list(compress(stripped, unquoted))
+    body, signature = _split_signature(lines, stripped)
     return _tidy(body), _tidy(signature)
 
 
-def _quote_start(lines: list[str]) -> int:
+_QUOTED = methodcaller("startswith", ">")
+_TAILED = methodcaller("endswith", _TAILS)
+
+
+def _quote_start(lines: list[str], stripped: list[str] | None = None) -> int:
     """Index of the first line of quoted or forwarded text, or len(lines)."""
-    stripped = [line.strip() for line in lines]
-    tailed = [s.endswith(_TAILS) for s in stripped]
-    for i, line in enumerate(lines):
-        text = stripped[i]
+    if stripped is None:
+        stripped = list(map(str.strip, lines))
+    # Only a few lines can start a quote, found without a Python step per line: a reply header may wrap
+    # over up to three lines and every pattern ends in one of _TAILS, so it starts at most two lines
+    # before a line that ends so; the other rules need a colon or a leading "_".
+    tailed = list(map(_TAILED, stripped))
+    at = set(compress(range(len(lines)), tailed))
+    at.update([i - 1 for i in at] + [i - 2 for i in at])
+    at.update(compress(count(), map(contains, stripped, repeat(":"))))
+    at.update(compress(count(), map(contains, stripped, repeat("："))))
+    at.update(compress(count(), map(_UNDERSCORED, stripped)))
+    for i in sorted(at):
+        text = stripped[i] if i >= 0 else ""
         if not text:
             continue
-        # A reply header may wrap over up to three lines. Every pattern ends in one of _TAILS,
-        # a cheap test that spares the regex on almost every line: a window can only match when
-        # one of its lines ends so.
         if any(tailed[i : i + 3]):
             for n in (1, 2, 3):
                 joined = " ".join(stripped[i : i + n])
                 if joined.rstrip().endswith(_TAILS) and _ANY_QUOTE_START.match(joined):
                     return i
+        line = lines[i]
         if text.endswith(":") and _WROTE.search(line) and _next_text(lines, i).startswith(">"):
             return i
         if (":" in text or "：" in text) and _OUTLOOK_FROM.match(line):
@@ -106,18 +121,23 @@ def _quote_start(lines: list[str]) -> int:
     return len(lines)
 
 
+_UNDERSCORED = methodcaller("startswith", "_")
+
+
 def _next_text(lines: list[str], i: int) -> str:
     return next((s.lstrip() for s in lines[i + 1 :] if s.strip()), "")
 
 
-def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
+def _split_signature(lines: list[str], stripped: list[str]) -> tuple[list[str], list[str]]:
     signature: list[str] = []
     # The conventional "-- " delimiter (often sent with the space stripped).
-    marks = [i for i, line in enumerate(lines) if line.rstrip() == "--"]
-    if marks:
-        lines, signature = lines[: marks[-1]], lines[marks[-1] + 1 :]
+    if "--" in stripped:  # a cheap test before the exact one: a "--" line that rstrip() leaves "--"
+        marks = [i for i, line in enumerate(lines) if line.rstrip() == "--"]
+        if marks:
+            lines, signature = lines[: marks[-1]], lines[marks[-1] + 1 :]
+            stripped = stripped[: marks[-1]]
     # "Sent from my iPhone" and friends.
-    filled = [i for i, line in enumerate(lines) if line.strip()]
+    filled = list(compress(range(len(lines)), stripped))
     if filled and _MOBILE_SIGNATURE.match(lines[filled[-1]]):
         lines, signature = lines[: filled[-1]], [lines[filled[-1]], *signature]
         filled = filled[:-1]
@@ -125,7 +145,7 @@ def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
     for i in reversed(filled[-_SIGN_OFF_WINDOW:]):
         name = _sign_off_name(lines[i])
         if name is not None:
-            block = [s.strip() for s in lines[i + 1 :] if s.strip()]
+            block = list(filter(None, stripped[i + 1 : len(lines)]))
             short = all(
                 len(s) <= _SIGNATURE_MAX_WIDTH and len(s.split()) <= _SIGNATURE_MAX_WORDS
                 for s in block
@@ -146,7 +166,7 @@ def _sign_off_name(line: str) -> str | None:
 
 def _tidy(lines: list[str]) -> str:
     """Trailing spaces off, runs of blank lines collapsed, blank edges removed."""
-    text = "\n".join([line.rstrip() for line in lines])
+    text = "\n".join(map(str.rstrip, lines))
     return _BLANK_RUNS.sub("\n\n", text).strip("\n")
 
 
