@@ -105,13 +105,17 @@ def _ranked(runs: list[list[str]], limit: int) -> list[str]:
     counts: dict[str | tuple[str, ...], int] = {}  # in first-seen order: run by run, 1-grams first
     get = counts.get
     for run in runs:
+        if len(run) == 1:  # most runs: one word between stop words
+            a = run[0]
+            counts[a] = get(a, 0) + 1
+            continue
         for a in run:
             counts[a] = get(a, 0) + 1
-        if len(run) == 1:  # most runs: one word between stop words
-            continue
         for pair in zip(run, run[1:]):
             if pair[0] != pair[1]:  # not "data data"
                 counts[pair] = get(pair, 0) + 1
+        if len(run) == 2:
+            continue
         for triple in zip(run, run[1:], run[2:]):
             a, b, c = triple
             if a != b and b != c and a != c:

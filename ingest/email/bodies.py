@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from itertools import compress, count, repeat
-from operator import contains, methodcaller, not_
+from itertools import compress, count
+from operator import methodcaller, not_
 from html.parser import HTMLParser
 
 # A line that starts the quoted or forwarded part: everything from it on is someone else's text.
@@ -86,6 +86,7 @@ def split_body(text: str) -> tuple[str, str]:
 
 _QUOTED = methodcaller("startswith", ">")
 _TAILED = methodcaller("endswith", _TAILS)
+_MAY_START = re.compile("[:：]|^_").search  # what the other rules need in a stripped line
 
 
 def _quote_start(lines: list[str], stripped: list[str] | None = None) -> int:
@@ -98,9 +99,7 @@ def _quote_start(lines: list[str], stripped: list[str] | None = None) -> int:
     tailed = list(map(_TAILED, stripped))
     at = set(compress(range(len(lines)), tailed))
     at.update([i - 1 for i in at] + [i - 2 for i in at])
-    at.update(compress(count(), map(contains, stripped, repeat(":"))))
-    at.update(compress(count(), map(contains, stripped, repeat("："))))
-    at.update(compress(count(), map(_UNDERSCORED, stripped)))
+    at.update(compress(count(), map(_MAY_START, stripped)))
     for i in sorted(at):
         text = stripped[i] if i >= 0 else ""
         if not text:
@@ -119,9 +118,6 @@ def _quote_start(lines: list[str], stripped: list[str] | None = None) -> int:
         if text[:1] == "_" and _UNDERSCORES.match(line) and any(_OUTLOOK_FROM.match(w) for w in lines[i + 1 : i + 4]):
             return i
     return len(lines)
-
-
-_UNDERSCORED = methodcaller("startswith", "_")
 
 
 def _next_text(lines: list[str], i: int) -> str:
@@ -146,9 +142,9 @@ def _split_signature(lines: list[str], stripped: list[str]) -> tuple[list[str], 
         name = _sign_off_name(lines[i])
         if name is not None:
             block = list(filter(None, stripped[i + 1 : len(lines)]))
-            short = all(
-                len(s) <= _SIGNATURE_MAX_WIDTH and len(s.split()) <= _SIGNATURE_MAX_WORDS
-                for s in block
+            short = (
+                max(map(len, block), default=0) <= _SIGNATURE_MAX_WIDTH
+                and max(map(len, map(str.split, block)), default=0) <= _SIGNATURE_MAX_WORDS
             )
             # "Thanks," needs a name block after it; "Thanks, Bob" may end the message.
             if short and len(block) <= _SIGNATURE_MAX_LINES and (block or name):
