@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from itertools import compress, count
-from operator import methodcaller, not_
 from html.parser import HTMLParser
 
 # A line that starts the quoted or forwarded part: everything from it on is someone else's text.
@@ -76,40 +74,28 @@ _SIGNATURE_MAX_WORDS = 10  # a longer line is prose, not a name/title/phone line
 def split_body(text: str) -> tuple[str, str]:
     """Return (new text, signature) of a plain-text body."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    stripped = list(map(str.strip, lines))  # shared by every rule below
-    end = _quote_start(lines, stripped)
-    unquoted = list(map(not_, map(_QUOTED, stripped[:end])))  # "> ..." lines go
-    lines, stripped = list(compress(lines, unquoted)), list(compress(stripped, unquoted))
-    body, signature = _split_signature(lines, stripped)
+    lines = lines[: _quote_start(lines)]
+    lines = [line for line in lines if not line.lstrip().startswith(">")]
+    body, signature = _split_signature(lines)
     return _tidy(body), _tidy(signature)
 
 
-_QUOTED = methodcaller("startswith", ">")
-_TAILED = methodcaller("endswith", _TAILS)
-_MAY_START = re.compile("[:：]|^_").search  # what the other rules need in a stripped line
-
-
-def _quote_start(lines: list[str], stripped: list[str] | None = None) -> int:
+def _quote_start(lines: list[str]) -> int:
     """Index of the first line of quoted or forwarded text, or len(lines)."""
-    if stripped is None:
-        stripped = list(map(str.strip, lines))
-    # Only a few lines can start a quote, found without a Python step per line: a reply header may wrap
-    # over up to three lines and every pattern ends in one of _TAILS, so it starts at most two lines
-    # before a line that ends so; the other rules need a colon or a leading "_".
-    tailed = list(map(_TAILED, stripped))
-    at = set(compress(range(len(lines)), tailed))
-    at.update([i - 1 for i in at] + [i - 2 for i in at])
-    at.update(compress(count(), map(_MAY_START, stripped)))
-    for i in sorted(at):
-        text = stripped[i] if i >= 0 else ""
+    stripped = [line.strip() for line in lines]
+    tailed = [s.endswith(_TAILS) for s in stripped]
+    for i, line in enumerate(lines):
+        text = stripped[i]
         if not text:
             continue
+        # A reply header may wrap over up to three lines. Every pattern ends in one of _TAILS,
+        # a cheap test that spares the regex on almost every line: a window can only match when
+        # one of its lines ends so.
         if any(tailed[i : i + 3]):
             for n in (1, 2, 3):
                 joined = " ".join(stripped[i : i + n])
                 if joined.rstrip().endswith(_TAILS) and _ANY_QUOTE_START.match(joined):
                     return i
-        line = lines[i]
         if text.endswith(":") and _WROTE.search(line) and _next_text(lines, i).startswith(">"):
             return i
         if (":" in text or "：" in text) and _OUTLOOK_FROM.match(line):
@@ -124,16 +110,14 @@ def _next_text(lines: list[str], i: int) -> str:
     return next((s.lstrip() for s in lines[i + 1 :] if s.strip()), "")
 
 
-def _split_signature(lines: list[str], stripped: list[str]) -> tuple[list[str], list[str]]:
+def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
     signature: list[str] = []
     # The conventional "-- " delimiter (often sent with the space stripped).
-    if "--" in stripped:  # a cheap test before the exact one: a "--" line that rstrip() leaves "--"
-        marks = [i for i, line in enumerate(lines) if line.rstrip() == "--"]
-        if marks:
-            lines, signature = lines[: marks[-1]], lines[marks[-1] + 1 :]
-            stripped = stripped[: marks[-1]]
+    marks = [i for i, line in enumerate(lines) if line.rstrip() == "--"]
+    if marks:
+        lines, signature = lines[: marks[-1]], lines[marks[-1] + 1 :]
     # "Sent from my iPhone" and friends.
-    filled = list(compress(range(len(lines)), stripped))
+    filled = [i for i, line in enumerate(lines) if line.strip()]
     if filled and _MOBILE_SIGNATURE.match(lines[filled[-1]]):
         lines, signature = lines[: filled[-1]], [lines[filled[-1]], *signature]
         filled = filled[:-1]
@@ -141,10 +125,10 @@ def _split_signature(lines: list[str], stripped: list[str]) -> tuple[list[str], 
     for i in reversed(filled[-_SIGN_OFF_WINDOW:]):
         name = _sign_off_name(lines[i])
         if name is not None:
-            block = list(filter(None, stripped[i + 1 : len(lines)]))
-            short = (
-                max(map(len, block), default=0) <= _SIGNATURE_MAX_WIDTH
-                and max(map(len, map(str.split, block)), default=0) <= _SIGNATURE_MAX_WORDS
+            block = [s.strip() for s in lines[i + 1 :] if s.strip()]
+            short = all(
+                len(s) <= _SIGNATURE_MAX_WIDTH and len(s.split()) <= _SIGNATURE_MAX_WORDS
+                for s in block
             )
             # "Thanks," needs a name block after it; "Thanks, Bob" may end the message.
             if short and len(block) <= _SIGNATURE_MAX_LINES and (block or name):
@@ -162,7 +146,7 @@ def _sign_off_name(line: str) -> str | None:
 
 def _tidy(lines: list[str]) -> str:
     """Trailing spaces off, runs of blank lines collapsed, blank edges removed."""
-    text = "\n".join(map(str.rstrip, lines))
+    text = "\n".join([line.rstrip() for line in lines])
     return _BLANK_RUNS.sub("\n\n", text).strip("\n")
 
 
