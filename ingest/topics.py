@@ -21,6 +21,8 @@ import importlib.util
 import os
 import re
 from functools import cache, lru_cache
+from itertools import chain, groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from kith.graph.text import fold
@@ -71,29 +73,21 @@ def key_phrases(text: str, limit: int = 8) -> list[str]:
 def content_terms(text: str) -> str:
     """The content words of ``text`` (as ``key_phrases`` cuts them: folded, no stop words, boilerplate,
     numbers, addresses or links; CJK as words), sorted: enough to search by, not to read back."""
-    return _sorted_words(_runs(text))
+    words, tokens = _scan(text)
+    return " ".join(sorted(filter(None, _content(tokens, _stop_words(words)))))
 
 
 def phrases_and_terms(title: str, text: str, limit: int = 8) -> tuple[list[str], str]:
     """The key phrases of ``title`` and ``text`` together (``key_phrases`` of the two as two lines) and
     ``content_terms(text)``, cutting ``text`` into words once (the two differ only when the title tips
     which language's stop words apply)."""
-    head, body = _pieces_of(title), _pieces_of(text)
-    body_words = _words(body)
-    n_english, used = _usage(body_words)
-    stop_body = _stop_choice(n_english, used)
-    extra = _words(head) - body_words
-    if extra:
-        more_english, more_used = _usage(extra)
-        stop = _stop_choice(n_english + more_english, {lang: n + more_used[lang] for lang, n in used.items()})
-    else:
-        stop = stop_body
-    runs, from_head = _cut(head + body, stop, len(head))
-    if stop is stop_body:
-        terms = " ".join(sorted([word for run in runs for word in run][from_head:]))
-    else:
-        terms = _sorted_words(_cut(body, stop_body)[0])
-    return _ranked(runs, limit), terms
+    head_words, head = _scan(title)
+    body_words, body = _scan(text)
+    stop_body = _stop_words(body_words)
+    stop = stop_body if head_words <= body_words else _stop_words(head_words | body_words)
+    content = _content(head + body, stop)
+    body_content = content[len(head) :] if stop is stop_body else _content(body, stop_body)
+    return _ranked(_split(content), limit), " ".join(sorted(filter(None, body_content)))
 
 
 def kept_topics_and_terms(privacy: PrivacyMode, title: str, text: str) -> tuple[list[str], str]:
@@ -107,48 +101,42 @@ def kept_topics_and_terms(privacy: PrivacyMode, title: str, text: str) -> tuple[
 
 
 def _ranked(runs: list[list[str]], limit: int) -> list[str]:
-    counts: dict[tuple[str, ...], int] = {}  # in first-seen order: run by run, 1-grams first
+    # One-word phrases are keys of their own (str), longer ones tuples: no tuple per word.
+    counts: dict[str | tuple[str, ...], int] = {}  # in first-seen order: run by run, 1-grams first
     get = counts.get
     for run in runs:
-        for a in run:
-            counts[(a,)] = get((a,), 0) + 1
         if len(run) == 1:  # most runs: one word between stop words
+            a = run[0]
+            counts[a] = get(a, 0) + 1
             continue
-        for a, b in zip(run, run[1:]):
-            if a != b:  # not "data data"
-                counts[(a, b)] = get((a, b), 0) + 1
-        for a, b, c in zip(run, run[1:], run[2:]):
+        for a in run:
+            counts[a] = get(a, 0) + 1
+        for pair in zip(run, run[1:]):
+            if pair[0] != pair[1]:  # not "data data"
+                counts[pair] = get(pair, 0) + 1
+        if len(run) == 2:
+            continue
+        for triple in zip(run, run[1:], run[2:]):
+            a, b, c = triple
             if a != b and b != c and a != c:
-                counts[(a, b, c)] = get((a, b, c), 0) + 1
+                counts[triple] = get(triple, 0) + 1
     # score = count x (1 + 0.5 x (words - 1)), doubled to stay in integers; stable: earliest first
-    ranked = sorted(counts, key=lambda p: -counts[p] * (len(p) + 1))
-    chosen: list[tuple[str, ...]] = []
-    covered: dict[tuple[str, ...], int] = {}  # phrase -> highest count of a chosen phrase around it
-    for phrase in ranked:
+    phrases = list(counts)
+    scores = [-n * 2 if type(p) is str else -n * (len(p) + 1) for p, n in counts.items()]
+    chosen: list[str | tuple[str, ...]] = []
+    covered: dict[str | tuple[str, ...], int] = {}  # phrase -> highest count of a chosen phrase around it
+    for i in sorted(range(len(phrases)), key=scores.__getitem__):
         if len(chosen) == limit:
             break
+        phrase = phrases[i]
         count = counts[phrase]
         if covered.get(phrase, 0) < count:
             chosen.append(phrase)
-            if len(phrase) > 1:
+            if type(phrase) is tuple:
                 for sub in _sub_phrases(phrase):
-                    covered[sub] = max(covered.get(sub, 0), count)
-    return [" ".join(p) for p in chosen]
-
-
-def _sorted_words(runs: list[list[str]]) -> str:
-    return " ".join(sorted(word for run in runs for word in run))
-
-
-_Piece = tuple[str, str | None]
-
-
-def _pieces_of(text: str) -> list[_Piece]:
-    return [piece for chunk in text.split() for piece in _pieces(chunk)]  # none spans a space
-
-
-def _words(pieces: list[_Piece]) -> set[str]:
-    return {word for _, word in pieces if word is not None}
+                    if covered.get(sub, 0) < count:
+                        covered[sub] = count
+    return [p if type(p) is str else " ".join(p) for p in chosen]
 
 
 def _runs(text: str) -> list[list[str]]:
@@ -156,42 +144,44 @@ def _runs(text: str) -> list[list[str]]:
 
     Words are folded one by one; CJK is left as written, since folding strips the voicing marks of
     kana (プ -> フ), which would garble the phrase shown to people."""
-    pieces = _pieces_of(text)
-    return _cut(pieces, _stop_words(_words(pieces)))[0]
+    words, tokens = _scan(text)
+    return _split(_content(tokens, _stop_words(words)))
 
 
-def _cut(pieces: list[_Piece], stop: frozenset[str], mark: int = 0) -> tuple[list[list[str]], int]:
-    """``pieces`` cut into runs of content words (``stop``: stop words and boilerplate, from _stop_choice),
-    and how many content words the first ``mark`` gave."""
-    runs: list[list[str]] = []
-    run: list[str] = []
-    done = before_mark = 0  # content words in ``runs``; in all runs when the mark was passed
-    for i, (cjk, word) in enumerate(pieces):
-        if i == mark:
-            before_mark = done + len(run)
-        if word is not None and len(word) > 1 and word not in stop:
-            run.append(word)
-            continue
-        if run:
-            runs.append(run)
-            done += len(run)
-            run = []
-        if cjk:
-            words = [w for w in _cjk_words(cjk) if w not in stop]
-            runs.extend([w] for w in words)
-            done += len(words)
-    if mark >= len(pieces):
-        before_mark = done + len(run)
-    if run:
-        runs.append(run)
-    return runs, before_mark
+def _scan(text: str) -> tuple[set[str], list[str]]:
+    """The folded words of ``text`` (to pick its stop words by) and its tokens (see ``_chunk``)."""
+    chunks = list(map(_chunk, text.split()))  # no piece spans a space
+    return set(chain.from_iterable(map(itemgetter(0), chunks))), list(chain.from_iterable(map(itemgetter(1), chunks)))
+
+
+def _content(tokens: list[str], stop: frozenset[str]) -> list[str]:
+    """``tokens`` with the ``stop`` words (from _stop_words) blanked: what is left between blanks are runs."""
+    return [t if t not in stop else "" for t in tokens]
+
+
+def _split(content: list[str]) -> list[list[str]]:
+    return [list(run) for filled, run in groupby(content, bool) if filled]
 
 
 @lru_cache(maxsize=1 << 15)  # words recur
-def _pieces(chunk: str) -> tuple[tuple[str, str | None], ...]:
-    """The pieces of a chunk of text without whitespace, as (CJK run, folded word); a piece that is
-    neither (a link, an address, a punctuation mark) is ("", None)."""
-    return tuple((cjk, fold(word) if word else None) for _, cjk, word, _ in _PIECE.findall(chunk))
+def _chunk(chunk: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A chunk of text without whitespace as its folded words (every one) and its tokens: a word of two
+    or more letters, or a CJK word, as itself; "" for what ends a run (a shorter word, a link, an
+    address, a punctuation mark) and on both sides of each CJK word, a run of its own."""
+    words: list[str] = []
+    tokens: list[str] = []
+    for _, cjk, word, _ in _PIECE.findall(chunk):
+        if cjk:
+            tokens.append("")
+            for w in _cjk_words(cjk):
+                tokens += (w, "")
+        elif word:
+            folded = fold(word)
+            words.append(folded)
+            tokens.append(folded if len(folded) > 1 else "")
+        else:
+            tokens.append("")
+    return tuple(words), tuple(tokens)
 
 
 def _cjk_words(run: str) -> list[str]:
@@ -205,30 +195,27 @@ def _cjk_words(run: str) -> list[str]:
     return [w for w in words if len(w) >= 2]
 
 
-def _sub_phrases(phrase: tuple[str, ...]) -> list[tuple[str, ...]]:
-    """The shorter phrases inside ``phrase``: ("a", "b", "c") -> a, b, c, (a b), (b c)."""
-    size = len(phrase)
-    return [phrase[i : i + n] for n in range(1, size) for i in range(size - n + 1)]
+def _sub_phrases(phrase: tuple[str, ...]) -> list[str | tuple[str, ...]]:
+    """The shorter phrases inside ``phrase``: (a, b, c) -> a, b, c, (a b), (b c)."""
+    if len(phrase) == 2:
+        return list(phrase)
+    a, b, c = phrase
+    return [a, b, c, (a, b), (b, c)]
 
 
 def _stop_words(words: set[str]) -> frozenset[str]:
-    """English stop words, plus those of the language whose stop words the text uses most, and
-    boilerplate: the words that end a run."""
-    return _stop_choice(*_usage(words))
-
-
-def _usage(words: set[str]) -> tuple[int, dict[str, int]]:
-    """How many of ``words`` are English stop words, and how many each other language's."""
+    """English stop words, plus those of the language whose stop words the text uses most (when it
+    uses more of them than of English ones), and boilerplate: the words that end a run."""
     english, languages = _stop_index()
+    lists = _stop_lists()
+    hits = languages.keys() & words  # set operations: a text's words are mostly not stop words
+    n_english = len(english & words)
+    if len(hits) <= n_english:  # no language can have more
+        return lists[("en", None)]
     used = dict.fromkeys(_LANGUAGES, 0)
-    for word in languages.keys() & words:  # set operations: a text's words are mostly not stop words
+    for word in hits:
         for lang in languages[word]:
             used[lang] += 1
-    return len(english & words), used
-
-
-def _stop_choice(n_english: int, used: dict[str, int]) -> frozenset[str]:
-    lists = _stop_lists()
     best = max(_LANGUAGES, key=used.__getitem__)
     return lists[("en", best)] if used[best] > n_english else lists[("en", None)]
 
