@@ -136,8 +136,8 @@ def test_title_and_text_give_the_phrases_of_both_lines_and_the_terms_of_the_text
 @pytest.mark.parametrize(
     ("title", "text", "phrases", "terms"),
     [
-        ("Re: Transfer pricing review – Alpine", "Following up on our discussion, here are the open points.",
-         ["transfer pricing", "alpine following", "open points"], "following open points"),  # the lines join
+        ("Re: Transfer pricing review – Alpine.", "Following up on our discussion, here are the open points.",
+         ["transfer pricing", "open points", "alpine", "following"], "following open points"),
         ("AW: Exportkontrolle", "Die Prüfung der Exportkontrolle und die Klassifizierung der Güter",
          ["exportkontrolle", "prufung", "klassifizierung"], "exportkontrolle klassifizierung prufung"),
         ("出口管制に関する相談", "Export controls: export controls again, data data.",
