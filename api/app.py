@@ -32,8 +32,12 @@ from cross_web import HTTPException as BadRequest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
-from strawberry.http import GraphQLRequestData
-from strawberry.types.unset import UNSET
+from starlette.datastructures import MutableHeaders
+from starlette import types as asgi
+from strawberry.exceptions import MissingQueryError
+from strawberry.http import process_result
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
 
 from kith.api.access import AccessStore, AuthError, User
 from kith.api.body_limit import BodyLimit
@@ -99,6 +103,7 @@ def _wants_ide(request: Request) -> bool:
 
 
 _OBJECT = (dict, type(None))
+_POSTED = OperationType.from_http("POST")
 _JSON = json.JSONEncoder(separators=(",", ":"))  # strawberry's json.dumps options, without a new encoder per answer
 
 
@@ -106,43 +111,83 @@ class Unauthorized(HTTPException):
     pass
 
 
-class _GraphQL(BundledGraphQL):
-    """The GraphQL endpoint: strawberry's plain ASGI view, routed without FastAPI's dependency injection
-    (which cost a person lookup a tenth of its CPU). Its context comes from ``context_getter``, which
-    refuses a request without a valid token before the body is read; over-deep JSON is a 400."""
+class _SubResponse:
+    """What a resolver may set on its answer through ``info.context.response``: the status and headers.
+    strawberry makes a whole starlette Response for this (an empty body rendered, its length deleted)."""
 
-    def __init__(self, schema: Any, context_getter: Callable[[Request], Awaitable[KithContext]], **kwargs: Any):
+    def __init__(self) -> None:
+        self.status_code: int | None = None
+        self.background = None
+        self.headers = MutableHeaders(raw=[])
+
+
+class _GraphQL(BundledGraphQL):
+    """The GraphQL endpoint. ``answer`` serves a JSON POST of one operation with a valid token (nearly every
+    request); the rest (GraphiQL's page, GET queries, uploads, and every refusal) goes through strawberry's
+    view, whose context comes from ``context_getter``: it refuses a request without a valid token before
+    the body is read. Over-deep JSON is a 400."""
+
+    def __init__(self, schema: Any, context_getter: Callable[[Request], Awaitable[KithContext]],
+                 user_context: Callable[[User], Awaitable[KithContext]], access: AccessStore, **kwargs: Any):
         super().__init__(schema, **kwargs)
-        self._context_getter = context_getter
+        self._context_getter, self._user_context, self._access = context_getter, user_context, access
 
     async def get_context(self, request: Request, response: Response) -> KithContext:  # type: ignore[override]
         ctx = await self._context_getter(request)
         ctx.request, ctx.response = request, response
         return ctx
 
-    async def run(self, request: Request, context: Any = UNSET, root_value: Any = UNSET) -> Response:  # type: ignore[override]
-        """A JSON POST of one operation (nearly every request) is answered here; anything else by strawberry's
-        ``run``. It does what strawberry's does for such a request, less its two dearest checks: the
-        Content-Type read by the email package's header parser, and the result checked against a runtime
-        Protocol (``inspect.getattr_static``; ``KithSchema`` only ever returns a plain ExecutionResult)."""
-        if (request.scope["type"] != "http" or request.method != "POST" or context is not UNSET
-                or request.headers.get("content-type", "").partition(";")[0] != "application/json"):
-            return await super().run(request, context, root_value)
-        sub_response = await self.get_sub_response(request)
-        context = await self.get_context(request, response=sub_response)  # no token: 401, the body unread
-        data = self.parse_json(await request.body())
+    async def get_sub_response(self, request: Request) -> Response:  # type: ignore[override]
+        return _SubResponse()  # type: ignore[return-value]
+
+    async def answer(self, scope: asgi.Scope, receive: asgi.Receive, send: asgi.Send) -> asgi.Receive | None:
+        """Answer a JSON POST of one operation from a user with a valid token, as strawberry's view would, and
+        return None; or, for anything else, answer nothing and return the ``receive`` to hand strawberry's view
+        (it replays what was read of the body), whose answer (a 401, a 400...) is then the same as ever.
+        Skipped: FastAPI's exception middleware and router, strawberry's request adapter, a starlette Request
+        and two Responses per answer, and the Content-Type read by the email package's header parser."""
+        headers = dict(reversed(scope["headers"]))  # the first of a repeated header, as starlette reads it
+        scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
+        if (headers.get(b"content-type", b"").partition(b";")[0] != b"application/json"
+                or scheme.lower() != "bearer" or not token.strip()):
+            return receive
+        try:
+            user = self._access.authenticate(token.strip())
+        except AuthError:
+            return receive
+        read: list[asgi.Message] = []
+        while not read or read[-1].get("more_body", False):
+            read.append(await receive())
+            if read[-1]["type"] != "http.request":
+                return _replay(read, receive)
+        try:
+            data = self.parse_json(b"".join(message.get("body", b"") for message in read))
+        except Exception:  # noqa: BLE001 (strawberry's view gives it its usual answer)
+            return _replay(read, receive)
         if not (type(data) is dict and type(data.get("query")) is str and type(data.get("variables")) in _OBJECT
                 and type(data.get("extensions")) in _OBJECT):
-            return await super().run(request)  # a batch or a wrong shape: strawberry's 400
-        result = await self.execute_single(
-            request=request, request_adapter=self.request_adapter_class(request), sub_response=sub_response,
-            context=context, root_value=await self.get_root_value(request) if root_value is UNSET else root_value,
-            request_data=GraphQLRequestData(query=data["query"], variables=data.get("variables"),
-                                            operation_name=data.get("operationName"), extensions=data.get("extensions")))
-        response_data = await self.process_result(request=request, result=result)
+            return _replay(read, receive)  # a batch or a wrong shape: strawberry's 400
+        context = await self._user_context(user)
+        context.request, context.response = Request(scope, _replay(read, receive)), _SubResponse()
+        try:
+            result = await self.schema.execute(data["query"], variable_values=data.get("variables"),
+                                               context_value=context, root_value=None,
+                                               operation_name=data.get("operationName"),
+                                               allowed_operation_types=_POSTED, operation_extensions=data.get("extensions"))
+        except (CannotGetOperationTypeError, InvalidOperationTypeError, MissingQueryError):
+            return _replay(read, receive)  # refused before anything ran: strawberry's 400 says why
+        response_data = process_result(result)
         if result.errors:
             self._handle_errors(result.errors, response_data)
-        return self.create_response(response_data=response_data, sub_response=sub_response)
+        body = self.encode_json(response_data).encode()
+        sub = context.response
+        await send({"type": "http.response.start", "status": sub.status_code or 200,
+                    "headers": [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json"),
+                                *sub.headers.raw]})
+        await send({"type": "http.response.body", "body": body})
+        if sub.background is not None:
+            await sub.background()
+        return None
 
     def encode_json(self, data: object) -> str:
         return _JSON.encode(data)
@@ -152,6 +197,33 @@ class _GraphQL(BundledGraphQL):
             return super().decode_json(data)
         except RecursionError:  # the json module's C parser stops about 1,000 levels down
             raise BadRequest(400, "The request's JSON is nested too deeply to read; send flatter variables.") from None
+
+
+def _replay(read: list[asgi.Message], receive: asgi.Receive) -> asgi.Receive:
+    """``receive``, giving the messages already ``read`` first."""
+    pending = iter(read)
+
+    async def replaying() -> asgi.Message:
+        return next(pending, None) or await receive()
+
+    return replaying
+
+
+class _GraphQLPosts:
+    """ASGI middleware, the innermost (after the metrics and the body cap): a POST to /graphql goes to the view's
+    ``answer``, past FastAPI's exception middleware and router (an exception still reaches starlette's error
+    middleware, outside, as before); what ``answer`` declines takes the usual route."""
+
+    def __init__(self, app: asgi.ASGIApp, view: _GraphQL):
+        self.app, self.view = app, view
+
+    async def __call__(self, scope: asgi.Scope, receive: asgi.Receive, send: asgi.Send) -> None:
+        if (scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == "/graphql"
+                and not scope.get("root_path")):
+            receive = await self.view.answer(scope, receive, send)  # type: ignore[assignment]
+            if receive is None:
+                return
+        await self.app(scope, receive, send)
 
 
 def create_app(settings: ApiSettings, *, store: Store | None = None, access: AccessStore | None = None) -> FastAPI:
@@ -177,6 +249,9 @@ def create_app(settings: ApiSettings, *, store: Store | None = None, access: Acc
         elif not _wants_ide(request):
             raise Unauthorized(401, "Send an API token: Authorization: Bearer <token> "
                                     "(create one with `kith tokens create --user NAME`).")
+        return await user_context(user)
+
+    async def user_context(user: User | None) -> KithContext:
         scope = await run_blocking(scopes.of, user) if user is not None and user.walled else EVERYTHING
         return KithContext(settings=settings, store=store, access=access, jobs=jobs, audit_writer=audit, user=user,
                            scope=scope)
@@ -192,6 +267,9 @@ def create_app(settings: ApiSettings, *, store: Store | None = None, access: Acc
     app = FastAPI(title="Kith", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.store, app.state.access, app.state.jobs, app.state.metrics = store, access, jobs, metrics
     app.state.audit = audit
+    graphql = _GraphQL(schema, context, user_context, access, graphql_ide="graphiql", multipart_uploads_enabled=True,
+                       subscription_protocols=())
+    app.add_middleware(_GraphQLPosts, view=graphql)
     app.add_middleware(BodyLimit, max_query_bytes=settings.max_query_bytes, max_upload_bytes=settings.max_upload_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)  # outside the cap: it counts the 413s too
 
@@ -200,7 +278,6 @@ def create_app(settings: ApiSettings, *, store: Store | None = None, access: Acc
         return JSONResponse({"errors": [{"message": exc.detail}]}, status_code=401,
                             headers={"WWW-Authenticate": "Bearer"})
 
-    graphql = _GraphQL(schema, context, graphql_ide="graphiql", multipart_uploads_enabled=True, subscription_protocols=())
     app.router.add_route("/graphql", graphql, methods=["GET", "POST"])
     mount_pages(app)  # GraphiQL's bundle and the relationship map at /map
 

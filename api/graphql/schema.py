@@ -49,6 +49,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types import ExecutionResult
+from strawberry.types.base import StrawberryOptional
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType as StrawberryOperationType
 from strawberry.utils.operation import get_operation_type
@@ -103,6 +104,8 @@ class KithSchema(strawberry.Schema):
         rules = (depth_rule(MAX_DEPTH, None), alias_rule(MAX_ALIASES),
                  *(() if introspection else (NoSchemaIntrospectionCustomRule,)))
         _read_plain_fields(self._schema)
+        if not self.schema_converter._exception_handler_specs:
+            _call_plain_resolvers(self._schema, self.config)
         self.prepared = lru_cache(maxsize=256)(partial(_prepare, self._schema, rules, not introspection))
         self.operation = lru_cache(maxsize=256)(partial(_operation_of, self.prepared))
 
@@ -195,6 +198,48 @@ def _read_plain_fields(schema: GraphQLSchema) -> None:
                 definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
                 if definition is not None and getattr(field.resolve, "__name__", "") == "_get_basic_result":
                     field.resolve = _attribute(definition.python_name)
+
+
+_PLAIN = (str, int, float, bool, strawberry.ID)  # scalars strawberry hands over as graphql-core coerced them
+
+
+def _call_plain_resolvers(schema: GraphQLSchema, config: StrawberryConfig) -> None:
+    """A field with a resolver of its own, no extension (permission) and only plain scalar arguments (``person``'s
+    id or email) calls it in one step. strawberry's wrapper converts each argument through a chain of type checks
+    that return it unchanged, and passes the call through three more functions and ``functools.reduce``."""
+    for kind in schema.type_map.values():
+        if isinstance(kind, GraphQLObjectType):
+            for field in kind.fields.values():
+                definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+                if (definition is not None and definition.base_resolver is not None and not definition.extensions
+                        and getattr(field.resolve, "__name__", "") in ("_resolver", "_async_resolver")
+                        and all(_plain(argument.type) for argument in definition.arguments)):
+                    field.resolve = _direct(definition, config)
+
+
+def _plain(kind: Any) -> bool:
+    return (kind.of_type if type(kind) is StrawberryOptional else kind) in _PLAIN
+
+
+def _direct(definition: Any, config: StrawberryConfig) -> Any:
+    """``definition``'s resolver, called as strawberry would: the source first for a method, as root or parent
+    where it asks for one, Info where it asks for it, each argument under its Python name."""
+    resolver = definition.base_resolver
+    names = {config.name_converter.from_argument(argument): argument.python_name for argument in definition.arguments}
+    with_self = resolver.self_parameter is not None
+    sources = [p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p is not None]
+    info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
+    info_class, call = config.info_class, resolver.wrapped_func
+
+    def resolve(source: Any, info: Any, **kwargs: Any) -> Any:
+        arguments = {names[name]: value for name, value in kwargs.items()}
+        for name in sources:
+            arguments[name] = source
+        if info_name is not None:
+            arguments[info_name] = info_class(_raw_info=info, _field=definition)
+        return call(source, **arguments) if with_self else call(**arguments)
+
+    return resolve
 
 
 def _attribute(name: str) -> Any:
