@@ -92,9 +92,9 @@ def _warm(store: Store) -> None:
     settle_gc()
 
 
-def _bearer(request: Request) -> str:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
+def _bearer(authorization: str) -> str:
+    """The token of an ``Authorization: Bearer <token>`` header's value, else ""."""
+    scheme, _, token = authorization.partition(" ")
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
@@ -147,12 +147,11 @@ class _GraphQL(BundledGraphQL):
         Skipped: FastAPI's exception middleware and router, strawberry's request adapter, a starlette Request
         and two Responses per answer, and the Content-Type read by the email package's header parser."""
         headers = dict(reversed(scope["headers"]))  # the first of a repeated header, as starlette reads it
-        scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
-        if (headers.get(b"content-type", b"").partition(b";")[0] != b"application/json"
-                or scheme.lower() != "bearer" or not token.strip()):
+        token = _bearer(headers.get(b"authorization", b"").decode("latin-1"))
+        if headers.get(b"content-type", b"").partition(b";")[0] != b"application/json" or not token:
             return receive
         try:
-            user = self._access.authenticate(token.strip())
+            user = self._access.authenticate(token)
         except AuthError:
             return receive
         read: list[asgi.Message] = []
@@ -238,7 +237,7 @@ def create_app(settings: ApiSettings, *, store: Store | None = None, access: Acc
     schema.on_timeout = metrics.timeouts.inc
 
     async def context(request: Request) -> KithContext:
-        token = _bearer(request)
+        token = _bearer(request.headers.get("authorization", ""))
         user = None
         if token:
             try:
@@ -293,7 +292,8 @@ def create_app(settings: ApiSettings, *, store: Store | None = None, access: Acc
 
     @app.get("/metrics")
     async def prometheus(request: Request) -> object:
-        if metrics_token and not hmac.compare_digest(_bearer(request).encode(), metrics_token):
+        token = _bearer(request.headers.get("authorization", ""))
+        if metrics_token and not hmac.compare_digest(token.encode(), metrics_token):
             raise Unauthorized(401, "Send the metrics token: Authorization: Bearer <KITH_METRICS_TOKEN>.")
         return metrics.response()
 
