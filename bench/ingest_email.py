@@ -86,7 +86,7 @@ def ingest_in_child(paths: list[Path], db: Path, workers: int, store: str = "sql
 # stage -> the functions whose cumulative CPU is that stage's (nested ones are subtracted from the outer)
 STAGES = {
     "mbox reading": [("sources.py", "iter_messages")],
-    "parse + classify": [("parse.py", "parse_message")],
+    "parse + classify": [("parse.py", "parse_message"), ("fast.py", "read_simple")],
     "signatures": [("signatures.py", "read_signature"), ("prepare.py", "signed_name")],
     "key phrases, content terms": [("topics.py", "key_phrases"), ("topics.py", "content_terms"),
                                    ("topics.py", "phrases_and_terms")],
