@@ -255,7 +255,7 @@ class Resolver:
             for i in range(len(local) - size + 1):
                 if found := by_family.get(local[i:i + size]):
                     candidates |= found
-        for pid in candidates:
+        for pid in sorted(candidates):  # one order: a set's follows the string hashing
             theirs = self._names[pid]
             forms = local_forms(theirs)
             if pid in self._merged or (local not in forms and plain not in forms):

@@ -172,3 +172,42 @@ def test_a_personal_address_signed_with_a_colleagues_name_and_firm_is_linked(run
     assert vince == personal
     [merge] = [e for e in store.identity_events(person_ids=[vince]) if e.kind == IdentityEventKind.MERGE]
     assert "signs as Vince Kaminski of the same company" in merge.reason
+
+
+_QUEUE_OF_A_RUN = """
+import sys
+from pathlib import Path
+from kith.graph.backends import open_store
+from kith.graph.settings import Settings
+from kith.ingest.email.pipeline import ingest_email
+settings = Settings(db=sys.argv[2], internal_domains=["firm.com"], neo4j_uri="")
+store = open_store(settings)
+ingest_email(store, settings, [Path(sys.argv[1])], workers=1)
+items = store.review_items()
+ids = {i.person_id for i in items} | {i.other_id for i in items}
+emails = {pid: min(p.emails) for pid, p in store.get_people(ids).items()}
+print([(emails[i.person_id], emails[i.other_id]) for i in items])
+"""
+
+
+def test_the_review_queue_comes_out_in_the_same_order_on_every_run(tmp_path):
+    """Three people fit a new address: their three review items are queued in one order, whatever the
+    process's string hashing (a set's order once decided it, so `kith review` listed them differently)."""
+    import os
+    import subprocess
+    import sys
+
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    for n, sender in enumerate(["John Smith <john.smith@acme.com>", "Jane Smith <jane.smith@acme.com>",
+                                "Jim Smith <jim.smith@acme.com>", "ana@firm.com"]):
+        to = "jsmith@acme.com" if n == 3 else "ana@firm.com"
+        (mail / f"{n}.eml").write_text(f"From: {sender}\nTo: {to}\nDate: Mon, {n + 1} Nov 2023 10:00:00 +0000\n"
+                                       f"Message-ID: <{n}@t>\nSubject: Matter {n}\n\nHello.\n", encoding="utf-8")
+    queues = set()
+    for seed in ("1", "2", "3", "4"):
+        done = subprocess.run([sys.executable, "-c", _QUEUE_OF_A_RUN, str(mail), str(tmp_path / f"{seed}.db")],
+                              env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True, check=True)
+        queues.add(done.stdout.strip())
+    [queue] = queues
+    assert queue.count("jsmith@acme.com") == 3
