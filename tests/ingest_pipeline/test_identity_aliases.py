@@ -205,7 +205,7 @@ def test_the_review_queue_comes_out_in_the_same_order_on_every_run(tmp_path):
         (mail / f"{n}.eml").write_text(f"From: {sender}\nTo: {to}\nDate: Mon, {n + 1} Nov 2023 10:00:00 +0000\n"
                                        f"Message-ID: <{n}@t>\nSubject: Matter {n}\n\nHello.\n", encoding="utf-8")
     queues = set()
-    for seed in ("1", "2", "3", "4"):
+    for seed in ("1", "2"):  # two seeds whose set orders differ
         done = subprocess.run([sys.executable, "-c", _QUEUE_OF_A_RUN, str(mail), str(tmp_path / f"{seed}.db")],
                               env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True, check=True)
         queues.add(done.stdout.strip())
