@@ -282,10 +282,7 @@ class SQLiteStore:
                 )
             new = [w for i, w in unique.items() if i not in existing]
             items = [w.interaction for w in new]
-            # Every table's rows in one pass over the batch. A document's row id is given, not read back per
-            # row by its doc_id: the ids SQLite would assign (max + 1 on), within this write transaction.
-            rows, participants, docs, fts, topics = [], [], [], [], Counter()
-            rowid = conn.execute("SELECT coalesce(max(rowid), 0) FROM documents").fetchone()[0]
+            rows, participants, docs, topics = [], [], [], Counter()  # every table's rows in one pass
             for i in items:
                 iid, kind, at = i.id, str(i.kind), i.occurred_at
                 rows.append((iid, kind, at, i.subject, _topics_json(i.topics), i.body, i.thread_id, i.parent_id,
@@ -296,16 +293,13 @@ class SQLiteStore:
                                  for n, p in enumerate(i.participants)]
                 text, tokens = i.document()
                 if text:
-                    rowid += 1
-                    docs.append((rowid, iid, kind, at, text))
-                    fts.append((rowid, tokens))
+                    docs.append((iid, kind, at, text, tokens))
             conn.executemany(f"INSERT INTO interactions ({_INTERACTION_SELECT}) VALUES ({', '.join('?' * 14)})", rows)
             _count_topics(conn, topics)
             participants.sort(key=_PARTICIPANT_KEY)  # in key order, ~15 % faster (the first (person, role) still wins)
             conn.executemany("INSERT OR IGNORE INTO participants (interaction_id, person_id, role, status, position, "
                              "address) VALUES (?,?,?,?,?,?)", participants)
-            conn.executemany("INSERT INTO documents (rowid, doc_id, kind, occurred_at, text) VALUES (?,?,?,?,?)", docs)
-            conn.executemany("INSERT INTO documents_fts (rowid, tokens) VALUES (?, ?)", fts)
+            _add_documents(conn, docs)
             gen = _next_generation(conn)  # one upsert per pair and batch
             conn.executemany(_KNOWS_UPSERT, [(*knows_values(k), gen)
                                              for k in store_rows.sum_knows(k for w in new for k in w.knows)])
@@ -314,12 +308,7 @@ class SQLiteStore:
     def _index(self, conn: sqlite3.Connection, docs: list[tuple[str, str, int | None, str]]) -> None:
         """(Re)index searchable documents; empty text removes a document."""
         self._unindex(conn, [d[0] for d in docs])
-        docs = [d for d in docs if d[3]]
-        conn.executemany("INSERT INTO documents (doc_id, kind, occurred_at, text) VALUES (?,?,?,?)", docs)
-        conn.executemany(  # each document's row id read by its unique doc_id, in the same statement
-            "INSERT INTO documents_fts (rowid, tokens) VALUES ((SELECT rowid FROM documents WHERE doc_id = ?), ?)",
-            [(d[0], index_text(d[3])) for d in docs],
-        )
+        _add_documents(conn, [(*d, index_text(d[3])) for d in docs if d[3]])
 
     def _unindex(self, conn: sqlite3.Connection, doc_ids: list[str]) -> None:
         for chunk in _chunks(doc_ids):
@@ -749,6 +738,19 @@ class SQLiteStore:
         tables = ("people", "organizations", "interactions", "deals", "knows", "works_at", "topic_counts")
         row = self._conn().execute("SELECT " + ", ".join(f"(SELECT count(*) FROM {t})" for t in tables)).fetchone()
         return dict(zip(COUNT_KEYS, row, strict=True))
+
+
+def _add_documents(conn: sqlite3.Connection, docs: list[tuple[str, str, int | None, str, str]]) -> None:
+    """Index documents (doc_id, kind, occurred_at, text, index tokens) that are not indexed yet. Each row id
+    is given, the ones SQLite would assign (max + 1 on, within the write transaction), so that the full-text
+    row needs no look-up of its document's."""
+    if not docs:
+        return
+    start = conn.execute("SELECT coalesce(max(rowid), 0) FROM documents").fetchone()[0] + 1
+    conn.executemany("INSERT INTO documents (rowid, doc_id, kind, occurred_at, text) VALUES (?,?,?,?,?)",
+                     [(n, *d[:4]) for n, d in enumerate(docs, start)])
+    conn.executemany("INSERT INTO documents_fts (rowid, tokens) VALUES (?, ?)",
+                     [(n, d[4]) for n, d in enumerate(docs, start)])
 
 
 def _count_topics(conn: sqlite3.Connection, change: Counter[str]) -> None:
