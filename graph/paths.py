@@ -35,7 +35,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from kith.graph.explain import pairs_evidence
-from kith.graph.memo import per_generation
+from kith.graph.memo import answered_at, per_generation
 from kith.graph.model import DealRoleKind, Person
 from kith.graph.network import Network, last_generation, load_network
 from kith.graph.scope import EVERYTHING, Scope
@@ -88,7 +88,7 @@ class WarmPath:
         return min(h.strength for h in self.hops)
 
 
-@per_generation()
+@per_generation(reads_generation=True)
 def warm_paths(
     store: Store,
     to: str | Sequence[str],
@@ -110,15 +110,24 @@ def warm_paths(
     a target, and no hop's evidence names an interaction that involves them."""
     # The network of the generation last read, checked against the one the answer's read brings: one
     # round trip to a server, not two, and a write made since (here or elsewhere) still shows at once.
+    # The memo (graph.memo) keeps the answer under that generation, so it reads none of its own.
     known = None if network else last_generation(store)
     while True:
+        fresh = known is None
         net = network or load_network(store, as_of=as_of, weights=weights, now=now, generation=known)
+        if network is None and fresh:
+            known = last_generation(store)  # as load_network just read it
         found = best_paths(net, [to] if isinstance(to, str) else list(to), sources, k=k, max_hops=max_hops,
                            scope=scope)
         paths, generation = _explain_paths(store, net, found, scope)
-        if known is None or (store.generation() if generation is None else generation) == known:
+        if network is not None:  # a network of the caller's: the answer is from the generation its read saw
+            known = generation
+            break
+        if fresh or (store.generation() if generation is None else generation) == known:
             break
         known = None  # the store moved on: again, on the network load_network reads afresh
+    if known is not None:
+        answered_at(known)
     if evidence:
         hops = list({(h.source, h.target): h for w in paths for h in w.hops}.values())
         for hop, ids in zip(hops, hop_evidence(store, [(h.source, h.target) for h in hops], as_of=as_of, scope=scope)):
