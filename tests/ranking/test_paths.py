@@ -141,16 +141,20 @@ def test_network_is_rebuilt_when_the_store_changes(firm):
     assert [w.people for w in warm_paths(firm, TARA.id, now=T0)][0] == [FAY.id, XU.id, TARA.id]
 
 
+@pytest.mark.parametrize("memo", [False, True])
 @pytest.mark.parametrize("writer", ["this handle", "another process"])
-def test_an_answer_sees_a_write_made_since_the_last_one(firm, writer):
+def test_an_answer_sees_a_write_made_since_the_last_one(firm, writer, memo):
     # The network kept from the last answer is checked against the generation the answer's own read
-    # brings: a write made since, here or by another process, shows in the very next answer.
-    assert warm_paths.uncached(firm, TARA.id, now=T0)[0].people == [FAY.id, YAN.id, ZED.id, TARA.id]
+    # brings, and so is an answer the memo keeps: a write made since, here or by another process, shows
+    # in the very next answer.
+    find = warm_paths if memo else warm_paths.uncached
+    assert find(firm, TARA.id, now=T0)[0].people == [FAY.id, YAN.id, ZED.id, TARA.id]
+    assert find(firm, TARA.id, now=T0)[0].people == [FAY.id, YAN.id, ZED.id, TARA.id]
     other = firm if writer == "this handle" else _another_handle(firm)
     other.update_person(YAN.id, opted_out=True)
-    assert warm_paths.uncached(firm, TARA.id, now=T0)[0].people == [FAY.id, XU.id, TARA.id]
+    assert find(firm, TARA.id, now=T0)[0].people == [FAY.id, XU.id, TARA.id]
     other.update_person(TARA.id, blocked=True)  # no path at all: nothing read with the answer
-    assert warm_paths.uncached(firm, TARA.id, now=T0) == []
+    assert find(firm, TARA.id, now=T0) == []
 
 
 def _another_handle(store):
