@@ -64,15 +64,28 @@ def reads(world: World, monkeypatch):
     return sent
 
 
+def answer_and_reads(world: World, reads: list[str], variables: dict) -> tuple[list, list[str]]:
+    """An answer and the reads it cost, over a store that nobody wrote to meanwhile: a background job of
+    another test in this session may write to the shared world (then the answer is asked again)."""
+    store = world.app.state.store
+    for _ in range(10):
+        before = store.generation()
+        reads.clear()
+        answer = world.data(PATHS, variables)["warmPaths"]["edges"]
+        took = list(reads)
+        if store.generation() == before:
+            return answer, took
+    raise AssertionError("the store was written to during every answer")
+
+
 def test_a_warm_path_answer_costs_at_most_one_round_trip(world: World, reads):
     variables = {"to": world.other_contact, "n": 2}
     first = world.data(PATHS, variables)["warmPaths"]["edges"]
     assert first
     for n in (2, 2, 3, 1):  # asked before (the memo checks the generation), then new questions (the facts' read)
-        reads.clear()
-        answer = world.data(PATHS, {**variables, "n": n})["warmPaths"]["edges"]
+        answer, took = answer_and_reads(world, reads, {**variables, "n": n})
         assert answer == first[:n] or n > len(first)
-        assert len(reads) == 1, reads
+        assert len(took) == 1, took
     # a write through the API shows in the next answer: blocking the target leaves no path to them
     target = {"p": world.other_contact}
     try:
@@ -82,6 +95,5 @@ def test_a_warm_path_answer_costs_at_most_one_round_trip(world: World, reads):
     finally:
         world.data("mutation($p: ID!) { blockContact(person: $p, blocked: false) { blocked } }", target)
     assert world.data(PATHS, variables)["warmPaths"]["edges"] == first
-    reads.clear()
-    assert world.data(PATHS, variables)["warmPaths"]["edges"] == first
-    assert len(reads) == 1, reads
+    answer, took = answer_and_reads(world, reads, variables)
+    assert answer == first and len(took) == 1, took
