@@ -193,9 +193,12 @@ class _GraphQL(BundledGraphQL):
 
     def decode_json(self, data: str | bytes) -> object:
         try:
-            return super().decode_json(data)
+            decoded = super().decode_json(data)
         except RecursionError:  # the json module's C parser stops about 1,000 levels down
             raise BadRequest(400, "The request's JSON is nested too deeply to read; send flatter variables.") from None
+        if type(decoded) not in (dict, list):  # strawberry's view would fail on it with a 500
+            raise BadRequest(400, f'Expected a JSON object such as {{"query": "{{ me {{ name }} }}"}}, got {json.dumps(decoded)[:40]}.')
+        return decoded
 
 
 def _replay(read: list[asgi.Message], receive: asgi.Receive) -> asgi.Receive:

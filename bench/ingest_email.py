@@ -132,15 +132,18 @@ def main() -> None:
     ap.add_argument("--store", choices=["sqlite", "neo4j"], default="sqlite",
                     help="neo4j: also ingest the corpus into the (emptied) Neo4j at KITH_NEO4J_URI")
     args = ap.parse_args()
+    if not 0 < args.small <= args.messages:
+        ap.error("--small must be at least 1 and at most --messages")
 
     folder = args.keep or Path(tempfile.mkdtemp(prefix="kith-bench-mail-"))
     firm = make_firm(seed=7, colleagues=120, organizations=150, contacts_per_org=12)
     t = time.perf_counter()
-    paths = write_corpus(folder / "mail", firm, args.messages, per_file=10_000)
+    per_file = min(10_000, args.small)  # whole files make up the --small set
+    paths = write_corpus(folder / "mail", firm, args.messages, per_file=per_file)
     size = sum(p.stat().st_size for p in paths)
     print(f"corpus: {args.messages:,} messages in {len(paths)} mbox files, {size / 2**20:,.0f} MiB "
           f"(generated in {time.perf_counter() - t:.0f} s)")
-    small = [p for p in paths][: max(1, args.small // 10_000)]
+    small = paths[: args.small // per_file]
 
     n, seconds = header_parse_rate(paths)
     floor = n / seconds

@@ -1,8 +1,8 @@
 """Calendars into the graph: .ics files -> meeting occurrences -> resolved participants -> batched writes.
 
 Reading (no database): each file is read event by event, twice (which UID each VEVENT has, then each
-series parsed with icalendar once its last event is read), so memory stays bounded and a broken event costs
-only its own series; an event longer than max_event_bytes is skipped. A series is one UID's VEVENTs (a master
+series parsed with icalendar once its last event is read, the calendar's time zones parsed once for all),
+so memory stays bounded and a broken event costs only its own series; an event longer than max_event_bytes is skipped. A series is one UID's VEVENTs (a master
 and its RECURRENCE-ID overrides). A series with RRULE/RDATE is expanded with
 recurring-ical-events between ``now - recurrence_lookback_days`` and ``now + recurrence_horizon_days``
 (EXDATEs and cancelled overrides drop out there); any other event is one occurrence wherever it lies.
@@ -38,6 +38,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -224,13 +225,16 @@ def _streamed(path: str, f: BinaryIO, window: Window, skip: int, limit: int) -> 
         return
     lines.rewind()
     pending: dict[tuple[int, str], list[tuple[list[str], int]]] = {}
-    head: dict[int, list[str]] = defaultdict(list)  # each calendar's properties and time zones
+    head: dict[int, list[str]] = defaultdict(list)  # each calendar's properties
+    zones: dict[int, tuple[str, ...]] = defaultdict(tuple)  # and its time zones' lines
     events, n = Counter(), 0
     for cal, name, block, size in _components(lines):
         if not cal:
             continue
-        if name in ("", "VTIMEZONE"):
+        if name == "":
             head[cal] += block
+        elif name == "VTIMEZONE":
+            zones[cal] += tuple(block)
         if name != "VEVENT":
             continue
         events[cal] += 1
@@ -246,23 +250,34 @@ def _streamed(path: str, f: BinaryIO, window: Window, skip: int, limit: int) -> 
             yield Series(path, f"event {n}" if uid.startswith("(no UID") else f"event {n} (UID {uid})",
                          error=over_limit(f"an event of {too_big:,} characters", limit, "KITH_MAX_EVENT_BYTES"))
         else:
-            yield _parsed_series(path, n, uid, head[cal], [line for block, _ in blocks for line in block],
-                                 window)
+            yield _parsed_series(path, n, uid, head[cal], zones[cal],
+                                 [line for block, _ in blocks for line in block], window)
 
 
-def _parsed_series(path: str, number: int, uid: str, head: list[str], events: list[str], window: Window) -> Series:
+@lru_cache(maxsize=8)  # a calendar's zones come before its events; a file rarely holds more than one calendar
+def _parsed_zones(lines: tuple[str, ...]) -> list:
+    """A calendar's VTIMEZONEs, parsed once however many series use them (Outlook and Google exports carry
+    several, each often longer than an event). icalendar keeps each TZID's zone for the events parsed later."""
+    if not lines:
+        return []
+    return icalendar.Calendar.from_ical("".join(["BEGIN:VCALENDAR\r\n", *lines, "END:VCALENDAR\r\n"])).subcomponents
+
+
+def _parsed_series(path: str, number: int, uid: str, head: list[str], zones: tuple[str, ...], events: list[str],
+                   window: Window) -> Series:
     """One series of a streamed calendar: its events parsed with the calendar's properties and time zones."""
     text = "".join(["BEGIN:VCALENDAR\r\n", *head, *events, "END:VCALENDAR\r\n"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
+            timezones = list(_parsed_zones(zones))
             cal = icalendar.Calendar.from_ical(text)
             if "X-WR-TIMEZONE" in cal:
                 cal = x_wr_timezone.to_standard(cal)
         except Exception as exc:
             return Series(path, f"event {number}", error=f"unreadable event: {_short(exc)}")
         cancelled_all = str(cal.get("METHOD", "")).upper() == "CANCEL"
-        timezones = [c for c in cal.subcomponents if c.name == "VTIMEZONE"]
+        timezones += [c for c in cal.subcomponents if c.name == "VTIMEZONE"]
         events = [c for c in cal.subcomponents if c.name == "VEVENT"]
         return _read_series(path, number, uid, events, timezones, window, cancelled_all)
 

@@ -211,7 +211,8 @@ def test_json_bodies_of_every_shape_get_a_clear_answer(world: World):
     for body, message in ((f"[{me}]", "Batching is not enabled"), ('{"query": 3}', "`query` must be a string"),
                           ('{"query": "{ me { name } }", "variables": [1]}', "`variables` must be an object"),
                           ("{not json", "Unable to parse request body as JSON"),
-                          ('{"query": ""}', "No GraphQL query found")):
+                          ('{"query": ""}', "No GraphQL query found"),
+                          *((scalar, "Expected a JSON object") for scalar in ("3", '"{ me { name } }"', "null", "true"))):
         r = post(body)
         assert r.status_code == 400 and message in r.text, (body, r.text)
     r = post(me, "text/plain")

@@ -259,6 +259,38 @@ END:VCALENDAR
     assert ingest_calendar(store, settings, [path], now=NOW).ingested == 0
 
 
+def test_a_zone_known_only_from_its_vtimezone_applies_to_every_series_and_a_later_one_to_later_events(
+        tmp_path, store, settings):
+    """The time zones are parsed once per calendar, not again for each series: every event still reads its
+    own calendar's zone, one defined after some events applies to the events after it, and a zone broken
+    in its definition costs the events that come after it, not the file."""
+    def zone(tzid: str, offset: str) -> str:
+        return (f"BEGIN:VTIMEZONE\nTZID:{tzid}\nBEGIN:STANDARD\nDTSTART:19700101T000000\n"
+                f"TZOFFSETFROM:{offset}\nTZOFFSETTO:{offset}\nEND:STANDARD\nEND:VTIMEZONE\n")
+
+    def event(n: int, tzid: str) -> str:
+        return (f"BEGIN:VEVENT\nUID:zone-{n}@example.com\nSUMMARY:Review {n}\n"
+                f"DTSTART;TZID={tzid}:2024030{n}T100000\nDTEND;TZID={tzid}:2024030{n}T110000\n"
+                f"ORGANIZER:mailto:ana@firm.com\nATTENDEE;PARTSTAT=ACCEPTED:mailto:ben@acme.com\nEND:VEVENT\n")
+
+    text = ("BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//Example//EN\n" + zone("Kith Zone Five", "+0530")
+            + event(1, "Kith Zone Five") + event(2, "Kith Zone Five")
+            + zone("Kith Zone Minus", "-0300") + event(3, "Kith Zone Minus") + event(4, "Kith Zone Five")
+            + "END:VCALENDAR\n")
+    report = ingest_calendar(store, settings, [write(tmp_path / "z", "zones.ics", text)], now=NOW)
+    assert (report.ingested, report.errors) == (4, [])
+    starts = sorted(i.occurred_at for i in store.interactions_of(pid(store, "ana@firm.com")))
+    utc = [datetime(2024, 3, 1, 4, 30), datetime(2024, 3, 2, 4, 30), datetime(2024, 3, 3, 13), datetime(2024, 3, 4, 4, 30)]
+    assert starts == [int(d.replace(tzinfo=timezone.utc).timestamp()) for d in utc]
+
+    broken = text.replace("TZOFFSETTO:-0300", "TZOFFSETTO:not an offset")
+    report = ingest_calendar(store, settings, [write(tmp_path / "b", "zones.ics", broken)], now=NOW)
+    assert report.ingested == 0 and report.duplicates == 2 and len(report.errors) == 2
+    assert [(Path(e.file).name, e.position) for e in report.errors] == [
+        ("zones.ics", "event 3"), ("zones.ics", "event 4")]
+    assert all(e.reason.startswith("unreadable event") for e in report.errors), report.errors
+
+
 def test_files_that_are_not_calendars_are_reported_not_dropped(tmp_path, store, settings):
     folder = tmp_path / "mixed"
     write(folder, "notes.ics", "this is not a calendar\n")
