@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import settings
 
@@ -14,18 +12,6 @@ from tests.neo4j_server import neo4j_store
 # hypothesis's default 200 ms on a name parse that takes microseconds when idle).
 settings.register_profile("kith", deadline=None)
 settings.load_profile("kith")
-
-REPO = Path(__file__).resolve().parents[1]
-CORPORA = REPO.parent / "shared" / "corpora"
-
-
-def corpus(*parts: str) -> Path:
-    """A folder of ../shared/corpora, or a clean skip where a checkout has none."""
-    path = CORPORA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"{path} is absent (the shared corpora sit beside the repo only on project machines)")
-    return path
-
 
 # Test modules that empty and fill the one test Neo4j from their own bodies (not through a fixture).
 NEO4J_MODULES = {"test_demo_parity", "test_migrate"}

@@ -35,7 +35,7 @@ from kith.graph.model import Organization, WorksAt
 from kith.api.settings import ApiSettings
 from kith.graph.sqlite_store import SQLiteStore
 from tests.api.world import _walled_org, free_port
-from tests.conftest import REPO
+from tests.corpora import REPO
 from tests.factories import DAY, email, person, write
 
 CHROMIUM = Path(os.environ.get("KITH_CHROMIUM", "/usr/bin/chromium"))

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from kith.ingest.identity.names import MERGE, REVIEW, NameParts, name_similarity, parse_name, same_given_name
-from conftest import corpus
+from tests.corpora import corpus
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import corpus
+from tests.corpora import corpus
 from kith.ingest.identity.organizations import (
     display_company,
     has_legal_suffix,

@@ -10,7 +10,7 @@ import pytest
 from kith.graph.settings import Settings
 from kith.graph.sqlite_store import SQLiteStore
 from kith.ingest.calendar import CalendarIngest, iter_calendar_files
-from conftest import corpus
+from tests.corpora import corpus
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 

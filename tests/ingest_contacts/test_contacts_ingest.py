@@ -13,7 +13,7 @@ from kith.graph.sqlite_store import SQLiteStore
 from kith.graph.text import query_phrases
 from kith.ingest.contacts import ContactsIngest, ingest_contacts, iter_contact_files
 from kith.ingest.notes import add_note
-from conftest import corpus
+from tests.corpora import corpus
 
 CARDS = """BEGIN:VCARD
 VERSION:3.0

@@ -16,7 +16,7 @@ from kith.graph.model import DealRoleKind, DealStatus
 from kith.graph.settings import Settings
 from kith.graph.sqlite_store import SQLiteStore
 from kith.ingest.deals import available_profiles, ingest_deals, load_profile, parse_amount
-from conftest import corpus
+from tests.corpora import corpus
 from tests.cli import kith
 
 HERE = Path(__file__).parent

@@ -8,7 +8,7 @@ from kith.graph.model import Category
 from kith.graph.settings import Settings
 from kith.graph.sqlite_store import SQLiteStore
 from kith.ingest.email.pipeline import ingest_email
-from conftest import corpus
+from tests.corpora import corpus
 
 CORPORA = ["cpython_email_testdata", "mimekit_testdata", "ruby_mail_fixtures", "sisimai_bounce_emails",
            "perceval_mailing_list_testdata"]

@@ -3,7 +3,7 @@ the real networks through the backtest protocol."""
 
 from __future__ import annotations
 
-from conftest import corpus
+from tests.corpora import corpus
 from kith.graph.evaluate import protocol
 from kith.graph.knows import sum_edges
 from kith.graph.model import Role

@@ -20,7 +20,7 @@ from kith.graph.sqlite_store import SQLiteStore
 from kith.ingest.calendar import ingest_calendar
 from kith.ingest.sync.calendars import sync_caldav
 from kith.ingest.sync.state import sync_statuses
-from tests.conftest import corpus
+from tests.corpora import corpus
 from tests.cli import kith
 from tests.sync.servers import Radicale
 

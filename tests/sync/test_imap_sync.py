@@ -25,7 +25,7 @@ from kith.ingest.email.pipeline import ingest_email
 from kith.ingest.report import RunReport
 from kith.ingest.sync.imap import sync_imap
 from kith.ingest.sync.state import sync_statuses
-from tests.conftest import corpus
+from tests.corpora import corpus
 from tests.cli import kith
 from tests.sync.servers import Dovecot
 
