@@ -127,6 +127,8 @@ class EmailIngest:
         self.resolver = Resolver(store, settings, exclude_addresses, exclude_domains)
         self.report = RunReport("email")
         self._threads: OrderedDict[str, tuple[str, str, str, frozenset[str], int | None]] = OrderedDict()
+        # (person, address, signature facts) read in this batch -> the organisation they gave (None: none)
+        self._signatures: dict[tuple[str, str, tuple[str, str, tuple[str, ...]]], str | None] = {}
         self.checkpoints = Checkpoints(store, "email", self.report)  # units: messages of each file
 
     # -- the run ---------------------------------------------------------------------------------
@@ -200,6 +202,7 @@ class EmailIngest:
             items[item.id] = item
         with self.store.batch():  # people, mail and checkpoint commit together
             created, queued = self.resolver.drain()
+            self._signatures.clear()
             writes = self._with_deltas(items)
             new = self.store.add_interactions(writes)
             self.resolver.settle()
@@ -273,17 +276,26 @@ class EmailIngest:
 
     def _read_signature(self, pid: str, address: str, facts: tuple[str, str, tuple[str, ...]], at: int | None,
                         prov: Provenance) -> None:
+        """A sender signs most of their mail alike: a signature read before in the batch for the same
+        person and address only dates the job again (its phones, organisation and link are pending
+        already; per batch, because what is pending, with its provenance, starts anew with each)."""
         resolver = self.resolver
+        key = (pid, address, facts)
         title, company, phones = facts
+        if key in self._signatures:
+            if org := self._signatures[key]:
+                resolver.employ(pid, org, title, at, prov)
+            return
+        org = None
         if phones:
             resolver.add_phones(pid, phones, prov)
-        if not (title or company):
-            return
-        org = resolver.company(company, prov) if company else resolver.org_of_address(address, prov)
+        if title or company:
+            org = resolver.company(company, prov) if company else resolver.org_of_address(address, prov)
         if org:
             resolver.employ(pid, org, title, at, prov)
             if company:
                 resolver.link_signed(pid, address, org, prov)
+        self._signatures[key] = org
 
     def _thread(self, mail: Mail, sender: str, participants: list[Participant]) -> tuple[str, str]:
         """(parent id, thread id): from In-Reply-To / References, else a reply's subject."""
