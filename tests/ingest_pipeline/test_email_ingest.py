@@ -13,6 +13,7 @@ from kith.graph.settings import Settings
 from kith.graph.sqlite_store import SQLiteStore
 from kith.graph.text import query_phrases
 from kith.ingest.email.pipeline import ingest_email
+from kith.ingest.identity.addresses import normalize_address
 
 
 def eml(folder: Path, name: str, *, frm: str, to: str, subject: str, date: str, mid: str = "", reply_to_mid: str = "",
@@ -308,6 +309,23 @@ def test_a_new_signature_records_a_job_change(tmp_path, store, settings):
     orgs = store.get_organizations([w.org_id for w in history])
     assert [(w.title, orgs[w.org_id].name) for w in history] == [
         ("Head of Compliance", "Globex"), ("Chief Compliance Officer", "Initech")]
+
+
+@pytest.mark.parametrize("batch_size", [1, 100])
+def test_a_signature_signed_on_many_messages_dates_the_job_from_the_earliest(tmp_path, store, settings, batch_size):
+    # the newest message comes first: each later one, signed alike, must still move the job's start back
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    sig = "\n\nBest,\nDana Lee\nPartner\nNorthwind Traders Ltd\nTel: +1 415 555 0199"
+    for n, day in enumerate(["Fri, 10 Mar 2023", "Wed, 8 Mar 2023", "Mon, 6 Mar 2023"]):
+        eml(folder, f"{n}.eml", frm="Dana Lee <dana.lee@gmail.com>", to="ana@firm.com", subject=f"Note {n}",
+            date=f"{day} 10:00:00 +0000", mid=f"d{n}@gmail.com", body="See attached." + sig)
+    ingest_email(store, settings, [folder], workers=1, batch_size=batch_size)
+    [dana] = store.people_by_email([normalize_address("dana.lee@gmail.com")]).values()
+    [job] = store.works_at([dana])
+    assert (store.get_organizations([job.org_id])[job.org_id].name, job.title) == ("Northwind Traders", "Partner")
+    assert job.since == 1678096800  # Mon, 6 Mar 2023 10:00 UTC: the last message read, the earliest sent
+    assert store.get_people([dana])[dana].phones == ["+14155550199"]
 
 
 @pytest.mark.parametrize("runs", [1, 2])
