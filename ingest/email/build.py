@@ -4,9 +4,9 @@ boundary, which costs more than the rest of the parse.
 
 ``build_message`` takes the usual shapes: a clean header block (fields and their continuation lines,
 nothing else) over a single-part body, or over a multipart body whose parts are the same, nested or
-not, each boundary line where the feed parser sees one. A message/* part (an attached message, a
-delivery status) is left to the feed parser, given that part's own text, which it parses as it would
-inside the whole. Anything else (a defective header block, a missing boundary, a multipart/digest)
+not, each boundary line where the feed parser sees one. The messages a message/* part holds (an
+attached message, a delivery status) are left to the feed parser, given that part's own text, which
+it parses as it would inside the whole, and only when they are looked at. Anything else (a defective header block, a missing boundary, a multipart/digest)
 gives None, and the caller runs the feed parser on the whole message. A multipart's preamble and
 epilogue are not kept (nothing reads them).
 """
@@ -106,27 +106,48 @@ def _part(text: str, start: int, inside: tuple[str, ...]) -> tuple[Message, int]
             return part, _multipart(part, kind, text, body, inside)
         if kind.startswith("message/"):
             end = _end_of_part(text, body, inside)
-            return _attached(text[start:end]), end
+            return _Attached(part._headers, text[start:end]), end
     end = _end_of_part(text, body, inside)
     part._payload = _without_last_newline(text[body:end])  # the newline before a boundary line is its own
     return part, end
 
 
-def _attached(text: str) -> Message:
-    """A message/* part from its own text, as the feed parser reads it inside a multipart: the same,
-    but with the newline before the boundary taken off the last message it made (the deepest last one,
-    or the last multipart's epilogue)."""
-    part = Parser(policy=compat32).parsestr(text)
-    if not part.is_multipart():  # never so: a message/* part holds the messages it parses
-        raise _Unusual
-    last = part
+class _Attached(BuiltMessage):
+    """A message/* part (an attached message, a delivery status): the messages it holds are parsed
+    from its text when first asked for. Mostly they are not: a bounce's report-type says what it is,
+    and the body text is never looked for inside an attached message."""
+
+    def __init__(self, headers: list[tuple[str, str]], text: str) -> None:
+        self._text = text
+        super().__init__(headers, "")
+
+    @property  # type: ignore[override]
+    def _payload(self) -> list[Message]:
+        if self._messages is None:
+            self._messages = _attached(self._text)
+        return self._messages
+
+    @_payload.setter
+    def _payload(self, value: object) -> None:  # Message.__init__ sets it
+        self._messages = value or None
+
+    def is_multipart(self) -> bool:
+        return True  # the feed parser always makes a list of the messages a message/* part holds
+
+
+def _attached(text: str) -> list[Message]:
+    """The messages a message/* part holds, from the part's own text, as the feed parser reads them
+    inside a multipart: the same, but with the newline before the boundary taken off the last
+    message it made (the deepest last one, or the last multipart's epilogue)."""
+    messages = Parser(policy=compat32).parsestr(text)._payload
+    last = messages[-1]
     while last.get_content_maintype() != "multipart" and last.is_multipart():
         last = last._payload[-1]
     if last.get_content_maintype() == "multipart":
         last.epilogue = None if last.epilogue == "" else last.epilogue and _without_last_newline(last.epilogue)
     elif isinstance(last._payload, str):
         last._payload = _without_last_newline(last._payload)
-    return part
+    return messages
 
 
 def _without_last_newline(text: str) -> str:
