@@ -6,9 +6,15 @@ boundary, which costs more than the rest of the parse.
 nothing else) over a single-part body, or over a multipart body whose parts are the same, nested or
 not, each boundary line where the feed parser sees one. The messages a message/* part holds (an
 attached message, a delivery status) are left to the feed parser, given that part's own text, which
-it parses as it would inside the whole, and only when they are looked at. Anything else (a defective header block, a missing boundary, a multipart/digest)
-gives None, and the caller runs the feed parser on the whole message. A multipart's preamble and
-epilogue are not kept (nothing reads them).
+it parses as it would inside the whole, and only when they are looked at. Anything else (a defective
+header block, a missing boundary, a multipart/digest, deep nesting) gives None, and the caller runs
+the feed parser on the whole message. A multipart's preamble and epilogue are not kept (nothing
+reads them).
+
+Nesting is kept far below the depth at which the feed parser runs out of stack (about 700 levels),
+so that a message too deep for it is still refused as a whole: at most _MAX_DEPTH multiparts deep,
+and a message/* part of at most _MAX_ATTACHED_BLANKS blank lines (each level nested inside it takes
+one, after its header block).
 """
 
 from __future__ import annotations
@@ -24,6 +30,10 @@ from kith.ingest.email.mime import BuiltMessage, content_type
 # continuation lines, nothing else (no "From " line, no stray text, no field without a name).
 HEADER_BLOCK = re.compile(r"(?:[!-9;-~]+:.*\n(?:[ \t].*\n)*)+")
 FIELD = re.compile(r"([!-9;-~]+):[ \t]*(.*(?:\n[ \t].*)*)\n")  # the value without its last newline
+
+
+_MAX_DEPTH = 50
+_MAX_ATTACHED_BLANKS = 200
 
 
 class _Unusual(Exception):
@@ -46,7 +56,7 @@ def build_message(data: bytes) -> Message | None:
         else:
             msg._payload = text[body:]
         return msg
-    except _Unusual:
+    except (_Unusual, RecursionError):
         return None
 
 
@@ -68,6 +78,8 @@ def _multipart(msg: Message, kind: str, text: str, start: int, enclosing: tuple[
     end). Raise _Unusual for a shape the feed parser must read."""
     boundary = msg.get_boundary()
     if kind == "multipart/digest" or boundary is None or "\n" in boundary:  # digest parts default to message/rfc822
+        raise _Unusual
+    if len(enclosing) == _MAX_DEPTH:
         raise _Unusual
     own = "--" + boundary
     inside = (*enclosing, own)
@@ -106,6 +118,8 @@ def _part(text: str, start: int, inside: tuple[str, ...]) -> tuple[Message, int]
             return part, _multipart(part, kind, text, body, inside)
         if kind.startswith("message/"):
             end = _end_of_part(text, body, inside)
+            if text.count("\n\n", body, end) > _MAX_ATTACHED_BLANKS:
+                raise _Unusual
             return _Attached(part._headers, text[start:end]), end
     end = _end_of_part(text, body, inside)
     part._payload = _without_last_newline(text[body:end])  # the newline before a boundary line is its own

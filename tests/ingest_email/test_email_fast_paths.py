@@ -146,6 +146,29 @@ def test_parse_message_is_the_same_with_and_without_the_shortcut(monkeypatch) ->
     assert [_parsed(d) for d in messages] == fast
 
 
+def _nested(kind: str, depth: int) -> bytes:
+    if kind == "multipart":
+        body = b"Content-Type: text/plain\n\nleaf\n"
+        for i in range(depth):
+            body = f"Content-Type: multipart/mixed; boundary=b{i}\n\n--b{i}\n".encode() + body + f"--b{i}--\n".encode()
+        return b"From: a@example.com\nTo: b@example.com\n" + body
+    inner = b"From: c@example.com\nTo: d@example.com\n\ninner\n"
+    for _ in range(depth):
+        inner = b"Content-Type: message/rfc822\n\n" + inner
+    return (b"From: a@example.com\nTo: b@example.com\nContent-Type: multipart/mixed; boundary=o\n\n--o\n\nhello\n--o\n"
+            + inner + b"--o--\n")
+
+
+@pytest.mark.parametrize(("kind", "depth"), [("multipart", 20), ("multipart", 60), ("multipart", 1000),
+                                             ("message", 20), ("message", 300), ("message", 1000)])
+def test_deep_nesting_parses_or_is_refused_as_without_the_shortcut(monkeypatch, kind: str, depth: int) -> None:
+    data = _nested(kind, depth)
+    fast = _parsed(data)
+    monkeypatch.setattr(parse_mod, "build_message", lambda data: None)
+    assert _parsed(data) == fast
+    assert (fast == "MIME nesting too deep to parse") == (depth == 1000)
+
+
 def _parsed(data: bytes):  # type: ignore[no-untyped-def]
     try:
         return parse_mod.parse_message(RawMessage("/m", "m", data))
