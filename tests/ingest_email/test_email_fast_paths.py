@@ -80,8 +80,10 @@ MESSAGES = [
     b"From: a@example.com\nTo: b@example.com\nContent-Type: multipart/mixed; boundary=o\n\nno start\n--o--\n",
     b"From: a@example.com\nTo: b@example.com\nContent-Type: multipart/mixed; boundary=o\n\n--o\n--o\n\nx\n--o--\n",
     b"From: a@example.com\nTo: b@example.com\nContent-Type: multipart/mixed; boundary=o\n\n--o\nnot a header\n--o--\n",
-    b"From: a@example.com\nTo: b@example.com\nContent-Type: multipart/mixed; boundary=o\n\n--o\nX-A: 1\n--o\n\nx\n--o--\n",
-    b"From: a@example.com\nTo: b@example.com\nContent-Type: multipart/digest; boundary=o\n\n--o\n\nFrom: c@d\n\nx\n--o--\n",
+    b"From: a@example.com\nTo: b@example.com\nContent-Type: multipart/mixed; boundary=o\n\n"
+    b"--o\nX-A: 1\n--o\n\nx\n--o--\n",
+    b"From: a@example.com\nTo: b@example.com\nContent-Type: multipart/digest; boundary=o\n\n"
+    b"--o\n\nFrom: c@d\n\nx\n--o--\n",
     b"From: a@example.com\nTo: b@example.com\nContent-Type: message/rfc822\n\nFrom: c@example.com\n\ninner\n",
     # defective header blocks: left to the feed parser
     b"From: a@example.com\nTo: b@example.com\nthis is not a header\nSubject: x\n\nbody\n",
