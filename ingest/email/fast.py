@@ -17,9 +17,9 @@ import quopri
 from email._encoded_words import decode_b  # what Message.get_payload decodes base64 with
 
 from kith.ingest.email.bodies import html_to_text, split_body
+from kith.ingest.email.build import FIELD, HEADER_BLOCK
 from kith.ingest.email.classify import classify, notification_text, quick_category
 from kith.ingest.email.mime import BuiltMessage, header_charset, header_content_type
-from kith.ingest.email.build import FIELD, HEADER_BLOCK
 from kith.ingest.email.parse import (
     Essentials,
     Headers,
