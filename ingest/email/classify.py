@@ -91,10 +91,9 @@ def classify(msg: Message, headers: Mapping[str, list[str]], from_: list[Address
              ) -> tuple[Category, str]:
     """The category of a message and a short human reason for it; ``headers`` maps each lower-case
     header name to its values, as parse reads them."""
-    if not msg.is_multipart():
-        quick = quick_category(headers, content_type(msg), subject, from_, lambda: _notification_text(msg))
-        if quick is not None:
-            return quick
+    quick = quick_category(headers, content_type(msg), subject, from_, lambda: _notification_text(msg))
+    if quick is not None and not (msg.is_multipart() and _DELIVERY_STATUS_TYPES & _part_types(msg)):
+        return quick  # a multipart one only without a delivery-status part (the bounce rule's last test)
     msg = _Indexed(msg, headers)
     for category, rule in _RULES:
         reason = rule(msg, subject)
@@ -116,7 +115,8 @@ def _sender_category(from_: list[Address]) -> tuple[Category, str]:
 _MARKER_HEADERS = frozenset((
     "x-failed-recipients", "auto-submitted", "precedence", "list-unsubscribe", *_AUTO_REPLY_HEADERS, *_LIST_HEADERS,
 ))
-_REPORT_TYPES = frozenset(("multipart/report", "message/delivery-status", "message/global-delivery-status"))
+_DELIVERY_STATUS_TYPES = frozenset(("message/delivery-status", "message/global-delivery-status"))
+_REPORT_TYPES = frozenset(("multipart/report", *_DELIVERY_STATUS_TYPES))
 
 
 def quick_category(headers: Mapping[str, list[str]], ctype: str, subject: str, from_: list[Address],
@@ -245,7 +245,7 @@ def _bounce(msg: _Indexed, subject: str) -> str:
     ses = _SES_NOTIFICATION.search(text) if "notificationType" in text else None
     if ses:
         return f"Amazon SES {ses.group(1).lower()} notification"
-    if {"message/delivery-status", "message/global-delivery-status"} & _part_types(msg):
+    if _DELIVERY_STATUS_TYPES & _part_types(msg):
         return "message/delivery-status part"
     # A null reverse-path is reserved for notifications: DSNs, read receipts, auto-replies.
     if _header(msg, "return-path").replace(" ", "") == "<>" and not _auto_reply(msg, subject):

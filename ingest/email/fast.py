@@ -17,11 +17,10 @@ import quopri
 from email._encoded_words import decode_b  # what Message.get_payload decodes base64 with
 
 from kith.ingest.email.bodies import html_to_text, split_body
+from kith.ingest.email.build import FIELD, HEADER_BLOCK
 from kith.ingest.email.classify import classify, notification_text, quick_category
 from kith.ingest.email.mime import BuiltMessage, header_charset, header_content_type
 from kith.ingest.email.parse import (
-    _FIELD,
-    _HEADER_BLOCK,
     Essentials,
     Headers,
     Limits,
@@ -46,9 +45,9 @@ def read_simple(raw: bytes, limits: Limits = Limits()) -> Essentials | None:
     if not head.isascii():
         return None
     head_text = head.decode("ascii")
-    if not _HEADER_BLOCK.fullmatch(head_text):
+    if not HEADER_BLOCK.fullmatch(head_text):
         return None
-    fields = _FIELD.findall(head_text)
+    fields = FIELD.findall(head_text)
     first: dict[str, str] = {}  # what Message.get gives: the first field's raw value
     for name, value in fields:
         first.setdefault(name.lower(), value)

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 class BuiltMessage(Message):
     """A compat32 Message built from a header list that is never changed afterwards (parse's direct
-    build of a single-part message): ``get`` looks a name up in an index of each name's first field
+    build of a message and its parts, build.py): ``get`` looks a name up in an index of each name's first field
     instead of scanning the list (the parse and the classifier ask about ten times a message)."""
 
     def __init__(self, headers: list[tuple[str, str]], payload: str) -> None:

@@ -29,8 +29,9 @@ import charset_normalizer
 from kith.graph.model import Category
 from kith.ingest.email.address import Address
 from kith.ingest.email.bodies import html_to_text, split_body
+from kith.ingest.email.build import build_message
 from kith.ingest.email.classify import classify
-from kith.ingest.email.mime import BuiltMessage, content_charset, content_type
+from kith.ingest.email.mime import content_charset, content_type
 from kith.ingest.email.sources import RawMessage
 from kith.ingest.report import over_limit
 
@@ -123,7 +124,7 @@ def parse_message(raw: RawMessage, limits: Limits = Limits()) -> ParsedEmail:
         raise MessageError(over_limit(f"a header block of {header_bytes:,} bytes", limits.header_bytes,
                                       "KITH_MAX_HEADER_BYTES"), raw.source, raw.position)
     try:
-        msg = _single_part(data) or BytesParser(policy=compat32).parsebytes(data)
+        msg = build_message(data) or BytesParser(policy=compat32).parsebytes(data)
     except RecursionError:
         raise MessageError("MIME nesting too deep to parse", raw.source, raw.position) from None
     try:
@@ -236,26 +237,6 @@ def _drop_stray_header_lines(data: bytes) -> bytes:
         return data
     i = stray[0]
     return b"\n".join(lines[:i] + lines[i + 1 :]) + (data[end:] if end >= 0 else b"")
-
-
-# A header block compat32's feed parser reads line by line without a defect: fields and their
-# continuation lines, nothing else (no "From " line, no stray text, no field without a name).
-_HEADER_BLOCK = re.compile(r"(?:[!-9;-~]+:.*\n(?:[ \t].*\n)*)+")
-_FIELD = re.compile(r"([!-9;-~]+):[ \t]*(.*(?:\n[ \t].*)*)\n")  # the value without its last newline
-
-
-def _single_part(data: bytes) -> Message | None:
-    """The Message compat32's parser makes of a single-part message, built directly (the feed
-    parser costs more than the rest of the parse); None for anything else, which then goes
-    through the parser: multipart and message/* bodies, defective header blocks."""
-    end = data.find(b"\n\n")
-    if end < 0:
-        return None
-    head = data[: end + 1].decode("ascii", "surrogateescape")
-    if not _HEADER_BLOCK.fullmatch(head):
-        return None
-    msg = BuiltMessage(_FIELD.findall(head), data[end + 2 :].decode("ascii", "surrogateescape"))
-    return None if content_type(msg).partition("/")[0] in ("multipart", "message") else msg
 
 
 # --- charsets ---------------------------------------------------------------------------------

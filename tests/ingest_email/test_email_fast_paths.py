@@ -1,5 +1,5 @@
 """The ingest's shortcuts give exactly what the slow paths they stand in for give: the direct build of
-a single-part message (vs the stdlib feed parser) and its indexed header look-ups, cached Content-Type
+a message (vs the stdlib feed parser) and its indexed header look-ups, cached Content-Type
 lookups, address lists parsed entry by entry, message ids and usual dates read by one regex, the
 lower-cased bounce-subject search, the quote-start pre-tests, text cut into pieces word by word and
 the key-phrase counting."""
@@ -24,6 +24,7 @@ from kith.ingest.topics import _PIECE, _runs, key_phrases
 
 classify_mod = importlib.import_module("kith.ingest.email.classify")  # the package exports a function of that name
 parse_mod = importlib.import_module("kith.ingest.email.parse")
+build_mod = importlib.import_module("kith.ingest.email.build")
 mime_mod = importlib.import_module("kith.ingest.email.mime")
 
 CORPORA = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
@@ -32,6 +33,22 @@ CORPORA = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
 def b64(text: str, charset: str) -> str:
     return f"=?{charset}?B?{base64.b64encode(text.encode(charset)).decode()}?="
 
+
+# Built directly (message/* parts by the feed parser, from their own text): preambles, epilogues, boundaries
+# with trailing blanks, parts without a header block, nested multiparts whose boundaries share a prefix.
+USUAL_SHAPES = [
+    b"From: a@example.com\nTo: b@example.com\nSubject: one part\n\nbody\n",
+    b"From: a@example.com\nTo: b@example.com\nContent-Type: multipart/alternative; boundary=XX\n\n--XX\n"
+    b"Content-Type: text/plain\n\nplain\n--XX\nContent-Type: text/html\n\n<p>html</p>\n--XX--\n",
+    b"From: a@example.com\nTo: b@example.com\nContent-Type: multipart/mixed; boundary=\"a b\"\n\npreamble\n--a b \t\n"
+    b"\nno header block\n\n--a b\nContent-Type: multipart/alternative; boundary=a\n\n--a\n\ninner\n--a--\n"
+    b"--a b\nContent-Type: text/plain\n\n--a\n--a b--  \nepilogue\n",
+    b"From: a@example.com\nTo: b@example.com\nContent-Type: multipart/mixed; boundary=o\n\n--o\n"
+    b"Content-Type: multipart/alternative; boundary=i\n\n--i\nContent-Type: text/plain\n\nx\n--i--\nepi\n"
+    b"--o\nContent-Type: message/rfc822\n\nContent-Type: message/rfc822\n\nFrom: c@example.com\n\ninner\n\n"
+    b"--o\nContent-Type: message/rfc822\n\nContent-Type: multipart/mixed; boundary=m\n\n--m\n\nm\n--m--\n\n"
+    b"--o\nContent-Type: message/delivery-status\n\nReporting-MTA: x\n\nAction: failed\n\n--o--\n",
+]
 
 MESSAGES = [
     # RFC 2047 words, folded headers, group syntax
@@ -54,9 +71,19 @@ MESSAGES = [
     b"From: a@example.com\nTo: b@example.com\nContent-Disposition: attachment; filename=x.txt\n\nnot the body\n",
     b"From: a@example.com\nTo: b@example.com\nContent-Type: text\n\nbad type\n",
     b"From: a@example.com\nTo: b@example.com\nContent-Type: multipart/report; report-type=delivery-status\n\nno boundary\n",
-    # multipart and message/*: left to the feed parser
-    b"From: a@example.com\nTo: b@example.com\nContent-Type: multipart/alternative; boundary=XX\n\n--XX\n"
-    b"Content-Type: text/plain\n\nplain\n--XX\nContent-Type: text/html\n\n<p>html</p>\n--XX--\n",
+    *USUAL_SHAPES,
+    # multipart shapes left to the feed parser: no close or start boundary, two boundary lines in a row,
+    # a defective part header block, a boundary line inside one, a digest, no boundary parameter
+    b"From: a@example.com\nTo: b@example.com\nContent-Type: multipart/mixed; boundary=o\n\n--o\n\nnever closed\n",
+    b"From: a@example.com\nTo: b@example.com\nContent-Type: multipart/mixed; boundary=\"a b\"\n\n--a b\n"
+    b"Content-Type: multipart/alternative; boundary=a\n\n--a\n\ninner, closed by the outer boundary\n--a b--\n",
+    b"From: a@example.com\nTo: b@example.com\nContent-Type: multipart/mixed; boundary=o\n\nno start\n--o--\n",
+    b"From: a@example.com\nTo: b@example.com\nContent-Type: multipart/mixed; boundary=o\n\n--o\n--o\n\nx\n--o--\n",
+    b"From: a@example.com\nTo: b@example.com\nContent-Type: multipart/mixed; boundary=o\n\n--o\nnot a header\n--o--\n",
+    b"From: a@example.com\nTo: b@example.com\nContent-Type: multipart/mixed; boundary=o\n\n"
+    b"--o\nX-A: 1\n--o\n\nx\n--o--\n",
+    b"From: a@example.com\nTo: b@example.com\nContent-Type: multipart/digest; boundary=o\n\n"
+    b"--o\n\nFrom: c@d\n\nx\n--o--\n",
     b"From: a@example.com\nTo: b@example.com\nContent-Type: message/rfc822\n\nFrom: c@example.com\n\ninner\n",
     # defective header blocks: left to the feed parser
     b"From: a@example.com\nTo: b@example.com\nthis is not a header\nSubject: x\n\nbody\n",
@@ -80,17 +107,22 @@ def corpus_messages() -> list[bytes]:
     return found
 
 
+def _tree(msg: Message) -> tuple:  # type: ignore[type-arg]
+    payload = msg._payload
+    parts = [_tree(p) for p in payload] if isinstance(payload, list) else payload
+    return msg._headers, msg.get_unixfrom(), msg.get_content_type(), msg.get_default_type(), parts
+
+
 @pytest.mark.parametrize("data", MESSAGES)
-def test_single_part_messages_are_built_as_the_feed_parser_builds_them(data: bytes) -> None:
+def test_messages_are_built_as_the_feed_parser_builds_them(data: bytes) -> None:
     data = parse_mod._normalise(data)
-    fast = parse_mod._single_part(data)
+    fast = build_mod.build_message(data)
     slow = BytesParser(policy=compat32).parsebytes(data)
-    if fast is None:
-        assert slow.is_multipart() or slow.get_content_maintype() == "message" or slow.defects or b"\n\n" not in data
+    if fast is None:  # left to the feed parser
+        assert data not in USUAL_SHAPES
         return
-    assert not slow.is_multipart() and not slow.defects
-    assert (fast._headers, fast._payload, fast.get_unixfrom()) == (slow._headers, slow._payload, slow.get_unixfrom())
-    assert fast.get_payload(decode=True) == slow.get_payload(decode=True)
+    assert _tree(fast) == _tree(slow)
+    assert [p.get_payload(decode=True) for p in fast.walk()] == [p.get_payload(decode=True) for p in slow.walk()]
     plain = Message()  # the stdlib's own lookups, by scanning the same fields
     plain._headers = fast._headers
     for name in [n for key in fast.keys() for n in (key, key.lower(), key.upper())] + ["X-Absent", "content-type"]:
@@ -98,11 +130,45 @@ def test_single_part_messages_are_built_as_the_feed_parser_builds_them(data: byt
         assert mime_mod.first_header(fast, name.lower()) == mime_mod.first_header(plain, name.lower()), name
 
 
+def test_the_corpora_are_built_as_the_feed_parser_builds_them() -> None:
+    built = 0
+    for data in corpus_messages():
+        data = parse_mod._normalise(data)
+        fast = build_mod.build_message(data)
+        if fast is not None:
+            built += fast.is_multipart()
+            assert _tree(fast) == _tree(BytesParser(policy=compat32).parsebytes(data))
+    assert built or not CORPORA.is_dir()
+
+
 def test_parse_message_is_the_same_with_and_without_the_shortcut(monkeypatch) -> None:
     messages = corpus_messages()
     fast = [_parsed(d) for d in messages]
-    monkeypatch.setattr(parse_mod, "_single_part", lambda data: None)
+    monkeypatch.setattr(parse_mod, "build_message", lambda data: None)
     assert [_parsed(d) for d in messages] == fast
+
+
+def _nested(kind: str, depth: int) -> bytes:
+    if kind == "multipart":
+        body = b"Content-Type: text/plain\n\nleaf\n"
+        for i in range(depth):
+            body = f"Content-Type: multipart/mixed; boundary=b{i}\n\n--b{i}\n".encode() + body + f"--b{i}--\n".encode()
+        return b"From: a@example.com\nTo: b@example.com\n" + body
+    inner = b"From: c@example.com\nTo: d@example.com\n\ninner\n"
+    for _ in range(depth):
+        inner = b"Content-Type: message/rfc822\n\n" + inner
+    return (b"From: a@example.com\nTo: b@example.com\nContent-Type: multipart/mixed; boundary=o\n\n--o\n\nhello\n--o\n"
+            + inner + b"--o--\n")
+
+
+@pytest.mark.parametrize(("kind", "depth"), [("multipart", 20), ("multipart", 60), ("multipart", 1000),
+                                             ("message", 20), ("message", 300), ("message", 1000)])
+def test_deep_nesting_parses_or_is_refused_as_without_the_shortcut(monkeypatch, kind: str, depth: int) -> None:
+    data = _nested(kind, depth)
+    fast = _parsed(data)
+    monkeypatch.setattr(parse_mod, "build_message", lambda data: None)
+    assert _parsed(data) == fast
+    assert (fast == "MIME nesting too deep to parse") == (depth == 1000)
 
 
 def _parsed(data: bytes):  # type: ignore[no-untyped-def]
