@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import settings
 
@@ -12,6 +14,14 @@ from tests.neo4j_server import neo4j_store
 # hypothesis's default 200 ms on a name parse that takes microseconds when idle).
 settings.register_profile("kith", deadline=None)
 settings.load_profile("kith")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cache_folder_of_this_run(tmp_path_factory):
+    """Network files of the test Neo4j (kept in the user's cache folder, one per server and database) go
+    to this run's temporary folder, not into ~/.cache/kith of whoever runs the tests."""
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+
 
 # Test modules that empty and fill the one test Neo4j from their own bodies (not through a fixture).
 NEO4J_MODULES = {"test_demo_parity", "test_migrate"}
