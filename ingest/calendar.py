@@ -247,7 +247,7 @@ def _streamed(path: str, f: BinaryIO, window: Window, skip: int, limit: int) -> 
         if n <= skip:
             yield Series(path, uid)
         elif too_big:
-            yield Series(path, f"event {n}" if uid.startswith("(no UID") else f"event {n} (UID {uid})",
+            yield Series(path, _position(n, uid),
                          error=over_limit(f"an event of {too_big:,} characters", limit, "KITH_MAX_EVENT_BYTES"))
         else:
             yield _parsed_series(path, n, uid, head[cal], zones[cal],
@@ -263,6 +263,11 @@ def _parsed_zones(lines: tuple[str, ...]) -> list:
     return icalendar.Calendar.from_ical("".join(["BEGIN:VCALENDAR\r\n", *lines, "END:VCALENDAR\r\n"])).subcomponents
 
 
+def _position(number: int, uid: str) -> str:
+    """How a report names a series: its number in the file, and its UID when it has one."""
+    return f"event {number}" if uid.startswith("(no UID") else f"event {number} (UID {uid})"
+
+
 def _parsed_series(path: str, number: int, uid: str, head: list[str], zones: tuple[str, ...], events: list[str],
                    window: Window) -> Series:
     """One series of a streamed calendar: its events parsed with the calendar's properties and time zones."""
@@ -275,7 +280,7 @@ def _parsed_series(path: str, number: int, uid: str, head: list[str], zones: tup
             if "X-WR-TIMEZONE" in cal:
                 cal = x_wr_timezone.to_standard(cal)
         except Exception as exc:
-            return Series(path, f"event {number}", error=f"unreadable event: {_short(exc)}")
+            return Series(path, _position(number, uid), error=f"unreadable event: {_short(exc)}")
         cancelled_all = str(cal.get("METHOD", "")).upper() == "CANCEL"
         timezones += [c for c in cal.subcomponents if c.name == "VTIMEZONE"]
         events = [c for c in cal.subcomponents if c.name == "VEVENT"]
@@ -285,7 +290,7 @@ def _parsed_series(path: str, number: int, uid: str, head: list[str], zones: tup
 def _read_series(path: str, number: int, uid: str, events: list, timezones: list, window: Window,
                  cancelled_all: bool) -> Series:
     has_uid = not uid.startswith("(no UID")
-    position = f"event {number} (UID {uid})" if has_uid else f"event {number}"
+    position = _position(number, uid)
     series = Series(path, position)
     try:
         recurring = any("RRULE" in e or "RDATE" in e for e in events)

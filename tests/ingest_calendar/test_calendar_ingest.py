@@ -287,7 +287,7 @@ def test_a_zone_known_only_from_its_vtimezone_applies_to_every_series_and_a_late
     report = ingest_calendar(store, settings, [write(tmp_path / "b", "zones.ics", broken)], now=NOW)
     assert report.ingested == 0 and report.duplicates == 2 and len(report.errors) == 2
     assert [(Path(e.file).name, e.position) for e in report.errors] == [
-        ("zones.ics", "event 3"), ("zones.ics", "event 4")]
+        ("zones.ics", "event 3 (UID zone-3@example.com)"), ("zones.ics", "event 4 (UID zone-4@example.com)")]
     assert all(e.reason.startswith("unreadable event") for e in report.errors), report.errors
 
 
