@@ -246,7 +246,7 @@ class EmailIngest:
             self.report.skip("erased person", source)
             return None
         known = self._participants
-        participants = [known.get((sender_id, Role.FROM, sender)) or _participant(known, sender_id, Role.FROM, sender)]
+        participants = [_participant(known, sender_id, Role.FROM, sender)]
         person, excluded, at = resolver.person, resolver.is_excluded, mail.date  # looked up once per message
         for role, addresses in ((Role.TO, mail.to), (Role.CC, mail.cc), (Role.BCC, mail.bcc)):
             for name, address in addresses:
@@ -254,7 +254,7 @@ class EmailIngest:
                     continue
                 pid = person(name, address, at, prov)
                 if pid is not None:
-                    participants.append(known.get((pid, role, address)) or _participant(known, pid, role, address))
+                    participants.append(_participant(known, pid, role, address))
         if mail.signature:
             self._read_signature(sender_id, sender, mail.signature, mail.date, prov)
         if mail.is_forward and len(participants) == 2:  # a forward to oneself links a personal address
@@ -331,8 +331,11 @@ class EmailIngest:
 
 
 def _participant(known: dict[tuple[str, Role, str], Participant], pid: str, role: Role, address: str) -> Participant:
-    made = known[pid, role, address] = Participant(pid, role, _UNKNOWN, address)  # positional: cheaper
-    return made
+    """The run's one Participant for (person, role, address), made the first time it is asked for."""
+    found = known.get((pid, role, address))
+    if found is None:
+        found = known[pid, role, address] = Participant(pid, role, _UNKNOWN, address)  # positional: cheaper
+    return found
 
 
 def _addresses(mail: Mail) -> Iterator[str]:
