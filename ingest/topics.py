@@ -73,8 +73,7 @@ def key_phrases(text: str, limit: int = 8) -> list[str]:
 def content_terms(text: str) -> str:
     """The content words of ``text`` (as ``key_phrases`` cuts them: folded, no stop words, boilerplate,
     numbers, addresses or links; CJK as words), sorted: enough to search by, not to read back."""
-    words, tokens = _scan(text)
-    return " ".join(sorted(filter(None, _content(tokens, _stop_words(words)))))
+    return " ".join(sorted(filter(None, _content_of(text))))
 
 
 def phrases_and_terms(title: str, text: str, limit: int = 8) -> tuple[list[str], str]:
@@ -144,8 +143,13 @@ def _runs(text: str) -> list[list[str]]:
 
     Words are folded one by one; CJK is left as written, since folding strips the voicing marks of
     kana (プ -> フ), which would garble the phrase shown to people."""
+    return _split(_content_of(text))
+
+
+def _content_of(text: str) -> list[str]:
+    """The tokens of ``text`` with its stop words blanked (``_content`` with ``text``'s own stop words)."""
     words, tokens = _scan(text)
-    return _split(_content(tokens, _stop_words(words)))
+    return _content(tokens, _stop_words(words))
 
 
 def _scan(text: str) -> tuple[set[str], list[str]]:
