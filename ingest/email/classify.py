@@ -121,9 +121,9 @@ _REPORT_TYPES = frozenset(("multipart/report", *_DELIVERY_STATUS_TYPES))
 
 def quick_category(headers: Mapping[str, list[str]], ctype: str, subject: str, from_: list[Address],
                    notification: Callable[[], str]) -> tuple[Category, str] | None:
-    """``classify``'s answer for a single-part message when a cheap test proves no header rule can fire
-    (most personal mail), else None: then the rules must run. ``notification`` gives what
-    ``_notification_text`` would."""
+    """``classify``'s answer when a cheap test proves no header rule can fire (most personal mail), else
+    None: then the rules must run. It reads no parts: for a multipart message, ``classify`` still runs
+    the rules when one is a delivery status. ``notification`` gives what ``_notification_text`` would."""
     if ctype in _REPORT_TYPES or not _MARKER_HEADERS.isdisjoint(headers):
         return None
     if any(name.startswith(_ESP_HEADER_PREFIXES) for name in headers):

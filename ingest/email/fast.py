@@ -71,8 +71,7 @@ def read_simple(raw: bytes, limits: Limits = Limits()) -> Essentials | None:
     payload = body_bytes.decode("ascii", "surrogateescape")  # Message's payload
     category, _ = quick_category(
         headers.values, ctype, people.subject, people.from_,
-        lambda: notification_text(payload, first.get("content-transfer-encoding", ""),
-                                  lambda: _decoded(body_bytes, encoding)),
+        lambda: notification_text(payload, encoding, lambda: _decoded(body_bytes, encoding)),
     ) or classify(BuiltMessage(fields, payload), headers.values, people.from_, people.subject)
     return Essentials(people.message_id, data, people.date, people.from_, people.to, people.cc, people.bcc,
                       people.subject, people.in_reply_to, people.references, category, body, signature)
