@@ -31,12 +31,19 @@ def eml(folder: Path, name: str, *, frm: str, to: str, subject: str, date: str, 
 
 
 @pytest.fixture
+def mail(tmp_path) -> Path:
+    """An empty folder for the test's messages."""
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
 def settings(tmp_path):
     return Settings(db=tmp_path / "kith.db", internal_domains=["firm.com"])
 
 
 def thread(folder: Path) -> Path:
-    folder.mkdir(exist_ok=True)
     eml(folder, "a.eml", frm="Ben Baker <ben@acme.com>", to="Ana Alves <ana@firm.com>",
         subject="Export controls review", date="Mon, 6 Nov 2023 10:00:00 +0000", mid="m1@acme.com",
         body="Could you review the export controls classification?\n\nBest,\nBen Baker\nGeneral Counsel\nAcme Corporation\n"
@@ -57,8 +64,8 @@ def pair(store, x: str, y: str):
     return next((k for k in store.knows_of([px]) if {k.a, k.b} == {px, py}), None), px
 
 
-def test_a_thread_becomes_people_an_organisation_and_a_reciprocal_relationship(tmp_path, store, settings):
-    report = ingest_email(store, settings, [thread(tmp_path / "mail")], workers=1)
+def test_a_thread_becomes_people_an_organisation_and_a_reciprocal_relationship(mail, store, settings):
+    report = ingest_email(store, settings, [thread(mail)], workers=1)
     assert (report.files, report.records, report.ingested, report.error_count) == (4, 4, 4, 0)
     k, ana = pair(store, "ana@firm.com", "ben@acme.com")
     ana_is_a = k.a == ana
@@ -78,8 +85,8 @@ def test_a_thread_becomes_people_an_organisation_and_a_reciprocal_relationship(t
     assert store.counts()["knows"] == 1
 
 
-def test_running_the_same_ingest_again_changes_nothing(tmp_path, store, settings):
-    mail = thread(tmp_path / "mail")
+def test_running_the_same_ingest_again_changes_nothing(mail, store, settings):
+    thread(mail)
     ingest_email(store, settings, [mail], workers=1)
     counts, edges = store.counts(), list(store.iter_knows())
     again = ingest_email(store, settings, [mail], workers=1)
@@ -92,12 +99,12 @@ def test_running_the_same_ingest_again_changes_nothing(tmp_path, store, settings
     assert list(store.iter_knows()) == edges
 
 
-def test_a_person_whose_job_was_never_written_gets_it_from_their_company_address(tmp_path, store, settings):
+def test_a_person_whose_job_was_never_written_gets_it_from_their_company_address(mail, store, settings):
     # What Neo4j holds when it died between a new person's write and their job's (each its own
     # transaction there): the person, known by address, and no job. The resumed ingest records it.
     store.upsert_people([Person(ids.person_id("ben@acme.com"), "Ben Baker", ["ben@acme.com"],
                                 provenance=Provenance("email", "earlier run", "m0"))])
-    ingest_email(store, settings, [thread(tmp_path / "mail")], workers=1)
+    ingest_email(store, settings, [thread(mail)], workers=1)
     ben = store.people_by_email(["ben@acme.com"])["ben@acme.com"]
     [acme] = store.orgs_by_domain(["acme.com"]).values()
     jobs = {(w.org_id, w.title, w.since) for w in store.works_at(person_ids=[ben])}
@@ -129,15 +136,12 @@ def test_an_interrupted_ingest_resumes_where_it_stopped(tmp_path, store, setting
     assert k.emails_ab + k.emails_ba == 30
 
 
-def reply_and_parent(tmp_path: Path, parent_name: str) -> Path:
-    """A folder holding Ana's reply (read first, by name) to Ben's message an hour earlier."""
-    folder = tmp_path / "mail"
-    folder.mkdir()
+def reply_and_parent(folder: Path, parent_name: str) -> None:
+    """Into ``folder``: Ana's reply (read first, by name) to Ben's message an hour earlier."""
     eml(folder, "1-reply.eml", frm="ana@firm.com", to="ben@acme.com", subject="Re: Terms",
         date="Mon, 6 Nov 2023 11:00:00 +0000", mid="r@firm.com", reply_to_mid="p@acme.com")
     eml(folder, parent_name, frm="ben@acme.com", to="ana@firm.com", subject="Terms",
         date="Mon, 6 Nov 2023 10:00:00 +0000", mid="p@acme.com")
-    return folder
 
 
 def assert_one_reply_from_ana(store: SQLiteStore) -> None:
@@ -146,42 +150,38 @@ def assert_one_reply_from_ana(store: SQLiteStore) -> None:
     assert k.reply_hours_ab + k.reply_hours_ba == pytest.approx(1.0)
 
 
-def test_a_reply_read_before_its_parent_counts_once(tmp_path, store, settings):
-    folder = reply_and_parent(tmp_path, "2-parent.eml")
-    ingest_email(store, settings, [folder / "1-reply.eml"], workers=1)
-    ingest_email(store, settings, [folder], workers=1)
+def test_a_reply_read_before_its_parent_counts_once(mail, store, settings):
+    reply_and_parent(mail, "2-parent.eml")
+    ingest_email(store, settings, [mail / "1-reply.eml"], workers=1)
+    ingest_email(store, settings, [mail], workers=1)
     assert_one_reply_from_ana(store)
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_a_reply_read_before_its_parent_in_one_run_counts_once(tmp_path, store, settings, workers):
+def test_a_reply_read_before_its_parent_in_one_run_counts_once(mail, store, settings, workers):
     # one run, one message per batch: the parent's batch finds the reply a batch before it stored
-    folder = reply_and_parent(tmp_path, "3-parent.eml")
-    eml(folder, "2-other.eml", frm="cy@acme.com", to="ana@firm.com", subject="Other",
+    reply_and_parent(mail, "3-parent.eml")
+    eml(mail, "2-other.eml", frm="cy@acme.com", to="ana@firm.com", subject="Other",
         date="Mon, 6 Nov 2023 09:00:00 +0000", mid="o@acme.com")
-    ingest_email(store, settings, [folder], workers=workers, batch_size=1)
+    ingest_email(store, settings, [mail], workers=workers, batch_size=1)
     assert_one_reply_from_ana(store)
 
 
-def test_a_reply_without_in_reply_to_is_threaded_by_subject(tmp_path, store, settings):
-    folder = tmp_path / "mail"
-    folder.mkdir()
-    eml(folder, "1.eml", frm="ben@acme.com", to="ana@firm.com", subject="Board pack",
+def test_a_reply_without_in_reply_to_is_threaded_by_subject(mail, store, settings):
+    eml(mail, "1.eml", frm="ben@acme.com", to="ana@firm.com", subject="Board pack",
         date="Mon, 6 Nov 2023 10:00:00 +0000", mid="bp@acme.com")
-    eml(folder, "2.eml", frm="ana@firm.com", to="ben@acme.com", subject="RE: Board pack",
+    eml(mail, "2.eml", frm="ana@firm.com", to="ben@acme.com", subject="RE: Board pack",
         date="Mon, 6 Nov 2023 10:30:00 +0000", mid="bp2@firm.com")
-    ingest_email(store, settings, [folder], workers=1)
+    ingest_email(store, settings, [mail], workers=1)
     reply = store.get_interactions([ids.interaction_id("email", "bp2@firm.com")])
     assert next(iter(reply.values())).parent_id == ids.interaction_id("email", "bp@acme.com")
 
 
 @pytest.mark.parametrize("privacy, body_kept", [("metadata", False), ("topics", False), ("full", True)])
-def test_privacy_modes_decide_what_is_kept(tmp_path, store, privacy, body_kept):
-    folder = tmp_path / "mail"
-    folder.mkdir()
-    eml(folder, "1.eml", frm="ben@acme.com", to="ana@firm.com", subject="GDPR transfer impact assessment",
+def test_privacy_modes_decide_what_is_kept(tmp_path, mail, store, privacy, body_kept):
+    eml(mail, "1.eml", frm="ben@acme.com", to="ana@firm.com", subject="GDPR transfer impact assessment",
         date="Mon, 6 Nov 2023 10:00:00 +0000", mid="p1@acme.com", body="Standard contractual clauses attached.")
-    ingest_email(store, Settings(db=tmp_path / "kith.db", privacy=privacy), [folder], workers=1)
+    ingest_email(store, Settings(db=tmp_path / "kith.db", privacy=privacy), [mail], workers=1)
     [item] = store.get_interactions([ids.interaction_id("email", "p1@acme.com")]).values()
     assert item.subject == "GDPR transfer impact assessment"  # a header: kept in every mode, and searched
     assert ("contractual" in item.body) == body_kept
@@ -190,22 +190,20 @@ def test_privacy_modes_decide_what_is_kept(tmp_path, store, privacy, body_kept):
     assert bool(store.search_text(query_phrases("contractual clauses"))) == (privacy != "metadata")  # body words
 
 
-def test_excluded_addresses_and_domains_are_never_ingested(tmp_path, store, settings):
-    folder = tmp_path / "mail"
-    folder.mkdir()
-    eml(folder, "1.eml", frm="doctor@clinic.example", to="ana@firm.com", subject="Appointment",
+def test_excluded_addresses_and_domains_are_never_ingested(mail, store, settings):
+    eml(mail, "1.eml", frm="doctor@clinic.example", to="ana@firm.com", subject="Appointment",
         date="Mon, 6 Nov 2023 10:00:00 +0000", mid="x1@clinic")
-    eml(folder, "2.eml", frm="ana@firm.com", to="spouse@home.example, ben@acme.com", subject="Dinner",
+    eml(mail, "2.eml", frm="ana@firm.com", to="spouse@home.example, ben@acme.com", subject="Dinner",
         date="Mon, 6 Nov 2023 10:00:00 +0000", mid="x2@firm")
-    report = ingest_email(store, settings, [folder], workers=1, exclude_domains=["clinic.example"],
+    report = ingest_email(store, settings, [mail], workers=1, exclude_domains=["clinic.example"],
                           exclude_addresses=["Spouse@home.example"])
     assert report.skipped["excluded"] == 1
     assert store.people_by_email(["doctor@clinic.example", "spouse@home.example"]) == {}
     assert store.people_by_email(["ben@acme.com"])
 
 
-def test_an_erased_person_stays_erased_when_their_mail_is_read_again(tmp_path, store, settings):
-    mail = thread(tmp_path / "mail")
+def test_an_erased_person_stays_erased_when_their_mail_is_read_again(mail, store, settings):
+    thread(mail)
     ingest_email(store, settings, [mail], workers=1)
     store.erase_person(store.people_by_email(["ben@acme.com"])["ben@acme.com"])
     for f in mail.iterdir():  # touch every file so no checkpoint applies
@@ -215,16 +213,14 @@ def test_an_erased_person_stays_erased_when_their_mail_is_read_again(tmp_path, s
     assert store.people_by_email(["ben@acme.com"]) == {}
 
 
-def test_a_known_name_at_the_same_company_is_attached_and_elsewhere_reviewed(tmp_path, store, settings):
-    folder = tmp_path / "mail"
-    folder.mkdir()
-    eml(folder, "1.eml", frm="Robert Baker <rbaker@acme.com>", to="ana@firm.com", subject="One",
+def test_a_known_name_at_the_same_company_is_attached_and_elsewhere_reviewed(mail, store, settings):
+    eml(mail, "1.eml", frm="Robert Baker <rbaker@acme.com>", to="ana@firm.com", subject="One",
         date="Mon, 6 Nov 2023 10:00:00 +0000", mid="n1@acme.com")
-    eml(folder, "2.eml", frm="Robert Baker <robert.baker@acme.com>", to="ana@firm.com", subject="Two",
+    eml(mail, "2.eml", frm="Robert Baker <robert.baker@acme.com>", to="ana@firm.com", subject="Two",
         date="Tue, 7 Nov 2023 10:00:00 +0000", mid="n2@acme.com")
-    eml(folder, "3.eml", frm="Bob Baker <bobbybaker@gmail.com>", to="ana@firm.com", subject="Three",
+    eml(mail, "3.eml", frm="Bob Baker <bobbybaker@gmail.com>", to="ana@firm.com", subject="Three",
         date="Wed, 8 Nov 2023 10:00:00 +0000", mid="n3@gmail.com")
-    report = ingest_email(store, settings, [folder], workers=1)
+    report = ingest_email(store, settings, [mail], workers=1)
     found = store.people_by_email(["rbaker@acme.com", "robert.baker@acme.com", "bobbybaker@gmail.com"])
     assert found["rbaker@acme.com"] == found["robert.baker@acme.com"] != found["bobbybaker@gmail.com"]
     [event] = store.identity_events(person_ids=[found["rbaker@acme.com"]])
@@ -236,19 +232,17 @@ def test_a_known_name_at_the_same_company_is_attached_and_elsewhere_reviewed(tmp
 
 
 def test_an_ingest_that_dies_after_writing_its_new_people_loses_none_of_their_jobs_or_reviews(
-        tmp_path, store, settings, monkeypatch):
+        tmp_path, mail, store, settings, monkeypatch):
     # Neo4j commits each write of a batch on its own: a server that dies after the batch's people are
     # written leaves them without what the batch still had to write. SQLite rolls the batch back.
-    folder = tmp_path / "mail"
-    folder.mkdir()
-    eml(folder, "1.eml", frm="Robert Baker <rbaker@acme.com>", to="ana@firm.com", subject="One",
+    eml(mail, "1.eml", frm="Robert Baker <rbaker@acme.com>", to="ana@firm.com", subject="One",
         date="Mon, 6 Nov 2023 10:00:00 +0000", mid="n1@acme.com")
-    eml(folder, "2.eml", frm="Bob Baker <bob.baker@initech.com>", to="ana@firm.com", subject="Two",
+    eml(mail, "2.eml", frm="Bob Baker <bob.baker@initech.com>", to="ana@firm.com", subject="Two",
         date="Tue, 7 Nov 2023 10:00:00 +0000", mid="n2@initech.com")
-    dies_then_resumes(store, settings, folder, monkeypatch, "add_works_at")
+    dies_then_resumes(store, settings, mail, monkeypatch, "add_works_at")
 
     reference = SQLiteStore.open(tmp_path / "reference.db")
-    ingest_email(reference, Settings(db=tmp_path / "reference.db", internal_domains=["firm.com"]), [folder], workers=1)
+    ingest_email(reference, Settings(db=tmp_path / "reference.db", internal_domains=["firm.com"]), [mail], workers=1)
     jobs, reviews = _jobs_and_reviews(reference)
     reference.close()
     assert len(jobs) == 3 and len(reviews) == 1  # ana's, Robert's and Bob's; Bob Baker may be Robert
@@ -256,18 +250,15 @@ def test_an_ingest_that_dies_after_writing_its_new_people_loses_none_of_their_jo
 
 
 @pytest.mark.parametrize("dies_at", ["upsert_people", "add_works_at", "add_interactions"])
-def test_an_ingest_that_dies_mid_batch_records_each_identity_event_once(tmp_path, store, settings, monkeypatch,
-                                                                       dies_at):
+def test_an_ingest_that_dies_mid_batch_records_each_identity_event_once(mail, store, settings, monkeypatch, dies_at):
     # On Neo4j each write of a batch commits on its own: the attach of robert.baker@ to Robert must be
     # neither lost (his address already written when the ingest resumes) nor recorded twice.
-    folder = tmp_path / "mail"
-    folder.mkdir()
-    eml(folder, "1.eml", frm="Robert Baker <rbaker@acme.com>", to="ana@firm.com", subject="One",
+    eml(mail, "1.eml", frm="Robert Baker <rbaker@acme.com>", to="ana@firm.com", subject="One",
         date="Mon, 6 Nov 2023 10:00:00 +0000", mid="n1@acme.com")
-    ingest_email(store, settings, [folder], workers=1)
-    eml(folder, "2.eml", frm="Robert Baker <robert.baker@acme.com>", to="ana@firm.com", subject="Two",
+    ingest_email(store, settings, [mail], workers=1)
+    eml(mail, "2.eml", frm="Robert Baker <robert.baker@acme.com>", to="ana@firm.com", subject="Two",
         date="Tue, 7 Nov 2023 10:00:00 +0000", mid="n2@acme.com")
-    dies_then_resumes(store, settings, folder, monkeypatch, dies_at)
+    dies_then_resumes(store, settings, mail, monkeypatch, dies_at)
 
     robert = store.people_by_email(["rbaker@acme.com"])["rbaker@acme.com"]
     assert [(e.kind, e.person_id, e.emails) for e in store.identity_events(person_ids=[robert])] == [
@@ -293,17 +284,15 @@ def _jobs_and_reviews(store) -> tuple[list[tuple], list[tuple]]:
     return jobs, sorted((r.person_id, r.other_id, r.score, r.reason) for r in store.review_items(status=None))
 
 
-def test_a_new_signature_records_a_job_change(tmp_path, store, settings):
-    folder = tmp_path / "mail"
-    folder.mkdir()
+def test_a_new_signature_records_a_job_change(mail, store, settings):
     sig = "Thanks,\n\nCarla Diaz\n{title}\n{company}\nMobile: +44 20 7946 0000"
-    eml(folder, "1.eml", frm="Carla Diaz <carla@gmail.com>", to="ana@firm.com", subject="Catch-up",
+    eml(mail, "1.eml", frm="Carla Diaz <carla@gmail.com>", to="ana@firm.com", subject="Catch-up",
         date="Mon, 6 Mar 2023 10:00:00 +0000", mid="s1@gmail.com",
         body="Good to see you.\n\n" + sig.format(title="Head of Compliance", company="Globex Ltd"))
-    eml(folder, "2.eml", frm="Carla Diaz <carla@gmail.com>", to="ana@firm.com", subject="News",
+    eml(mail, "2.eml", frm="Carla Diaz <carla@gmail.com>", to="ana@firm.com", subject="News",
         date="Mon, 6 Nov 2023 10:00:00 +0000", mid="s2@gmail.com",
         body="I have moved on.\n\n" + sig.format(title="Chief Compliance Officer", company="Initech GmbH"))
-    ingest_email(store, settings, [folder], workers=1)
+    ingest_email(store, settings, [mail], workers=1)
     carla = store.people_by_email(["carla@gmail.com"])["carla@gmail.com"]
     history = store.works_at([carla])
     orgs = store.get_organizations([w.org_id for w in history])
@@ -312,15 +301,13 @@ def test_a_new_signature_records_a_job_change(tmp_path, store, settings):
 
 
 @pytest.mark.parametrize("batch_size", [1, 100])
-def test_a_signature_signed_on_many_messages_dates_the_job_from_the_earliest(tmp_path, store, settings, batch_size):
+def test_a_signature_signed_on_many_messages_dates_the_job_from_the_earliest(mail, store, settings, batch_size):
     # the newest message comes first: each later one, signed alike, must still move the job's start back
-    folder = tmp_path / "mail"
-    folder.mkdir()
     sig = "\n\nBest,\nDana Lee\nPartner\nNorthwind Traders Ltd\nTel: +1 415 555 0199"
     for n, day in enumerate(["Fri, 10 Mar 2023", "Wed, 8 Mar 2023", "Mon, 6 Mar 2023"]):
-        eml(folder, f"{n}.eml", frm="Dana Lee <dana.lee@gmail.com>", to="ana@firm.com", subject=f"Note {n}",
+        eml(mail, f"{n}.eml", frm="Dana Lee <dana.lee@gmail.com>", to="ana@firm.com", subject=f"Note {n}",
             date=f"{day} 10:00:00 +0000", mid=f"d{n}@gmail.com", body="See attached." + sig)
-    ingest_email(store, settings, [folder], workers=1, batch_size=batch_size)
+    ingest_email(store, settings, [mail], workers=1, batch_size=batch_size)
     [dana] = store.people_by_email([normalize_address("dana.lee@gmail.com")]).values()
     [job] = store.works_at([dana])
     assert (store.get_organizations([job.org_id])[job.org_id].name, job.title) == ("Northwind Traders", "Partner")
@@ -342,8 +329,8 @@ def test_a_signature_names_the_organisation_its_domain_only_hinted_at(tmp_path, 
     assert [o.name for o in store.iter_organizations() if o.domains == ["acmeholdings.com"]] == ["Acme Holdings"]
 
 
-def test_the_parallel_parser_gives_the_same_graph(tmp_path, settings):
-    mail = thread(tmp_path / "mail")
+def test_the_parallel_parser_gives_the_same_graph(tmp_path, mail, settings):
+    thread(mail)
     one = SQLiteStore.open(tmp_path / "one.db")
     two = SQLiteStore.open(tmp_path / "two.db")
     ingest_email(one, settings, [mail], workers=1)
