@@ -68,19 +68,47 @@ def ingest_in_child(paths: list[Path], db: Path, workers: int, store: str = "sql
         "store = open_store(settings)\n"
         "if store.kind == 'neo4j':\n"
         "    store.wipe()\n"
+        "def sched():  # the main thread's (CPU, waiting for a core) seconds so far (Linux)\n"
+        "    try:\n"
+        "        return [int(v) / 1e9 for v in open('/proc/self/schedstat').read().split()[:2]]\n"
+        "    except OSError:\n"
+        "        return [0.0, 0.0]\n"
+        "seen = [0.0, 0.0]  # when the first and the last message were handled\n"
+        "def progress(n):\n"
+        "    seen[1] = time.perf_counter()\n"
+        "    seen[0] = seen[0] or seen[1]\n"
         "setup = resource.getrusage(resource.RUSAGE_SELF)\n"
-        "start = time.perf_counter()\n"
-        f"report = ingest_email(store, settings, {[str(p) for p in paths]!r}, workers={workers})\n"
+        "start, sched0 = time.perf_counter(), sched()\n"
+        f"report = ingest_email(store, settings, {[str(p) for p in paths]!r}, workers={workers}, on_progress=progress)\n"
         "seconds = time.perf_counter() - start\n"
+        "main = [b - a for a, b in zip(sched0, sched())]\n"
         "me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)\n"
         "print(json.dumps({'report': report.as_dict('messages'), 'seconds': seconds, 'rss_mib': me.ru_maxrss / 1024,"
         " 'worker_rss_mib': kids.ru_maxrss / 1024, 'cpu_s': me.ru_utime + me.ru_stime,"
-        " 'worker_cpu_s': kids.ru_utime + kids.ru_stime, 'setup_cpu_s': setup.ru_utime + setup.ru_stime}))\n"
+        " 'worker_cpu_s': kids.ru_utime + kids.ru_stime, 'setup_cpu_s': setup.ru_utime + setup.ru_stime,"
+        " 'main_thread_cpu_s': main[0], 'main_thread_runqueue_s': main[1],"
+        " 'first_s': seen[0] - start, 'last_s': seen[1] - start}))\n"
     )
     root = Path(__file__).resolve().parents[1]
     env = {**os.environ} if store == "neo4j" else {**os.environ, "KITH_NEO4J_URI": ""}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True, env=env)
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def print_wall_split(run: dict, workers: int) -> None:
+    """Where the wall time of an ingest went: before the first message, between, after the last; the
+    main thread's CPU, its wait for a core (other processes' load) and the rest (blocked: on the
+    parser workers' results, or the disk); the CPU of its other threads (reading the workers' results)
+    and of the workers; how full the cores were."""
+    wall, cores = run["seconds"], min(workers + 1, os.cpu_count() or 1)
+    main, queued = run["main_thread_cpu_s"], run["main_thread_runqueue_s"]
+    others = run["cpu_s"] - run["setup_cpu_s"] - main
+    busy = (run["cpu_s"] - run["setup_cpu_s"] + run["worker_cpu_s"]) / (wall * cores)
+    print(f"wall split: {wall:.1f} s = {run['first_s']:.1f} s to the first message + "
+          f"{run['last_s'] - run['first_s']:.1f} s + {wall - run['last_s']:.1f} s after the last (its batch's writes)")
+    print(f"  main thread: CPU {main:.1f} s, waiting for a core {queued:.1f} s, blocked {wall - main - queued:.1f} s "
+          f"(on the workers' results or the disk); its other threads: CPU {others:.1f} s; parser workers: CPU "
+          f"{run['worker_cpu_s']:.1f} s; the {cores} cores {busy:.0%} busy with this ingest")
 
 
 # stage -> the functions whose cumulative CPU is that stage's (nested ones are subtracted from the outer)
@@ -159,6 +187,7 @@ def main() -> None:
     print(f"CPU per message: ingest process {big['cpu_s'] / n * 1e6:.0f} us (writes, identities; of them "
           f"{big['setup_cpu_s'] / n * 1e6:.0f} us its start: imports, opening the store), "
           f"parser workers {big['worker_cpu_s'] / n * 1e6:.0f} us in all")
+    print_wall_split(big, args.workers)
 
     if args.store == "neo4j":
         neo = ingest_in_child(paths, folder / "unused.db", args.workers, "neo4j")

@@ -4,9 +4,10 @@ header block of plain fields (encoded words are fine: they are ASCII).
 
 ``read_simple`` takes such a message and returns None for anything else, which then goes through
 ``parse_message`` unchanged: multipart and message/* bodies, raw 8-bit bytes in a header (their
-charset is guessed from the body's), a defective header block, uuencoded bodies, and every message
-``parse_message`` refuses (empty, no From/To/Date, a header block past its limit), so that its reason
-stays its own (past the recipient limit, ``read_people`` raises the same MessageError).
+charset is guessed from the body's), a defective header block (one with a stray line too, which
+``parse_message`` drops), uuencoded bodies, and every message ``parse_message`` refuses (empty, no
+From/To/Date, a header block past its limit), so that its reason stays its own (past the recipient
+limit, ``read_people`` raises the same MessageError).
 Each step calls the helper ``parse_message`` calls, so both give the same result; the classifier's
 cheap test (classify.quick_category) is what makes skipping the ``Message`` pay.
 """
@@ -24,7 +25,7 @@ from kith.ingest.email.parse import (
     Essentials,
     Headers,
     Limits,
-    _normalise,
+    _line_endings,
     inline_text_type,
     payload_text,
     read_people,
@@ -37,7 +38,9 @@ def read_simple(raw: bytes, limits: Limits = Limits()) -> Essentials | None:
     """``parse_message(raw, limits).essentials()`` for a single-part message with an ASCII header
     block; None when the message is not of that shape (or is refused, except past the recipient
     limit: then the same MessageError)."""
-    data = _normalise(raw)
+    # _normalise's scan for stray header lines is left out: a header block HEADER_BLOCK takes has none,
+    # and one that has some is left to parse_message
+    data = _line_endings(raw)
     end = data.find(b"\n\n")
     if end < 0 or end > limits.header_bytes:
         return None

@@ -204,12 +204,18 @@ def read_people(headers: Headers, limits: Limits, source: str = "", position: st
 
 
 def _normalise(data: bytes) -> bytes:
-    """LF line endings, no BOM, no leading blank lines or mbox From_ line."""
+    """LF line endings, no BOM, no leading blank lines or mbox From_ line, no stray header line."""
+    return _drop_stray_header_lines(_line_endings(data))
+
+
+def _line_endings(data: bytes) -> bytes:
+    """``_normalise`` but for the stray header lines: LF line endings, no BOM, no leading blank lines
+    or mbox From_ line."""
     data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").removeprefix(b"\xef\xbb\xbf")
     data = data.lstrip(b"\n")
     if data.startswith(b"From "):
         data = data.partition(b"\n")[2]
-    return _drop_stray_header_lines(data)
+    return data
 
 
 _HEADER_FIELD = re.compile(rb"^[!-9;-~]+[ \t]*:")

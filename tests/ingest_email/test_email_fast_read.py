@@ -113,6 +113,12 @@ def test_other_shapes_are_left_to_the_full_parse(data: bytes) -> None:
     assert read_simple(data, Limits(header_bytes=300, recipients=3)) is None
 
 
+def test_a_stray_header_line_is_left_to_the_full_parse_which_drops_it() -> None:
+    data = b"From: a@example.com\nthis is not a header\nTo: b@example.com\nDate: Mon, 01 Jan 2018 10:00:00 +0000\n\nhi\n"
+    assert read_simple(data) is None
+    assert [a.address for a in parse_message(RawMessage("", "", data)).to] == ["b@example.com"]
+
+
 def test_past_the_recipient_limit_the_fast_read_refuses_as_the_full_parse_does() -> None:
     data = b"From: a@example.com\nTo: a@x.com, b@x.com, c@x.com, d@x.com\n\nover the recipient limit\n"
     reason = _fast(data, Limits(recipients=3))
