@@ -467,9 +467,12 @@ RETURN a.id AS a, b.id AS b, properties(k) AS knows
 # The whole network in one streaming read: a row per $people people (the driver's work per row, not the
 # values, was half the client's CPU with a row per person), each person's KNOWS edges (it is `a` of) as a
 # list per column. Each edge's properties are read once (properties(k): a chain walk per edge, not one per
-# property; still half the server's CPU). A counter that is zero on all of a person's edges comes as [],
-# not a zero per edge. An unknown time comes as NaN (0.0 / 0.0): collect() drops nulls. Collecting the
+# property; 13 k.x reads took 1.5x the server CPU). A counter that is zero on all of a person's edges comes
+# as [], not a zero per edge. An unknown time comes as NaN (0.0 / 0.0): collect() drops nulls. Collecting the
 # people first holds only node references; collecting their rows (an earlier query) took 2.5x the server CPU.
+# At 2M edges (server CPU ~8.4 s, ~4 us an edge): the traversal 0.4 us, b.id 0.6, properties(k) 1.3, the
+# values' collect and Bolt the rest. No gain from a page cache holding the store (256 MiB is as fast), and
+# each person's edges as array properties on the node took 1.4x the server CPU to read (issue #15).
 ALL_KNOWS = """
 MATCH (p:Person)
 WITH collect(p) AS people

@@ -376,11 +376,16 @@ def test_iter_knows_streams_every_edge(people):
     assert all(k.a < k.b for k in edges)
 
 
-def test_the_network_read_gives_every_edge_its_own_values(people):
-    """A counter that is zero on all of a person's edges, or on some, or unknown times: each edge its value."""
+def test_the_network_read_gives_every_edge_its_own_values(people, monkeypatch):
+    """A counter that is zero on all of a person's edges, or on some, or unknown times: each edge its value.
+    Neo4j's read here comes in rows of one person and batches of two rows, the last batch without edges."""
     import numpy as np
 
+    from kith.graph import neo4j_store
     from kith.graph.edges import read_edges
+
+    monkeypatch.setattr(neo4j_store, "_KNOWS_PEOPLE_PER_ROW", 1)
+    monkeypatch.setattr(neo4j_store, "_KNOWS_ROWS", 2)
 
     x, y, z, w = sorted(p.id for p in (ANA, BEN, CHO, DEV))
     knows = [Knows(x, y, T0, T0 + DAY, emails_ab=3, meetings=2, meeting_weight=1.5),
