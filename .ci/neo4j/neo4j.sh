@@ -42,17 +42,47 @@ port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
 
 classpath() { echo "$here/target/kith-neo4j-launcher-1.jar:$(cat "$here/target/classpath.txt")"; }  # jars only: CDS needs them
 
-build() {  # compile the launcher, write its classpath and its class-data archive, when the sources changed
+build() {  # compile the launcher, write its classpath and its class-data archive, when the sources (or this script) changed
     local stamp="$here/target/built"
-    if [[ ! -f "$stamp" || "$here/pom.xml" -nt "$stamp" || "$here/src/main/java/kith/Neo4jServer.java" -nt "$stamp" ]]; then
+    if [[ ! -f "$stamp" || "$here/pom.xml" -nt "$stamp" || "$here/src/main/java/kith/Neo4jServer.java" -nt "$stamp" \
+          || "$here/neo4j.sh" -nt "$stamp" ]]; then
         echo "neo4j: building the launcher (Maven; the first build downloads Neo4j, ~160 MB)" >&2
         if ! mvn -q -B -f "$here/pom.xml" package > "$here/target-build.log" 2>&1; then
             cat "$here/target-build.log" >&2; echo "neo4j: the Maven build failed (output above)" >&2; return 1
         fi
         rm -f "$here/target-build.log"
+        unsign
         archive
         touch "$stamp"
     fi
+}
+
+# Signed jars (eclipse-collections, 12 MB) on the classpath as unsigned copies in target/unsigned: the JVM
+# checked their signatures on every start (a SHA-256 of each class it loaded from them, ~1 s of CPU) and CDS
+# leaves classes of signed jars out of the archive (~720 classes loaded and verified from the jar each start).
+unsign() {
+    python3 - "$here/target" <<'PY'
+import re, sys, zipfile
+from pathlib import Path
+target = Path(sys.argv[1]); out = target / "unsigned"; out.mkdir(exist_ok=True)
+signature = re.compile(r"META-INF/[^/]+\.(SF|RSA|DSA|EC)$")
+jars = (target / "classpath.txt").read_text().strip().split(":")
+for n, jar in enumerate(jars):
+    with zipfile.ZipFile(jar) as z:
+        if not any(signature.match(name) for name in z.namelist()):
+            continue
+        copy = out / Path(jar).name
+        with zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as w:
+            for info in z.infolist():
+                if signature.match(info.filename):
+                    continue
+                data = z.read(info)
+                if info.filename == "META-INF/MANIFEST.MF":  # its main section, not a digest of every entry
+                    data = re.split(rb"\r?\n\r?\n", data, maxsplit=1)[0] + b"\n\n"
+                w.writestr(info, data)
+    jars[n] = str(copy)
+(target / "classpath.txt").write_text(":".join(jars))
+PY
 }
 
 # AppCDS: the classes one start loads, parsed and verified once into target/neo4j.jsa (a throw-away server

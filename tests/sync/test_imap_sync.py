@@ -237,8 +237,12 @@ def test_watch_keeps_syncing_until_stopped(dovecot, messages, tmp_path):
     config = config_file(tmp_path, dovecot, 'password_env = "KITH_TEST_IMAP_PASSWORD"')
     db = tmp_path / "kith.db"
     env = {**os.environ, "KITH_CONFIG": str(config), "KITH_TEST_IMAP_PASSWORD": PASSWORD}
+    # Ctrl-C as at a terminal: SIGINT restored to its default, which Python turns into KeyboardInterrupt. A test
+    # run started in the background of a script (`pytest &`) ignores SIGINT, and its children inherited that:
+    # the watcher never stopped and the wait below timed out, leaving it running.
     watcher = subprocess.Popen([sys.executable, "-m", "kith.api", "--db", str(db), "sync", "--all", "--watch", "0.5"],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         def synced() -> set[str]:
             if not db.exists():
