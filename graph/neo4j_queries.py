@@ -470,9 +470,11 @@ RETURN a.id AS a, b.id AS b, properties(k) AS knows
 # property; 13 k.x reads took 1.5x the server CPU). A counter that is zero on all of a person's edges comes
 # as [], not a zero per edge. An unknown time comes as NaN (0.0 / 0.0): collect() drops nulls. Collecting the
 # people first holds only node references; collecting their rows (an earlier query) took 2.5x the server CPU.
-# At 2M edges (server CPU ~8.4 s, ~4 us an edge): the traversal 0.4 us, b.id 0.6, properties(k) 1.3, the
-# values' collect and Bolt the rest. No gain from a page cache holding the store (256 MiB is as fast), and
-# each person's edges as array properties on the node took 1.4x the server CPU to read (issue #15).
+# Each edge's far end as its node's element id (elementId(b)), mapped to a person id by the client from
+# the people's own (a_element): b.id, a property read, took 0.6 us an edge. At 2M edges (server CPU ~8.4 s
+# with b.id, ~4 us an edge): the traversal 0.4 us, properties(k) 1.3, the values' collect and Bolt the rest.
+# No gain from a page cache holding the store (256 MiB is as fast), and each person's edges as array
+# properties on the node took 1.4x the server CPU to read (issue #15).
 ALL_KNOWS = """
 MATCH (p:Person)
 WITH collect(p) AS people
@@ -482,7 +484,7 @@ CALL (people, start) {
   CALL (a) {
     MATCH (a)-[k:KNOWS]->(b:Person)
     WITH b, properties(k) AS m
-    RETURN collect(b.id) AS b,
+    RETURN collect(elementId(b)) AS b,
       collect(coalesce(m.first_at, 0.0 / 0.0)) AS first_at,
       collect(coalesce(m.last_at, 0.0 / 0.0)) AS last_at,
       collect(coalesce(m.emails_ab, 0.0)) AS emails_ab,
@@ -497,7 +499,7 @@ CALL (people, start) {
       collect(coalesce(m.reply_hours_ab, 0.0)) AS reply_hours_ab,
       collect(coalesce(m.reply_hours_ba, 0.0)) AS reply_hours_ba
   }
-  RETURN collect(a.id) AS a, collect(b) AS b, collect(first_at) AS first_at,
+  RETURN collect(a.id) AS a, collect(elementId(a)) AS a_element, collect(b) AS b, collect(first_at) AS first_at,
     collect(last_at) AS last_at,
     collect(CASE WHEN any(x IN emails_ab WHERE x <> 0.0) THEN emails_ab ELSE [] END) AS emails_ab,
     collect(CASE WHEN any(x IN emails_ba WHERE x <> 0.0) THEN emails_ba ELSE [] END) AS emails_ba,
@@ -511,8 +513,8 @@ CALL (people, start) {
     collect(CASE WHEN any(x IN reply_hours_ab WHERE x <> 0.0) THEN reply_hours_ab ELSE [] END) AS reply_hours_ab,
     collect(CASE WHEN any(x IN reply_hours_ba WHERE x <> 0.0) THEN reply_hours_ba ELSE [] END) AS reply_hours_ba
 }
-RETURN a, b, first_at, last_at, emails_ab, emails_ba, email_weight, meetings, meeting_weight, calls, notes,
-  replies_ab, replies_ba, reply_hours_ab, reply_hours_ba
+RETURN a, a_element, b, first_at, last_at, emails_ab, emails_ba, email_weight, meetings, meeting_weight, calls,
+  notes, replies_ab, replies_ba, reply_hours_ab, reply_hours_ba
 """
 
 # Every person's id and flags, as columns of $batch people at a time (graph.network).

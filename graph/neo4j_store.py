@@ -786,14 +786,25 @@ class Neo4jStore:
         import numpy as np
         import pyarrow as pa
 
+        import pyarrow.compute as pc
+
         rows = self._db.stream(q.ALL_KNOWS, {"people": _KNOWS_PEOPLE_PER_ROW})
         # each row into arrays as it arrives, so that the driver's lists die young: held for a batch of rows,
         # the garbage collector walked them again and again (a third of this process's CPU for the read)
+        batches, ids, elements = [], [], []
         while batch := [_knows_arrays(r) for r in islice(rows, _KNOWS_ROWS)]:
             people, size = pa.concat_arrays([r["a"] for r in batch]), np.concatenate([r["size"] for r in batch])
-            yield {"a": people.take(np.repeat(np.arange(len(people)), size)),
-                   **{c: (pa.concat_arrays if c == "b" else np.concatenate)([r[c] for r in batch])
-                      for c in KNOWS_COLUMNS[1:]}}
+            ids.append(people)
+            elements.extend(r["a_element"] for r in batch)
+            batches.append({"a": people.take(np.repeat(np.arange(len(people)), size)),
+                            **{c: (pa.concat_arrays if c == "b" else np.concatenate)([r[c] for r in batch])
+                               for c in KNOWS_COLUMNS[1:]}})
+        # each edge's far end comes as its node's element id (b.id was a sixth of the server's CPU); every
+        # person was an ``a`` of the same read, so the element ids of this one statement name them all
+        ids, elements = (pa.chunked_array(c, pa.string()).combine_chunks() for c in (ids, elements))
+        for batch in batches:
+            batch["b"] = ids.take(pc.index_in(batch["b"], value_set=elements))
+            yield batch
 
     def iter_person_flags(self) -> Iterator[tuple[str, bool, bool]]:
         for batch in self._db.stream(q.PERSON_FLAGS, {"batch": _FLAGS_BATCH}):
@@ -842,12 +853,13 @@ class Neo4jStore:
 
 
 def _knows_arrays(row: dict[str, Any]) -> dict[str, Any]:
-    """One row of ALL_KNOWS as arrays: its people (``a``), their edge counts (``size``) and the edges' columns."""
+    """One row of ALL_KNOWS as arrays: its people (``a``, and their element ids), their edge counts (``size``) and
+    the edges' columns (``b`` as element ids)."""
     import numpy as np
     import pyarrow as pa
 
     size = np.fromiter(map(len, row["b"]), np.int64, len(row["b"]))
-    return {"a": pa.array(row["a"], pa.string()), "size": size,
+    return {"a": pa.array(row["a"], pa.string()), "a_element": pa.array(row["a_element"], pa.string()), "size": size,
             "b": pa.array(list(chain.from_iterable(row["b"])), pa.string()),
             **{c: _edge_column(row[c], size) for c in KNOWS_COLUMNS[2:]}}
 
