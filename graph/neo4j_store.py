@@ -785,7 +785,6 @@ class Neo4jStore:
             return
         import numpy as np
         import pyarrow as pa
-
         import pyarrow.compute as pc
 
         rows = self._db.stream(q.ALL_KNOWS, {"people": _KNOWS_PEOPLE_PER_ROW})
