@@ -11,8 +11,8 @@ import pytest
 
 from kith.graph.model import Category
 from kith.ingest.email import MessageError, ParsedEmail, RawMessage, ReadError, iter_messages, parse_message
+from tests.corpora import CORPORA
 
-CORPORA = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
 
 # What each corpus may reject, and why: fragments without From/To/Date, licence files, empty files.
 EXPECTED_REJECTS = {

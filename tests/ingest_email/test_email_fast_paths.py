@@ -14,20 +14,18 @@ from collections import Counter
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
-from pathlib import Path
 
 import pytest
 
 from kith.ingest.email import RawMessage, bodies, iter_messages
 from kith.ingest.email.mime import content_charset, content_type
 from kith.ingest.topics import _PIECE, _runs, key_phrases
+from tests.corpora import CORPORA
 
 classify_mod = importlib.import_module("kith.ingest.email.classify")  # the package exports a function of that name
 parse_mod = importlib.import_module("kith.ingest.email.parse")
 build_mod = importlib.import_module("kith.ingest.email.build")
 mime_mod = importlib.import_module("kith.ingest.email.mime")
-
-CORPORA = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
 
 
 def b64(text: str, charset: str) -> str:
