@@ -3,9 +3,10 @@
 Reading (no database): each file is read event by event, twice (which UID each VEVENT has, then each
 series parsed with icalendar once its last event is read, the calendar's time zones parsed once for all),
 so memory stays bounded and a broken event costs only its own series; an event longer than
-max_event_bytes is skipped. A series is one UID's VEVENTs (a master and its RECURRENCE-ID overrides). A series with RRULE/RDATE is expanded with
-recurring-ical-events between ``now - recurrence_lookback_days`` and ``now + recurrence_horizon_days``
-(EXDATEs and cancelled overrides drop out there); any other event is one occurrence wherever it lies.
+max_event_bytes is skipped. A series is one UID's VEVENTs (a master and its RECURRENCE-ID overrides).
+A series with RRULE/RDATE is expanded with recurring-ical-events between ``now - recurrence_lookback_days``
+and ``now + recurrence_horizon_days`` (EXDATEs and cancelled overrides drop out there); any other event is
+one occurrence wherever it lies.
 Google exports' X-WR-TIMEZONE is applied first; floating times are read as UTC.
 
 Choices:
