@@ -27,6 +27,8 @@ CREATE RANGE INDEX knows_gen IF NOT EXISTS FOR ()-[k:KNOWS]-() ON (k.gen);
 CREATE RANGE INDEX person_knows_gen IF NOT EXISTS FOR (n:Person) ON (n.knows_gen);
 
 // Tokens are pre-processed by graph/text.py (folded, CJK bigrams), so Lucene only splits on spaces.
+// Eventually consistent: a commit does not wait for Lucene (a third of an ingest's write time); a search
+// first waits for the pending updates (SEARCH_TEXT), so it still reads every committed write.
 CREATE FULLTEXT INDEX kith_documents IF NOT EXISTS
 FOR (n:Interaction|Deal) ON EACH [n.search_tokens]
-OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace'}};
+OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace', `fulltext.eventually_consistent`: true}};

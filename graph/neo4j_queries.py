@@ -716,8 +716,10 @@ MATCH (n:Interaction|Deal {id: row.id})
 SET n.search_text = row.text, n.search_tokens = row.tokens
 """
 
-# $index is the full-text index of schema.cypher; $query the OR-joined quoted phrases.
+# $index is the full-text index of schema.cypher; $query the OR-joined quoted phrases. The index is
+# eventually consistent: the search first waits until the updates of every committed write are in it.
 SEARCH_TEXT = """
+CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()
 CALL db.index.fulltext.queryNodes($index, $query) YIELD node, score
 WITH node, score, CASE WHEN node:Deal THEN node.opened_at ELSE node.occurred_at END AS occurred_at
 WHERE $before IS NULL OR occurred_at < $before
@@ -736,6 +738,18 @@ RETURN
   COUNT { MATCH (:Person)-[:KNOWS]->(:Person) } AS knows,
   COUNT { MATCH (:Person)-[:WORKS_AT]->(:Organization) } AS works_at,
   COUNT { MATCH (t:Topic) WHERE EXISTS { (:Interaction)-[:ABOUT]->(t) } } AS topics
+"""
+
+# Whether the full-text index $index is eventually consistent (no row: there is none); migrate drops one
+# made before it was (schema version < 4), and schema.cypher makes it again.
+DOCUMENTS_INDEX_EVENTUAL = """
+SHOW FULLTEXT INDEXES YIELD name, options
+WHERE name = $index
+RETURN options.indexConfig.`fulltext.eventually_consistent` AS eventual
+"""
+
+DROP_INDEX = """
+DROP INDEX $index IF EXISTS
 """
 
 # After schema.cypher: wait until new indexes are online (a populating full-text index cannot be queried).

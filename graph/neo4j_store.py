@@ -48,8 +48,9 @@ from kith.graph.text import index_text
 if TYPE_CHECKING:
     import numpy as np
 
-SCHEMA_VERSION = 3  # bump with a change to schema.cypher or to the graph model that needs migrating
+SCHEMA_VERSION = 4  # bump with a change to schema.cypher or to the graph model that needs migrating
 _STEMMED_TOKENS = 2  # the version whose search tokens are stemmed (graph.text.index_text)
+_EVENTUAL_INDEX = 4  # the version whose full-text index is eventually consistent (schema.cypher)
 DOCUMENTS_INDEX = "kith_documents"  # the FULLTEXT index of schema.cypher
 GENERATION_KEY = "generation"
 SCHEMA_VERSION_KEY = "schema_version"
@@ -350,6 +351,8 @@ class Neo4jStore:
             raise SchemaTooNew(self._where, found, SCHEMA_VERSION)
         from neo4j.exceptions import ClientError
 
+        if found < _EVENTUAL_INDEX:
+            self._drop_consistent_index()
         for statement in q.split_statements(schema_script()):
             # Schema and data changes cannot share a transaction: one each.
             try:
@@ -364,6 +367,13 @@ class Neo4jStore:
             self._retokenize()
         fresh = {} if self.get_meta(STORE_ID_KEY) else {STORE_ID_KEY: uuid.uuid4().hex}
         self._db.write(lambda tx: tx.run(q.SET_META, _meta_rows({SCHEMA_VERSION_KEY: str(SCHEMA_VERSION), **fresh})))
+
+    def _drop_consistent_index(self) -> None:
+        """Drop a full-text index made before it was eventually consistent: schema.cypher makes it again
+        (IF NOT EXISTS would keep the old one), and AWAIT_INDEXES waits while it fills from the graph."""
+        rows = self._db.run(q.DOCUMENTS_INDEX_EVENTUAL, {"index": DOCUMENTS_INDEX})
+        if rows and not rows[0]["eventual"]:
+            self._db.write(lambda tx: tx.run(q.DROP_INDEX, {"index": DOCUMENTS_INDEX}))
 
     def _retokenize(self) -> None:
         """Index every document's kept text again with today's ``index_text``, a page at a time."""

@@ -461,8 +461,8 @@ def test_reads_of_nothing_send_nothing():
 def test_migrate_applies_the_schema_one_statement_per_transaction_and_refuses_a_newer_database():
     db = RecordingExecutor()
     Neo4jStore(db).migrate()
-    # a new database: no text yet, and no store id (it is given one)
-    assert db.names("read") == ["GET_META", "AWAIT_INDEXES", "SEARCH_TEXTS", "GET_META"]
+    # a new database: no full-text index or text yet, and no store id (it is given one)
+    assert db.names("read") == ["GET_META", "DOCUMENTS_INDEX_EVENTUAL", "AWAIT_INDEXES", "SEARCH_TEXTS", "GET_META"]
     assert db.names().count("SCHEMA") == len(SCHEMA) == db.transactions - 1
     [written] = db.params("SET_META")
     assert written["rows"][0] == {"key": SCHEMA_VERSION_KEY, "value": str(SCHEMA_VERSION)}
@@ -556,7 +556,9 @@ def test_every_statement_is_used_by_some_store_method():
     for name in ("PUT_KNOWS", "PUT_IDENTITY_EVENTS", "PUT_REVIEW_ITEMS", "PUT_ERASED"):  # graph.migrate's
         store.put_rows(STATEMENTS[name], [{}])
     store.record_counts()
-    assert set(STATEMENTS) == set(db.names()) - {"SCHEMA"}
+    version_3 = RecordingExecutor({"GET_META": [{"value": "3"}], "DOCUMENTS_INDEX_EVENTUAL": [{"eventual": False}]})
+    Neo4jStore(version_3).migrate()
+    assert set(STATEMENTS) == set(db.names() + version_3.names()) - {"SCHEMA"}
     assert db.names("stream") == ["ALL_PEOPLE", "ALL_ORGANIZATIONS", "ALL_KNOWS", "KNOWS_SINCE", "PERSON_FLAGS"]
 
 
