@@ -601,14 +601,14 @@ class Neo4jStore:
         return self._write(work)
 
     def replace_knows(self, person_ids: Sequence[str], edges: Sequence[Knows]) -> None:
-        rows = [_knows_row(k) for k in sum_knows(edges)]
+        edges = sum_knows(edges)
         targets = _unique(person_ids)
 
         def work(tx: CypherTransaction) -> None:
             for batch in _batches(targets):
                 tx.run(q.DELETE_KNOWS_OF, {"ids": batch})
-            for batch in _batches(rows):
-                tx.run(q.MERGE_KNOWS, {"rows": batch})
+            for batch in _batches(edges):
+                tx.run(q.MERGE_KNOWS, _knows_rows(batch))
 
         self._write(work)
 
@@ -903,22 +903,37 @@ def _add_interactions(writes: Sequence[InteractionWrite], tx: CypherTransaction)
     for batch in _batches([w.interaction.id for w in writes]):
         existing.update(r["id"] for r in tx.run(q.EXISTING_INTERACTIONS, {"ids": batch}))
     new = [w for w in writes if w.interaction.id not in existing]
-    rows = [_interaction_row(w.interaction) for w in new]
-    for start in range(0, len(rows), _INTERACTION_ROWS):
-        tx.run(q.CREATE_INTERACTIONS, {"rows": rows[start : start + _INTERACTION_ROWS]})
-    for batch in _batches([_knows_row(k) for k in sum_knows(k for w in new for k in w.knows)]):
-        tx.run(q.MERGE_KNOWS, {"rows": batch})
+    for start in range(0, len(new), _INTERACTION_ROWS):
+        chunk = [w.interaction for w in new[start : start + _INTERACTION_ROWS]]
+        tx.run(q.CREATE_INTERACTIONS, _interaction_rows(chunk))
+    for batch in _batches(sum_knows(k for w in new for k in w.knows)):
+        tx.run(q.MERGE_KNOWS, _knows_rows(batch))
     return [w.interaction.id for w in new]
 
 
-def _interaction_row(i: Interaction) -> dict[str, Any]:
-    """A new interaction with its edges; the first (person, role) of its participants wins."""
-    participants: dict[tuple[str, str], dict[str, Any]] = {}
-    for n, p in enumerate(i.participants):
-        participants.setdefault((p.person_id, str(p.role)), {
-            "person_id": p.person_id, "role": str(p.role), "status": str(p.status), "position": n,
-            "address": p.address})
-    return {"props": _interaction_props(i), "participants": list(participants.values()), "topics": _unique(i.topics)}
+def _interaction_rows(interactions: Sequence[Interaction]) -> dict[str, Any]:
+    """CREATE_INTERACTIONS' parameters: new interactions with their edges (the first (person, role) of
+    each one's participants wins), naming people and topics by their positions in ``people`` and ``topics``."""
+    people: dict[str, int] = {}
+    topics: dict[str, int] = {}
+    rows = []
+    for i in interactions:
+        participants: dict[tuple[str, str], dict[str, Any]] = {}
+        for n, p in enumerate(i.participants):
+            participants.setdefault((p.person_id, str(p.role)), {
+                "person": people.setdefault(p.person_id, len(people)), "role": str(p.role), "status": str(p.status),
+                "position": n, "address": p.address})
+        rows.append({"props": _interaction_props(i), "participants": list(participants.values()),
+                     "topics": [topics.setdefault(t, len(topics)) for t in _unique(i.topics)]})
+    return {"rows": rows, "people": list(people), "topics": list(topics)}
+
+
+def _knows_rows(edges: Sequence[Knows]) -> dict[str, Any]:
+    """MERGE_KNOWS' parameters: the edges, naming their ends by their positions in ``people``."""
+    people: dict[str, int] = {}
+    rows = [{**_knows_row(k), "a": people.setdefault(k.a, len(people)), "b": people.setdefault(k.b, len(people))}
+            for k in edges]
+    return {"rows": rows, "people": list(people)}
 
 
 def _interaction_props(i: Interaction) -> dict[str, Any]:

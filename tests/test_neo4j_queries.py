@@ -122,7 +122,10 @@ def test_statements_take_values_only_as_parameters(name):
     assert PARAM.search(text) or name in {"ALL_PEOPLE", "ALL_ORGANIZATIONS", "COUNTS",
                                                  "COUNT_RECORDS"}, "a statement that takes no parameters"
     if re.search(r"\b(MERGE|CREATE)\b", text) and "$rows" in text:
-        assert text.strip().startswith("UNWIND $rows AS row"), "batched writes start with UNWIND $rows"
+        # after the lookups its rows refer to by position (CALL () { UNWIND $people ... }), if any
+        rows = re.sub(r"\ACALL \(\) \{\n(  .*\n)*\}\n", "", text.strip() + "\n")
+        rows = re.sub(r"\ACALL \(\) \{\n(  .*\n)*\}\n", "", rows)
+        assert rows.startswith("UNWIND $rows AS row"), "batched writes start with UNWIND $rows"
 
 
 def test_every_schema_statement_is_idempotent_and_the_package_ships_the_repo_schema():
@@ -142,7 +145,7 @@ def test_every_schema_statement_is_idempotent_and_the_package_ships_the_repo_sch
 
 def test_knows_statements_cover_every_counter():
     for counter in KNOWS_COUNTERS:
-        assert f"k.{counter} = 0.0" in q.MERGE_KNOWS
+        assert f"k.{counter} = row.{counter}" in q.MERGE_KNOWS
         assert f"k.{counter} = k.{counter} + row.{counter}" in q.MERGE_KNOWS
         assert counter in q.PROPERTY_KEYS
 
@@ -178,10 +181,14 @@ def test_add_interactions_looks_up_and_writes_in_one_transaction_and_skips_known
     assert created["props"]["search_tokens"] == "gdpr transfer export control"  # stemmed
     assert "occurred_at" in created["props"] and "duration_s" not in created["props"]  # no nulls stored
     participants = created["participants"]
-    assert created["topics"] == ["export controls"]
+    people = db.params("CREATE_INTERACTIONS")[0]["people"]  # each person and topic sent once, named by position
+    assert [db.params("CREATE_INTERACTIONS")[0]["topics"][n] for n in created["topics"]] == ["export controls"]
     assert [r["position"] for r in participants] == [0, 1, 2]
+    assert [people[r["person"]] for r in participants] == [BEN.id, ANA.id, CHO.id] == people
     assert [r["address"] for r in participants] == ["ben@acme.com", "ana@firm.com", "cho@acme.com"]
-    knows = db.params("MERGE_KNOWS")[0]["rows"]
+    [sent] = db.params("MERGE_KNOWS")
+    knows = [{**r, "a": sent["people"][r["a"]], "b": sent["people"][r["b"]]} for r in sent["rows"]]
+    assert len(sent["people"]) == len(set(sent["people"])) == 3
     assert {frozenset((r["a"], r["b"])) for r in knows} == {frozenset((BEN.id, ANA.id)), frozenset((BEN.id, CHO.id))}
     assert all(r["a"] < r["b"] and set(KNOWS_COUNTERS) <= r.keys() for r in knows)
     assert sum(r["emails_ab"] + r["emails_ba"] for r in knows) == 2  # the duplicate counted once
@@ -199,8 +206,9 @@ def test_a_large_batch_of_interactions_is_written_in_bounded_transactions(monkey
     assert db.transactions == 3
     assert [len(p["rows"]) for p in db.params("CREATE_INTERACTIONS")] == [2, 2, 1]
     assert [sum(r["emails_ab"] + r["emails_ba"] for r in p["rows"]) for p in db.params("MERGE_KNOWS")] == [2, 2, 1]
-    for row in db.params("CREATE_INTERACTIONS")[0]["rows"]:  # Ana twice as "to": the first one is kept
-        assert [(r["person_id"], r["role"], r["position"]) for r in row["participants"]] == [
+    [sent, *_] = db.params("CREATE_INTERACTIONS")
+    for row in sent["rows"]:  # Ana twice as "to": the first one is kept
+        assert [(sent["people"][r["person"]], r["role"], r["position"]) for r in row["participants"]] == [
             (BEN.id, "from", 0), (ANA.id, "to", 1)]
 
 
