@@ -942,7 +942,12 @@ def _interaction_props(i: Interaction) -> dict[str, Any]:
         "thread_id": i.thread_id, "parent_id": i.parent_id, "category": str(i.category),
         "duration_s": i.duration_s, **_prov(i.provenance), **_search_props(*i.document()),
     }
-    return {k: v for k, v in props.items() if v is not None}
+    # No nulls, and no empty text that is read back as "" anyway: an email without a body or a parent
+    # stored one property less, and one entry less in the index on parent_id.
+    return {k: v for k, v in props.items() if v is not None and (v != "" or k not in _EMPTY_READ_AS_BLANK)}
+
+
+_EMPTY_READ_AS_BLANK = frozenset({"subject", "body", "thread_id", "parent_id"})  # store_rows.interaction: None -> ""
 
 
 def _meta_rows(items: Mapping[str, str]) -> dict[str, list[dict[str, str]]]:
