@@ -102,6 +102,9 @@ class Resolver:
         self._guessed: dict[str, str] = {}  # address -> person: attached for its local part alone
         self._org_of_domain: dict[str, str | None] = {}
         self._org_of_key: dict[str, str] = {}
+        # the store's answers for this batch's signers' domains and signatures' companies (prefetch_orgs)
+        self._stored_org_of_domain: dict[str, str | None] = {}
+        self._stored_org_of_key: dict[str, str | None] = {}
         self._employed: set[str] = set()  # addresses whose domain's employment this run has recorded
         self._created = 0
         several = []
@@ -139,6 +142,20 @@ class Resolver:
         hashes = {ids.email_hash(a): a for a in unseen if a not in known}
         for erased in self.store.erased_hashes(hashes):
             self._person_of[hashes[erased]] = None
+
+    def prefetch_orgs(self, signers: set[str], companies: set[str]) -> None:
+        """Look up at once the organisations a batch's signatures may name (its signers' company domains,
+        its signatures' companies): a read each, not one per organisation (a round trip each to Neo4j).
+        Good for this batch: the store's organisations change only when it is written."""
+        domains = {domain_of(a) for a in signers} - self._org_of_domain.keys()
+        found = [organization_from_domain(d) for d in domains]
+        registrable = {r for r in map(registrable_domain, domains) if r}
+        keys = {k for k in [*(f[1] for f in found if f), *map(normalize_company, companies)] if k}
+        keys -= self._org_of_key.keys()
+        by_domain = self.store.orgs_by_domain(registrable) if registrable else {}
+        by_key = self.store.orgs_by_normalized_name(keys) if keys else {}
+        self._stored_org_of_domain = {d: by_domain.get(d) for d in registrable}
+        self._stored_org_of_key = {k: by_key.get(k) for k in keys}
 
     # -- people ----------------------------------------------------------------------------------
     def person(self, display: str, address: str, at: int | None, prov: Provenance) -> str | None:
@@ -463,8 +480,9 @@ class Resolver:
         if found:
             display, key = found
             registrable = registrable_domain(domain)
-            org = (self.store.orgs_by_domain([registrable]).get(registrable)
-                   or self.organization(display, key, prov, registrable, guessed=True))
+            stored = (self._stored_org_of_domain[registrable] if registrable in self._stored_org_of_domain
+                      else self.store.orgs_by_domain([registrable]).get(registrable))
+            org = stored or self.organization(display, key, prov, registrable, guessed=True)
         self._org_of_domain[domain] = org
         return org
 
@@ -473,7 +491,9 @@ class Resolver:
         domain, and a written name (a signature's, a record's) replaces it."""
         oid = self._org_of_key.get(key)
         if oid is None:
-            oid = self._org_of_key[key] = self.store.orgs_by_normalized_name([key]).get(key) or ids.org_id(key)
+            stored = (self._stored_org_of_key[key] if key in self._stored_org_of_key
+                      else self.store.orgs_by_normalized_name([key]).get(key))
+            oid = self._org_of_key[key] = stored or ids.org_id(key)
         org = self.pending.orgs.get(oid)
         if org is None:
             self.pending.orgs[oid] = Organization(oid, display, key, [domain] if domain else [], prov, guessed)

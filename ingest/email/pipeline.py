@@ -194,6 +194,8 @@ class EmailIngest:
             self._progress.save()  # messages that were all skipped or unreadable
             return
         self.resolver.prefetch({a for _, _, mail in batch for a in _addresses(mail)})
+        signed = [mail for _, _, mail in batch if mail.signature and mail.senders]
+        self.resolver.prefetch_orgs({m.senders[0] for m in signed}, {m.signature[1] for m in signed if m.signature[1]})
         items: dict[str, Interaction] = {}
         for source, position, mail in batch:
             item = self._interaction(source, position, mail)

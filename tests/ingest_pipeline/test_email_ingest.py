@@ -361,3 +361,17 @@ def every_row(db: Path) -> dict[str, list[tuple]]:
         out[table] = sorted((r for r in rows if r[:1] != ("store_id",)), key=repr)
     conn.close()
     return out
+
+
+def test_a_batch_looks_up_its_signatures_organisations_in_one_read_each(tmp_path, store, settings, monkeypatch):
+    """Not a read per organisation (a round trip each to Neo4j): the batch's signers' domains and its
+    signatures' companies are looked up at once."""
+    firm = make_firm(seed=3, colleagues=10, organizations=12, contacts_per_org=3)
+    paths = write_corpus(tmp_path / "corpus", firm, 400, per_file=400)
+    reads: list[str] = []
+    for name in ("orgs_by_domain", "orgs_by_normalized_name"):
+        read = getattr(store, name)
+        monkeypatch.setattr(store, name, lambda keys, read=read, name=name: reads.append(name) or read(keys))
+    report = ingest_email(store, settings, paths, workers=1, batch_size=200)
+    assert report.ingested > 300 and store.counts()["organizations"] >= 12
+    assert sorted(reads) == ["orgs_by_domain"] * 2 + ["orgs_by_normalized_name"] * 2  # two batches
