@@ -103,7 +103,9 @@ def test_metrics_add_up_every_worker_dead_ones_included_and_can_require_a_token(
         for _ in range(40):  # a new connection each: the workers take them in turns
             assert loopback.get(url + "/healthz").status_code == 200
         served_by = {int(p.stem.rsplit("_", 1)[1]) for p in run.glob("counter_*.db")}
-        assert served_by and all(loopback.get(url + "/metrics", headers=token).status_code == 200 for _ in range(4))
+        scrapes = [loopback.get(url + "/metrics", headers=token) for _ in range(4)]
+        assert served_by and all(r.status_code == 200 for r in scrapes), [(r.status_code, r.text[:400])
+                                                                            for r in scrapes]
         after = _healthz_count(loopback.get(url + "/metrics", headers=token).text)
         assert after >= before + 40  # the 40, whichever worker answered them and whichever answers this
 
