@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import loopback
 from tests.api.world import free_port
 from tests.cli import kith
 
@@ -64,7 +65,7 @@ def served(tmp_path_factory):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and process.poll() is None:
             try:
-                httpx.get(served.url + "/healthz", timeout=2)
+                loopback.get(served.url + "/healthz", timeout=2)
                 break
             except httpx.TransportError:
                 time.sleep(0.2)
@@ -75,7 +76,7 @@ def served(tmp_path_factory):
 
 def test_workers_use_the_sqlite_file_named_by_db_even_with_neo4j_in_the_environment(served):
     assert served.process.poll() is None, served.errors.read_text()
-    health = httpx.get(served.url + "/healthz", timeout=10)
+    health = loopback.get(served.url + "/healthz", timeout=10)
     assert health.status_code == 200 and health.json()["store"] == "sqlite"
     assert "sqlite store at" in served.output("sqlite store at")
 
@@ -85,25 +86,37 @@ def _healthz_count(text: str) -> float:
                if line.startswith('kith_http_requests_total{') and 'path="/healthz"' in line)
 
 
+def _running(pid: int) -> bool:
+    """Not yet ended: neither gone nor a zombie (Linux's /proc)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_bytes().rpartition(b")")[2].split()[0] not in (b"Z", b"X")
+    except FileNotFoundError:
+        return False
+
+
 def test_metrics_add_up_every_worker_dead_ones_included_and_can_require_a_token(served):
     url, token = served.url, {"Authorization": "Bearer scrape-me"}
     try:
-        assert httpx.get(url + "/metrics").status_code == 401
+        assert loopback.get(url + "/metrics").status_code == 401
         [run] = list(served.metrics.iterdir())  # this run's folder, inside the one given
-        before = _healthz_count(httpx.get(url + "/metrics", headers=token).text)
+        before = _healthz_count(loopback.get(url + "/metrics", headers=token).text)
         for _ in range(40):  # a new connection each: the workers take them in turns
-            assert httpx.get(url + "/healthz").status_code == 200
+            assert loopback.get(url + "/healthz").status_code == 200
         served_by = {int(p.stem.rsplit("_", 1)[1]) for p in run.glob("counter_*.db")}
-        assert served_by and all(httpx.get(url + "/metrics", headers=token).status_code == 200 for _ in range(4))
-        after = _healthz_count(httpx.get(url + "/metrics", headers=token).text)
+        scrapes = [loopback.get(url + "/metrics", headers=token) for _ in range(4)]
+        assert served_by and all(r.status_code == 200 for r in scrapes), [(r.status_code, r.text[:400])
+                                                                            for r in scrapes]
+        after = _healthz_count(loopback.get(url + "/metrics", headers=token).text)
         assert after >= before + 40  # the 40, whichever worker answered them and whichever answers this
 
         dead = served_by.pop()
         os.kill(dead, signal.SIGKILL)  # uvicorn starts another; the dead one's counts stay, its gauges go
         deadline = time.monotonic() + 20
+        while _running(dead) and time.monotonic() < deadline:  # a killed process takes a moment to end; till
+            time.sleep(0.01)  # then it is alive and its gauges rightly count
         while time.monotonic() < deadline:
             try:
-                text = httpx.get(url + "/metrics", headers=token, timeout=2).text
+                text = loopback.get(url + "/metrics", headers=token, timeout=2).text
                 break
             except httpx.TransportError:
                 time.sleep(0.2)

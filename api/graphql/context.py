@@ -54,6 +54,7 @@ class AuditWriter:
         self.interval = interval
         self._pending: dict[tuple[User, str], dict[str, None]] = {}
         self._lock = threading.Lock()
+        self._writing = threading.Lock()  # one flush at a time: a flush waits for the one under way
         self._wake = threading.Event()
         self._stopped = False
         self._thread = threading.Thread(target=self._loop, name="kith-audit", daemon=True)
@@ -64,11 +65,14 @@ class AuditWriter:
             self._pending.setdefault((user, operation), {}).update(dict.fromkeys(person_ids))
 
     def flush(self) -> None:
-        with self._lock:
-            pending, self._pending = self._pending, {}
-        for (user, operation), ids in pending.items():
-            if ids:
-                self.access.audit(user, operation, ids)
+        """Write every entry handed over so far, those the background thread is writing too: a read of the
+        audit log after a flush sees them."""
+        with self._writing:
+            with self._lock:
+                pending, self._pending = self._pending, {}
+            for (user, operation), ids in pending.items():
+                if ids:
+                    self.access.audit(user, operation, ids)
 
     def _loop(self) -> None:
         while not self._stopped:

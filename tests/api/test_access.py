@@ -1,14 +1,17 @@
 """Tokens expire, carry a name, are listed and revoked one at a time; users are removed and change
-role; the access database keeps working when it was made by an older Kith."""
+role; the access database keeps working when it was made by an older Kith; the audit log read after a
+flush holds every entry handed over."""
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 
 import pytest
 
 from kith.api.access import AccessRole, AccessStore, AuthError, token_id
+from kith.api.graphql.context import AuditWriter
 from kith.graph.errors import NotFound
 from tests.cli import kith as run_kith
 
@@ -130,3 +133,29 @@ def test_walls_are_defined_listed_and_lifted_from_the_cli_and_audited(tmp_path):
     operations = [(op, subject) for _, user, op, subject in access.audit_log(limit=10) if user.startswith("cli")]
     assert operations == [("wall:lift:conflict", "o_acme"), ("wall:lift:conflict", "bo"),
                           ("wall:define:conflict", "o_acme"), ("wall:define:conflict", "bo")]
+
+
+def test_a_flush_waits_for_the_write_the_background_thread_has_under_way(tmp_path):
+    """The audit log read just after a lookup (auditLog flushes first) holds it, even when the writer's
+    background thread had already taken the entry and was still writing it (seen as a flaky API test)."""
+    access = AccessStore(tmp_path / "access.db")
+    user = access.add_user("ana", AccessRole.VIEWER)
+    writing, release = threading.Event(), threading.Event()
+    write = access.audit
+
+    def held_write(*args):  # the background thread's write, held until the flush below has begun
+        writing.set()
+        release.wait(10)
+        write(*args)
+
+    access.audit = held_write
+    writer = AuditWriter(access, interval=0.01)
+    try:
+        writer.add(user, "query:person", ["p1"])
+        assert writing.wait(10)  # taken by the background thread, not yet written
+        threading.Timer(0.5, release.set).start()
+        writer.flush()
+        assert [row[1:] for row in access.audit_log("p1")] == [("ana", "query:person", "p1")]
+    finally:
+        release.set()
+        writer.close()

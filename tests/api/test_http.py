@@ -5,37 +5,37 @@ from __future__ import annotations
 
 import time
 
-import httpx
 from pydantic import SecretStr
 
 from kith.api.app import create_app
 from kith.graph.settings import PrivacyMode
+from tests import loopback
 from tests.api.world import ServerThread, World, free_port, world  # noqa: F401 (the fixture)
 
 PERSON = "query($id: ID!) { person(id: $id) { id name } }"
 
 
 def test_no_token_no_data(world: World):
-    r = httpx.post(world.url + "/graphql", json={"query": "{ me { name } }"})
+    r = loopback.post(world.url + "/graphql", json={"query": "{ me { name } }"})
     assert r.status_code == 401
     assert "Authorization: Bearer" in r.json()["errors"][0]["message"]
-    r = httpx.post(world.url + "/graphql", json={"query": "{ me { name } }"},
-                   headers={"Authorization": "Bearer kith_not-a-real-token"})
+    r = loopback.post(world.url + "/graphql", json={"query": "{ me { name } }"},
+                      headers={"Authorization": "Bearer kith_not-a-real-token"})
     assert r.status_code == 401 and "Unknown, expired or revoked" in r.text
-    r = httpx.get(world.url + "/graphql", params={"query": "{ me { name } }"})
+    r = loopback.get(world.url + "/graphql", params={"query": "{ me { name } }"})
     assert r.status_code == 401
 
 
 def test_graphiql_page_is_served_without_a_token(world: World):
-    r = httpx.get(world.url + "/graphql", headers={"Accept": "text/html"})
+    r = loopback.get(world.url + "/graphql", headers={"Accept": "text/html"})
     assert r.status_code == 200 and "graphiql" in r.text.lower()
 
 
 def test_health_and_metrics_need_no_token_and_show_no_graph(world: World):
-    health = httpx.get(world.url + "/healthz")
+    health = loopback.get(world.url + "/healthz")
     assert health.status_code == 200 and health.json()["status"] == "ok"
     world.data("{ me { name } }")
-    metrics = httpx.get(world.url + "/metrics")
+    metrics = loopback.get(world.url + "/metrics")
     assert metrics.status_code == 200
     assert 'kith_http_requests_total{method="POST",path="/graphql",status="200"}' in metrics.text
     assert world.walled.name not in metrics.text and world.walled.contact not in metrics.text
@@ -96,8 +96,8 @@ def test_experts_say_when_they_were_ranked_from_subjects_only(world: World):
     settings = world.settings.model_copy(update={"privacy": PrivacyMode.METADATA})
     app = create_app(settings, store=world.app.state.store, access=world.app.state.access)
     with ServerThread(app, port := free_port()):
-        response = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": query}, timeout=30,
-                              headers={"Authorization": f"Bearer {world.tokens['viewer']}"})
+        response = loopback.post(f"http://127.0.0.1:{port}/graphql", json={"query": query}, timeout=30,
+                                 headers={"Authorization": f"Bearer {world.tokens['viewer']}"})
     data = response.json()["data"]
     assert data["experts"]["notice"].startswith("Ranked from subjects only")
     assert data["expertsWithPath"]["notice"] == data["experts"]["notice"]
@@ -176,7 +176,8 @@ def test_ingest_upload_runs_in_the_background(world: World):
                                   '{ id state files } }", "variables": {"f": [null]}}'),
              "map": (None, '{"0": ["variables.f.0"]}'),
              "0": ("cards.vcf", vcard, "text/vcard")}
-    r = httpx.post(world.url + "/graphql", files=files, headers={"Authorization": f"Bearer {world.tokens['member']}"})
+    r = loopback.post(world.url + "/graphql", files=files,
+                      headers={"Authorization": f"Bearer {world.tokens['member']}"})
     job = r.json()["data"]["ingest"]
     assert job["state"] in ("queued", "running", "done") and job["files"] == ["000-cards.vcf"]
     q = "query($id: ID!) { ingestJob(id: $id) { state report error } }"
@@ -203,10 +204,10 @@ def test_metrics_can_require_a_token(world: World):
     app = create_app(settings, store=world.app.state.store, access=world.app.state.access)
     with ServerThread(app, port := free_port()):
         url = f"http://127.0.0.1:{port}/metrics"
-        assert httpx.get(url).status_code == 401
-        assert httpx.get(url, headers={"Authorization": "Bearer wrong"}).status_code == 401
-        assert httpx.get(url, headers={"Authorization": f"Bearer {world.tokens['admin']}"}).status_code == 401
-        allowed = httpx.get(url, headers={"Authorization": "Bearer scrape-me"})
+        assert loopback.get(url).status_code == 401
+        assert loopback.get(url, headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert loopback.get(url, headers={"Authorization": f"Bearer {world.tokens['admin']}"}).status_code == 401
+        allowed = loopback.get(url, headers={"Authorization": "Bearer scrape-me"})
         assert allowed.status_code == 200 and "kith_http_requests_total" in allowed.text
 
 

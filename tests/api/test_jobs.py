@@ -8,11 +8,10 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
-
 from kith.api.jobs import SERVER_STOPPED, JobKind, JobRunner, JobState
 from kith.api.settings import ApiSettings
 from kith.graph.sqlite_store import SQLiteStore
+from tests import loopback
 from tests.api.world import World, world  # noqa: F401 (the fixture)
 
 CARD = b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Uma Upload\r\nEMAIL:uma@newclient.example\r\nEND:VCARD\r\n"
@@ -133,4 +132,4 @@ def test_cancel_through_the_api(world: World):
     assert world.app.state.jobs.wait(job.id, timeout=10).state == JobState.CANCELLED
     status = world.data("query($id: ID!) { ingestJob(id: $id) { state error } }", {"id": job.id}, as_="member")
     assert status["ingestJob"] == {"state": "cancelled", "error": "Cancelled."}
-    assert httpx.get(world.url + "/metrics").text.count('kith_ingest_jobs{state="cancelled"}') == 1
+    assert loopback.get(world.url + "/metrics").text.count('kith_ingest_jobs{state="cancelled"}') == 1

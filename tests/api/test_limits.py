@@ -11,6 +11,7 @@ import httpx
 
 from kith.api.app import create_app
 from kith.api.graphql.pagination import MAX_PAGE
+from tests import loopback
 from tests.api.world import ServerThread, World, free_port, world  # noqa: F401 (the fixture)
 
 
@@ -156,14 +157,14 @@ def test_a_padded_query_is_refused_before_it_is_read(world: World):
     padded = '{"query": "{ me { name } }' + " " * 2_000_000 + '"}'
     headers = {"Authorization": f"Bearer {world.tokens['viewer']}", "content-type": "application/json"}
     start = time.monotonic()
-    declared = httpx.post(world.url + "/graphql", content=padded, headers=headers, timeout=30)
+    declared = loopback.post(world.url + "/graphql", content=padded, headers=headers, timeout=30)
     assert declared.status_code == 413 and "at most 262,144 bytes" in declared.json()["errors"][0]["message"]
 
     def chunks():  # no Content-Length: counted as it streams in
         for n in range(0, len(padded), 65536):
             yield padded[n:n + 65536].encode()
 
-    streamed = httpx.post(world.url + "/graphql", content=chunks(), headers=headers, timeout=30)
+    streamed = loopback.post(world.url + "/graphql", content=chunks(), headers=headers, timeout=30)
     assert streamed.status_code == 413 and "send a shorter query" in streamed.json()["errors"][0]["message"]
     assert time.monotonic() - start < 10
     assert world.data("{ me { name } }", as_="viewer")["me"]["name"] == "viewer"
@@ -182,13 +183,13 @@ def upload(url: str, token: str, name: str, content: bytes) -> httpx.Response:
                                   '{ id } }", "variables": {"f": [null]}}'),
              "map": (None, '{"0": ["variables.f.0"]}'),
              "0": (name, content, "text/vcard")}
-    return httpx.post(url + "/graphql", files=files, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    return loopback.post(url + "/graphql", files=files, headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
 
 def test_deep_json_and_bad_upload_names_are_refused_with_a_4xx(world: World):
     deep = ('{"query": "{ me { name } }", "variables": {"deep": ' + '{"a": ' * 1000 + "1" + "}" * 1000 + "}}")
-    r = httpx.post(world.url + "/graphql", content=deep, timeout=30,
-                   headers={"Authorization": f"Bearer {world.tokens['viewer']}", "content-type": "application/json"})
+    r = loopback.post(world.url + "/graphql", content=deep, timeout=30,
+                      headers={"Authorization": f"Bearer {world.tokens['viewer']}", "content-type": "application/json"})
     assert r.status_code == 400 and "nested too deeply" in r.text
     card = b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:N\r\nEND:VCARD\r\n"
     unnamed = upload(world.url, world.tokens["member"], "", card)
@@ -201,8 +202,8 @@ def test_json_bodies_of_every_shape_get_a_clear_answer(world: World):
     """A JSON POST is answered whatever its charset; batches, a non-string query, wrong variables, bad JSON
     and a body of another type get a 4xx that says what is wrong."""
     def post(body: str, content_type: str = "application/json") -> httpx.Response:
-        return httpx.post(world.url + "/graphql", content=body, timeout=30,
-                          headers={"Authorization": f"Bearer {world.tokens['viewer']}", "content-type": content_type})
+        headers = {"Authorization": f"Bearer {world.tokens['viewer']}", "content-type": content_type}
+        return loopback.post(world.url + "/graphql", content=body, timeout=30, headers=headers)
 
     me = '{"query": "{ me { name } }"}'
     for content_type in ("application/json", "application/json; charset=utf-8"):

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import re
 
-import httpx
-
+from tests import loopback
 from tests.api.world import World, world  # noqa: F401 (the fixture)
 
 
@@ -17,20 +16,20 @@ def _assets(html: str) -> list[str]:
 
 def test_graphiql_and_the_map_name_only_assets_kith_serves(world: World):
     for path, accept in (("/graphql", "text/html"), ("/map", "*/*")):
-        page = httpx.get(world.url + path, headers={"Accept": accept}, timeout=10)
+        page = loopback.get(world.url + path, headers={"Accept": accept}, timeout=10)
         assert page.status_code == 200 and "text/html" in page.headers["content-type"]
         policy = page.headers["content-security-policy"]
         assert "default-src 'self'" in policy and "http" not in policy
         assets = _assets(page.text)
         assert assets and all(a.startswith("/static/bundle/") for a in assets), assets
         for asset in assets:
-            served = httpx.get(world.url + asset, timeout=10)
+            served = loopback.get(world.url + asset, timeout=10)
             assert served.status_code == 200 and len(served.content) > 1000, asset
             assert not re.search(r'(?:src|href|url)\(?\s*=?\s*["\']?https?://', served.text[:200_000]), asset
 
 
 def test_the_map_page_holds_no_data_and_static_files_stay_in_their_folder(world: World):
-    page = httpx.get(world.url + "/map", timeout=10).text
+    page = loopback.get(world.url + "/map", timeout=10).text
     assert "kith_" not in page.replace("kith_…", "")  # no token, no graph data in the page itself
-    assert httpx.get(world.url + "/static/../app.py", timeout=10).status_code == 404
-    assert httpx.get(world.url + "/static/%2e%2e/app.py", timeout=10).status_code == 404
+    assert loopback.get(world.url + "/static/../app.py", timeout=10).status_code == 404
+    assert loopback.get(world.url + "/static/%2e%2e/app.py", timeout=10).status_code == 404

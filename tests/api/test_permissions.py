@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests import loopback
 from tests.api.world import World, world  # noqa: F401 (the fixture)
 
 REFUSED = ("Viewers may only read", "Only an admin", "only an admin")
@@ -50,10 +51,8 @@ def test_ingest_upload_needs_a_writer(world: World):
                                   ' "variables": {"f": [null]}}'),
              "map": (None, '{"0": ["variables.f.0"]}'),
              "0": ("a.vcf", b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Nobody\r\nEND:VCARD\r\n", "text/vcard")}
-    import httpx
-
     for role, ok in (("viewer", False), ("member", True)):
-        r = httpx.post(world.url + "/graphql", files=files, headers={"Authorization": f"Bearer {world.tokens[role]}"},
-                       timeout=30)
+        r = loopback.post(world.url + "/graphql", files=files,
+                          headers={"Authorization": f"Bearer {world.tokens[role]}"}, timeout=30)
         assert r.status_code == 200, r.text
         assert ("errors" not in r.json()) is ok, r.text

@@ -1,7 +1,7 @@
 """The API suite's world: a small demo firm ingested for real into a SQLite file or the test Neo4j, users
 of every role (one of them walled off from a client organisation), and the app served by uvicorn on a
 loopback port.
-Built once per session; tests talk to it over HTTP with httpx.
+Built once per session; tests talk to it over HTTP with httpx (tests.loopback).
 
 Not a conftest.py: the suite's other folders import the root conftest as ``conftest``, which a second
 conftest module would shadow. Test modules import ``world`` (the fixture) from here; the world is
@@ -26,6 +26,7 @@ from kith.api.cli.demo import DemoSizes, build_demo, demo_settings
 from kith.api.settings import ApiSettings
 from kith.graph.sqlite_store import SQLiteStore
 from kith.ingest.synthetic import Contact
+from tests import loopback
 from tests.neo4j_server import NEO4J_WIPES, neo4j_env, neo4j_store
 
 SIZES = DemoSizes(colleagues=10, organizations=6, contacts_per_org=4, messages=900, meeting_series=6,
@@ -67,8 +68,8 @@ class World:
     def post(self, query: str, variables: dict | None = None, *, as_: str = "admin",
              token: str | None = None, timeout: float = 30) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token if token is not None else self.tokens[as_]}"}
-        return httpx.post(self.url + "/graphql", json={"query": query, "variables": variables or {}},
-                          headers=headers, timeout=timeout)
+        return loopback.post(self.url + "/graphql", json={"query": query, "variables": variables or {}},
+                             headers=headers, timeout=timeout)
 
     def gql(self, query: str, variables: dict | None = None, *, as_: str = "admin") -> dict:
         response = self.post(query, variables, as_=as_)

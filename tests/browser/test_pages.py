@@ -34,6 +34,7 @@ from kith.graph.exports import account_graph
 from kith.graph.model import Organization, WorksAt
 from kith.api.settings import ApiSettings
 from kith.graph.sqlite_store import SQLiteStore
+from tests import loopback
 from tests.api.world import _walled_org, free_port
 from tests.corpora import REPO
 from tests.factories import DAY, email, person, write
@@ -117,7 +118,7 @@ def run(tmp_path_factory) -> dict:
         deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(base + "/healthz", timeout=2).status_code == 200:
+                if loopback.get(base + "/healthz", timeout=2).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
