@@ -1,6 +1,6 @@
 // Kith's Neo4j schema: constraints and indexes, each idempotent, one statement per ';'.
-// The Neo4j store applies this on connect. graph/schema.cypher is a byte-identical copy that ships in
-// the package (tests/test_neo4j_queries.py checks they match): edit this file, then copy it there.
+// The Neo4j store applies this on connect; the package ships it through graph/schema.cypher, a link to
+// this file. An index no statement uses is left out: every write would pay for it.
 
 CREATE CONSTRAINT person_id IF NOT EXISTS FOR (n:Person) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT email_address IF NOT EXISTS FOR (n:Email) REQUIRE n.address IS UNIQUE;
@@ -18,7 +18,6 @@ CREATE CONSTRAINT review_item_pair IF NOT EXISTS FOR (n:ReviewItem) REQUIRE (n.p
 
 CREATE TEXT INDEX email_address_text IF NOT EXISTS FOR (n:Email) ON (n.address);
 CREATE RANGE INDEX organization_normalized_name IF NOT EXISTS FOR (n:Organization) ON (n.normalized_name);
-CREATE RANGE INDEX interaction_occurred_at IF NOT EXISTS FOR (n:Interaction) ON (n.occurred_at);
 CREATE RANGE INDEX interaction_parent_id IF NOT EXISTS FOR (n:Interaction) ON (n.parent_id);
 CREATE RANGE INDEX identity_event_person_id IF NOT EXISTS FOR (n:IdentityEvent) ON (n.person_id);
 CREATE RANGE INDEX identity_event_other_id IF NOT EXISTS FOR (n:IdentityEvent) ON (n.other_id);

@@ -52,6 +52,7 @@ SCHEMA_VERSION = 4  # bump with a change to schema.cypher or to the graph model 
 _STEMMED_TOKENS = 2  # the version whose search tokens are stemmed (graph.text.index_text)
 _EVENTUAL_INDEX = 4  # the version whose full-text index is eventually consistent (schema.cypher)
 DOCUMENTS_INDEX = "kith_documents"  # the FULLTEXT index of schema.cypher
+_UNUSED_INDEX = "interaction_occurred_at"  # in schema.cypher before version 4; no statement used it
 GENERATION_KEY = "generation"
 SCHEMA_VERSION_KEY = "schema_version"
 IDENTITY_EVENT_SEQ_KEY = "identity_event_seq"  # (:Meta) counters behind the integer ids
@@ -352,7 +353,7 @@ class Neo4jStore:
         from neo4j.exceptions import ClientError
 
         if found < _EVENTUAL_INDEX:
-            self._drop_consistent_index()
+            self._drop_old_indexes()
         for statement in q.split_statements(schema_script()):
             # Schema and data changes cannot share a transaction: one each.
             try:
@@ -368,9 +369,12 @@ class Neo4jStore:
         fresh = {} if self.get_meta(STORE_ID_KEY) else {STORE_ID_KEY: uuid.uuid4().hex}
         self._db.write(lambda tx: tx.run(q.SET_META, _meta_rows({SCHEMA_VERSION_KEY: str(SCHEMA_VERSION), **fresh})))
 
-    def _drop_consistent_index(self) -> None:
-        """Drop a full-text index made before it was eventually consistent: schema.cypher makes it again
-        (IF NOT EXISTS would keep the old one), and AWAIT_INDEXES waits while it fills from the graph."""
+    def _drop_old_indexes(self) -> None:
+        """Drop the indexes of schema versions before 4: the range index on Interaction.occurred_at, which
+        no statement used (each interaction written updated it), and a full-text index made before it was
+        eventually consistent: schema.cypher makes that one again (IF NOT EXISTS would keep the old one),
+        and AWAIT_INDEXES waits while it fills from the graph."""
+        self._db.write(lambda tx: tx.run(q.DROP_INDEX, {"index": _UNUSED_INDEX}))
         rows = self._db.run(q.DOCUMENTS_INDEX_EVENTUAL, {"index": DOCUMENTS_INDEX})
         if rows and not rows[0]["eventual"]:
             self._db.write(lambda tx: tx.run(q.DROP_INDEX, {"index": DOCUMENTS_INDEX}))
