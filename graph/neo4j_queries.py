@@ -268,6 +268,15 @@ MATCH (i:Interaction {id: id})
 RETURN i.id AS id
 """
 
+# The distinct person ids of a write's rows ($people) looked up once each, as `people`: people[n][0] is the
+# node of the n-th (null when there is none), and a row names its people by position.
+_people_by_position = """
+CALL () {
+  UNWIND $people AS id
+  OPTIONAL MATCH (p:Person {id: id})
+  RETURN collect([p]) AS people
+}"""
+
 # $people, $topics: the distinct person ids and topics of the rows. row: {props: {id, kind, occurred_at, subject,
 #       body, thread_id, parent_id, category, duration_s, src_kind, src, src_record, ingested_at, search_tokens,
 #       search_text}, participants: [{person, role, status, position, address}], topics: [..]}, where a
@@ -275,12 +284,7 @@ RETURN i.id AS id
 #       looked up once per statement, not once per edge (two thirds of the index seeks of an ingest).
 # Only for ids not stored yet (EXISTING_INTERACTIONS first), with one participant per (person, role):
 # the edges of a new node are CREATEd, found through the node itself rather than looked up again.
-CREATE_INTERACTIONS = """
-CALL () {
-  UNWIND $people AS id
-  OPTIONAL MATCH (p:Person {id: id})
-  RETURN collect([p]) AS people
-}
+CREATE_INTERACTIONS = _people_by_position + """
 CALL () {
   UNWIND $topics AS name
   MERGE (t:Topic {name: name})
@@ -305,12 +309,7 @@ CALL (i, row, topics) {
 
 # $people: the distinct person ids of the rows; row: {a, b, first_at, last_at, <every KNOWS_COUNTERS field>},
 # a and b positions in $people (looked up once each): counters add, times widen.
-MERGE_KNOWS = """
-CALL () {
-  UNWIND $people AS id
-  OPTIONAL MATCH (p:Person {id: id})
-  RETURN collect([p]) AS people
-}
+MERGE_KNOWS = _people_by_position + """
 UNWIND $rows AS row
 WITH row, people[row.a][0] AS a, people[row.b][0] AS b
 WHERE a IS NOT NULL AND b IS NOT NULL

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = 4  # bump with a change to schema.cypher or to the graph model that needs migrating
 _STEMMED_TOKENS = 2  # the version whose search tokens are stemmed (graph.text.index_text)
-_EVENTUAL_INDEX = 4  # the version whose full-text index is eventually consistent (schema.cypher)
+_INDEXES_REMADE = 4  # the version whose indexes are as schema.cypher makes them now (_drop_old_indexes)
 DOCUMENTS_INDEX = "kith_documents"  # the FULLTEXT index of schema.cypher
 _UNUSED_INDEX = "interaction_occurred_at"  # in schema.cypher before version 4; no statement used it
 GENERATION_KEY = "generation"
@@ -352,7 +352,7 @@ class Neo4jStore:
             raise SchemaTooNew(self._where, found, SCHEMA_VERSION)
         from neo4j.exceptions import ClientError
 
-        if found < _EVENTUAL_INDEX:
+        if found < _INDEXES_REMADE:
             self._drop_old_indexes()
         for statement in q.split_statements(schema_script()):
             # Schema and data changes cannot share a transaction: one each.
